@@ -1,0 +1,1 @@
+"""Contributions: artists' uploaded work, remix links between works, licenses and lineage."""

@@ -1,0 +1,26 @@
+"""URL map: the JSON API under /api/, its schema and docs, the admin, and the web pages."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hitrec.api import HealthApi
+
+api_patterns = [
+    path("health/", HealthApi.as_view(), name="health"),
+    path("auth/", include("accounts.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+    path("", include("web.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

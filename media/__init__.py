@@ -1,0 +1,1 @@
+"""Media: the processing pipeline that sniffs, validates and renders uploaded files."""

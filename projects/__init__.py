@@ -1,0 +1,1 @@
+"""Projects: producers' collaborative works, their asks, submissions and frozen releases."""

@@ -1,0 +1,1 @@
+"""Royalties: the split policy, exact apportionment, revenue, the ledger and statements."""

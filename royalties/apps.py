@@ -1,0 +1,7 @@
+"""App configuration for royalties."""
+
+from django.apps import AppConfig
+
+
+class RoyaltiesConfig(AppConfig):
+    name = "royalties"

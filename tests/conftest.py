@@ -1,0 +1,49 @@
+"""Fixtures shared by the whole suite: API clients, isolated media storage, in-process tasks."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from hitrec.celery import app as celery_app
+from tests.accounts.factories import UserFactory
+
+pytest_plugins = ["tests.integration.worker", "tests.browser.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Each test writes uploads and renditions into its own folder, never into var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Unit tests run Celery tasks in-process; integration tests use a real worker instead."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    """An API client authenticated by the user's token, as an outside program would be."""
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
