@@ -1,0 +1,105 @@
+"""Contributions (an artist's uploaded work) and the remix links between them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from contributions.licenses import DEFAULT_LICENSE, LICENSE_CHOICES
+
+
+class Contribution(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        AUDIO = "audio"
+        VIDEO = "video"
+        TEXT = "text"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=10_000)
+    license = models.CharField(max_length=32, choices=LICENSE_CHOICES, default=DEFAULT_LICENSE)
+
+    # The original as uploaded (image, audio, video) or the text body; never both.
+    file = models.FileField(max_length=300, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+
+    # Facts about the original, measured at upload (bytes, sha256) and by the pipeline.
+    bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    mime = models.CharField(max_length=100, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    codec = models.CharField(max_length=50, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    progress_stage = models.CharField(max_length=40, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+
+    # Set when the author deleted a work others build on: it stays in lineages as a tombstone.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    sources = models.ManyToManyField(
+        "self", through="RemixLink", through_fields=("remix", "source"), symmetrical=False,
+        related_name="remixes",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["author", "-created_at"]),
+            models.Index(fields=["kind", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_percent__lte=100), name="contribution_progress_is_a_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="text") | Q(text=""), name="contribution_only_text_has_a_body"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (#{self.pk})"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class RemixLink(models.Model):
+    """`remix` was made from `source`. Sources are always older: cycles are impossible."""
+
+    source = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="+")
+    remix = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["remix_id", "source_id"]
+        indexes = [models.Index(fields=["source", "remix"])]
+        constraints = [
+            models.UniqueConstraint(fields=["remix", "source"], name="remixlink_unique_pair"),
+            # Ids grow with time, so "source older than remix" is "source_id < remix_id":
+            # it forbids self-links and makes every cycle impossible in the database itself.
+            models.CheckConstraint(
+                condition=Q(source_id__lt=F("remix_id")), name="remixlink_source_is_older"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.remix_id}"

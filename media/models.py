@@ -1,0 +1,35 @@
+"""Renditions: the files the pipeline derives from an original (thumbnails, waveform, poster, preview)."""
+
+from django.db import models
+
+
+class Rendition(models.Model):
+    class Role(models.TextChoices):
+        THUMBNAIL = "thumbnail"
+        WAVEFORM = "waveform"
+        POSTER = "poster"
+        PREVIEW = "preview"
+
+    contribution = models.ForeignKey(
+        "contributions.Contribution", on_delete=models.CASCADE, related_name="renditions"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    # Stable per contribution (e.g. "thumb-256.webp"), so a rerun replaces instead of adding.
+    name = models.CharField(max_length=64)
+    file = models.FileField(max_length=300)
+    mime = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contribution_id", "role", "width", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "name"], name="rendition_unique_name_per_contribution"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id}/{self.name}"
