@@ -129,8 +129,20 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Uploads above this size go to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every upload streams to a temporary file, hashed and size-checked chunk by chunk.
+FILE_UPLOAD_HANDLERS = ["contributions.uploads.HashingUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
+MB = 1000 * 1000
+HITREC_UPLOAD_LIMITS = {
+    "image": env_int("HITREC_MAX_IMAGE_BYTES", 50 * MB),
+    "audio": env_int("HITREC_MAX_AUDIO_BYTES", 300 * MB),
+    "video": env_int("HITREC_MAX_VIDEO_BYTES", 2000 * MB),
+    "text": env_int("HITREC_MAX_TEXT_BYTES", 1 * MB),
+}
+# Decoding limits of the processing pipeline (decompression bombs, endless streams).
+HITREC_MAX_PIXELS = env_int("HITREC_MAX_PIXELS", 100_000_000)
+HITREC_MAX_AUDIO_SECONDS = env_int("HITREC_MAX_AUDIO_SECONDS", 60 * 60)
+HITREC_MAX_VIDEO_SECONDS = env_int("HITREC_MAX_VIDEO_SECONDS", 30 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Redis: broker for Celery and the cache; without it, tasks run in-process.

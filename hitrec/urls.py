@@ -10,6 +10,7 @@ from hitrec.api import HealthApi
 api_patterns = [
     path("health/", HealthApi.as_view(), name="health"),
     path("auth/", include("accounts.urls")),
+    path("contributions/", include("contributions.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

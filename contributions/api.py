@@ -1,0 +1,368 @@
+"""Contributions API: upload, list and filter, read, edit, delete, lineage and credits."""
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contributions.licenses import LICENSE_CHOICES
+from contributions.lineage import lineage_get
+from contributions.lineage_svg import lineage_svg
+from contributions.models import Contribution
+from contributions.selectors import contribution_get, contribution_list, upstream_credits
+from contributions.services import (
+    contribution_create,
+    contribution_delete,
+    contribution_update,
+)
+
+
+class ContributionPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    mime = serializers.CharField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+    def get_url(self, rendition) -> str:
+        return self.context["request"].build_absolute_uri(
+            f"/api/contributions/{rendition.contribution_id}/renditions/{rendition.name}"
+        )
+
+
+class MediaSerializer(serializers.Serializer):
+    """The contract's `media` object, built from the contribution and its renditions."""
+
+    url = serializers.CharField(allow_null=True)
+    mime = serializers.CharField()
+    bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    duration_s = serializers.FloatField(allow_null=True)
+    thumbnails = RenditionSerializer(many=True)
+    waveform = RenditionSerializer(allow_null=True)
+    poster = RenditionSerializer(allow_null=True)
+    preview = RenditionSerializer(allow_null=True)
+
+
+def _media(contribution: Contribution, request) -> dict:
+    by_role: dict[str, list] = {}
+    for rendition in contribution.renditions.all():
+        by_role.setdefault(rendition.role, []).append(rendition)
+    original = (
+        request.build_absolute_uri(f"/api/contributions/{contribution.id}/original")
+        if contribution.file
+        else None
+    )
+    return {
+        "url": original,
+        "mime": contribution.mime,
+        "bytes": contribution.bytes,
+        "sha256": contribution.sha256,
+        "width": contribution.width,
+        "height": contribution.height,
+        "duration_s": contribution.duration_s,
+        "thumbnails": by_role.get("thumbnail", []),
+        "waveform": (by_role.get("waveform") or [None])[0],
+        "poster": (by_role.get("poster") or [None])[0],
+        "preview": (by_role.get("preview") or [None])[0],
+    }
+
+
+class ProgressSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    percent = serializers.IntegerField()
+
+
+class ContributionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.CharField()
+    author = AuthorSerializer()
+    license = serializers.CharField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    progress = serializers.SerializerMethodField()
+    sources = serializers.SerializerMethodField()
+    media = serializers.SerializerMethodField()
+    removed = serializers.BooleanField(source="is_removed")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, obj) -> dict:
+        return {"stage": obj.progress_stage, "percent": obj.progress_percent}
+
+    def get_sources(self, obj) -> list[int]:
+        return [source.id for source in obj.sources.all()]
+
+    @extend_schema_field(MediaSerializer)
+    def get_media(self, obj) -> dict:
+        return MediaSerializer(_media(obj, self.context["request"]), context=self.context).data
+
+
+class ContributionDetailOutputSerializer(ContributionOutputSerializer):
+    text = serializers.CharField()
+
+
+def _get_or_404(contribution_id: int) -> Contribution:
+    contribution = contribution_get(contribution_id=contribution_id)
+    if contribution is None:
+        raise Http404("No contribution with that id.")
+    return contribution
+
+
+class SourcesField(serializers.ListField):
+    """Source ids, repeatable in a form (`sources=1&sources=2`) or a JSON list."""
+
+    child = serializers.IntegerField(min_value=1)
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            values = [v for v in dictionary.getlist(self.field_name) if v != ""]
+            # A single comma-separated value is accepted too ("3,5").
+            if len(values) == 1 and isinstance(values[0], str) and "," in values[0]:
+                values = [v.strip() for v in values[0].split(",") if v.strip()]
+            return values
+        return super().get_value(dictionary)
+
+
+class ContributionListCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Contribution.Kind.choices, required=False)
+        author = serializers.CharField(required=False, max_length=150)
+        license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
+        search = serializers.CharField(required=False, max_length=200)
+        ordering = serializers.ChoiceField(
+            choices=["created_at", "-created_at", "title", "-title"], required=False
+        )
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=200)
+        description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+        license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
+        file = serializers.FileField(required=False, allow_empty_file=True, max_length=255)
+        text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        sources = SourcesField(required=False, max_length=50)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=ContributionOutputSerializer(many=True),
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = ContributionPagination()
+        page = paginator.paginate_queryset(contribution_list(**filters.validated_data), request)
+        data = ContributionOutputSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={201: ContributionDetailOutputSerializer},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contribution = contribution_create(author=request.user, **data.validated_data)
+        contribution = _get_or_404(contribution.id)
+        body = ContributionDetailOutputSerializer(contribution, context={"request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+class ContributionDetailApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=200, required=False)
+        description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+        license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
+        sources = SourcesField(required=False, max_length=50)
+
+    @extend_schema(responses=ContributionDetailOutputSerializer)
+    def get(self, request, contribution_id: int):
+        contribution = _get_or_404(contribution_id)
+        return Response(
+            ContributionDetailOutputSerializer(contribution, context={"request": request}).data
+        )
+
+    @extend_schema(request=InputSerializer, responses=ContributionDetailOutputSerializer)
+    def patch(self, request, contribution_id: int):
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        contribution = contribution_update(
+            contribution=_get_or_404(contribution_id), actor=request.user, **data.validated_data
+        )
+        contribution = _get_or_404(contribution.id)
+        return Response(
+            ContributionDetailOutputSerializer(contribution, context={"request": request}).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, contribution_id: int):
+        contribution_delete(contribution=_get_or_404(contribution_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LineageNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    depth = serializers.IntegerField()
+    direction = serializers.CharField()
+    removed = serializers.BooleanField()
+
+    @extend_schema_field(AuthorSerializer)
+    def get_author(self, node) -> dict:
+        return {"id": node.author_id, "username": node.author_username}
+
+
+class LineageEdgeSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    remix = serializers.IntegerField()
+
+
+class LineageOutputSerializer(serializers.Serializer):
+    root = serializers.IntegerField(source="root_id")
+    nodes = LineageNodeSerializer(many=True)
+    edges = LineageEdgeSerializer(many=True)
+
+
+class LineageQuerySerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["up", "down", "both"], default="both")
+    depth = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+
+class ContributionLineageApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[LineageQuerySerializer], responses=LineageOutputSerializer)
+    def get(self, request, contribution_id: int):
+        query = LineageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        _get_or_404(contribution_id)
+        lineage = lineage_get(contribution_id=contribution_id, **query.validated_data)
+        return Response(LineageOutputSerializer(lineage).data)
+
+
+class ContributionLineageSvgApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[LineageQuerySerializer],
+        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, contribution_id: int):
+        query = LineageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        _get_or_404(contribution_id)
+        lineage = lineage_get(contribution_id=contribution_id, **query.validated_data)
+        response = HttpResponse(lineage_svg(lineage), content_type="image/svg+xml")
+        # Our own drawing, but SVG is active content: no scripts, no outside loads.
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
+
+
+class CreditWorkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    license = serializers.CharField()
+    depth = serializers.IntegerField()
+    removed = serializers.BooleanField()
+
+
+class CreditSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    works = CreditWorkSerializer(many=True)
+
+
+class ContributionCreditsApi(APIView):
+    """Everyone upstream of a contribution, with the works of theirs it builds on."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Credits",
+            {"contribution": serializers.IntegerField(), "credits": CreditSerializer(many=True)},
+        )
+    )
+    def get(self, request, contribution_id: int):
+        _get_or_404(contribution_id)
+        credits = upstream_credits(contribution_id=contribution_id)
+        return Response(
+            {"contribution": contribution_id, "credits": CreditSerializer(credits, many=True).data}
+        )
+
+
+def _file_response(name: str, *, content_type: str, filename: str, inline: bool) -> FileResponse:
+    response = FileResponse(
+        default_storage.open(name, "rb"),
+        content_type=content_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=filename,
+    )
+    # Nothing uploaded may run in the site's origin (DESIGN.md, Known pitfalls).
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+class ContributionOriginalApi(APIView):
+    """The original file as uploaded, always as a download."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, contribution_id: int):
+        contribution = _get_or_404(contribution_id)
+        if not contribution.file:
+            raise Http404("This contribution has no file.")
+        return _file_response(
+            contribution.file.name,
+            content_type="application/octet-stream",
+            filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
+            inline=False,
+        )
+
+
+class RenditionFileApi(APIView):
+    """A rendition the pipeline produced (thumbnail, waveform, poster, preview), shown inline."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, contribution_id: int, name: str):
+        contribution = _get_or_404(contribution_id)
+        rendition = next((r for r in contribution.renditions.all() if r.name == name), None)
+        if rendition is None:
+            raise Http404("No such rendition.")
+        return _file_response(
+            rendition.file.name, content_type=rendition.mime, filename=rendition.name, inline=True
+        )

@@ -1,0 +1,107 @@
+"""Reads of contributions: the public list with its filters, one contribution, upstream credits."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from contributions.lineage import lineage_get
+from contributions.models import Contribution
+from media.models import Rendition
+
+
+def contribution_queryset() -> QuerySet[Contribution]:
+    """Contributions with everything the API shows, in a fixed number of queries."""
+    return (
+        Contribution.objects.select_related("author")
+        .prefetch_related(
+            Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
+            Prefetch("renditions", queryset=Rendition.objects.order_by("role", "width", "name")),
+        )
+        .defer("text")
+    )
+
+
+def contribution_list(
+    *,
+    kind: str | None = None,
+    author: str | None = None,
+    license: str | None = None,
+    search: str | None = None,
+    ordering: str = "-created_at",
+) -> QuerySet[Contribution]:
+    """Public contributions, newest first unless the reader chooses another order."""
+    qs = contribution_queryset().filter(removed_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if author:
+        qs = (
+            qs.filter(author_id=int(author))
+            if author.isdigit()
+            else qs.filter(author__username__iexact=author)
+        )
+    if license:
+        qs = qs.filter(license=license)
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def contribution_get(*, contribution_id: int) -> Contribution | None:
+    return (
+        Contribution.objects.select_related("author")
+        .prefetch_related(
+            Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
+            Prefetch("renditions", queryset=Rendition.objects.order_by("role", "width", "name")),
+        )
+        .filter(pk=contribution_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CreditedWork:
+    id: int
+    title: str
+    license: str
+    depth: int
+    removed: bool
+
+
+@dataclass(frozen=True)
+class Credit:
+    user_id: int
+    username: str
+    display_name: str
+    works: list[CreditedWork]
+
+
+def upstream_credits(*, contribution_id: int) -> list[Credit]:
+    """Everyone whose work this one builds on, nearest first: the attribution CC requires."""
+    from accounts.models import User
+
+    lineage = lineage_get(contribution_id=contribution_id, direction="up")
+    ancestors = [node for node in lineage.nodes if node.direction == "up"]
+    licenses = dict(
+        Contribution.objects.filter(id__in=[n.id for n in ancestors]).values_list("id", "license")
+    )
+    names = dict(
+        User.objects.filter(id__in={n.author_id for n in ancestors}).values_list(
+            "id", "display_name"
+        )
+    )
+    by_author: dict[int, list] = {}
+    for node in ancestors:
+        by_author.setdefault(node.author_id, []).append(node)
+    credits = [
+        Credit(
+            user_id=author_id,
+            username=nodes[0].author_username,
+            display_name=names.get(author_id, "") or nodes[0].author_username,
+            works=[
+                CreditedWork(n.id, n.title, licenses[n.id], n.depth, n.removed)
+                for n in sorted(nodes, key=lambda n: (n.depth, n.id))
+            ],
+        )
+        for author_id, nodes in by_author.items()
+    ]
+    return sorted(credits, key=lambda c: (c.works[0].depth, c.works[0].id))

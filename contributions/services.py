@@ -1,0 +1,246 @@
+"""Use cases that change contributions: upload, edit, set remix sources, delete."""
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from accounts.models import User
+from contributions.licenses import Work, describe, remix_refusals, source_refusals
+from contributions.models import Contribution, RemixLink
+from contributions.uploads import human_bytes, size_limit, upload_facts
+from media.sniff import ACCEPTED
+
+
+def _work(contribution: Contribution) -> Work:
+    return Work(id=contribution.id, title=contribution.title, license=contribution.license)
+
+
+def _storage_name(filename: str) -> str:
+    # A fresh folder per upload: names never collide and never reveal another upload's name.
+    safe = get_valid_filename(filename or "original")[-100:] or "original"
+    return f"originals/{uuid.uuid4().hex}/{safe}"
+
+
+def _delete_files_on_commit(names: Sequence[str]) -> None:
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+def _body_from(*, file: UploadedFile | None, text: str | None) -> dict:
+    """What the contribution stores for its body: a file, or text (even when uploaded as a file)."""
+    if file is not None and text:
+        raise ValidationError({"file": ["Send either a file or a text body, not both."]})
+    if file is None and not text:
+        raise ValidationError({"file": ["Send a file, or a text body in `text`."]})
+    if file is None:
+        encoded = text.encode("utf-8")
+        kind, size, sha256 = "text", len(encoded), hashlib.sha256(encoded).hexdigest()
+    else:
+        facts = upload_facts(file)
+        kind, size, sha256 = facts.kind, facts.size, facts.sha256
+        if size == 0:
+            raise ValidationError({"file": ["This file is empty (0 bytes)."]})
+        if kind is None:
+            raise ValidationError(
+                {"file": [f"hitrec does not accept this kind of file. It accepts {ACCEPTED}."]}
+            )
+    if size > size_limit(kind):
+        raise ValidationError(
+            {"file": [f"This {kind} is {human_bytes(size)}; {kind} uploads are limited to "
+                      f"{human_bytes(size_limit(kind))}."]}
+        )  # fmt: skip
+    body = {"kind": kind, "bytes": size, "sha256": sha256}
+    if kind == "text" and file is not None:
+        # Text is kept as text (it is small): the pipeline and pages read the body directly.
+        file.seek(0)
+        try:
+            text = file.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                {"file": ["This text file is not in UTF-8. Save it as UTF-8 and upload it again."]}
+            ) from exc
+        file = None
+    if kind == "text":
+        if "\x00" in text:
+            raise ValidationError({"text": ["Text may not contain NUL characters."]})
+        body.update(text=text, mime="text/plain")
+    else:
+        body.update(file=file, original_name=(file.name or "")[:255])
+    return body
+
+
+def contribution_create(
+    *,
+    author: User,
+    title: str,
+    description: str = "",
+    license: str = "hitrec",
+    file: UploadedFile | None = None,
+    text: str | None = None,
+    sources: Sequence[int] = (),
+) -> Contribution:
+    """An artist uploads a work, naming the works it remixes (if any)."""
+    body = _body_from(file=file, text=text)
+    upload = body.pop("file", None)
+    contribution = Contribution(
+        author=author, title=title, description=description, license=license, **body
+    )
+    contribution.full_clean(exclude=["file", "author"])
+    stored = ""
+    try:
+        with transaction.atomic():
+            if upload is not None:
+                stored = default_storage.save(_storage_name(upload.name), upload)
+                contribution.file.name = stored
+            contribution.save()
+            if sources:
+                _sources_replace(remix=contribution, source_ids=sources)
+            _processing_enqueue_on_commit(contribution)
+    except BaseException:
+        # The row rolled back; the stored original must go too, or it is an orphan.
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return contribution
+
+
+def _processing_enqueue_on_commit(contribution: Contribution) -> None:
+    from media.services import processing_enqueue
+
+    processing_enqueue(contribution=contribution)
+
+
+def _check_author(contribution: Contribution, actor: User, action: str) -> None:
+    if contribution.author_id != actor.id:
+        raise PermissionDenied(f"Only the author of {describe(_work(contribution))} can {action}.")
+
+
+@transaction.atomic
+def contribution_update(
+    *,
+    contribution: Contribution,
+    actor: User,
+    title: str | None = None,
+    description: str | None = None,
+    license: str | None = None,
+    sources: Sequence[int] | None = None,
+) -> Contribution:
+    """The author edits what they say about a work, its license or its sources."""
+    _check_author(contribution, actor, "edit it")
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.is_removed:
+        raise ValidationError(f"{describe(_work(contribution))} was deleted and cannot be edited.")
+    changes = {"title": title, "description": description, "license": license}
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(contribution, name, changes[name])
+    contribution.full_clean(exclude=["file", "author"])
+    if fields:
+        contribution.save(update_fields=[*fields, "updated_at"])
+    if sources is not None:
+        _sources_replace(remix=contribution, source_ids=sources)
+    elif license is not None:
+        current = list(contribution.sources.values_list("id", flat=True))
+        _sources_check(remix=contribution, sources=_sources_locked(contribution, current))
+    return contribution
+
+
+@transaction.atomic
+def remix_sources_set(
+    *, contribution: Contribution, actor: User, sources: Sequence[int]
+) -> Contribution:
+    """The author declares (again) which works this one remixes."""
+    _check_author(contribution, actor, "change its sources")
+    _sources_replace(remix=contribution, source_ids=sources)
+    return contribution
+
+
+def _sources_locked(remix: Contribution, source_ids: Sequence[int]) -> list[Contribution]:
+    """Lock the remix and its sources in primary-key order, so concurrent edits serialise."""
+    rows = {
+        row.id: row
+        for row in Contribution.objects.select_for_update()
+        .filter(id__in=[remix.id, *source_ids])
+        .order_by("id")
+    }
+    return [rows[sid] for sid in source_ids if sid in rows]
+
+
+def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
+    problems = []
+    seen: set[int] = set()
+    for sid in source_ids:
+        if sid in seen:
+            problems.append(f"#{sid} is listed twice; name each source once.")
+        seen.add(sid)
+    if problems:
+        raise ValidationError({"sources": problems})
+    sources = _sources_locked(remix, list(seen))
+    found = {source.id for source in sources}
+    problems += [
+        f"There is no contribution #{sid} to remix." for sid in source_ids if sid not in found
+    ]
+    if problems:
+        raise ValidationError({"sources": problems})
+    _sources_check(remix=remix, sources=sources)
+    existing = set(RemixLink.objects.filter(remix=remix).values_list("source_id", flat=True))
+    RemixLink.objects.filter(remix=remix, source_id__in=existing - found).delete()
+    RemixLink.objects.bulk_create(
+        [RemixLink(source_id=sid, remix=remix) for sid in sorted(found - existing)]
+    )
+
+
+def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> None:
+    """Every rule a set of sources must meet, in one place; each refusal names the source."""
+    problems = []
+    for source in sources:
+        name = describe(_work(source))
+        if source.id == remix.id:
+            problems.append(f"{name} cannot be a source of itself.")
+        elif source.id > remix.id:
+            problems.append(
+                f"{name} was uploaded after this contribution, so it cannot be one of its sources."
+            )
+        elif source.is_removed:
+            problems.append(f"{name} was deleted by its author and can no longer be remixed.")
+        elif source.status == Contribution.Status.FAILED:
+            problems.append(f"{name} could not be processed, so it cannot be remixed.")
+        else:
+            problems += source_refusals(_work(source))
+    if problems:
+        raise ValidationError({"sources": problems})
+    license_problems = remix_refusals(remix.license, [_work(source) for source in sources])
+    if license_problems:
+        raise ValidationError({"license": license_problems})
+
+
+@transaction.atomic
+def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
+    """The author deletes a work. Returns True if it was removed outright.
+
+    A work that others built on stays in their lineage as a tombstone: its title and author
+    remain, its file and body go.
+    """
+    _check_author(contribution, actor, "delete it")
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
+    if RemixLink.objects.filter(source=contribution).exists():
+        contribution.renditions.all().delete()
+        contribution.file.name = ""
+        contribution.text = ""
+        contribution.description = ""
+        contribution.removed_at = timezone.now()
+        contribution.save()
+        _delete_files_on_commit(files)
+        return False
+    contribution.delete()
+    _delete_files_on_commit(files)
+    return True

@@ -1,0 +1,194 @@
+"""Use cases of the processing pipeline: enqueue a contribution's job, run it, record the result."""
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from contributions.models import Contribution
+from media.errors import MediaRefused, MediaTransientError
+from media.models import Rendition
+from media.pipeline import Limits, ProcessResult, process_file
+from media.text import process_text
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often (in percent), so a long job doesn't hammer the table.
+PROGRESS_STEP = 5
+INTERNAL_ERROR = (
+    "hitrec could not process this file because of a fault on our side, not in your file. "
+    "Staff can reprocess it once the fault is fixed."
+)
+
+
+def processing_enqueue(*, contribution: Contribution) -> None:
+    """Queue the processing job once the upload's transaction has committed."""
+    from media.tasks import process_contribution
+
+    contribution_id = contribution.id
+    transaction.on_commit(lambda: process_contribution.delay(contribution_id))
+
+
+def pipeline_limits() -> Limits:
+    limits = settings.HITREC_UPLOAD_LIMITS
+    return Limits(
+        max_pixels=settings.HITREC_MAX_PIXELS,
+        max_audio_duration_s=settings.HITREC_MAX_AUDIO_SECONDS,
+        max_video_duration_s=settings.HITREC_MAX_VIDEO_SECONDS,
+        max_image_bytes=limits["image"],
+        max_audio_bytes=limits["audio"],
+        max_video_bytes=limits["video"],
+        max_text_bytes=limits["text"],
+    )
+
+
+def _progress_recorder(contribution_id: int):
+    last: dict[str, object] = {"stage": None, "percent": -PROGRESS_STEP}
+
+    def record(stage: str, percent: int) -> None:
+        percent = max(0, min(100, int(percent)))
+        if stage == last["stage"] and percent - int(last["percent"]) < PROGRESS_STEP:
+            return
+        last.update(stage=stage, percent=percent)
+        Contribution.objects.filter(pk=contribution_id).update(
+            progress_stage=stage[:40], progress_percent=percent
+        )
+
+    return record
+
+
+def _claim(contribution_id: int) -> Contribution | None:
+    """Mark the job as running, unless it already finished: the guard that makes reruns no-ops."""
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().filter(pk=contribution_id).first()
+        if contribution is None or contribution.is_removed:
+            return None
+        if contribution.status in (Contribution.Status.READY, Contribution.Status.FAILED):
+            return None
+        # PENDING, or PROCESSING left behind by a worker that died: (re)run it.
+        contribution.status = Contribution.Status.PROCESSING
+        contribution.progress_stage, contribution.progress_percent = "starting", 0
+        contribution.save(update_fields=["status", "progress_stage", "progress_percent"])
+        return contribution
+
+
+def contribution_process(*, contribution_id: int) -> None:
+    """Sniff, validate and render one contribution's original; mark it ready or failed."""
+    contribution = _claim(contribution_id)
+    if contribution is None:
+        return
+    progress = _progress_recorder(contribution_id)
+    if contribution.kind == Contribution.Kind.TEXT and not contribution.file:
+        progress("rendering text", 50)
+        result = process_text(contribution.text)
+        _finish(contribution, fields={"metadata": dataclasses.asdict(result)}, renditions=())
+        return
+    with tempfile.TemporaryDirectory(prefix="hitrec-job-") as workdir:
+        try:
+            original = _local_copy(contribution.file.name, Path(workdir))
+            progress("inspecting", 5)
+            out_dir = Path(workdir) / "out"
+            out_dir.mkdir()
+            result = process_file(
+                original, out_dir=out_dir, limits=pipeline_limits(), progress=progress
+            )
+        except MediaRefused as refusal:
+            _fail(contribution, refusal.reason)
+            return
+        except (MediaTransientError, ConnectionError):
+            raise  # the task retries these with backoff; the status stays "processing"
+        except Exception:
+            logger.exception("processing contribution %s crashed", contribution_id)
+            _fail(contribution, INTERNAL_ERROR)
+            raise
+        _finish(contribution, fields=_fields_from(result), renditions=result.renditions)
+
+
+def _local_copy(name: str, workdir: Path) -> Path:
+    """A path to the original on this machine: the file itself, or a streamed copy (S3)."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        target = workdir / "original"
+        with default_storage.open(name, "rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, length=1024 * 1024)
+        return target
+
+
+def _fields_from(result: ProcessResult) -> dict:
+    detail = dataclasses.asdict(result.detail)
+    metadata = {
+        key: value
+        for key, value in detail.items()
+        if key != "renditions" and isinstance(value, (str, int, float, bool, type(None), list))
+    }
+    return {
+        "kind": result.kind,
+        "mime": result.mime,
+        "width": result.width,
+        "height": result.height,
+        "duration_s": result.duration_s,
+        "codec": result.codec or "",
+        "metadata": {"format": result.format, **metadata},
+    }
+
+
+def _rendition_name(contribution_id: int, name: str) -> str:
+    return f"renditions/{contribution_id}/{name}"
+
+
+def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
+    """Store renditions under stable names, drop stale ones, and mark the contribution ready."""
+    stored: dict[str, str] = {}
+    for rendition in renditions:
+        name = _rendition_name(contribution.id, rendition.name)
+        # Same name on every run: replace, so reruns never pile up copies.
+        default_storage.delete(name)
+        with open(rendition.path, "rb") as handle:
+            stored[rendition.name] = default_storage.save(name, File(handle))
+    with transaction.atomic():
+        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if locked.status != Contribution.Status.PROCESSING:
+            return  # finished meanwhile by another delivery of this job
+        stale = list(locked.renditions.exclude(name__in=stored))
+        for rendition in renditions:
+            Rendition.objects.update_or_create(
+                contribution=locked,
+                name=rendition.name,
+                defaults={
+                    "role": rendition.role,
+                    "file": stored[rendition.name],
+                    "mime": rendition.mime,
+                    "width": rendition.width,
+                    "height": rendition.height,
+                    "bytes": rendition.size_bytes,
+                },
+            )
+        Rendition.objects.filter(pk__in=[r.pk for r in stale]).delete()
+        for key, value in fields.items():
+            setattr(locked, key, value)
+        locked.status = Contribution.Status.READY
+        locked.error = ""
+        locked.progress_stage, locked.progress_percent = "ready", 100
+        locked.save()
+        stale_files = [r.file.name for r in stale if r.file.name not in stored.values()]
+        transaction.on_commit(lambda: [default_storage.delete(n) for n in stale_files])
+
+
+def _fail(contribution: Contribution, reason: str) -> None:
+    with transaction.atomic():
+        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        files = list(locked.renditions.values_list("file", flat=True))
+        locked.renditions.all().delete()
+        locked.status = Contribution.Status.FAILED
+        locked.error = reason
+        locked.progress_stage, locked.progress_percent = "failed", 100
+        locked.save(update_fields=["status", "error", "progress_stage", "progress_percent"])
+        transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+    logger.info("contribution %s failed processing: %s", contribution.pk, reason)

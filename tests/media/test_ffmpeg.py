@@ -1,0 +1,67 @@
+"""ffmpeg.run(): hostile input cannot hang or exhaust the worker; failures read as sentences."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from media import ffmpeg
+from media.errors import MediaRefused
+
+ENDLESS_NOISE = ["-f", "lavfi", "-i", "anoisesrc=sample_rate=48000", "-f", "null", "-"]
+
+
+def test_a_run_that_takes_too_long_is_stopped():
+    started = time.perf_counter()
+
+    with pytest.raises(MediaRefused) as refused:
+        ffmpeg.run("ffmpeg", ENDLESS_NOISE, what="decode this audio", timeout_s=0.5)
+
+    assert time.perf_counter() - started < 3
+    assert refused.value.reason.startswith("hitrec gave up trying to decode this audio")
+    assert "longer than 0.5 seconds" in refused.value.reason
+
+
+def test_a_run_over_its_cpu_budget_is_stopped():
+    limits = ffmpeg.ResourceLimits(cpu_seconds=1)
+
+    with pytest.raises(MediaRefused, match="more computing time, memory or disk space"):
+        ffmpeg.run("ffmpeg", ENDLESS_NOISE, what="decode this", timeout_s=20, limits=limits)
+
+
+def test_a_run_over_its_memory_budget_fails_instead_of_swapping():
+    limits = ffmpeg.ResourceLimits(address_space_bytes=16 * 1024 * 1024)
+
+    with pytest.raises(MediaRefused):
+        ffmpeg.run("ffmpeg", ENDLESS_NOISE, what="decode this", timeout_s=20, limits=limits)
+
+
+def test_a_failure_keeps_ffmpegs_last_line_as_detail_without_server_paths(tmp_path):
+    missing = tmp_path / "secret-folder" / "upload.bin"
+
+    with pytest.raises(MediaRefused) as refused:
+        ffmpeg.run("ffmpeg", ["-i", missing, "-f", "null", "-"], what="read it", timeout_s=10)
+
+    assert refused.value.reason.startswith("hitrec could not read it;")
+    assert "upload.bin" in refused.value.detail
+    assert "secret-folder" not in refused.value.detail
+
+
+def test_stdin_is_closed_so_reading_it_ends_at_once():
+    out = ffmpeg.run(
+        "ffmpeg",
+        ["-f", "s16le", "-ar", "8000", "-ac", "1", "-i", "pipe:0", "-f", "s16le", "pipe:1"],
+        what="read stdin",
+        timeout_s=10,
+    )
+
+    assert out == b""
+
+
+def test_a_file_name_that_looks_like_an_option_stays_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(MediaRefused) as refused:
+        ffmpeg.probe(Path("-version"))
+
+    assert "No such file" in refused.value.detail
