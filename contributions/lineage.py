@@ -2,38 +2,53 @@
 
 How the SQL walks the graph
 ---------------------------
-Every read is ONE statement: a ``WITH RECURSIVE`` walk per direction, then the walked nodes
-joined with their contribution and author, and the edges among them, returned in the same
-result as tagged rows (``UNION ALL``). PostgreSQL and SQLite run the same text; values are
-always parameters, the text is assembled only from the constant fragments below.
+Every read is ONE statement that PostgreSQL and SQLite both run (values are always
+parameters; the text is assembled only from the constant fragments below):
 
-The recursive part is ``UNION`` (never ``UNION ALL``) over ``(id, depth)`` and the depth of a
-node is ``MIN(depth)``. ``UNION ALL`` would walk every *path*: a stack of k diamonds has 2**k
-paths to its top. With ``UNION`` both databases drop a row that equals any row produced
-before (PostgreSQL: "rows that duplicate any previous result row"; SQLite: a row is queued
-only if no identical row was queued before), so each node is expanded at most once *per
-distinct distance* at which it is reached: at most ``nodes x longest distance`` rows, never
-``paths``. On a pure diamond stack that is exactly once per node; a node reached at
-distances 2 and 3 (a shortcut edge) is expanded twice.
+1. per direction, a ``WITH RECURSIVE`` walk from the root(s), and the walk's nodes at their
+   shortest distance (``MIN(depth)``), in id order;
+2. node rows: those nodes joined with their contribution and author;
+3. edge rows, tagged apart in the same result (``UNION ALL``): the links between returned
+   nodes, read from the side the walk went (with "both", also ancestor -> descendant links).
 
-Expanding each node exactly once would need either a row without the depth (then ``UNION``
-dedupes on the id alone, and PostgreSQL's level-by-level evaluation produces each node at
-its shortest distance, but the distance is lost), or a recursive step that can look at all
-earlier rows (an anti-join against the result so far), which neither database allows (the
-self-reference may appear once, and not in a subquery). The remaining tricks (a depth
-hidden in the display scale of a ``numeric`` id, which compares equal; level-marker rows
-read back in output order) are PostgreSQL-only or rely on undocumented row order, so we
-keep the portable form and measure what the shortcut edges cost: ``bench/bench_lineage.py``
-reports rows walked per node returned (docs/benchmarks.md).
+The recursive part is ``UNION`` (never ``UNION ALL``) over ``(id, depth)``. ``UNION ALL``
+would follow every *path*: a stack of k diamonds has 2**k paths to its top. With ``UNION``
+both databases drop a row equal to any row produced before (PostgreSQL: "rows that
+duplicate any previous result row"; SQLite queues a row only if no identical row was queued
+before), so a node is expanded once *per distinct distance* at which it is reached: at most
+``nodes x longest distance`` rows, never ``paths``. On a stack of diamonds that is exactly
+once per node; a link that skips a level makes a node reachable at two distances, and it is
+expanded twice. On the benchmark's random graph the walk produces 1.09 rows per node.
+
+Exactly once per node was considered and not chosen. Dropping the depth from the row makes
+``UNION`` dedupe on the id alone (PostgreSQL evaluates level by level, so the first row is the
+shortest distance), but the distance is lost; keeping only each node's first distance needs
+the recursive step to see all earlier rows (an anti-join against the result so far), which
+neither database allows (the self-reference appears once, never in a subquery). What does
+work is PostgreSQL-only: carry the depth in the display scale of a ``numeric`` id (``5.00 =
+5.0`` for ``UNION``, ``scale()`` reads the depth back). ``bench/bench_lineage.py`` measures it
+("exact"): one row per node, a walk about as fast on the random graph and 2-3x faster on a
+lattice full of shortcuts. It is not used because it needs a second dialect of the core
+query (SQLite is the embedded default and the suite runs on both), hides the depth where no
+reader looks for it, and ``round()`` caps the scale at 2000 levels, past which depths would
+be silently wrong -- in release closures, which money follows. Revisit if real lineages turn
+out to be shortcut-heavy.
+
+Speed notes (numbers in docs/benchmarks.md): nodes come out of the walk in id order so the
+lookups that follow read the contribution table and the link indexes in physical order;
+there is no ORDER BY (a sort of the wide rows spilled past PostgreSQL's default work_mem
+and cost more than sorting the tuples here); nodes and edges are plain slotted dataclasses
+built positionally (a frozen dataclass costs four times as much to build).
 
 Termination needs no cycle check: ``RemixLink`` has ``CHECK (source_id < remix_id)``, so ids
-strictly decrease going up and increase going down, and every walk ends. Both walk
-directions use a covering index: ``(remix_id, source_id)`` (the unique pair) going up and
+strictly decrease going up and increase going down, and every walk ends. Each direction
+walks a covering index: ``(remix_id, source_id)`` (the unique pair) going up and
 ``(source_id, remix_id)`` going down.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Literal
 
 from django.db import connection
@@ -48,7 +63,9 @@ DIRECTIONS = ("up", "down", "both")
 _RANK_TO_DIRECTION: dict[int, Direction] = {0: "root", 1: "up", 2: "down"}
 
 
-@dataclass(frozen=True, slots=True)
+# Nodes and edges are plain slotted dataclasses, not frozen ones: a lineage can hold tens of
+# thousands of them, and a frozen dataclass costs about four times as much to build.
+@dataclass(slots=True)
 class LineageNode:
     id: int
     title: str
@@ -60,7 +77,7 @@ class LineageNode:
     removed: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineageEdge:
     source: int
     remix: int
@@ -84,70 +101,73 @@ class LineageClosure:
     edges: tuple[LineageEdge, ...]
 
 
-# One walk: seeds at depth 0, then one step along RemixLink per level. `{step_from}` is the
-# column matched against the current node, `{step_to}` the neighbour it leads to.
+# One walk per direction: the seeds at depth 0, then one step along RemixLink per level
+# (`{step_from}` is matched against the current node, `{step_to}` is where the link leads),
+# and the walk's nodes at their shortest distance, in id order: the lookups that follow then
+# read the contribution table and the link index in their physical order.
 _WALK = """
-{name}(id, depth) AS (
+{d}_walk(id, depth) AS (
     SELECT c.id, 0 FROM contributions_contribution c WHERE c.id IN ({seeds})
     UNION
     SELECT l.{step_to}, w.depth + 1
-    FROM {name} w JOIN contributions_remixlink l ON l.{step_from} = w.id{limit}
+    FROM {d}_walk w JOIN contributions_remixlink l ON l.{step_from} = w.id{limit}
+),
+{d}_nodes(id, depth) AS (
+    SELECT id, MIN(depth) FROM {d}_walk GROUP BY id ORDER BY id
 )"""
 _WALK_LIMIT = "\n    WHERE w.depth < %s"
-# A walk's nodes at their shortest distance; depth 0 are the seeds (rank 0, "root").
-_REACHED = (
-    "    SELECT id, CASE WHEN MIN(depth) = 0 THEN 0 ELSE {rank} END, MIN(depth)"
-    " FROM {name} GROUP BY id{having}"
-)
+
+# Node rows: tag 0, then the sort key (rank: 0 root, 1 up, 2 down; depth; id), then the facts.
+_NODES = """
+SELECT 0, CASE WHEN n.depth = 0 THEN 0 ELSE {rank} END, n.depth, n.id,
+       c.title, c.kind, c.author_id, u.username, c.removed_at IS NOT NULL
+FROM {d}_nodes n
+JOIN contributions_contribution c ON c.id = n.id
+JOIN accounts_user u ON u.id = c.author_id{where}"""
+
+# Edge rows: tag 1, then (remix, source). Each walk's links are read from the side the walk
+# went (the covering index it used), keeping those whose other end was reached too: that
+# also finds a link between two nodes at the depth limit, which the walk never followed.
+# A join, not `IN (SELECT ...)`: SQLite turns that IN into one index probe per pair of
+# nodes (quadratic), while it joins a CTE through an automatic index.
+_EDGES = """
+SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
+FROM {d}_nodes n
+JOIN contributions_remixlink l ON l.{step_from} = n.id
+JOIN {d}_nodes m ON m.id = l.{step_to}"""
+
+# With both directions, a link can also go from an ancestor straight to a descendant.
+_CROSS_EDGES = """
+SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
+FROM up_nodes n
+JOIN contributions_remixlink l ON l.source_id = n.id
+JOIN down_nodes m ON m.id = l.remix_id
+WHERE n.depth > 0 AND m.depth > 0"""
 
 _STEPS = {
-    "up": {"name": "up_walk", "step_from": "remix_id", "step_to": "source_id", "rank": 1},
-    "down": {"name": "down_walk", "step_from": "source_id", "step_to": "remix_id", "rank": 2},
+    "up": {"d": "up", "step_from": "remix_id", "step_to": "source_id", "rank": 1},
+    "down": {"d": "down", "step_from": "source_id", "step_to": "remix_id", "rank": 2},
 }
-
-# Nodes and edges share one result: column 1 tags the row (0 node, 1 edge) and columns 1-4
-# are its sort key, so ORDER BY gives nodes by (rank, depth, id) then edges by (remix, source).
-_SELECT = """
-SELECT 0, r.rank, r.depth, r.id, c.title, c.kind, c.author_id, u.username,
-       c.removed_at IS NOT NULL
-FROM reached r
-JOIN contributions_contribution c ON c.id = r.id
-JOIN accounts_user u ON u.id = c.author_id
-UNION ALL
-SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
-FROM contributions_remixlink l
-JOIN reached rs ON rs.id = l.source_id
-JOIN reached rr ON rr.id = l.remix_id
-ORDER BY 1, 2, 3, 4"""
 
 
 def _lineage_sql(*, directions: Sequence[str], seed_count: int, limited: bool) -> str:
-    """The statement for these walks; only constant fragments and placeholders go into it."""
+    """The statement for these walks; only constant fragments and placeholders go into it.
+
+    No ORDER BY: the caller sorts (a sort of wide rows spills to disk past work_mem, and
+    Python's sort is linear on the runs the id-ordered lookups already produce).
+    """
     seeds = ", ".join(["%s"] * seed_count)
-    walks = []
-    reached = []
+    walks, selects = [], []
     for index, direction in enumerate(directions):
         step = _STEPS[direction]
-        walks.append(
-            _WALK.format(
-                name=step["name"],
-                seeds=seeds,
-                step_from=step["step_from"],
-                step_to=step["step_to"],
-                limit=_WALK_LIMIT if limited else "",
-            )
-        )
-        # The seeds (depth 0) are the roots; every later walk leaves them to the first one.
-        having = "" if index == 0 else " HAVING MIN(depth) > 0"
-        reached.append(_REACHED.format(name=step["name"], rank=step["rank"], having=having))
-    return (
-        "WITH RECURSIVE"
-        + ",".join(walks)
-        + ",\nreached(id, rank, depth) AS (\n"
-        + "\n    UNION ALL\n".join(reached)
-        + "\n)"
-        + _SELECT
-    )
+        walks.append(_WALK.format(seeds=seeds, limit=_WALK_LIMIT if limited else "", **step))
+        # The seeds (depth 0) are the roots: the first walk returns them, later ones leave them.
+        where = "" if index == 0 else "\nWHERE n.depth > 0"
+        selects.append(_NODES.format(where=where, **step))
+        selects.append(_EDGES.format(**step))
+    if len(directions) == 2:
+        selects.append(_CROSS_EDGES)
+    return "WITH RECURSIVE" + ",".join(walks) + "\nUNION ALL".join(selects)
 
 
 def _run(
@@ -162,25 +182,26 @@ def _run(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    nodes = []
-    edges = []
-    for tag, k1, k2, k3, title, kind, author_id, username, removed in rows:
-        if tag == 0:
-            nodes.append(
-                LineageNode(
-                    id=k3,
-                    title=title,
-                    kind=kind,
-                    author_id=author_id,
-                    author_username=username,
-                    depth=k2,
-                    direction=_RANK_TO_DIRECTION[k1],
-                    removed=bool(removed),
-                )
-            )
-        else:
-            edges.append(LineageEdge(source=k2, remix=k1))
-    return tuple(nodes), tuple(edges)
+    node_rows = [row for row in rows if row[0] == 0]
+    node_rows.sort(key=itemgetter(1, 2, 3))
+    edge_rows = [row for row in rows if row[0] == 1]
+    edge_rows.sort(key=itemgetter(1, 2))
+    # Positional arguments, in field order: measurably faster than keywords at this volume.
+    nodes = tuple(
+        LineageNode(
+            node_id,
+            title,
+            kind,
+            author_id,
+            username,
+            depth,
+            _RANK_TO_DIRECTION[rank],
+            bool(removed),
+        )
+        for _, rank, depth, node_id, title, kind, author_id, username, removed in node_rows
+    )
+    edges = tuple(LineageEdge(row[2], row[1]) for row in edge_rows)
+    return nodes, edges
 
 
 def lineage_get(

@@ -63,7 +63,7 @@ def check_storage() -> Check:
         default_storage.exists("health/probe")
         return "reachable"
 
-    return _timed("storage", type(default_storage._wrapped).__name__, probe)
+    return _timed("storage", default_storage.__class__.__name__, probe)
 
 
 def system_health() -> list[Check]:

@@ -161,10 +161,16 @@ CELERY_RESULT_EXPIRES = 3600
 # Keep every hard time limit well under the visibility timeout, or Redis redelivers
 # a task that is still running (see DESIGN.md, Known pitfalls).
 CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # How often a worker sweeps for jobs a dead worker left unacknowledged: every
+    # interval × throttle seconds (kombu's defaults, 10 × 10, unless set).
+    "unacked_restore_interval": env_int("CELERY_BROKER_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_BROKER_RESTORE_THROTTLE", 10),
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -1,8 +1,4 @@
-"""Image metadata and renditions (WebP thumbnails with JPEG fallbacks), plus shared output staging.
-
-`Rendition` and `staging()` live here because images are the first producer of renditions;
-the audio and video processors import them from this module.
-"""
+"""Image metadata and thumbnails (WebP with JPEG fallbacks), plus the staging all renditions use."""
 
 from __future__ import annotations
 
@@ -37,6 +33,8 @@ _SWAPS_AXES = {5, 6, 7, 8}
 BROKEN = "This image is damaged or incomplete, so hitrec cannot read it."
 
 
+# Rendition and staging() live here, with the first producer of renditions; the audio and
+# video processors import them from this module.
 @dataclass(frozen=True)
 class Rendition:
     """One file the pipeline produced, e.g. `thumb-256.webp`, ready to store beside the original."""
@@ -126,7 +124,7 @@ def process_image(
 
 
 def render_sizes(largest: Image.Image, targets: Sequence[int], dest: Path) -> list[Rendition]:
-    """Write WebP + JPEG renditions of `largest` for each target long side, smallest from largest."""
+    """Write WebP and JPEG renditions of `largest` for each target long side, all from `largest`."""
     renditions = []
     for target in targets:
         # Downscaling the already-small largest rendition is far cheaper than decoding again.

@@ -1,4 +1,4 @@
-"""Process one uploaded file: sniff its real type, check limits, extract metadata, write renditions."""
+"""Process one uploaded file: sniff its real type, check limits, extract facts, write renditions."""
 
 from __future__ import annotations
 

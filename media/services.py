@@ -192,3 +192,17 @@ def _fail(contribution: Contribution, reason: str) -> None:
         locked.save(update_fields=["status", "error", "progress_stage", "progress_percent"])
         transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
     logger.info("contribution %s failed processing: %s", contribution.pk, reason)
+
+
+def processing_restart(*, contribution_id: int) -> bool:
+    """Run a contribution's job again from the start (staff's reprocess); False if it is gone."""
+    with transaction.atomic():
+        updated = Contribution.objects.filter(pk=contribution_id, removed_at__isnull=True).update(
+            status=Contribution.Status.PENDING,
+            error="",
+            progress_stage="queued",
+            progress_percent=0,
+        )
+        if updated:
+            processing_enqueue(contribution=Contribution(pk=contribution_id))
+    return bool(updated)

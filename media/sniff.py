@@ -142,6 +142,8 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b
 _AUDIO_MP4_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
 _MOV_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _EBML = b"\x1aE\xdf\xa3"
+# Ogg streams that are not a single audio track: Theora and Dirac video, OGM, a skeleton.
+_OGG_NOT_PLAIN_AUDIO = (b"\x80theora", b"BBCD\x00", b"\x01video", b"fishead\x00")
 
 # Markup a browser would run, looked for in binary media (polyglots) and anywhere in text.
 _ACTIVE_MARKUP = re.compile(
@@ -194,7 +196,7 @@ def sniff_head(first_bytes: bytes) -> str | None:
     if fmt == "isobmff":
         return "audio" if head[8:12] in _AUDIO_MP4_BRANDS else "video"
     if fmt == "ogg":
-        return "video" if b"\x80theora" in head else "audio"
+        return "video" if b"\x80theora" in head or b"BBCD\x00" in head else "audio"
     if fmt is not None:
         return FORMATS[fmt].kind
     return "text" if _head_is_text(head) else None
@@ -342,12 +344,15 @@ def _confirm_audio(path: Path, fmt: str) -> Sniffed:
 
 def _confirm_ogg(path: Path) -> Sniffed:
     with path.open("rb") as f:
-        first_page = f.read(512)
-    if b"OpusHead" in first_page:
+        # Every stream's first page comes before any data, so the head lists them all.
+        first_pages = f.read(HEAD_BYTES)
+    if any(marker in first_pages for marker in _OGG_NOT_PLAIN_AUDIO):
+        return _confirm_container(path, "ogg")
+    if b"OpusHead" in first_pages:
         fmt = "opus"
-    elif b"\x01vorbis" in first_page:
+    elif b"\x01vorbis" in first_pages:
         fmt = "ogg"
-    else:  # Theora video, Ogg FLAC, Speex, a skeleton stream...
+    else:  # Ogg FLAC, Speex...
         return _confirm_container(path, "ogg")
     if mutagen_info(path, fmt) is None:
         raise MediaRefused(_damaged(fmt))
@@ -366,7 +371,8 @@ def _confirm_container(path: Path, fmt: str) -> Sniffed:
     if fmt in ("isobmff", "mov") and "mov" not in names:
         raise MediaRefused(_damaged(fmt))
     if _video_streams(probe):
-        pass
+        if fmt == "ogg":
+            return Sniffed("video", "video/ogg", "ogg", probe=probe)
         return _sniffed(_FAMILIES.get(fmt, fmt), probe=probe)
     if _audio_streams(probe):
         audio_fmt = "m4a" if fmt in ("isobmff", "mov") else fmt

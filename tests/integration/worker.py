@@ -33,9 +33,19 @@ def _database_url() -> str:
 class WorkerProcess:
     """One `celery worker` subprocess consuming a queue private to this test session."""
 
-    def __init__(self, *, queue: str, media_root: str, log_path: Path, concurrency: int = 1):
+    def __init__(
+        self,
+        *,
+        queue: str,
+        media_root: str,
+        log_path: Path,
+        concurrency: int = 1,
+        name: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.queue = queue
-        self.nodename = f"{queue}@{os.uname().nodename}"
+        self.nodename = f"{name or queue}@{os.uname().nodename}"
+        self.extra_env = extra_env or {}
         self.media_root = media_root
         self.log_path = log_path
         self.concurrency = concurrency
@@ -50,6 +60,7 @@ class WorkerProcess:
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "MEDIA_ROOT": self.media_root,
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
         argv = [
@@ -71,11 +82,16 @@ class WorkerProcess:
         self.stop()
         raise RuntimeError(f"worker did not answer within {timeout}s; see {self.log_path}")
 
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children), as a crash would."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        if not self.log.closed:
+            self.log.close()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -84,7 +100,8 @@ class WorkerProcess:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
 
 def _redis_reachable(url: str) -> bool:

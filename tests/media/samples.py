@@ -91,7 +91,9 @@ def png_bomb(directory: Path) -> Path:
     path = directory / "bomb.png"
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)
@@ -287,6 +289,11 @@ def mp4_h264(directory: Path) -> Path:
 def mp4_mpeg4(directory: Path) -> Path:
     """An MP4 that browsers will not play: MPEG-4 Part 2 video, as old cameras made."""
     return _video(directory, "old-camera.mp4", "-c:v", "mpeg4", "-c:a", "aac", "-f", "mp4")
+
+
+def ogg_theora(directory: Path) -> Path:
+    return _video(directory, "clip.ogv", "-c:v", "libtheora", "-q:v", "5", "-c:a", "libvorbis",
+                  "-f", "ogg")  # fmt: skip
 
 
 def webm_vp8(directory: Path) -> Path:

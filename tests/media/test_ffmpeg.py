@@ -1,5 +1,6 @@
 """ffmpeg.run(): hostile input cannot hang or exhaust the worker; failures read as sentences."""
 
+import io
 import time
 from pathlib import Path
 
@@ -45,6 +46,17 @@ def test_a_failure_keeps_ffmpegs_last_line_as_detail_without_server_paths(tmp_pa
     assert refused.value.reason.startswith("hitrec could not read it;")
     assert "upload.bin" in refused.value.detail
     assert "secret-folder" not in refused.value.detail
+
+
+def test_only_the_end_of_a_flood_of_error_output_is_kept():
+    # A broken file can make ffmpeg print an error per frame, for hours.
+    flood = io.BytesIO(b"[decoder] corrupt frame\n" * 100_000 + b"final complaint\n")
+    tail = bytearray()
+
+    ffmpeg._drain(flood, tail)
+
+    assert len(tail) <= 8 * 1024
+    assert tail.endswith(b"final complaint\n")
 
 
 def test_stdin_is_closed_so_reading_it_ends_at_once():

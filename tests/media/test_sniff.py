@@ -29,6 +29,7 @@ from media.sniff import HEAD_BYTES, Sniffed, sniff, sniff_head
         ("mp4_h264", "video", "video/mp4", "mp4"),
         ("webm_vp8", "video", "video/webm", "webm"),
         ("mov_h264", "video", "video/quicktime", "mov"),
+        ("ogg_theora", "video", "video/ogg", "ogg"),
         ("markdown", "text", "text/plain", "text"),
     ],
 )
@@ -116,6 +117,7 @@ def test_utf8_text_with_a_byte_order_mark_is_text(tmp_path):
         ("mp4_h264", "video"),
         ("webm_vp8", "video"),
         ("mov_h264", "video"),
+        ("ogg_theora", "video"),
         ("markdown", "text"),
         ("svg_with_script", None),
         ("html_page", None),

@@ -80,9 +80,7 @@ def test_dangerous_markup_is_removed(body, forbidden):
 def test_links_get_nofollow_noopener():
     result = process_text("[site](https://example.org)")
 
-    assert result.html == (
-        '<p><a href="https://example.org" rel="nofollow noopener">site</a></p>'
-    )
+    assert result.html == '<p><a href="https://example.org" rel="nofollow noopener">site</a></p>'
 
 
 def test_text_inside_removed_tags_does_not_reach_the_excerpt():

@@ -88,10 +88,11 @@ def test_a_mov_gets_an_h264_mp4_preview_without_its_metadata(sample, out_dir):
     assert b"+52.37" not in result.preview.path.read_bytes()
 
 
-def test_an_mp4_browsers_cannot_play_gets_a_preview(sample, out_dir):
-    result = video(sample, "mp4_mpeg4", out_dir)
+@pytest.mark.parametrize(("name", "codec"), [("mp4_mpeg4", "mpeg4"), ("ogg_theora", "theora")])
+def test_video_browsers_cannot_play_gets_a_preview(sample, out_dir, name, codec):
+    result = video(sample, name, out_dir)
 
-    assert result.codec == "mpeg4"
+    assert result.codec == codec
     assert result.preview.name == "preview.mp4"
     assert not result.preview_is_original
 
