@@ -2,8 +2,10 @@
 
 How the SQL walks the graph
 ---------------------------
-Every read is ONE statement that PostgreSQL and SQLite both run (values are always
-parameters; the text is assembled only from the constant fragments below):
+Every read is ONE statement (values are always parameters; the text is assembled only from
+the constant fragments below, all of it plain SQL that PostgreSQL and SQLite both run; only
+the test "is this link's other end a returned node?" is worded per database, for its
+planner's sake):
 
 1. per direction, a ``WITH RECURSIVE`` walk from the root(s), and the walk's nodes at their
    shortest distance (``MIN(depth)``), in id order;
@@ -128,21 +130,40 @@ JOIN accounts_user u ON u.id = c.author_id{where}"""
 # Edge rows: tag 1, then (remix, source). Each walk's links are read from the side the walk
 # went (the covering index it used), keeping those whose other end was reached too: that
 # also finds a link between two nodes at the depth limit, which the walk never followed.
-# A join, not `IN (SELECT ...)`: SQLite turns that IN into one index probe per pair of
-# nodes (quadratic), while it joins a CTE through an automatic index.
-_EDGES = """
+# With both directions, a link can also go from an ancestor straight to a descendant
+# ("cross"). Both forms below are plain SQL that either database runs; each database gets
+# the one its planner runs well:
+# - PostgreSQL plans `IN (SELECT ...)` as a hash semi-join driven from the walk's side. A
+#   plain join leaves the side to a coin toss (both CTEs are estimated at 200 rows), and the
+#   wrong side reads every remix of a popular ancestor.
+# - SQLite joins a CTE through an automatic index. Its `IN (SELECT ...)` probes the link
+#   index once per pair of nodes (quadratic), and EXISTS builds a Bloom filter over the
+#   whole link table on every call.
+_EDGES = {
+    "postgresql": """
 SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
 FROM {d}_nodes n
 JOIN contributions_remixlink l ON l.{step_from} = n.id
-JOIN {d}_nodes m ON m.id = l.{step_to}"""
-
-# With both directions, a link can also go from an ancestor straight to a descendant.
-_CROSS_EDGES = """
+WHERE l.{step_to} IN (SELECT id FROM {d}_nodes)""",
+    "sqlite": """
+SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
+FROM {d}_nodes n
+JOIN contributions_remixlink l ON l.{step_from} = n.id
+JOIN {d}_nodes m ON m.id = l.{step_to}""",
+}
+_CROSS_EDGES = {
+    "postgresql": """
+SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
+FROM up_nodes n
+JOIN contributions_remixlink l ON l.source_id = n.id
+WHERE n.depth > 0 AND l.remix_id IN (SELECT id FROM down_nodes WHERE depth > 0)""",
+    "sqlite": """
 SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
 FROM up_nodes n
 JOIN contributions_remixlink l ON l.source_id = n.id
 JOIN down_nodes m ON m.id = l.remix_id
-WHERE n.depth > 0 AND m.depth > 0"""
+WHERE n.depth > 0 AND m.depth > 0""",
+}
 
 _STEPS = {
     "up": {"d": "up", "step_from": "remix_id", "step_to": "source_id", "rank": 1},
@@ -150,12 +171,15 @@ _STEPS = {
 }
 
 
-def _lineage_sql(*, directions: Sequence[str], seed_count: int, limited: bool) -> str:
+def _lineage_sql(
+    *, directions: Sequence[str], seed_count: int, limited: bool, vendor: str | None = None
+) -> str:
     """The statement for these walks; only constant fragments and placeholders go into it.
 
-    No ORDER BY: the caller sorts (a sort of wide rows spills to disk past work_mem, and
-    Python's sort is linear on the runs the id-ordered lookups already produce).
+    No ORDER BY: the caller sorts the rows (see the module docstring).
     """
+    vendor = vendor or connection.vendor
+    edges = _EDGES.get(vendor, _EDGES["sqlite"])
     seeds = ", ".join(["%s"] * seed_count)
     walks, selects = [], []
     for index, direction in enumerate(directions):
@@ -164,9 +188,9 @@ def _lineage_sql(*, directions: Sequence[str], seed_count: int, limited: bool) -
         # The seeds (depth 0) are the roots: the first walk returns them, later ones leave them.
         where = "" if index == 0 else "\nWHERE n.depth > 0"
         selects.append(_NODES.format(where=where, **step))
-        selects.append(_EDGES.format(**step))
+        selects.append(edges.format(**step))
     if len(directions) == 2:
-        selects.append(_CROSS_EDGES)
+        selects.append(_CROSS_EDGES.get(vendor, _CROSS_EDGES["sqlite"]))
     return "WITH RECURSIVE" + ",".join(walks) + "\nUNION ALL".join(selects)
 
 
@@ -194,11 +218,11 @@ def _run(
             kind,
             author_id,
             username,
-            depth,
+            node_depth,
             _RANK_TO_DIRECTION[rank],
             bool(removed),
         )
-        for _, rank, depth, node_id, title, kind, author_id, username, removed in node_rows
+        for _, rank, node_depth, node_id, title, kind, author_id, username, removed in node_rows
     )
     edges = tuple(LineageEdge(row[2], row[1]) for row in edge_rows)
     return nodes, edges

@@ -115,7 +115,14 @@ def process_audio(
     preview_is_original = _plays_everywhere(fmt, info.codec)
     with staging(out_dir) as stage:
         preview = None if preview_is_original else stage.dir / _PREVIEW_NAME
-        waveform = _decode(path, peaks=peaks, info=info, preview=preview, progress=progress)
+        waveform = _decode(
+            path,
+            peaks=peaks,
+            info=info,
+            read_at_most_s=max_duration_s + 1,
+            preview=preview,
+            progress=progress,
+        )
         staged = [_write_waveform(waveform, stage.dir / _WAVEFORM_NAME, info.duration_s)]
         if preview is not None:
             staged.append(_rendition(preview, "preview", "audio/mpeg"))
@@ -203,6 +210,7 @@ def _decode(
     *,
     peaks: int,
     info: AudioInfo,
+    read_at_most_s: float,
     preview: Path | None,
     progress: Progress | None,
 ) -> tuple[tuple[float, float], ...]:
@@ -221,7 +229,8 @@ def _decode(
             reported = percent
             progress("decoding", percent)
 
-    args = ["-i", path, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    # Headers can lie about the length; reading stops at the limit whatever they claim.
+    args = ["-t", f"{read_at_most_s:g}", "-i", path, "-map", "0:a:0", "-vn", "-sn", "-dn"]
     args += ["-ac", "1", "-ar", str(WAVEFORM_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "pipe:1"]
     if preview is not None:
         args += _preview_args(preview, channels=min(info.channels or 2, 2))

@@ -20,6 +20,10 @@ from media.errors import MediaRefused, MediaTransientError
 GiB = 1024**3
 _CHUNK = 64 * 1024
 _STDERR_KEEP = 8 * 1024
+_CANNOT_START = 127  # the shell convention ld.so also uses: a library would not load
+# The child sees only this: no credentials from the worker's environment, and few malloc
+# arenas, since each reserves 64 MiB of address space against the RLIMIT_AS budget.
+_CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "MALLOC_ARENA_MAX": "2"}
 # Spawn failures that say "the machine is busy", not "the file is bad".
 _TRANSIENT_ERRNOS = {errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.ENOSPC}
 
@@ -70,6 +74,7 @@ def run(
             stderr=subprocess.PIPE,
             preexec_fn=lambda: _apply_limits(limits),
             close_fds=True,
+            env=_CHILD_ENV,
         )
     except OSError as exc:
         if exc.errno in _TRANSIENT_ERRNOS:
@@ -167,6 +172,14 @@ def _supervise(
         raise MediaRefused(
             f"hitrec gave up trying to {what}: it needed more computing time, memory or "
             "disk space than a file like this should.",
+            detail=detail,
+        )
+    if returncode == _CANNOT_START:
+        # The limits are too tight for ffmpeg itself: the worker's fault, not the file's.
+        raise MediaTransientError(f"{Path(proc.args[0]).name} could not start: {detail}")
+    if returncode != 0 and b"Cannot allocate memory" in stderr_tail:
+        raise MediaRefused(
+            f"hitrec gave up trying to {what}: it needed more memory than a file like this should.",
             detail=detail,
         )
     if returncode != 0:

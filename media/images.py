@@ -50,7 +50,7 @@ class Rendition:
 
 @dataclass(frozen=True)
 class ImageResult:
-    """Displayed size (after EXIF orientation), format and renditions of an image."""
+    """Displayed size (after EXIF orientation), format ("jpeg", "png"...) and renditions."""
 
     width: int
     height: int
@@ -111,9 +111,12 @@ def process_image(
     """Check the image at `path` and write, for each long-side size, a WebP and a JPEG rendition.
 
     Never upscales; sizes at or above the image's own long side collapse into one rendition.
+    `format` in the result is lower-case, as sniff() names it ("jpeg", "png"...).
     """
+    if not sizes or min(sizes) < 1:
+        raise ValueError("sizes must hold at least one positive long side")
     with _open_checked(Path(path), max_pixels) as im:
-        fmt = "JPEG" if im.format == "MPO" else str(im.format)
+        fmt = "jpeg" if im.format == "MPO" else str(im.format).lower()
         width, height = _displayed_size(im)
         targets = _target_sizes(sizes, max(width, height))
         largest, decoded_size = _decode_largest(im, targets[-1])

@@ -9,7 +9,7 @@ from pathlib import Path
 from media.audio import AudioResult, process_audio
 from media.errors import MediaRefused
 from media.images import DEFAULT_MAX_PIXELS, DEFAULT_SIZES, ImageResult, Rendition, process_image
-from media.sniff import Sniffed, sniff
+from media.sniff import NOT_UTF8, Sniffed, sniff
 from media.text import TextResult, process_text
 from media.video import VideoResult, process_video
 
@@ -156,8 +156,16 @@ def _dispatch(
             duration_s=video.duration_s,
             codec=video.codec,
         )
-    # sniff() accepted it as UTF-8 text; "utf-8-sig" drops a byte-order mark if there is one.
-    return _result(sniffed, size, process_text(path.read_text(encoding="utf-8-sig")))
+    return _result(sniffed, size, process_text(_read_text(path)))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        # "utf-8-sig" drops a byte-order mark if there is one.
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # sniff() checks only the start of very large texts; the rest may still be broken.
+        raise MediaRefused(NOT_UTF8) from exc
 
 
 def _result(

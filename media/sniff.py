@@ -19,6 +19,9 @@ from media.errors import MediaRefused
 HEAD_BYTES = 4096
 _SCAN_BYTES = 64 * 1024
 _TEXT_CHUNK = 64 * 1024
+# Text is judged by at most this much: every sensible text limit is far smaller, and a huge
+# file must not cost a full read before the size check refuses it.
+TEXT_SCAN_BYTES = 16 * 1024 * 1024
 
 ACCEPTED = (
     "images (JPEG, PNG, WebP, GIF, TIFF), audio (MP3, WAV, FLAC, Ogg Vorbis, Opus, M4A/AAC), "
@@ -118,7 +121,6 @@ MKV = _unsupported("a Matroska (MKV) video", "MP4 (H.264) or WebM")
 _REFUSED_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"%PDF-", PDF),
     (0, b"\x7fELF", EXECUTABLE),
-    (0, b"MZ", EXECUTABLE),
     (0, b"\xfe\xed\xfa\xce", EXECUTABLE),
     (0, b"\xfe\xed\xfa\xcf", EXECUTABLE),
     (0, b"\xce\xfa\xed\xfe", EXECUTABLE),
@@ -206,6 +208,9 @@ def _refuse_by_magic(head: bytes) -> None:
     for offset, magic, reason in _REFUSED_MAGIC:
         if head[offset : offset + len(magic)] == magic:
             raise MediaRefused(reason)
+    # DOS/Windows programs; the NUL check spares a text that happens to begin with "MZ".
+    if head.startswith(b"MZ") and b"\x00" in head[:64]:
+        raise MediaRefused(EXECUTABLE)
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         raise MediaRefused(_unsupported("a HEIC/AVIF image", "JPEG or PNG"))
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
@@ -232,19 +237,27 @@ def _magic_format(head: bytes) -> str | None:
         return "wav"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head.startswith(b"fLaC"):
+    if _is_flac(head):
         return "flac"
     if head.startswith(b"OggS"):
         return "ogg"
-    if head.startswith(b"ID3"):
+    # Version 2-4, revision 0: a text that merely starts with "ID3" has no NUL there.
+    if head.startswith(b"ID3") and head[3:4] in (b"\x02", b"\x03", b"\x04") and head[4] == 0:
         return "id3"
     if head[4:8] == b"ftyp":
         return "mov" if head[8:12] == b"qt  " else "isobmff"
-    if head[4:8] in _MOV_ATOMS:
+    # Old QuickTime files open on a bare atom; its size's high byte is 0, unlike text
+    # such as "I'm free" whose bytes 4-8 also read "free".
+    if head[4:8] in _MOV_ATOMS and (head[0] == 0 or head[4:8] == b"mdat"):
         return "mov"
     if head.startswith(_EBML):
         return "webm"
     return _mpeg_audio_format(head)
+
+
+def _is_flac(head: bytes) -> bool:
+    # "fLaC", then the mandatory 34-byte STREAMINFO block header (type 0, maybe "last").
+    return head.startswith(b"fLaC") and head[4:5] in (b"\x00", b"\x80") and head[5:8] == b"\0\0\x22"
 
 
 def _mpeg_audio_format(head: bytes) -> str | None:
@@ -274,7 +287,7 @@ def _format_after_id3(path: Path) -> str:
         f.seek(offset)
         # Encoders pad after tags; decoders scan past the padding, and so does this.
         after = f.read(_SCAN_BYTES)
-    if after.startswith(b"fLaC"):
+    if _is_flac(after):
         return "flac"
     start = after.find(b"\xff")
     while start != -1:
@@ -410,9 +423,10 @@ def _sniff_text(path: Path, head: bytes) -> Sniffed:
         raise MediaRefused(NOT_UTF8)
     _refuse_markup(head)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    previous = b""
+    previous, scanned = b"", 0
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_TEXT_CHUNK), b""):
+        while scanned < TEXT_SCAN_BYTES and (chunk := f.read(_TEXT_CHUNK)):
+            scanned += len(chunk)
             if b"\x00" in chunk:
                 raise MediaRefused(UNKNOWN)
             try:
@@ -422,10 +436,12 @@ def _sniff_text(path: Path, head: bytes) -> Sniffed:
             # Overlap the chunks so that a tag split across two reads is still found.
             _refuse_markup(previous[-64:] + chunk, at_start=False)
             previous = chunk
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise MediaRefused(NOT_UTF8) from exc
+        complete = not f.read(1)
+    if complete:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise MediaRefused(NOT_UTF8) from exc
     return Sniffed("text", "text/plain", "text")
 
 

@@ -110,7 +110,14 @@ def process_video(
             progress("poster", 100 if playable else 10)
         staged = [poster, *thumbs]
         if not playable:
-            staged.append(_preview(path, stage.dir / "preview.mp4", info.duration_s, progress))
+            preview = _preview(
+                path,
+                stage.dir / "preview.mp4",
+                duration_s=info.duration_s,
+                read_at_most_s=max_duration_s + 1,
+                progress=progress,
+            )
+            staged.append(preview)
         published = stage.publish(staged)
     return VideoResult(
         duration_s=info.duration_s,
@@ -239,14 +246,23 @@ def _thumbnails(poster: Path, dest: Path) -> list[Rendition]:
     return render_sizes(frame, [THUMB_LONG_SIDE], dest)
 
 
-def _preview(source: Path, dest: Path, duration_s: float, progress: Progress | None) -> Rendition:
+def _preview(
+    source: Path,
+    dest: Path,
+    *,
+    duration_s: float,
+    read_at_most_s: float,
+    progress: Progress | None,
+) -> Rendition:
     box = f"{PREVIEW_LONG_SIDE}"
-    timeout_s = 120 + duration_s * 2
+    timeout_s = 120 + duration_s  # x264 "veryfast" at 480p runs several times real time
     reporter = _EncodeProgress(duration_s, progress)
     ffmpeg.run(
         "ffmpeg",
         [
-            "-i", source, "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1",
+            # Headers can lie about the length; reading stops at the limit whatever they claim.
+            "-t", f"{read_at_most_s:g}", "-i", source,
+            "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1",
             "-vf", (
                 f"scale='min({box},iw)':'min({box},ih)'"
                 ":force_original_aspect_ratio=decrease:force_divisible_by=2"

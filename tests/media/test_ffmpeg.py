@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from media import ffmpeg
-from media.errors import MediaRefused
+from media.errors import MediaRefused, MediaTransientError
 
 ENDLESS_NOISE = ["-f", "lavfi", "-i", "anoisesrc=sample_rate=48000", "-f", "null", "-"]
 
@@ -31,9 +31,19 @@ def test_a_run_over_its_cpu_budget_is_stopped():
 
 
 def test_a_run_over_its_memory_budget_fails_instead_of_swapping():
-    limits = ffmpeg.ResourceLimits(address_space_bytes=16 * 1024 * 1024)
+    # Upscaling to 16 000 × 16 000 wants far more than 400 MiB of address space.
+    huge = ["-f", "lavfi", "-i", "color=size=8000x8000:d=0.04", "-vf", "scale=16000:16000"]
+    limits = ffmpeg.ResourceLimits(address_space_bytes=400 * 1024 * 1024)
 
     with pytest.raises(MediaRefused):
+        ffmpeg.run("ffmpeg", [*huge, "-f", "null", "-"], what="scale", timeout_s=20, limits=limits)
+
+
+def test_limits_too_tight_for_ffmpeg_itself_are_a_transient_error():
+    # ffmpeg cannot even map its libraries: a worker misconfiguration, not a bad file.
+    limits = ffmpeg.ResourceLimits(address_space_bytes=16 * 1024 * 1024)
+
+    with pytest.raises(MediaTransientError, match="could not start"):
         ffmpeg.run("ffmpeg", ENDLESS_NOISE, what="decode this", timeout_s=20, limits=limits)
 
 

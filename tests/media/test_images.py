@@ -22,7 +22,7 @@ def close_to(pixel, colour, tolerance=40):
 def test_a_large_jpeg_gets_webp_and_jpeg_renditions_at_each_size(sample, out_dir):
     result = process_image(sample("large_jpeg"), out_dir=out_dir)
 
-    assert (result.width, result.height, result.format) == (2400, 1800, "JPEG")
+    assert (result.width, result.height, result.format) == (2400, 1800, "jpeg")
     assert [(r.name, r.mime, r.width, r.height) for r in result.renditions] == [
         ("thumb-256.webp", "image/webp", 256, 192),
         ("thumb-256.jpg", "image/jpeg", 256, 192),
@@ -126,7 +126,7 @@ def test_transparency_survives_in_webp_and_is_flattened_in_jpeg(sample, out_dir)
 def test_an_animated_gif_is_represented_by_its_first_frame(sample, out_dir):
     result = process_image(sample("animated_gif"), out_dir=out_dir)
 
-    assert (result.width, result.height, result.format) == (300, 200, "GIF")
+    assert (result.width, result.height, result.format) == (300, 200, "gif")
     for rendition in result.renditions:
         with Image.open(rendition.path) as im:
             assert getattr(im, "n_frames", 1) == 1

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+import media.sniff
 from media.errors import MediaRefused, MediaTransientError
 from media.pipeline import Limits, process_file
 
@@ -96,6 +97,18 @@ def test_duration_and_pixel_limits_come_from_limits(sample, out_dir):
     with pytest.raises(MediaRefused, match="megapixels"):
         process_file(sample("large_jpeg"), out_dir=out_dir, limits=Limits(max_pixels=10_000))
     assert listing(out_dir) == []
+
+
+def test_broken_utf8_beyond_the_sniffed_part_of_a_long_text_is_refused(
+    tmp_path, out_dir, monkeypatch
+):
+    # sniff() judges long texts by their start; the full read must still catch bad bytes.
+    monkeypatch.setattr(media.sniff, "TEXT_SCAN_BYTES", 1024)
+    path = tmp_path / "long.txt"
+    path.write_bytes(b"la " * 2000 + "caf\xe9".encode("latin-1"))
+
+    with pytest.raises(MediaRefused, match="not in UTF-8"):
+        process_file(path, out_dir=out_dir)
 
 
 def test_progress_is_reported_from_sniffing_to_done(sample, out_dir):

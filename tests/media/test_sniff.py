@@ -89,6 +89,17 @@ def test_text_with_a_script_tag_far_from_the_start_is_refused(tmp_path):
         sniff(path)
 
 
+@pytest.mark.parametrize(
+    "opening",
+    ["I'm free as a bird", "MZ Records presents", "ID3 tags explained", "fLaCk and fLaCk"],
+)
+def test_text_that_starts_like_a_binary_signature_is_still_text(tmp_path, opening):
+    path = tmp_path / "lyrics.txt"
+    path.write_text(f"{opening}, and the rest of the words.\n")
+
+    assert sniff(path).kind == "text"
+
+
 def test_markdown_with_harmless_inline_html_is_text(tmp_path):
     path = tmp_path / "story.md"
     path.write_text("Some **bold** words and a <b>bold</b> word, 3 < 4.\n")
