@@ -5,31 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contributions', '0001_initial'),
+        ("contributions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rendition',
+            name="Rendition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('thumbnail', 'Thumbnail'), ('waveform', 'Waveform'), ('poster', 'Poster'), ('preview', 'Preview')], max_length=12)),
-                ('name', models.CharField(max_length=64)),
-                ('file', models.FileField(max_length=300, upload_to='')),
-                ('mime', models.CharField(max_length=100)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('bytes', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contribution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='renditions', to='contributions.contribution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("thumbnail", "Thumbnail"),
+                            ("waveform", "Waveform"),
+                            ("poster", "Poster"),
+                            ("preview", "Preview"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                ("file", models.FileField(max_length=300, upload_to="")),
+                ("mime", models.CharField(max_length=100)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("bytes", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contribution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="renditions",
+                        to="contributions.contribution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contribution_id', 'role', 'width', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('contribution', 'name'), name='rendition_unique_name_per_contribution')],
+                "ordering": ["contribution_id", "role", "width", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contribution", "name"),
+                        name="rendition_unique_name_per_contribution",
+                    )
+                ],
             },
         ),
     ]
