@@ -23,6 +23,7 @@ from contributions.selectors import contribution_get, contribution_list, upstrea
 from contributions.services import (
     contribution_create,
     contribution_delete,
+    contribution_file_replace,
     contribution_update,
 )
 
@@ -335,9 +336,15 @@ def _file_response(name: str, *, content_type: str, filename: str, inline: bool)
 
 
 class ContributionOriginalApi(APIView):
-    """The original file as uploaded, always as a download."""
+    """The original file: downloaded as an attachment, or replaced by its author."""
 
-    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(allow_empty_file=True, max_length=255)
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, contribution_id: int):
@@ -349,6 +356,21 @@ class ContributionOriginalApi(APIView):
             content_type="application/octet-stream",
             filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
             inline=False,
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses=ContributionDetailOutputSerializer,
+    )
+    def put(self, request, contribution_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contribution = contribution_file_replace(
+            contribution=_get_or_404(contribution_id), actor=request.user, **data.validated_data
+        )
+        contribution = _get_or_404(contribution.id)
+        return Response(
+            ContributionDetailOutputSerializer(contribution, context={"request": request}).data
         )
 
 

@@ -112,6 +112,42 @@ def contribution_create(
     return contribution
 
 
+def contribution_file_replace(
+    *, contribution: Contribution, actor: User, file: UploadedFile
+) -> Contribution:
+    """The author uploads a new version of the work; it is processed again from scratch."""
+    _check_author(contribution, actor, "replace its file")
+    body = _body_from(file=file, text=None)
+    upload = body.pop("file", None)
+    stored = ""
+    try:
+        with transaction.atomic():
+            contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+            if contribution.is_removed:
+                raise ValidationError(
+                    f"{describe(_work(contribution))} was deleted and cannot be edited."
+                )
+            previous = contribution.file.name
+            if upload is not None:
+                stored = default_storage.save(_storage_name(upload.name), upload)
+            fresh = {
+                "file": stored, "original_name": "", "text": "", "mime": "", "width": None,
+                "height": None, "duration_s": None, "codec": "", "metadata": {}, **body,
+                "status": Contribution.Status.PENDING, "error": "",
+                "progress_stage": "queued", "progress_percent": 0,
+            }  # fmt: skip
+            for field, value in fresh.items():
+                setattr(contribution, field, value)
+            contribution.save()
+            _delete_files_on_commit([previous])
+            _processing_enqueue_on_commit(contribution)
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return contribution
+
+
 def _processing_enqueue_on_commit(contribution: Contribution) -> None:
     from media.services import processing_enqueue
 

@@ -22,3 +22,14 @@ def test_swagger_ui_loads_no_third_party_assets(client):
     assert "swagger-ui" in html
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    schema = target.read_text()
+    assert "/api/contributions/{contribution_id}/lineage/:" in schema
+    assert "UserRegisterInputRequest" in schema

@@ -153,3 +153,43 @@ def test_a_rerun_removes_renditions_the_new_result_no_longer_has(upload, sample,
     assert not Rendition.objects.filter(name="thumb-9999.webp").exists()
     assert stale_path.exists()  # its file was re-written under its real name
     assert len(stored_files()) == Rendition.objects.count() + 1
+
+
+def test_replacing_the_file_reprocesses_it_and_drops_stale_renditions(
+    upload, sample, user_client, django_capture_on_commit_callbacks
+):
+    body = upload(sample("large_jpeg"))
+    old_original = Contribution.objects.get(pk=body["id"]).file.name
+    assert body["media"]["thumbnails"]
+    new = SimpleUploadedFile("hum.wav", sample("wav").read_bytes())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.put(
+            f"/api/contributions/{body['id']}/original", {"file": new}, format="multipart"
+        )
+
+    assert response.status_code == 200
+    replaced = user_client.get(f"/api/contributions/{body['id']}/").json()
+    assert (replaced["kind"], replaced["status"]) == ("audio", "ready")
+    assert replaced["media"]["thumbnails"] == []
+    assert replaced["media"]["waveform"] is not None
+    assert replaced["media"]["width"] is None
+    assert not (Path(settings.MEDIA_ROOT) / old_original).exists()
+    # The new original and the audio renditions, nothing left of the image.
+    assert len(stored_files()) == Rendition.objects.count() + 1
+
+
+def test_only_the_author_replaces_the_file(upload, sample, api_client):
+    from tests.accounts.factories import UserFactory
+
+    body = upload(sample("small_png"))
+    api_client.force_authenticate(UserFactory())
+
+    response = api_client.put(
+        f"/api/contributions/{body['id']}/original",
+        {"file": SimpleUploadedFile("x.wav", sample("wav").read_bytes())},
+        format="multipart",
+    )
+
+    assert response.status_code == 403
+    assert Contribution.objects.get(pk=body["id"]).kind == "image"
