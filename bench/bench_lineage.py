@@ -411,8 +411,8 @@ def recursive_rows(node: dict) -> int:
     return rows + sum(recursive_rows(child) for child in node.get("Plans", []))
 
 
-def plan_breakdown(*, contribution_id: int, direction: str) -> str:
-    """Where the statement's time goes, from one EXPLAIN (ANALYZE, BUFFERS) run, as text."""
+def plan_breakdown(*, contribution_id: int, direction: str) -> dict[str, str]:
+    """Where the statement's time goes, from one EXPLAIN (ANALYZE, BUFFERS) run."""
     from django.db import connection
 
     from contributions.lineage import _lineage_sql
@@ -437,17 +437,20 @@ def plan_breakdown(*, contribution_id: int, direction: str) -> str:
     # CTEs run lazily, inside whatever reads them first, so each figure is a difference.
     walk = found[f"CTE {direction}_walk"]["Actual Total Time"]
     nodes_cte = found[f"CTE {direction}_nodes"]["Actual Total Time"]
-    node_rows = found["*SELECT* 1"]["Actual Total Time"] - nodes_cte
-    edge_rows = found["*SELECT* 2"]["Actual Total Time"]
     read = plan["Plan"].get("Shared Read Blocks", 0)
     hit = plan["Plan"].get("Shared Hit Blocks", 0)
-    return (
-        f"walk {walk:.0f} ms, shortest depth per node and id order {nodes_cte - walk:.0f} ms,"
-        f" node rows (contribution + author lookups) {node_rows:.0f} ms, edge rows"
-        f" {edge_rows:.0f} ms; execution {plan['Execution Time']:.0f} ms, planning"
-        f" {plan['Planning Time']:.1f} ms (timed by EXPLAIN ANALYZE, which adds overhead);"
-        f" {read:,} of {read + hit:,} pages read from outside shared_buffers"
-    )
+    return {
+        "the walk": f"{walk:.0f} ms",
+        "shortest depth per node, in id order": f"{nodes_cte - walk:.0f} ms",
+        "node rows (contribution and author lookups)": (
+            f"{found['*SELECT* 1']['Actual Total Time'] - nodes_cte:.0f} ms"
+        ),
+        "edge rows": f"{found['*SELECT* 2']['Actual Total Time']:.0f} ms",
+        "execution / planning": (
+            f"{plan['Execution Time']:.0f} ms / {plan['Planning Time']:.1f} ms;"
+            f" {read:,} of {read + hit:,} pages read from outside shared_buffers"
+        ),
+    }
 
 
 def sql_and_fetch(*, contribution_id: int, direction: str, repeat: int) -> Timing:
@@ -569,6 +572,7 @@ def main() -> None:
     max_depth = LATTICE_LAYERS + 1
     no_blowup = all(w.rows <= w.nodes * max_depth for _, paths, w, _, _ in walks if paths)
     pure_once = walks[1][2].rows == walks[1][2].nodes
+    breakdown_lines = "\n".join(f"- {part}: {value}" for part, value in breakdown.items())
     rows = "\n".join(
         f"| {label} | {f'{paths:.3g}' if paths else '—'} | {portable.nodes:,} | {portable.rows:,}"
         f" ({portable.rows / portable.nodes:.2f}/node) | {ms(portable.timing)} | {exact.rows:,}"
@@ -582,8 +586,9 @@ def main() -> None:
 Baseline: the same lineage read with one ORM query per level, then one for the nodes (the
 loop a naive selector would write).
 
-- Machine: {machine_description()}; load average {load_at_start:.2f} when the timings began
-  (the machine is shared: other test suites ran at the same time).
+- Machine: {machine_description()}.
+  Load average {load_at_start:.2f} when the timings began (the machine is shared: other test
+  suites ran at the same time).
 - Data: {graph.size:,} contributions by {AUTHORS} authors, {graph.links:,} remix links.
   {REMIX_SHARE:.0%} of works remix 1-3 earlier works (uniformly), {POPULAR_SHARE:.0%} of all
   works remix one popular source (#{graph.popular}), a {CHAIN_LINKS}-link chain runs through
@@ -606,9 +611,13 @@ loop a naive selector would write).
 | … of which the statement and fetchall alone (no Python objects) | {ms(popular_sql)} = {sql_us:.2f} µs/node | | |
 | … per-level ORM traversal ({popular_loop.runs} runs) | {ms(popular_loop)} | baseline | {popular_loop.p50 / popular.p50:.1f}× slower |
 
-Where the descendants' time goes: {breakdown}. The rest of the p50
-({(popular.p50 - popular_sql.p50) * 1e3:.0f} ms) is Python: sorting and building
-{n_down + n_down_edges:,} dataclasses, and the garbage collections they trigger.
+Where the descendants' time goes (one `EXPLAIN (ANALYZE, BUFFERS)` run, which adds overhead
+of its own):
+
+{breakdown_lines}
+- Python (`lineage_get` p50 minus statement-and-fetchall p50):
+  {(popular.p50 - popular_sql.p50) * 1e3:.0f} ms, sorting and building
+  {n_down + n_down_edges:,} dataclasses and the garbage collections they trigger
 
 The walk alone ("rows walked" is the recursive union's output in `EXPLAIN ANALYZE`; each row
 is expanded once, so it counts node expansions; "paths" is what `UNION ALL` would follow).

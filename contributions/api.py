@@ -157,6 +157,7 @@ class ContributionListCreateApi(APIView):
         author = serializers.CharField(required=False, max_length=150)
         license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
         search = serializers.CharField(required=False, max_length=200)
+        project = serializers.IntegerField(required=False, min_value=1)
         ordering = serializers.ChoiceField(
             choices=["created_at", "-created_at", "title", "-title"], required=False
         )
@@ -168,6 +169,7 @@ class ContributionListCreateApi(APIView):
         file = serializers.FileField(required=False, allow_empty_file=True, max_length=255)
         text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         sources = SourcesField(required=False, max_length=50)
+        project = serializers.IntegerField(required=False, min_value=1)
 
     @extend_schema(
         parameters=[FilterSerializer],

@@ -27,6 +27,7 @@ def contribution_list(
     author: str | None = None,
     license: str | None = None,
     search: str | None = None,
+    project: int | None = None,
     ordering: str = "-created_at",
 ) -> QuerySet[Contribution]:
     """Public contributions, newest first unless the reader chooses another order."""
@@ -43,6 +44,9 @@ def contribution_list(
         qs = qs.filter(license=license)
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    if project:
+        # The work a project has taken in: accepted submissions and resources.
+        qs = qs.filter(submissions__project_id=project, submissions__status="accepted")
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 

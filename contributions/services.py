@@ -86,8 +86,9 @@ def contribution_create(
     file: UploadedFile | None = None,
     text: str | None = None,
     sources: Sequence[int] = (),
+    project: int | None = None,
 ) -> Contribution:
-    """An artist uploads a work, naming the works it remixes (if any)."""
+    """An artist uploads a work, naming the works it remixes (if any), maybe for a project."""
     body = _body_from(file=file, text=text)
     upload = body.pop("file", None)
     contribution = Contribution(
@@ -103,6 +104,8 @@ def contribution_create(
             contribution.save()
             if sources:
                 _sources_replace(remix=contribution, source_ids=sources)
+            if project is not None:
+                _submit_to_project(contribution=contribution, project_id=project)
             _processing_enqueue_on_commit(contribution)
     except BaseException:
         # The row rolled back; the stored original must go too, or it is an orphan.
@@ -146,6 +149,17 @@ def contribution_file_replace(
             default_storage.delete(stored)
         raise
     return contribution
+
+
+def _submit_to_project(*, contribution: Contribution, project_id: int) -> None:
+    # Imported here: projects build on contributions, not the other way round.
+    from projects.selectors import project_visible_to
+    from projects.services import submission_create
+
+    target = project_visible_to(user=contribution.author).filter(pk=project_id).first()
+    if target is None:
+        raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
+    submission_create(project=target, actor=contribution.author, contribution=contribution)
 
 
 def _processing_enqueue_on_commit(contribution: Contribution) -> None:
@@ -262,13 +276,15 @@ def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> N
 def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
     """The author deletes a work. Returns True if it was removed outright.
 
-    A work that others built on stays in their lineage as a tombstone: its title and author
-    remain, its file and body go.
+    A work that others built on, or that a release includes, stays in their lineage as a
+    tombstone: its title and author remain, its file and body go.
     """
     _check_author(contribution, actor, "delete it")
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
-    if RemixLink.objects.filter(source=contribution).exists():
+    # `release_nodes`: the lineage snapshots of releases (projects app) that include this work.
+    built_on = RemixLink.objects.filter(source=contribution).exists()
+    if built_on or contribution.release_nodes.exists():
         contribution.renditions.all().delete()
         contribution.file.name = ""
         contribution.text = ""

@@ -11,6 +11,7 @@ api_patterns = [
     path("health/", HealthApi.as_view(), name="health"),
     path("auth/", include("accounts.urls")),
     path("contributions/", include("contributions.urls")),
+    path("projects/", include("projects.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

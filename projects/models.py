@@ -1,0 +1,269 @@
+"""Projects, their producers, asks and submissions, and the frozen record of a release."""
+
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from contributions.models import Contribution
+from royalties.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        OPEN = "open"
+        RELEASED = "released"
+        ARCHIVED = "archived"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
+    )
+    title = models.CharField(max_length=200)
+    brief = models.TextField(blank=True, max_length=20_000)
+    cover = models.FileField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    # The policy as exact fractions: p (contributor pool) and u (upstream share).
+    pool_numerator = models.PositiveBigIntegerField(default=1)
+    pool_denominator = models.PositiveBigIntegerField(default=2)
+    upstream_numerator = models.PositiveBigIntegerField(default=1)
+    upstream_denominator = models.PositiveBigIntegerField(default=4)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pool_denominator__gt=0) & Q(pool_numerator__lte=F("pool_denominator")),
+                name="project_pool_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(upstream_denominator__gt=0)
+                & Q(upstream_numerator__lt=F("upstream_denominator")),
+                name="project_upstream_share_below_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def contributor_pool(self) -> Fraction:
+        return Fraction(self.pool_numerator, self.pool_denominator)
+
+    @property
+    def upstream_share(self) -> Fraction:
+        return Fraction(self.upstream_numerator, self.upstream_denominator)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in (self.Status.RELEASED, self.Status.ARCHIVED)
+
+
+class ProjectMember(models.Model):
+    """A producer of the project: its owner, or a co-producer who accepted an invitation."""
+
+    class Role(models.TextChoices):
+        PRODUCER = "producer"
+        CO_PRODUCER = "co-producer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="member_once_per_project"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(role="producer"), name="one_producer_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.project_id}"
+
+
+class Ask(models.Model):
+    """What a project needs, e.g. "a cello line" (audio, 1)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        FILLED = "filled"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="asks")
+    kind = models.CharField(max_length=10, choices=Contribution.Kind.choices)
+    description = models.CharField(max_length=500)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="ask_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Submission(models.Model):
+    """A contribution offered to a project (by its author) or added as a resource (by a producer)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        DECLINED = "declined"
+        WITHDRAWN = "withdrawn"
+
+    class Origin(models.TextChoices):
+        SUBMITTED = "submitted"
+        RESOURCE = "resource"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="submissions")
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="submissions"
+    )
+    ask = models.ForeignKey(
+        Ask, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(blank=True, max_length=2000)
+    decision_note = models.TextField(blank=True, max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "-created_at", "-id"]
+        constraints = [
+            # Withdrawn or declined offers may be made again; a live one exists at most once.
+            models.UniqueConstraint(
+                fields=["project", "contribution"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="submission_live_once_per_project",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id} → {self.project_id} ({self.status})"
+
+
+class Release(models.Model):
+    """The finished work, frozen for ever: policy, credits and the lineage snapshot.
+
+    Rows of Release, ReleaseCredit, ReleaseNode and ReleaseEdge are insert-only: database
+    triggers (migration 0002) refuse UPDATE and DELETE, whatever tries.
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="release")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    producer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    commercial = models.BooleanField()
+    currency = models.CharField(max_length=3)
+    pool_numerator = models.PositiveBigIntegerField()
+    pool_denominator = models.PositiveBigIntegerField()
+    upstream_numerator = models.PositiveBigIntegerField()
+    upstream_denominator = models.PositiveBigIntegerField()
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-released_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Release of project {self.project_id}"
+
+    @property
+    def contributor_pool(self) -> Fraction:
+        return Fraction(self.pool_numerator, self.pool_denominator)
+
+    @property
+    def upstream_share(self) -> Fraction:
+        return Fraction(self.upstream_numerator, self.upstream_denominator)
+
+
+class ReleaseCredit(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="credits")
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.PROTECT, related_name="release_credits"
+    )
+    weight_numerator = models.PositiveBigIntegerField()
+    weight_denominator = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["release_id", "contribution_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "contribution"], name="credit_once"),
+            models.CheckConstraint(
+                condition=Q(weight_numerator__gt=0) & Q(weight_denominator__gt=0),
+                name="credit_weight_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"credit {self.contribution_id} in release {self.release_id}"
+
+    @property
+    def weight(self) -> Fraction:
+        return Fraction(self.weight_numerator, self.weight_denominator)
+
+
+class ReleaseNode(models.Model):
+    """One contribution of the lineage closure, as it was at release time."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="nodes")
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.PROTECT, related_name="release_nodes"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_username = models.CharField(max_length=150)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10)
+    license = models.CharField(max_length=32)
+    depth = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["release_id", "depth", "contribution_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "contribution"], name="node_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} in release {self.release_id}"
+
+
+class ReleaseEdge(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="edges")
+    source = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="+")
+    remix = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["release_id", "remix_id", "source_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "source", "remix"], name="edge_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.remix_id} in release {self.release_id}"

@@ -1,0 +1,61 @@
+"""The split policy's two numbers: parsed from what people type, kept exact (no Django)."""
+
+import re
+from fractions import Fraction
+
+_DECIMAL = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
+_RATIO = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def parse_share(text: str, *, name: str) -> Fraction:
+    """ "0.5", "1/2" and "50%" are the same exact half; floats never enter."""
+    text = str(text)
+    if match := _RATIO.match(text):
+        numerator, denominator = int(match[1]), int(match[2])
+        if denominator == 0:
+            raise PolicyError(f"{name} “{text}” divides by zero.")
+        return Fraction(numerator, denominator)
+    if match := _PERCENT.match(text):
+        return parse_share(match[1], name=name) / 100
+    if match := _DECIMAL.match(text):
+        whole, decimals = match[1], match[2] or ""
+        if len(whole) + len(decimals) > 30:
+            raise PolicyError(f"{name} “{text[:40]}” has too many digits.")
+        return Fraction(int(whole + decimals), 10 ** len(decimals))
+    raise PolicyError(
+        f"{name} must be a number such as 0.5, a fraction such as 1/2, or a percent such as 50%."
+    )
+
+
+def format_share(value: Fraction) -> str:
+    """A decimal when the value has an exact one (0.25), else the fraction in lowest terms (1/3)."""
+    denominator = value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    digits = max(twos, fives)
+    scaled = value.numerator * 10**digits // value.denominator
+    if digits == 0:
+        return str(scaled)
+    text = str(scaled).rjust(digits + 1, "0")
+    return f"{text[:-digits]}.{text[-digits:]}"
+
+
+def check_policy(*, contributor_pool: Fraction, upstream_share: Fraction) -> list[str]:
+    problems = []
+    if not 0 <= contributor_pool <= 1:
+        problems.append("The contributor pool must be between 0 and 1 (0% to 100%).")
+    if not 0 <= upstream_share < 1:
+        problems.append("The upstream share must be at least 0 and less than 1 (under 100%).")
+    return problems

@@ -1,0 +1,51 @@
+"""Reads of projects: who produces a project, what a person may see, lists and the release."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from projects.models import Project, ProjectMember, Submission
+
+PUBLIC_STATUSES = (Project.Status.OPEN, Project.Status.RELEASED, Project.Status.ARCHIVED)
+
+
+def is_producer(*, project: Project, user: User) -> bool:
+    """The owner, or a co-producer who accepted the invitation."""
+    if not user.is_authenticated:
+        return False
+    if project.owner_id == user.id:
+        return True
+    return ProjectMember.objects.filter(
+        project=project, user=user, accepted_at__isnull=False
+    ).exists()
+
+
+def project_visible_to(*, user: User) -> QuerySet[Project]:
+    """Open, released and archived projects for everyone; drafts for their members."""
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if user.is_authenticated:
+        visible |= Q(members__user=user)
+        if user.is_staff:
+            visible = Q()
+    return Project.objects.filter(visible).distinct()
+
+
+def project_list(*, user: User, status: str | None = None, mine: bool = False) -> QuerySet[Project]:
+    projects = project_visible_to(user=user).select_related("owner")
+    if status:
+        projects = projects.filter(status=status)
+    if mine and user.is_authenticated:
+        projects = projects.filter(members__user=user)
+    return projects.order_by("-created_at", "-id")
+
+
+def submission_list(*, project: Project, user: User) -> QuerySet[Submission]:
+    """Producers (and staff) see every submission; an artist sees their own and accepted ones."""
+    submissions = Submission.objects.filter(project=project).select_related(
+        "contribution", "contribution__author", "submitted_by", "ask"
+    )
+    if user.is_staff or is_producer(project=project, user=user):
+        return submissions
+    visible = Q(status=Submission.Status.ACCEPTED)
+    if user.is_authenticated:
+        visible |= Q(submitted_by=user)
+    return submissions.filter(visible)

@@ -1,0 +1,462 @@
+"""Use cases of projects: open one, run it with co-producers, take submissions, release it."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from contributions.licenses import Work, commercial_release_refusals, describe, source_refusals
+from contributions.lineage import closure_get
+from contributions.models import Contribution
+from contributions.uploads import upload_facts
+from projects.models import (
+    Ask,
+    Project,
+    ProjectMember,
+    Release,
+    ReleaseCredit,
+    ReleaseEdge,
+    ReleaseNode,
+    Submission,
+)
+from projects.policy import PolicyError, check_policy, parse_share
+from projects.selectors import is_producer
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _require_producer(project: Project, actor: User, action: str) -> None:
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can {action}.")
+
+
+def _locked(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _require_not_frozen(project: Project) -> None:
+    if project.is_frozen:
+        raise ValidationError(
+            f"“{project.title}” was released; its credits and policy are frozen for ever."
+        )
+
+
+def _policy(contributor_pool: str | None, upstream_share: str | None, project: Project):
+    errors: dict[str, list[str]] = {}
+    pool, upstream = project.contributor_pool, project.upstream_share
+    try:
+        if contributor_pool is not None:
+            pool = parse_share(contributor_pool, name="The contributor pool")
+    except PolicyError as exc:
+        errors["contributor_pool"] = [str(exc)]
+    try:
+        if upstream_share is not None:
+            upstream = parse_share(upstream_share, name="The upstream share")
+    except PolicyError as exc:
+        errors["upstream_share"] = [str(exc)]
+    if not errors:
+        for problem in check_policy(contributor_pool=pool, upstream_share=upstream):
+            field = "contributor_pool" if "pool" in problem else "upstream_share"
+            errors.setdefault(field, []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+    return pool, upstream
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *,
+    owner: User,
+    title: str,
+    brief: str = "",
+    currency: str = "USD",
+    contributor_pool: str | None = None,
+    upstream_share: str | None = None,
+) -> Project:
+    """A producer starts a project (as a draft) with its brief and split policy."""
+    project = Project(owner=owner, title=title, brief=brief, currency=currency)
+    pool, upstream = _policy(contributor_pool, upstream_share, project)
+    project.pool_numerator, project.pool_denominator = pool.numerator, pool.denominator
+    project.upstream_numerator, project.upstream_denominator = (
+        upstream.numerator,
+        upstream.denominator,
+    )
+    project.full_clean(exclude=["owner", "cover"])
+    project.save()
+    ProjectMember.objects.create(
+        project=project, user=owner, role=ProjectMember.Role.PRODUCER, accepted_at=timezone.now()
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    project: Project,
+    actor: User,
+    title: str | None = None,
+    brief: str | None = None,
+    currency: str | None = None,
+    contributor_pool: str | None = None,
+    upstream_share: str | None = None,
+) -> Project:
+    """Producers edit the brief, the currency and the policy, until the release."""
+    _require_producer(project, actor, "edit it")
+    project = _locked(project)
+    _require_not_frozen(project)
+    for name, value in {"title": title, "brief": brief, "currency": currency}.items():
+        if value is not None:
+            setattr(project, name, value)
+    pool, upstream = _policy(contributor_pool, upstream_share, project)
+    project.pool_numerator, project.pool_denominator = pool.numerator, pool.denominator
+    project.upstream_numerator, project.upstream_denominator = (
+        upstream.numerator,
+        upstream.denominator,
+    )
+    project.full_clean(exclude=["owner", "cover"])
+    project.save()
+    return project
+
+
+def project_cover_set(*, project: Project, actor: User, file: UploadedFile) -> Project:
+    """Producers set the project's cover picture (an image, checked by its content)."""
+    _require_producer(project, actor, "change its cover")
+    if upload_facts(file).kind != "image":
+        raise ValidationError({"file": ["The cover must be an image (JPEG, PNG, WebP or GIF)."]})
+    stored = default_storage.save(f"covers/{project.pk}/{file.name[-80:]}", file)
+    try:
+        with transaction.atomic():
+            project = _locked(project)
+            previous = project.cover.name
+            project.cover.name = stored
+            project.save(update_fields=["cover", "updated_at"])
+            if previous:
+                transaction.on_commit(lambda: default_storage.delete(previous))
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return project
+
+
+_TRANSITIONS = {
+    "open": ({Project.Status.DRAFT}, Project.Status.OPEN),
+    "archive": ({Project.Status.RELEASED}, Project.Status.ARCHIVED),
+}
+
+
+@transaction.atomic
+def project_status_change(*, project: Project, actor: User, to: str) -> Project:
+    """Producers open a draft to submissions, or archive a released project."""
+    _require_producer(project, actor, "change its status")
+    project = _locked(project)
+    allowed_from, target = _TRANSITIONS[to]
+    if project.status not in allowed_from:
+        raise ValidationError(
+            f"“{project.title}” is {project.status}; only a "
+            f"{' or '.join(sorted(allowed_from))} project can become {target}."
+        )
+    project.status = target
+    project.save(update_fields=["status", "updated_at"])
+    return project
+
+
+# --- co-producers --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_invite(*, project: Project, actor: User, username: str) -> ProjectMember:
+    """A producer invites someone to co-produce; they become one when they accept."""
+    _require_producer(project, actor, "invite co-producers")
+    _require_not_frozen(project)
+    invitee = User.objects.filter(username__iexact=username).first()
+    if invitee is None:
+        raise ValidationError({"username": [f"There is no artist called “{username}”."]})
+    if ProjectMember.objects.filter(project=project, user=invitee).exists():
+        raise ValidationError({"username": [f"{invitee.username} is already invited or a member."]})
+    return ProjectMember.objects.create(
+        project=project, user=invitee, role=ProjectMember.Role.CO_PRODUCER, invited_by=actor
+    )
+
+
+@transaction.atomic
+def member_accept(*, project: Project, actor: User) -> ProjectMember:
+    """The invited person accepts and becomes a co-producer."""
+    member = ProjectMember.objects.select_for_update().filter(project=project, user=actor).first()
+    if member is None:
+        raise PermissionDenied(f"You have not been invited to co-produce “{project.title}”.")
+    if member.accepted_at is None:
+        member.accepted_at = timezone.now()
+        member.save(update_fields=["accepted_at"])
+    return member
+
+
+@transaction.atomic
+def member_remove(*, project: Project, actor: User, user_id: int) -> None:
+    """A producer removes a co-producer (or withdraws an invitation); anyone may leave."""
+    member = (
+        ProjectMember.objects.select_for_update().filter(project=project, user_id=user_id).first()
+    )
+    if member is None:
+        raise ValidationError({"user": ["That person is not a member of this project."]})
+    if member.role == ProjectMember.Role.PRODUCER:
+        raise ValidationError("The project's producer cannot be removed.")
+    if actor.id != user_id:
+        _require_producer(project, actor, "remove co-producers")
+    member.delete()
+
+
+# --- asks ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ask_create(
+    *, project: Project, actor: User, kind: str, description: str, quantity: int = 1
+) -> Ask:
+    """Producers say what the project needs ("a cello line": audio, 1)."""
+    _require_producer(project, actor, "post asks")
+    _require_not_frozen(project)
+    ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
+    ask.full_clean(exclude=["project"])
+    ask.save()
+    return ask
+
+
+@transaction.atomic
+def ask_update(
+    *,
+    ask: Ask,
+    actor: User,
+    description: str | None = None,
+    quantity: int | None = None,
+    status: str | None = None,
+) -> Ask:
+    _require_producer(ask.project, actor, "edit asks")
+    _require_not_frozen(ask.project)
+    for name, value in {"description": description, "quantity": quantity, "status": status}.items():
+        if value is not None:
+            setattr(ask, name, value)
+    ask.full_clean(exclude=["project"])
+    ask.save()
+    return ask
+
+
+# --- submissions ---------------------------------------------------------------------------
+
+
+def _require_open(project: Project) -> None:
+    if project.status != Project.Status.OPEN:
+        raise ValidationError(
+            f"“{project.title}” is {project.status}, not open: it takes no submissions now."
+        )
+
+
+@transaction.atomic
+def submission_create(
+    *,
+    project: Project,
+    actor: User,
+    contribution: Contribution,
+    ask: Ask | None = None,
+    message: str = "",
+) -> Submission:
+    """An artist offers their own contribution to an open project, maybe against an ask."""
+    project = _locked(project)
+    _require_open(project)
+    if contribution.author_id != actor.id:
+        raise PermissionDenied(
+            f"Only the author of {describe(_work(contribution))} can submit it; producers "
+            "add others' work as a resource."
+        )
+    return _offer(project, actor, contribution, ask, message, Submission.Origin.SUBMITTED)
+
+
+@transaction.atomic
+def resource_add(*, project: Project, actor: User, contribution: Contribution) -> Submission:
+    """A producer adds any remixable contribution to the project as a resource."""
+    _require_producer(project, actor, "add resources")
+    project = _locked(project)
+    _require_not_frozen(project)
+    refusals = source_refusals(_work(contribution))
+    if refusals:
+        raise ValidationError({"contribution": refusals})
+    return _offer(project, actor, contribution, None, "", Submission.Origin.RESOURCE)
+
+
+def _work(contribution: Contribution) -> Work:
+    return Work(id=contribution.id, title=contribution.title, license=contribution.license)
+
+
+def _offer(project, actor, contribution, ask, message, origin) -> Submission:
+    if contribution.is_removed:
+        raise ValidationError({"contribution": [f"{describe(_work(contribution))} was deleted."]})
+    if ask is not None and ask.project_id != project.id:
+        raise ValidationError({"ask": ["That ask belongs to another project."]})
+    if Submission.objects.filter(
+        project=project, contribution=contribution, status__in=["pending", "accepted"]
+    ).exists():
+        raise ValidationError(
+            {"contribution": [f"{describe(_work(contribution))} is already in this project."]}
+        )
+    resource = origin == Submission.Origin.RESOURCE
+    return Submission.objects.create(
+        project=project,
+        contribution=contribution,
+        ask=ask,
+        origin=origin,
+        submitted_by=actor,
+        message=message,
+        status=Submission.Status.ACCEPTED if resource else Submission.Status.PENDING,
+        decided_by=actor if resource else None,
+        decided_at=timezone.now() if resource else None,
+    )
+
+
+@transaction.atomic
+def submission_decide(
+    *, submission: Submission, actor: User, accept: bool, note: str = ""
+) -> Submission:
+    """A producer accepts or declines a pending submission, with a note to the artist."""
+    _require_producer(submission.project, actor, "decide submissions")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    _require_not_frozen(submission.project)
+    if submission.status != Submission.Status.PENDING:
+        raise ValidationError(f"This submission is already {submission.status}.")
+    submission.status = Submission.Status.ACCEPTED if accept else Submission.Status.DECLINED
+    submission.decision_note = note
+    submission.decided_by = actor
+    submission.decided_at = timezone.now()
+    submission.save()
+    return submission
+
+
+@transaction.atomic
+def submission_withdraw(*, submission: Submission, actor: User) -> Submission:
+    """The artist takes their submission back, at any time before the release."""
+    if submission.submitted_by_id != actor.id:
+        raise PermissionDenied("Only the artist who submitted it can withdraw a submission.")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    _require_not_frozen(submission.project)
+    if submission.status not in (Submission.Status.PENDING, Submission.Status.ACCEPTED):
+        raise ValidationError(
+            f"This submission is {submission.status}; there is nothing to withdraw."
+        )
+    submission.status = Submission.Status.WITHDRAWN
+    submission.save(update_fields=["status"])
+    return submission
+
+
+# --- release -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditInput:
+    contribution: int
+    weight: Fraction
+
+
+@transaction.atomic
+def project_release(
+    *, project: Project, actor: User, credits: Sequence[CreditInput], commercial: bool
+) -> Release:
+    """Freeze the finished work: its credits, its policy and the lineage behind it, for ever."""
+    _require_producer(project, actor, "release it")
+    project = _locked(project)
+    if project.status != Project.Status.OPEN:
+        raise ValidationError(
+            f"“{project.title}” is {project.status}; only an open project can be released."
+        )
+    if not credits:
+        raise ValidationError({"credits": ["Credit at least one contribution."]})
+    problems = _credit_problems(project, credits)
+    if problems:
+        raise ValidationError({"credits": problems})
+    closure = closure_get(contribution_ids=[credit.contribution for credit in credits])
+    works = {
+        row.id: row
+        for row in Contribution.objects.filter(id__in=[node.id for node in closure.nodes]).only(
+            "id", "title", "license"
+        )
+    }
+    if commercial:
+        refusals = commercial_release_refusals(_work(works[node.id]) for node in closure.nodes)
+        if refusals:
+            raise ValidationError({"commercial": refusals})
+    release = Release.objects.create(
+        project=project,
+        released_by=actor,
+        producer=project.owner,
+        commercial=commercial,
+        currency=project.currency,
+        pool_numerator=project.pool_numerator,
+        pool_denominator=project.pool_denominator,
+        upstream_numerator=project.upstream_numerator,
+        upstream_denominator=project.upstream_denominator,
+    )
+    ReleaseCredit.objects.bulk_create(
+        ReleaseCredit(
+            release=release,
+            contribution_id=credit.contribution,
+            weight_numerator=credit.weight.numerator,
+            weight_denominator=credit.weight.denominator,
+        )
+        for credit in sorted(credits, key=lambda c: c.contribution)
+    )
+    ReleaseNode.objects.bulk_create(
+        ReleaseNode(
+            release=release,
+            contribution_id=node.id,
+            author_id=node.author_id,
+            author_username=node.author_username,
+            title=node.title,
+            kind=node.kind,
+            license=works[node.id].license,
+            depth=node.depth,
+        )
+        for node in closure.nodes
+    )
+    ReleaseEdge.objects.bulk_create(
+        ReleaseEdge(release=release, source_id=edge.source, remix_id=edge.remix)
+        for edge in closure.edges
+    )
+    project.status = Project.Status.RELEASED
+    project.save(update_fields=["status", "updated_at"])
+    return release
+
+
+def _credit_problems(project: Project, credits: Sequence[CreditInput]) -> list[str]:
+    problems: list[str] = []
+    ids = [credit.contribution for credit in credits]
+    for contribution_id in {i for i in ids if ids.count(i) > 1}:
+        problems.append(f"#{contribution_id} is credited twice; credit each contribution once.")
+    for credit in credits:
+        if credit.weight <= 0:
+            problems.append(f"The weight of #{credit.contribution} must be positive.")
+    accepted = {
+        submission.contribution_id: submission.contribution
+        for submission in Submission.objects.filter(
+            project=project, contribution_id__in=ids, status=Submission.Status.ACCEPTED
+        ).select_related("contribution")
+    }
+    for contribution_id in dict.fromkeys(ids):
+        contribution = accepted.get(contribution_id)
+        if contribution is None:
+            problems.append(
+                f"#{contribution_id} is not an accepted submission or resource of this project."
+            )
+        elif contribution.is_removed:
+            problems.append(f"{describe(_work(contribution))} was deleted by its author.")
+        elif contribution.status != Contribution.Status.READY:
+            problems.append(
+                f"{describe(_work(contribution))} is {contribution.status}, not ready: wait "
+                "until it has been processed."
+            )
+    return problems
