@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -17,7 +18,12 @@ from rest_framework.views import APIView
 
 from contributions.licenses import LICENSE_CHOICES
 from contributions.lineage import lineage_get
-from contributions.lineage_svg import lineage_svg
+from contributions.lineage_svg import (
+    MAX_NODES,
+    LineageRenderError,
+    LineageTooLargeError,
+    lineage_svg,
+)
 from contributions.models import Contribution
 from contributions.selectors import contribution_get, contribution_list, upstream_credits
 from contributions.services import (
@@ -125,6 +131,18 @@ class ContributionOutputSerializer(serializers.Serializer):
 
 class ContributionDetailOutputSerializer(ContributionOutputSerializer):
     text = serializers.CharField()
+
+
+def _lineage_or_404(contribution_id: int, **query):
+    try:
+        return lineage_get(contribution_id=contribution_id, **query)
+    except Contribution.DoesNotExist as exc:
+        raise Http404("No contribution with that id.") from exc
+
+
+class LineageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The lineage picture cannot be drawn right now; the JSON lineage still works."
 
 
 def _get_or_404(contribution_id: int) -> Contribution:
@@ -267,8 +285,7 @@ class ContributionLineageApi(APIView):
     def get(self, request, contribution_id: int):
         query = LineageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        _get_or_404(contribution_id)
-        lineage = lineage_get(contribution_id=contribution_id, **query.validated_data)
+        lineage = _lineage_or_404(contribution_id, **query.validated_data)
         return Response(LineageOutputSerializer(lineage).data)
 
 
@@ -282,9 +299,17 @@ class ContributionLineageSvgApi(APIView):
     def get(self, request, contribution_id: int):
         query = LineageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        _get_or_404(contribution_id)
-        lineage = lineage_get(contribution_id=contribution_id, **query.validated_data)
-        response = HttpResponse(lineage_svg(lineage), content_type="image/svg+xml")
+        lineage = _lineage_or_404(contribution_id, **query.validated_data)
+        try:
+            svg = lineage_svg(lineage)
+        except LineageTooLargeError as exc:
+            raise serializers.ValidationError(
+                {"depth": [f"This lineage has {len(lineage.nodes)} works, too many to draw "
+                           f"(at most {MAX_NODES}); ask for fewer levels with depth=N."]}
+            ) from exc  # fmt: skip
+        except LineageRenderError as exc:
+            raise LineageUnavailable() from exc
+        response = HttpResponse(svg, content_type="image/svg+xml")
         # Our own drawing, but SVG is active content: no scripts, no outside loads.
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
         return response

@@ -188,3 +188,19 @@ def test_no_sequence_of_source_edits_ever_makes_a_cycle(edits):
             assert all(source < remix for source, remix in links)
         transaction.set_rollback(True)
     assert Contribution.objects.count() == 0
+
+
+def test_a_lineage_too_large_to_draw_asks_for_fewer_levels(api_client, monkeypatch):
+    from contributions import lineage_svg
+
+    works = make_lineage([(0, 1), (1, 2), (2, 3)], 4)
+    # A small drawing limit stands in for a popular work's tens of thousands of remixes.
+    monkeypatch.setattr(lineage_svg, "MAX_NODES", 2)
+    url = f"/api/contributions/{works[0].id}/lineage.svg"
+
+    too_many = api_client.get(url)
+    near = api_client.get(url, {"direction": "down", "depth": 1})
+
+    assert too_many.status_code == 400
+    assert "too many to draw" in too_many.json()["depth"][0]
+    assert near.status_code == 200

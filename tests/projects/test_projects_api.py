@@ -409,3 +409,25 @@ def test_an_upload_to_a_closed_project_is_refused_whole(as_user, producer):
     assert response.status_code == 400
     assert "takes no submissions now" in response.json()["detail"]
     assert Contribution.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [1, 15])
+def test_project_and_submission_lists_run_a_constant_number_of_queries(
+    as_user, producer, django_assert_max_num_queries, size
+):
+    for n in range(size):
+        make_project(owner=UserFactory(), title=f"Project {n}")
+    project = make_project(owner=producer)
+    for _ in range(size):
+        ContributionFactory.create(author=UserFactory())
+    for contribution in Contribution.objects.all():
+        _accept(project, contribution)
+    client = as_user(producer)
+
+    with django_assert_max_num_queries(4):
+        projects = client.get("/api/projects/", {"page_size": 50}).json()
+    with django_assert_max_num_queries(6):
+        submissions = client.get(f"/api/projects/{project.id}/submissions/", {"page_size": 50})
+
+    assert len(projects["results"]) == size + 1
+    assert len(submissions.json()["results"]) == size
