@@ -3,6 +3,7 @@
 from django.urls import path
 
 from projects import api
+from royalties.api import ProjectSplitApi
 
 urlpatterns = [
     path("", api.ProjectListCreateApi.as_view(), name="project-list"),
@@ -49,4 +50,5 @@ urlpatterns = [
         "<int:project_id>/resources/", api.ProjectResourcesApi.as_view(), name="project-resources"
     ),
     path("<int:project_id>/release/", api.ProjectReleaseApi.as_view(), name="project-release"),
+    path("<int:project_id>/split/", ProjectSplitApi.as_view(), name="project-split"),
 ]

@@ -1,0 +1,1 @@
+"""Tests of the royalties app: exact splits and apportionment."""
