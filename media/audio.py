@@ -231,8 +231,8 @@ def _decode(
 
     # Headers can lie about the length; reading stops at the limit whatever they claim.
     args = ["-t", f"{read_at_most_s:g}", "-i", path, "-map", "0:a:0", "-vn", "-sn", "-dn"]
-    # -flush_packets 0: write the pipe in 32 KiB blocks, not ~400-byte packets (70× fewer
-    # reads on our side; measured in bench/bench_media.py).
+    # -flush_packets 0: ffmpeg writes the pipe in 32 KiB blocks instead of ~420-byte packets
+    # (about 78× fewer reads on our side; the waveform itself is unchanged).
     args += ["-ac", "1", "-ar", str(WAVEFORM_RATE), "-f", "s16le", "-c:a", "pcm_s16le"]
     args += ["-flush_packets", "0", "pipe:1"]
     if preview is not None:
