@@ -4,6 +4,7 @@ Embedded default: SQLite under var/, files under var/media, Celery tasks run in-
 DATABASE_URL, REDIS_URL and the S3 variables switch to real services (see docs/operations.md).
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -81,9 +82,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "hitrec.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-            # A file, not :memory:, so that a worker process started by the
-            # integration tests sees the same test database.
-            "TEST": {"NAME": str(VAR_DIR / "test-hitrec.sqlite3")},
+            # A file, not :memory:, so that a worker process started by the integration
+            # tests sees the same test database; one per test run, so runs never collide.
+            "TEST": {"NAME": str(VAR_DIR / f"test-hitrec-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -222,6 +223,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+
+# Statements below these balances (minor units) are not paid out; the balance carries forward.
+HITREC_PAYOUT_THRESHOLDS = {"default": env_int("HITREC_PAYOUT_THRESHOLD_MINOR", 1000), "JPY": 1000}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hitrec <noreply@hitrec.localhost>")

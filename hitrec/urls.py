@@ -12,6 +12,7 @@ api_patterns = [
     path("auth/", include("accounts.urls")),
     path("contributions/", include("contributions.urls")),
     path("projects/", include("projects.urls")),
+    path("payouts/", include("royalties.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -186,9 +186,10 @@ def apportion(
     remaining = revenue - sum(totals)
     if remaining < 0:
         raise InfeasibleStateError(
-            f"At a cumulative revenue of {revenue}, the lower quotas need {-remaining} more "
-            f"units than this event's {amount}: the previous totals satisfy quota but cannot "
-            "be continued within it (this apportionment never produces such totals)."
+            f"At a cumulative revenue of {revenue}, the lower quotas not yet met still need "
+            f"{sum(totals) - previous_revenue} units, and this event brings {amount}: the "
+            "previous totals satisfy quota but cannot be continued within it (this "
+            "apportionment never produces such totals)."
         )
     # At most one unit each (a second would pass the upper quota), earliest deadline first.
     # There are always enough: the allowed parties' gaps s*h - t are each below 1 and add up

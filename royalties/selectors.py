@@ -1,7 +1,11 @@
-"""Reads of royalties: a release's split, computed from its frozen snapshot."""
+"""Reads of royalties: a release's split, people's balances, earnings and statements."""
+
+from django.db.models import QuerySet, Sum
 
 from accounts.models import User
 from projects.models import Release
+from royalties.documents import DocumentLine, StatementDocument
+from royalties.models import AllocationLine, LedgerAccount, Posting, Statement
 from royalties.splits import (
     Credit,
     LineageSnapshot,
@@ -39,3 +43,67 @@ def release_split(*, release: Release) -> Split:
 
 def usernames(*, user_ids: list[int]) -> dict[int, str]:
     return dict(User.objects.filter(id__in=user_ids).values_list("id", "username"))
+
+
+def payable_balances(*, user: User) -> dict[str, int]:
+    """What the platform owes the person, per currency (credits on payable are negative)."""
+    rows = (
+        Posting.objects.filter(account__kind=LedgerAccount.Kind.PAYABLE, account__user=user)
+        .values("account__currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("account__currency")
+    )
+    return {row["account__currency"]: -row["total"] for row in rows}
+
+
+def earning_lines(*, user: User, limit: int = 100) -> list[dict]:
+    """The person's latest earnings, line by line, with the path that paid each."""
+    rows = (
+        AllocationLine.objects.filter(allocation__user=user)
+        .select_related("allocation__event__project", "line__contribution")
+        .order_by("-allocation__event_id", "line_id")[:limit]
+    )
+    return [
+        {
+            "event": row.allocation.event_id,
+            "date": row.allocation.event.created_at,
+            "project": row.allocation.event.project_id,
+            "project_title": row.allocation.event.project.title,
+            "contribution": row.line.contribution_id,
+            "contribution_title": row.line.contribution.title if row.line.contribution else None,
+            "path": row.line.path,
+            "currency": row.allocation.event.currency,
+            "amount_minor": row.amount_minor,
+        }
+        for row in rows
+    ]
+
+
+def statements_visible_to(*, user: User) -> QuerySet[Statement]:
+    """A person sees their own statements; staff see everyone's."""
+    statements = Statement.objects.select_related("user").order_by("-period", "currency", "id")
+    return statements if user.is_staff else statements.filter(user=user)
+
+
+def statement_document(*, statement: Statement) -> StatementDocument:
+    lines = list(statement.lines.select_related("project").order_by("project_id", "id"))
+    return StatementDocument(
+        number=statement.id,
+        person=statement.user.public_name,
+        period=f"{statement.period:%Y-%m}",
+        currency=statement.currency,
+        status=statement.status,
+        carried_in_minor=statement.carried_in_minor,
+        earned_minor=statement.earned_minor,
+        payable_minor=statement.payable_minor,
+        carried_forward_minor=statement.carried_forward_minor,
+        lines=[
+            DocumentLine(
+                project=line.project.title,
+                contribution=line.description.split(": ", 1)[-1],
+                path=line.path,
+                amount_minor=line.amount_minor,
+            )
+            for line in lines
+        ],
+    )

@@ -279,6 +279,13 @@ class PathExplanation:
 # --- the lineage graph ----------------------------------------------------------------------
 
 
+def _unknown_end(source: int, remix: int, missing: int) -> UnknownContributionError:
+    return UnknownContributionError(
+        f"The lineage snapshot links #{source} → #{remix}, but #{missing} is not among its "
+        "nodes; a snapshot must hold both ends of every link."
+    )
+
+
 @dataclass(slots=True)
 class _Lineage:
     """The snapshot as adjacency lists, and an order with every remix before its sources.
@@ -301,20 +308,23 @@ class _Lineage:
         sources: dict[int, list[int]] = {}
         remix_counts: dict[int, int] = {}
         for source, remix in snapshot.edges:
-            if source not in nodes or remix not in nodes:
-                missing = remix if source in nodes else source
-                raise UnknownContributionError(
-                    f"The lineage snapshot links #{source} → #{remix}, but #{missing} is not "
-                    "among its nodes; a snapshot must hold both ends of every link."
-                )
-            if source == remix:
-                raise LineageCycleError([source])
+            # Each node's membership is checked when first seen, not on every link.
             srcs = sources.get(remix)
             if srcs is None:
+                if remix not in nodes:
+                    raise _unknown_end(source, remix, remix)
                 sources[remix] = [source]
             else:
                 srcs.append(source)
-            remix_counts[source] = remix_counts.get(source, 0) + 1
+            count = remix_counts.get(source)
+            if count is None:
+                if source not in nodes:
+                    raise _unknown_end(source, remix, source)
+                remix_counts[source] = 1
+            else:
+                remix_counts[source] = count + 1
+            if source == remix:
+                raise LineageCycleError([source])
         lineage = cls(nodes=nodes, sources=sources, remix_counts=remix_counts)
         lineage._check_no_repeated_edge()
         lineage.order = lineage._topological_order()
@@ -373,10 +383,8 @@ class _Lineage:
             position[node] = len(walk)
             walk.append(node)
             node = min(remix for remix in self.remixes[node] if remix in stuck)
-        # The walk went remix-wards; reverse it so each node is a source of the next.
-        cycle = walk[position[node] :]
-        cycle.reverse()
-        return cycle
+        # The walk went from source to remix, so each node is a source of the next.
+        return walk[position[node] :]
 
 
 # --- exact flows over the lineage ------------------------------------------------------------
@@ -496,11 +504,12 @@ def _check_credits_known(split_input: SplitInput) -> None:
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a split allocates its (acyclic) results.
 
-    Building a split allocates a few objects per node; every so often that triggers a full
-    collection, which walks every object in the process, the caller's snapshot included: a
-    third of the time on a 100,000-node snapshot (bench/bench_royalties_pure.py). Nothing
-    here makes reference cycles, so reference counting frees it all the same. The previous
-    state is restored (a caller that had disabled collection keeps it disabled).
+    Building a split allocates a few objects per node, which triggers collections, and the
+    full ones walk every object in the process (the caller's snapshot included): on a
+    100,000-node snapshot that is a tenth to a third of the time, depending on what else the
+    process holds (bench/bench_royalties_pure.py measures it). Nothing here makes reference
+    cycles, so reference counting frees it all the same. The previous state is restored (a
+    caller that had disabled collection keeps it disabled).
     """
     if not gc.isenabled():
         yield
@@ -532,20 +541,20 @@ def _split(split_input: SplitInput, lineage: _Lineage) -> Split:
     # Every node gets an entry, in id order; the ones value reaches are overwritten below.
     zero_flow = ContributionFlow(ZERO, ZERO)
     contributions = dict.fromkeys(sorted(nodes), zero_flow)
-    # What each author keeps, as integers over base * up_den * q**level, summed per level so
-    # that the per-author total needs one rescaling per distinct level, not per contribution.
-    kept_by_author: dict[int, dict[int, int]] = {}
-    denominators: dict[int, int] = {}  # base * q**level, by level
+    levels = flows.levels
+    deepest = max(levels.values(), default=0)
+    # base * q**level by level, and what brings a kept amount at a level (an integer over
+    # base * up_den * q**level) to the common denominator base * up_den * q**deepest.
+    denominators = [flows.base * flows.power(level) for level in range(deepest + 1)]
+    to_common = [flows.power(deepest - level) for level in range(deepest + 1)]
+    kept_by_author: dict[int, int] = {}
     keep_num = up_den - up_num
     passes_upstream = up_num != 0
-    levels = flows.levels
     for node, value in flows.values.items():
         if not value:
             continue
         level = levels[node]
-        denominator = denominators.get(level)
-        if denominator is None:
-            denominator = denominators[level] = flows.base * flows.power(level)
+        denominator = denominators[level]
         received = Fraction(value, denominator)
         if passes_upstream and node in sources:
             kept_numerator = value * keep_num
@@ -554,14 +563,11 @@ def _split(split_input: SplitInput, lineage: _Lineage) -> Split:
             kept_numerator = value * up_den
             kept = received
         contributions[node] = ContributionFlow(received, kept)
-        by_level = kept_by_author.setdefault(nodes[node].author_id, {})
-        by_level[level] = by_level.get(level, 0) + kept_numerator
+        author = nodes[node].author_id
+        kept_by_author[author] = kept_by_author.get(author, 0) + kept_numerator * to_common[level]
 
-    shares: dict[int, Fraction] = {}
-    for author, by_level in kept_by_author.items():
-        deepest = max(by_level)
-        numerator = sum(part * flows.power(deepest - level) for level, part in by_level.items())
-        shares[author] = Fraction(numerator, flows.base * up_den * flows.power(deepest))
+    common = flows.base * up_den * flows.power(deepest)
+    shares = {author: Fraction(kept, common) for author, kept in kept_by_author.items()}
     producer = split_input.producer_id
     shares[producer] = shares.get(producer, ZERO) + (1 - policy.contributor_pool)
 
@@ -603,6 +609,7 @@ class PathIndex:
             initial = {}  # no value anywhere: no path carries any
         self._best = _propagate(self._lineage, initial, base, self._upstream, combine_max=True)
         self._best_cache: dict[int, Fraction] = {}
+        self._lineage.remixes  # noqa: B018 -- built here, in the setup, not in the first query
         self._counts = self._count_paths(set(initial))
 
     def _count_paths(self, credited: set[int]) -> dict[int, int]:
@@ -627,8 +634,10 @@ class PathIndex:
     def paths_to(self, contribution_id: int, *, limit: int = 10) -> PathExplanation:
         """The ``limit`` paths that brought the most value to the contribution, largest first.
 
-        Ties are listed in order of the path's ids. ``path_count`` tells how many paths carry
-        value in all; ``unlisted_amount`` what the ones left off carried together.
+        Equal amounts are listed in order of their ids (when more paths tie at the limit than
+        fit, which of them make the list is deterministic, but not necessarily the smallest
+        ids). ``path_count`` tells how many paths carry value in all; ``unlisted_amount``
+        what the ones left off carried together.
         """
         if contribution_id not in self.split_input.snapshot.nodes:
             raise UnknownContributionError(
@@ -662,11 +671,15 @@ class PathIndex:
                 if start in self._base:
                     amount = multiplier * self._base[start]
                     heapq.heappush(heap, (-amount, 0, path, multiplier))
+                if not upstream:
+                    continue  # no value crosses a link: only the credited node itself paid
                 for remix in remixes.get(start, ()):
                     best = self._best_into(remix)
                     if best:
                         extended = multiplier * upstream / len(sources[remix])
                         heapq.heappush(heap, (-(extended * best), 1, (remix, *path), extended))
+            # Equal amounts can come off the heap in any order: list them by their ids.
+            paths.sort(key=lambda path: (-path.amount, path.contribution_ids))
         return PathExplanation(
             contribution_id=contribution_id,
             received=flow.received,

@@ -125,15 +125,14 @@ def test_the_producer_can_also_be_an_author():
 
 
 def test_with_no_contributor_pool_the_producer_takes_everything():
-    split = compute_split(
-        release(credits=[(4, 3), (2, 1)], edges=[(1, 3), (2, 3), (3, 4)], authors={1: CLEO, 2: BEN, 3: ANA, 4: BEN}, p=F(0))
-    )
+    unpaid = SplitInput(NIGHT_BUS.credits, Policy(F(0), F(1, 4)), PAT, NIGHT_BUS.snapshot)
+    split = compute_split(unpaid)
 
     # Zero shares are left out of the parties; the contributions are all listed, with zeros.
     assert shares(split) == {PAT: 1}
     assert {flow.received for flow in split.contributions.values()} == {0}
     assert sorted(split.contributions) == [1, 2, 3, 4]
-    assert paths_to(NIGHT_BUS.__class__(NIGHT_BUS.credits, Policy(F(0), F(1, 4)), PAT, NIGHT_BUS.snapshot), 2).paths == []
+    assert paths_to(unpaid, 2).paths == []
 
 
 def test_with_the_whole_pool_to_contributors_the_producer_is_not_a_party():
@@ -179,21 +178,30 @@ def test_a_stack_of_diamonds_is_split_without_following_every_path():
     split = compute_split(stack)
     assert sum(shares(split).values()) == 1
     bottom = 3 * layers
-    assert split.contributions[bottom].received == F(1, 2**layers)  # u = 1/2 at each diamond
+    # Per diamond: each side gets u/2 of what the top got and passes u of that to the bottom.
+    assert split.contributions[bottom].received == F(1, 4**layers)
 
     explanation = PathIndex(stack).paths_to(bottom, limit=3)
     assert explanation.path_count == 2**layers
     assert len(explanation.paths) == 3 and explanation.truncated
-    assert all(path.amount == F(1, 2 ** (2 * layers)) for path in explanation.paths)
+    assert all(path.amount == F(1, 8**layers) for path in explanation.paths)
 
 
-def test_paths_come_largest_first_and_ties_by_ids():
-    # #3 reaches #1 directly (one hop) and through #2 (two hops); both #3 and #2 are credited.
-    lineage = release(credits=[(3, 1), (2, 1)], edges=[(1, 2), (1, 3), (2, 3)], authors={1: ANA, 2: BEN, 3: CLEO}, p=F(1), u=F(1, 2))
+def test_paths_come_largest_first():
+    # #3 remixes #1 and #2, and #2 remixes #1; both #3 and #2 are credited.
+    lineage = release(
+        credits=[(3, 1), (2, 1)],
+        edges=[(1, 2), (1, 3), (2, 3)],
+        authors={1: ANA, 2: BEN, 3: CLEO},
+        p=F(1),
+        u=F(1, 2),
+    )
 
+    # #3 gets 1/2 and passes 1/8 to each of its two sources; #2 gets 1/2 + 1/8 and passes
+    # half of each to #1.
     amounts = [(path.contribution_ids, path.amount) for path in paths_to(lineage, 1).paths]
-    # #3 gets 1/2 and passes 1/4 to each of #1 and #2; #2 gets 1/2 + 1/4 and passes 3/8 to #1.
-    assert amounts == [((2, 1), F(1, 4)), ((3, 1), F(1, 8)), ((3, 2, 1), F(1, 8))]
+    assert amounts == [((2, 1), F(1, 4)), ((3, 1), F(1, 8)), ((3, 2, 1), F(1, 16))]
+    assert compute_split(lineage).contributions[1].received == F(7, 16)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -252,7 +260,11 @@ def test_refuses_a_repeated_link():
 
 
 def test_refuses_a_cycle_and_names_it():
-    cyclic = release(credits=[(4, 1)], edges=[(1, 2), (2, 3), (3, 1), (3, 4)], authors=dict.fromkeys(range(1, 5), ANA))
+    cyclic = release(
+        credits=[(4, 1)],
+        edges=[(1, 2), (2, 3), (3, 1), (3, 4)],
+        authors=dict.fromkeys(range(1, 5), ANA),
+    )
 
     with pytest.raises(LineageCycleError, match="has a cycle") as refusal:
         compute_split(cyclic)
@@ -310,7 +322,9 @@ def random_releases(draw, max_nodes=14):
         edges += [(ids[source], ids[position]) for source in sources]
     authors = {node: draw(st.integers(1, 5)) for node in ids}
     credited = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=size, unique=True))
-    weight = st.one_of(st.integers(1, 20), st.fractions(min_value=F(1, 50), max_value=20, max_denominator=50))
+    weight = st.one_of(
+        st.integers(1, 20), st.fractions(min_value=F(1, 50), max_value=20, max_denominator=50)
+    )
     credits = [Credit(node, draw(weight)) for node in credited]
     p = draw(st.fractions(min_value=0, max_value=1, max_denominator=20))
     u = draw(st.fractions(min_value=0, max_value=F(19, 20), max_denominator=20))
@@ -350,7 +364,10 @@ def test_shares_sum_to_one_and_flows_follow_the_rules(split_input):
     for source, remix in split_input.snapshot.edges:
         sources.setdefault(remix, []).append(source)
     u = split_input.policy.upstream_share
-    base = {c.contribution_id: split_input.policy.contributor_pool * F(c.weight) for c in split_input.credits}
+    base = {
+        c.contribution_id: split_input.policy.contributor_pool * F(c.weight)
+        for c in split_input.credits
+    }
     total_weight = sum(F(c.weight) for c in split_input.credits)
     inflow = {node: base.get(node, 0) / total_weight for node in split_input.snapshot.nodes}
     for remix, flow in split.contributions.items():
@@ -364,7 +381,10 @@ def test_shares_sum_to_one_and_flows_follow_the_rules(split_input):
     # What each node received is its credit plus what its remixes passed it.
     assert {node: flow.received for node, flow in split.contributions.items()} == inflow
     # What everyone keeps is the pool.
-    assert sum(flow.kept for flow in split.contributions.values()) == split_input.policy.contributor_pool
+    assert (
+        sum(flow.kept for flow in split.contributions.values())
+        == split_input.policy.contributor_pool
+    )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -376,7 +396,7 @@ def test_paths_match_brute_force_enumeration(split_input, limit):
 
     for node, flow in split.contributions.items():
         carrying = sorted(
-            ((-amount, path[::-1]) for path, amount in brute if path[-1] == node and amount > 0)
+            ((-amount, path) for path, amount in brute if path[-1] == node and amount > 0)
         )
         assert flow.received == sum(-negated for negated, _ in carrying)
         explanation = index.paths_to(node, limit=limit)
@@ -401,7 +421,18 @@ def test_the_split_does_not_depend_on_input_order(split_input, rng):
         credits=credits,
         policy=split_input.policy,
         producer_id=split_input.producer_id,
-        snapshot=LineageSnapshot(nodes=dict(nodes), edges=list(reversed(split_input.snapshot.edges))),
+        snapshot=LineageSnapshot(
+            nodes=dict(nodes), edges=list(reversed(split_input.snapshot.edges))
+        ),
     )
 
-    assert compute_split(shuffled) == compute_split(split_input)
+    expected = compute_split(split_input)
+    result = compute_split(shuffled)
+    assert result == expected
+    assert (
+        list(result.contributions) == list(expected.contributions) == sorted(nodes_ids(split_input))
+    )
+
+
+def nodes_ids(split_input):
+    return split_input.snapshot.nodes.keys()

@@ -1,0 +1,312 @@
+"""Money: revenue events and their allocations, the double-entry ledger, payout statements.
+
+Amounts are integers of the currency's minor unit. Ledger rows (JournalEntry, Posting) and
+revenue rows (RevenueEvent, Allocation, AllocationLine) are insert-only: database triggers
+(migration 0002) refuse changes; a correction is a reversing entry.
+"""
+
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ReleaseParty(models.Model):
+    """A person's exact share of a release and what they have been allocated so far.
+
+    The apportionment's running state (one row per person per release), kept beside the
+    ledger so an event needs no sum over history; every change is covered by ledger rows.
+    """
+
+    release = models.ForeignKey(
+        "projects.Release", on_delete=models.PROTECT, related_name="parties"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    share_numerator = models.PositiveBigIntegerField()
+    share_denominator = models.PositiveBigIntegerField()
+    allocated_minor = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["release_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "user"], name="party_once_per_release"),
+            models.CheckConstraint(
+                condition=Q(share_denominator__gt=0), name="party_share_defined"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in release {self.release_id}"
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.share_numerator, self.share_denominator)
+
+
+class ReleaseLine(models.Model):
+    """One way a person earns from a release: a contribution that keeps value (or the
+    producer's own share, contribution empty), with its exact share and allocated total."""
+
+    party = models.ForeignKey(ReleaseParty, on_delete=models.PROTECT, related_name="lines")
+    contribution = models.ForeignKey(
+        "contributions.Contribution", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    share_numerator = models.PositiveBigIntegerField()
+    share_denominator = models.PositiveBigIntegerField()
+    # How value reached the contribution, e.g. "“Loop” (#3) → “Song” (#7)"; for explanations.
+    path = models.TextField(blank=True)
+    allocated_minor = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["party_id", "contribution_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "contribution"], name="line_once_per_party",
+                condition=Q(contribution__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["party"], name="producer_line_once_per_party",
+                condition=Q(contribution__isnull=True),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"line {self.contribution_id} of party {self.party_id}"
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.share_numerator, self.share_denominator)
+
+
+class RevenueEvent(models.Model):
+    """Money a released project earned, recorded once per idempotency key."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="revenue_events"
+    )
+    release = models.ForeignKey("projects.Release", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    # sha256 of the request's meaning (amount, currency, note): a replay must match it.
+    fingerprint = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The project's cumulative revenue after this event (the apportionment's house size).
+    cumulative_minor = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "idempotency_key"], name="revenue_once_per_key"
+            ),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="revenue_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} for project {self.project_id}"
+
+
+class Allocation(models.Model):
+    """A person's part of one revenue event."""
+
+    event = models.ForeignKey(RevenueEvent, on_delete=models.PROTECT, related_name="allocations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["event_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="allocation_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} to {self.user_id} from event {self.event_id}"
+
+
+class AllocationLine(models.Model):
+    """The part of an allocation that one release line (contribution) earned."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey(ReleaseLine, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["allocation_id", "line_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "line"], name="allocation_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} via line {self.line_id}"
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        PROJECT_REVENUE = "project_revenue"  # money a project earned (credited on revenue)
+        PAYABLE = "payable"  # what the platform owes a person (credited on allocation)
+        PAYOUTS = "payouts"  # money sent out to people (debited on payout)
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        # One account per owner: a project's, a person's, or the platform's (neither).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "currency", "project"], name="account_once_per_project",
+                condition=Q(project__isnull=False, user__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency", "user"], name="account_once_per_user",
+                condition=Q(user__isnull=False, project__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"], name="account_once_for_platform",
+                condition=Q(user__isnull=True, project__isnull=True),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        owner = self.project_id or self.user_id or "platform"
+        return f"{self.kind}:{owner}:{self.currency}"
+
+
+class JournalEntry(models.Model):
+    class Kind(models.TextChoices):
+        REVENUE = "revenue"
+        PAYOUT = "payout"
+        REVERSAL = "reversal"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    event = models.ForeignKey(
+        RevenueEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    memo = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} entry {self.pk}"
+
+
+class Posting(models.Model):
+    """One leg of a journal entry; an entry's postings sum to zero (credits are negative)."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_minor=0), name="posting_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "entry"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} on {self.account_id}"
+
+
+class Statement(models.Model):
+    """A person's payout statement for one month and currency."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ISSUED = "issued"
+        PAID = "paid"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statements"
+    )
+    period = models.DateField(help_text="The first day of the month it covers.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    carried_in_minor = models.BigIntegerField(default=0)
+    earned_minor = models.BigIntegerField(default=0)
+    # What is paid for this statement: everything owed when it reaches the threshold, else 0.
+    payable_minor = models.BigIntegerField(default=0)
+    carried_forward_minor = models.BigIntegerField(default=0)
+    payout_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "currency", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "currency"], name="statement_once_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(payable_minor__gte=0) & Q(carried_forward_minor__gte=0),
+                name="statement_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period:%Y-%m} {self.currency}"
+
+
+class StatementLine(models.Model):
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    contribution = models.ForeignKey(
+        "contributions.Contribution", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    description = models.CharField(max_length=300)
+    path = models.TextField(blank=True)
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["statement_id", "project_id", "contribution_id"]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} on statement {self.statement_id}"
+
+
+class StatementRun(models.Model):
+    """One build of a month's statements for everyone: its progress, for staff to watch."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    period = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"statements {self.period:%Y-%m} ({self.status})"

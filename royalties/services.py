@@ -1,0 +1,463 @@
+"""Use cases that move money: record revenue, build, issue and pay statements."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from accounts.models import User
+from projects.models import Project, Release
+from projects.selectors import is_producer
+from royalties.apportion import apportion
+from royalties.models import (
+    Allocation,
+    AllocationLine,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    ReleaseLine,
+    ReleaseParty,
+    RevenueEvent,
+    Statement,
+    StatementLine,
+    StatementRun,
+)
+from royalties.money import AmountError, parse_amount
+from royalties.selectors import release_split_input
+from royalties.splits import PathIndex, compute_split, describe_path
+
+
+class IdempotencyConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_conflict"
+
+
+# --- revenue -------------------------------------------------------------------------------
+
+
+def _fingerprint(*, amount_minor: int, currency: str, note: str) -> str:
+    return hashlib.sha256(f"{amount_minor}\x1f{currency}\x1f{note}".encode()).hexdigest()
+
+
+def revenue_record(
+    *,
+    project: Project,
+    actor: User,
+    amount: str,
+    currency: str,
+    note: str = "",
+    idempotency_key: str,
+) -> tuple[RevenueEvent, bool]:
+    """A producer records money the released work earned; it is allocated at once.
+
+    Returns the event and whether it was recorded now (False: the key was seen before with
+    the same request, and nothing new was recorded).
+    """
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can record revenue.")
+    if not idempotency_key or len(idempotency_key) > 255:
+        raise ValidationError("Send an Idempotency-Key header (1 to 255 characters).")
+    if currency != project.currency:
+        raise ValidationError(
+            {"currency": [f"“{project.title}” earns in {project.currency}, not {currency}."]}
+        )
+    try:
+        amount_minor = parse_amount(amount, currency=currency)
+    except AmountError as exc:
+        raise ValidationError({"amount": [str(exc)]}) from exc
+    fingerprint = _fingerprint(amount_minor=amount_minor, currency=currency, note=note)
+    try:
+        with transaction.atomic():
+            # One revenue post per project at a time: the apportionment state is per release.
+            project = Project.objects.select_for_update().get(pk=project.pk)
+            seen = RevenueEvent.objects.filter(project=project, idempotency_key=idempotency_key)
+            replay = seen.first()
+            if replay is not None:
+                return _replayed(replay, fingerprint), False
+            release = Release.objects.filter(project=project).first()
+            if release is None:
+                raise ValidationError(
+                    f"“{project.title}” has not been released; revenue is recorded for "
+                    "released work only."
+                )
+            event = _allocate(
+                project=project, release=release, actor=actor, amount_minor=amount_minor,
+                note=note, idempotency_key=idempotency_key, fingerprint=fingerprint,
+            )  # fmt: skip
+            return event, True
+    except IntegrityError:
+        # Another request with the same key committed first (the unique constraint caught it).
+        replay = RevenueEvent.objects.filter(
+            project=project, idempotency_key=idempotency_key
+        ).first()
+        if replay is None:
+            raise
+        return _replayed(replay, fingerprint), False
+
+
+def _replayed(event: RevenueEvent, fingerprint: str) -> RevenueEvent:
+    if event.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different revenue event; "
+            "use a new key for new revenue."
+        )
+    return event
+
+
+def _parties_for(release: Release) -> list[ReleaseParty]:
+    """The release's parties and lines, created from the split on its first revenue."""
+    parties = list(release.parties.order_by("user_id"))
+    if parties:
+        return parties
+    split_input = release_split_input(release=release)
+    split = compute_split(split_input)
+    paths = PathIndex(split_input)
+    parties = ReleaseParty.objects.bulk_create(
+        ReleaseParty(
+            release=release, user_id=party.user_id,
+            share_numerator=party.share.numerator, share_denominator=party.share.denominator,
+        )
+        for party in split.parties
+    )  # fmt: skip
+    by_user = {party.user_id: party for party in parties}
+    lines = []
+    producer_share = 1 - release.contributor_pool
+    if producer_share and release.producer_id in by_user:
+        lines.append(ReleaseLine(
+            party=by_user[release.producer_id], contribution=None,
+            share_numerator=producer_share.numerator, share_denominator=producer_share.denominator,
+            path="producer's share",
+        ))  # fmt: skip
+    for contribution_id, flow in sorted(split.contributions.items()):
+        if not flow.kept:
+            continue
+        author_id = split_input.snapshot.nodes[contribution_id].author_id
+        explanation = paths.paths_to(contribution_id, limit=1)
+        path = describe_path(split_input.snapshot, explanation.paths[0].contribution_ids)
+        if explanation.path_count > 1:
+            path += f" (and {explanation.path_count - 1} other path(s))"
+        lines.append(ReleaseLine(
+            party=by_user[author_id], contribution_id=contribution_id,
+            share_numerator=flow.kept.numerator, share_denominator=flow.kept.denominator,
+            path=path[:5000],
+        ))  # fmt: skip
+    ReleaseLine.objects.bulk_create(lines)
+    return parties
+
+
+def _allocate(
+    *, project: Project, release: Release, actor: User, amount_minor: int, note: str,
+    idempotency_key: str, fingerprint: str,
+) -> RevenueEvent:  # fmt: skip
+    parties = _parties_for(release)
+    previous_revenue = sum(party.allocated_minor for party in parties)
+    allocations = apportion(
+        shares={party.user_id: party.share for party in parties},
+        previous_totals={party.user_id: party.allocated_minor for party in parties},
+        previous_revenue=previous_revenue,
+        amount=amount_minor,
+    )
+    event = RevenueEvent.objects.create(
+        project=project, release=release, amount_minor=amount_minor, currency=release.currency,
+        note=note, idempotency_key=idempotency_key, fingerprint=fingerprint, recorded_by=actor,
+        cumulative_minor=previous_revenue + amount_minor,
+    )  # fmt: skip
+    paid = [party for party in parties if allocations[party.user_id] > 0]
+    rows = Allocation.objects.bulk_create(
+        Allocation(event=event, user_id=party.user_id, amount_minor=allocations[party.user_id])
+        for party in paid
+    )
+    _allocate_lines(paid, rows, allocations)
+    for party in paid:
+        party.allocated_minor += allocations[party.user_id]
+    ReleaseParty.objects.bulk_update(paid, ["allocated_minor"], batch_size=1000)
+    _post_revenue(event, project, allocations)
+    return event
+
+
+def _allocate_lines(parties, rows, allocations) -> None:
+    """Divide each person's allocation among their lines, by the same quota method."""
+    lines_by_party: dict[int, list[ReleaseLine]] = {}
+    for line in ReleaseLine.objects.filter(party__in=parties).order_by("party_id", "id"):
+        lines_by_party.setdefault(line.party_id, []).append(line)
+    line_rows, changed = [], []
+    for party, allocation in zip(parties, rows, strict=True):
+        lines = lines_by_party.get(party.id, [])
+        # Line keys are positions, stable for the life of the release.
+        amounts = apportion(
+            shares={i: line.share / party.share for i, line in enumerate(lines)},
+            previous_totals={i: line.allocated_minor for i, line in enumerate(lines)},
+            previous_revenue=party.allocated_minor,
+            amount=allocations[party.user_id],
+        )
+        for i, line in enumerate(lines):
+            if amounts[i]:
+                line.allocated_minor += amounts[i]
+                changed.append(line)
+                line_rows.append(
+                    AllocationLine(allocation=allocation, line=line, amount_minor=amounts[i])
+                )
+    AllocationLine.objects.bulk_create(line_rows, batch_size=2000)
+    ReleaseLine.objects.bulk_update(changed, ["allocated_minor"], batch_size=1000)
+
+
+def _accounts(kind: str, currency: str, *, users=(), project=None) -> dict:
+    """Ledger accounts, created on first use (in bulk, safe against a concurrent creator)."""
+    if project is not None:
+        account, _ = LedgerAccount.objects.get_or_create(
+            kind=kind, currency=currency, project=project, user=None
+        )
+        return {project.id: account}
+    if not users:
+        account, _ = LedgerAccount.objects.get_or_create(
+            kind=kind, currency=currency, project=None, user=None
+        )
+        return {None: account}
+    existing = {
+        a.user_id: a
+        for a in LedgerAccount.objects.filter(kind=kind, currency=currency, user_id__in=users)
+    }
+    missing = [u for u in users if u not in existing]
+    if missing:
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(kind=kind, currency=currency, user_id=u) for u in missing],
+            ignore_conflicts=True,
+        )
+        existing = {
+            a.user_id: a
+            for a in LedgerAccount.objects.filter(kind=kind, currency=currency, user_id__in=users)
+        }
+    return existing
+
+
+def _post_revenue(event: RevenueEvent, project: Project, allocations: dict[int, int]) -> None:
+    """Debit the project's revenue, credit each person's payable balance: the entry sums to 0."""
+    payees = [user_id for user_id, amount in allocations.items() if amount]
+    revenue = _accounts(LedgerAccount.Kind.PROJECT_REVENUE, event.currency, project=project)
+    payable = _accounts(LedgerAccount.Kind.PAYABLE, event.currency, users=payees)
+    entry = JournalEntry.objects.create(
+        kind=JournalEntry.Kind.REVENUE, event=event, memo=f"revenue: {event.note}"[:500]
+    )
+    postings = [Posting(entry=entry, account=revenue[project.id], amount_minor=event.amount_minor)]
+    postings += [
+        Posting(entry=entry, account=payable[user_id], amount_minor=-allocations[user_id])
+        for user_id in payees
+    ]
+    _check_balanced(postings)
+    Posting.objects.bulk_create(postings, batch_size=2000)
+
+
+def _check_balanced(postings: list[Posting]) -> None:
+    total = sum(p.amount_minor for p in postings)
+    if total != 0:
+        raise RuntimeError(f"Internal error: a journal entry would not balance (sum {total}).")
+
+
+@transaction.atomic
+def journal_entry_reverse(*, entry: JournalEntry, actor: User, memo: str = "") -> JournalEntry:
+    """Staff correct the ledger by posting the exact opposite of an entry, never by editing."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can correct the ledger.")
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError("This entry has already been reversed.")
+    reversal = JournalEntry.objects.create(
+        kind=JournalEntry.Kind.REVERSAL, reverses=entry, memo=memo[:500] or f"reverses #{entry.pk}"
+    )
+    postings = [
+        Posting(entry=reversal, account_id=p.account_id, amount_minor=-p.amount_minor)
+        for p in entry.postings.all()
+    ]
+    _check_balanced(postings)
+    Posting.objects.bulk_create(postings)
+    return reversal
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(period: dt.date) -> dt.date:
+    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def payout_threshold(currency: str) -> int:
+    thresholds = settings.HITREC_PAYOUT_THRESHOLDS
+    return thresholds.get(currency, thresholds["default"])
+
+
+def _month_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = dt.UTC
+    start = dt.datetime(period.year, period.month, 1, tzinfo=tz)
+    end_day = _next_month(period)
+    return start, dt.datetime(end_day.year, end_day.month, 1, tzinfo=tz)
+
+
+@transaction.atomic
+def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statement | None:
+    """Build (or rebuild, while open) one person's statement for a month. Idempotent."""
+    period = month_start(period)
+    statement = (
+        Statement.objects.select_for_update()
+        .filter(user_id=user_id, period=period, currency=currency)
+        .first()
+    )
+    if statement is not None and statement.status != Statement.Status.OPEN:
+        return statement  # issued statements never change
+    start, end = _month_bounds(period)
+    earned = (
+        AllocationLine.objects.filter(
+            allocation__user_id=user_id, allocation__event__currency=currency,
+            allocation__event__created_at__gte=start, allocation__event__created_at__lt=end,
+        )
+        .values("allocation__event__project_id", "line__contribution_id", "line__path",
+                "line__contribution__title", "allocation__event__project__title")
+        .annotate(amount=Sum("amount_minor"))
+        .order_by("allocation__event__project_id", "line__contribution_id")
+    )  # fmt: skip
+    previous = (
+        Statement.objects.filter(user_id=user_id, currency=currency, period__lt=period)
+        .order_by("-period")
+        .first()
+    )
+    carried_in = previous.carried_forward_minor if previous else 0
+    if not earned and not carried_in:
+        return statement
+    if statement is None:
+        statement = Statement(user_id=user_id, period=period, currency=currency)
+    total_earned = sum(row["amount"] for row in earned)
+    total = carried_in + total_earned
+    reaches = total >= payout_threshold(currency)
+    statement.carried_in_minor = carried_in
+    statement.earned_minor = total_earned
+    statement.payable_minor = total if reaches else 0
+    statement.carried_forward_minor = 0 if reaches else total
+    statement.save()
+    statement.lines.all().delete()
+    StatementLine.objects.bulk_create(
+        StatementLine(
+            statement=statement,
+            project_id=row["allocation__event__project_id"],
+            contribution_id=row["line__contribution_id"],
+            description=(
+                f"{row['allocation__event__project__title']}: "
+                + (row["line__contribution__title"] or "producer's share")
+            )[:300],
+            path=row["line__path"],
+            amount_minor=row["amount"],
+        )
+        for row in earned
+    )
+    return statement
+
+
+def statements_build_month(
+    *, period: dt.date, progress: Callable[[int, int], None] | None = None
+) -> list[Statement]:
+    """Everyone's statements for a month: those who earned in it or carry a balance into it."""
+    period = month_start(period)
+    start, end = _month_bounds(period)
+    earners = set(
+        Allocation.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
+        .values_list("user_id", "event__currency")
+        .distinct()
+    )
+    carriers = set(
+        Statement.objects.filter(period__lt=period, carried_forward_minor__gt=0)
+        .values_list("user_id", "currency")
+        .distinct()
+    )
+    people = sorted(earners | carriers)
+    built = []
+    for done, (user_id, currency) in enumerate(people, start=1):
+        statement = statement_build(user_id=user_id, period=period, currency=currency)
+        if statement is not None:
+            built.append(statement)
+        if progress is not None:
+            progress(done, len(people))
+    return built
+
+
+def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
+    """Staff ask for a month's statements; a worker builds them and reports progress."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can build statements.")
+    from royalties.tasks import build_statements
+
+    run = StatementRun.objects.create(period=month_start(period), requested_by=actor)
+    transaction.on_commit(lambda: build_statements.delay(run.id))
+    return run
+
+
+def statement_run_execute(*, run_id: int) -> None:
+    """The worker's side of a statement run: guarded so a redelivered job does no harm."""
+    with transaction.atomic():
+        run = StatementRun.objects.select_for_update().get(pk=run_id)
+        if run.status == StatementRun.Status.DONE:
+            return
+        run.status = StatementRun.Status.RUNNING
+        run.save(update_fields=["status"])
+
+    def report(done: int, total: int) -> None:
+        StatementRun.objects.filter(pk=run_id).update(done=done, total=total)
+
+    statements_build_month(period=run.period, progress=report)
+    StatementRun.objects.filter(pk=run_id).update(
+        status=StatementRun.Status.DONE, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def statement_issue(*, statement: Statement, actor: User) -> Statement:
+    """Staff issue an open statement: from now on it never changes."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can issue statements.")
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != Statement.Status.OPEN:
+        raise ValidationError(f"This statement is already {statement.status}.")
+    statement.status = Statement.Status.ISSUED
+    statement.issued_at = timezone.now()
+    statement.save(update_fields=["status", "issued_at"])
+    return statement
+
+
+@transaction.atomic
+def statement_pay(*, statement: Statement, actor: User) -> Statement:
+    """Staff record that an issued statement was paid: the payable balance goes out."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can record payouts.")
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != Statement.Status.ISSUED:
+        raise ValidationError(
+            f"Only an issued statement can be paid; this one is {statement.status}."
+        )
+    if statement.payable_minor <= 0:
+        raise ValidationError(
+            "This statement is below the payout threshold; its balance carries forward."
+        )
+    payable = _accounts(LedgerAccount.Kind.PAYABLE, statement.currency, users=[statement.user_id])
+    payouts = _accounts(LedgerAccount.Kind.PAYOUTS, statement.currency)
+    entry = JournalEntry.objects.create(
+        kind=JournalEntry.Kind.PAYOUT, memo=f"payout of statement {statement.pk}"
+    )
+    postings = [
+        Posting(
+            entry=entry, account=payable[statement.user_id], amount_minor=statement.payable_minor
+        ),
+        Posting(entry=entry, account=payouts[None], amount_minor=-statement.payable_minor),
+    ]
+    Posting.objects.bulk_create(postings)
+    statement.status = Statement.Status.PAID
+    statement.paid_at = timezone.now()
+    statement.payout_entry = entry
+    statement.save(update_fields=["status", "paid_at", "payout_entry"])
+    return statement

@@ -1,0 +1,10 @@
+"""Celery tasks of royalties: thin, take ids, call services."""
+
+from celery import shared_task
+
+
+@shared_task(name="royalties.build_statements")
+def build_statements(run_id: int) -> None:
+    from royalties.services import statement_run_execute
+
+    statement_run_execute(run_id=run_id)
