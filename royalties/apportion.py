@@ -10,11 +10,13 @@ Rounding each event on its own lets the errors add up: with a thousand 1-cent ev
 party with the largest share would win every cent. Largest remainder on the *cumulative*
 revenue keeps quota but is not house monotone (the Alabama paradox): a party's rounded
 total can go down when revenue goes up, which would mean a negative allocation. Balinski and
-Young ("The quota method of apportionment", American Mathematical Monthly 82, 1975) showed
-that methods with both properties exist: hand out the units one at a time, each to a party
-that may take it without going above its upper quota, chosen so that no party can ever fall
-below its lower quota. Still ("A class of new methods for congressional apportionment",
-SIAM J. Appl. Math. 37, 1979) described all of them by a look-ahead eligibility test.
+Young ("The quota method of apportionment", American Mathematical Monthly 82, 1975) gave a
+method with both properties: hand out the units one at a time, each to the party with the
+largest ``s / (a + 1)`` among those that stay within their upper quota by taking it, and
+proved that no party then falls below its lower quota. Still ("A class of new methods for
+congressional apportionment", SIAM J. Appl. Math. 37, 1979) described all such methods by a
+look-ahead eligibility test: a party may take the next unit if every party can still reach
+its lower quota at every later house size.
 
 The method here: earliest deadline first
 ----------------------------------------
@@ -31,9 +33,9 @@ deadlines on one machine, and the rule is Earliest Deadline First: the next unit
 party whose next unit is due soonest among those allowed to take one (ties: the lower user
 id). EDF is optimal for unit jobs (exchange argument below): if any continuation satisfies
 quota at every future house size, EDF's does. Balinski and Young's theorem says one exists
-from zero, so from zero EDF never gets stuck. EDF is in Still's class; the units go to
-the same parties as in Balinski and Young's rule when a party is about to fall below quota,
-but it may choose differently among parties with slack.
+from zero, so from zero EDF never gets stuck. Every choice EDF makes passes Still's
+look-ahead test (it keeps a continuation), so it is one of his methods; it is not Balinski
+and Young's own priority, and may choose differently among parties with slack.
 
 Efficient form (one event of ``A`` units, without a step per unit)
 --------------------------------------------------------------------
@@ -60,8 +62,8 @@ deadline order: ``deadline(x) <= deadline(y)``. Where ``S`` does ``x`` after ``h
 party's later units keep their slots, reassigned in order (deadlines grow with ``k``). The
 result continues our state within quota for ever. By induction from zero, every state this
 function returns has such a continuation, so ``r >= 0`` at every event, whatever their sizes.
-The exchange argument is the standard one for EDF; the same bookkeeping gives Tijdeman's
-bound for the chairman assignment problem (Discrete Mathematics 32, 1980).
+(The exchange argument is the standard one for EDF; the one-unit-per-step question is
+Tijdeman's "chairman assignment problem", Discrete Mathematics 32, 1980.)
 
 An arbitrary quota-satisfying state can be a dead end: shares (9/20, 9/20, 1/20, 1/20) at
 revenue 2 with totals (0, 0, 1, 1) satisfy quota, but at revenue 3 both large parties need a
@@ -95,7 +97,10 @@ class InfeasibleStateError(ApportionError):
 
 
 def _check_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    # `type(value) is int` first: the common case, it runs per party and it excludes bool.
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ApportionError(f"The {what} must be a non-negative int (minor units), not {value!r}.")
+    if value < 0:
         raise ApportionError(f"The {what} must be a non-negative int (minor units), not {value!r}.")
     return value
 
@@ -107,17 +112,20 @@ def _share_terms(shares: Mapping[int, Fraction]) -> list[tuple[int, int, int]]:
     terms = []
     for user_id in sorted(shares):
         share = shares[user_id]
-        if isinstance(share, bool) or not isinstance(share, int | Fraction):
-            raise InvalidSharesError(
-                f"The share of user {user_id} must be an int or a fractions.Fraction, not "
-                f"{type(share).__name__} ({share!r}): shares are exact, never floats."
-            )
-        if share < 0:
+        # Checked by exact type first: this runs for every party on every event.
+        if type(share) is not Fraction:
+            if isinstance(share, bool) or not isinstance(share, int | Fraction):
+                raise InvalidSharesError(
+                    f"The share of user {user_id} must be an int or a fractions.Fraction, not "
+                    f"{type(share).__name__} ({share!r}): shares are exact, never floats."
+                )
+            share = Fraction(share)
+        num, den = share.numerator, share.denominator
+        if num < 0:
             raise InvalidSharesError(
                 f"The share of user {user_id} is {share}; it cannot be negative."
             )
-        share = Fraction(share)
-        terms.append((user_id, share.numerator, share.denominator))
+        terms.append((user_id, num, den))
     # Sum with a running lcm rather than Fraction additions: shares from one split share a
     # denominator, so this is a few integer operations per party.
     total_num, total_den = 0, 1
@@ -160,11 +168,15 @@ def apportion(
             "belong to the same parties as the shares."
         )
     revenue = previous_revenue + amount
+    befores: list[int] = []
     totals: list[int] = []
     allowed_one_more: list[tuple[int, int]] = []  # (deadline of the next unit, user id)
     previous_sum = 0
     for user_id, num, den in terms:
-        before = _check_int(previous_totals.get(user_id, 0), f"previous total of user {user_id}")
+        before = previous_totals.get(user_id, 0)
+        if type(before) is not int or before < 0:  # (the message is built only when needed)
+            before = _check_int(before, f"previous total of user {user_id}")
+        befores.append(before)
         previous_sum += before
         # Quota at the previous revenue: floor(s * H) <= a <= ceil(s * H), in integers.
         if not num * previous_revenue - den < before * den < num * previous_revenue + den:
@@ -198,8 +210,8 @@ def apportion(
         raise RuntimeError("Internal error: fewer parties can take a unit than units remain.")
     chosen = {user_id for _, user_id in heapq.nsmallest(remaining, allowed_one_more)}
     return {
-        user_id: total + (user_id in chosen) - previous_totals.get(user_id, 0)
-        for (user_id, _, _), total in zip(terms, totals, strict=True)
+        user_id: total + (user_id in chosen) - before
+        for (user_id, _, _), total, before in zip(terms, totals, befores, strict=True)
     }
 
 

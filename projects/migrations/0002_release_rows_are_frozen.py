@@ -22,7 +22,7 @@ $$ LANGUAGE plpgsql;
 def create_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FUNCTION)
+        schema_editor.execute(POSTGRES_FUNCTION, params=None)
         for table in FROZEN_TABLES:
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "

@@ -197,6 +197,19 @@ def test_a_million_among_ten_thousand_in_one_event():
     ledger.post(99_999_999)
 
 
+def test_huge_events_and_single_cents_mixed():
+    rng = random.Random(11)
+    weights = [rng.randint(1, 10**9) for _ in range(50)]
+    shares = {user: F(weight, sum(weights)) for user, weight in enumerate(weights, start=1)}
+    ledger = Ledger(shares)
+    ledger.post(10**15 + 7)
+    for _ in range(1000):
+        ledger.post(1)
+    ledger.post(3 * 10**14)
+    for _ in range(200):
+        ledger.post(rng.choice([0, 1, 2, 99]))
+
+
 def test_shares_with_zero_get_nothing():
     ledger = Ledger({ANA: F(1), BEN: F(0)})
     assert ledger.post(5) == {ANA: 5, BEN: 0}
@@ -274,7 +287,7 @@ event_sizes = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(share_sets(), st.lists(event_sizes, min_size=1, max_size=40))
 def test_every_event_keeps_the_three_rules(shares, events):
     ledger = Ledger(shares)

@@ -166,18 +166,23 @@ def test_ids_need_not_grow_from_source_to_remix():
     assert shares(compute_split(mirrored)) == shares(compute_split(NIGHT_BUS))
 
 
-def test_a_stack_of_diamonds_is_split_without_following_every_path():
-    # 300 diamonds on top of each other: 2**300 paths from the credited top to the bottom.
-    layers, edges, authors = 300, [], {0: ANA}
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_stack_of_diamonds_is_split_without_following_every_path(newest_first):
+    # 300 diamonds on top of each other: 2**300 paths from the credited top to the bottom,
+    # all carrying the same amount. Ids grow towards the remixes (as in the database) or
+    # towards the sources: the search must not depend on which.
+    layers = 300
+    number = (lambda n: 3 * layers - n) if newest_first else (lambda n: n)
+    edges, authors = [], {number(0): ANA}
     for layer in range(layers):
-        top, left, right, bottom = 3 * layer, 3 * layer + 1, 3 * layer + 2, 3 * layer + 3
+        top, left, right, bottom = (number(3 * layer + i) for i in range(4))
         edges += [(left, top), (right, top), (bottom, left), (bottom, right)]
         authors.update({left: BEN, right: BEN, bottom: CLEO if layer == layers - 1 else ANA})
-    stack = release(credits=[(0, 1)], edges=edges, authors=authors, p=F(1), u=F(1, 2))
+    stack = release(credits=[(number(0), 1)], edges=edges, authors=authors, p=F(1), u=F(1, 2))
 
     split = compute_split(stack)
     assert sum(shares(split).values()) == 1
-    bottom = 3 * layers
+    bottom = number(3 * layers)
     # Per diamond: each side gets u/2 of what the top got and passes u of that to the bottom.
     assert split.contributions[bottom].received == F(1, 4**layers)
 
@@ -185,6 +190,7 @@ def test_a_stack_of_diamonds_is_split_without_following_every_path():
     assert explanation.path_count == 2**layers
     assert len(explanation.paths) == 3 and explanation.truncated
     assert all(path.amount == F(1, 8**layers) for path in explanation.paths)
+    assert all(len(path.contribution_ids) == 2 * layers + 1 for path in explanation.paths)
 
 
 def test_paths_come_largest_first():
@@ -351,7 +357,7 @@ def every_path(split_input):
     return found
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_releases())
 def test_shares_sum_to_one_and_flows_follow_the_rules(split_input):
     split = compute_split(split_input)
@@ -387,7 +393,7 @@ def test_shares_sum_to_one_and_flows_follow_the_rules(split_input):
     )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_releases(max_nodes=10), st.integers(0, 6))
 def test_paths_match_brute_force_enumeration(split_input, limit):
     split = compute_split(split_input)
