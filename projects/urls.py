@@ -3,7 +3,7 @@
 from django.urls import path
 
 from projects import api
-from royalties.api import ProjectRevenueApi, ProjectSplitApi
+from royalties.api import ProjectRevenueApi, ProjectSplitApi, SplitPreviewApi
 
 urlpatterns = [
     path("", api.ProjectListCreateApi.as_view(), name="project-list"),
@@ -51,5 +51,8 @@ urlpatterns = [
     ),
     path("<int:project_id>/release/", api.ProjectReleaseApi.as_view(), name="project-release"),
     path("<int:project_id>/split/", ProjectSplitApi.as_view(), name="project-split"),
+    path(
+        "<int:project_id>/split/preview/", SplitPreviewApi.as_view(), name="project-split-preview"
+    ),
     path("<int:project_id>/revenue/", ProjectRevenueApi.as_view(), name="project-revenue"),
 ]

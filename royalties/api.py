@@ -13,6 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
 from projects.selectors import is_producer, project_visible_to
 from royalties.documents import statement_csv, statement_pdf
@@ -22,9 +23,10 @@ from royalties.selectors import (
     earning_lines,
     payable_balances,
     release_split,
+    split_body,
+    split_preview,
     statement_document,
     statements_visible_to,
-    usernames,
 )
 from royalties.services import (
     revenue_record,
@@ -32,7 +34,6 @@ from royalties.services import (
     statement_pay,
     statement_run_start,
 )
-from royalties.splits import format_fraction, format_percent
 
 
 class SplitPartySerializer(serializers.Serializer):
@@ -49,9 +50,25 @@ class SplitContributionSerializer(serializers.Serializer):
 
 
 class SplitOutputSerializer(serializers.Serializer):
-    release = serializers.IntegerField()
+    release = serializers.IntegerField(allow_null=True)
     parties = SplitPartySerializer(many=True)
     contributions = SplitContributionSerializer(many=True)
+
+
+class SplitPreviewApi(APIView):
+    """The split a release with these credits would have, computed now; nothing is saved."""
+
+    class InputSerializer(serializers.Serializer):
+        credits = ReleaseCreditInputSerializer(many=True, min_length=1, max_length=10_000)
+
+    @extend_schema(request=InputSerializer, responses=SplitOutputSerializer)
+    def post(self, request, project_id: int):
+        project = _producers_project_or_404(request, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credits = [(c["contribution"], c["weight"]) for c in data.validated_data["credits"]]
+        split = split_preview(project=project, credits=credits)
+        return Response(SplitOutputSerializer(split_body(split=split, release_id=None)).data)
 
 
 class ProjectSplitApi(APIView):
@@ -71,28 +88,7 @@ class ProjectSplitApi(APIView):
         )
         if release is None:
             raise Http404("This project has not been released, so it has no split yet.")
-        split = release_split(release=release)
-        names = usernames(user_ids=[party.user_id for party in split.parties])
-        body = {
-            "release": release.id,
-            "parties": [
-                {
-                    "user": party.user_id,
-                    "username": names.get(party.user_id, ""),
-                    "share": format_fraction(party.share),
-                    "percent": format_percent(party.share),
-                }
-                for party in split.parties
-            ],
-            "contributions": [
-                {
-                    "id": cid,
-                    "received": format_fraction(flow.received),
-                    "kept": format_fraction(flow.kept),
-                }
-                for cid, flow in sorted(split.contributions.items())
-            ],  # fmt: skip
-        }
+        body = split_body(split=release_split(release=release), release_id=release.id)
         return Response(SplitOutputSerializer(body).data)
 
 

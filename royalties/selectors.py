@@ -1,9 +1,14 @@
 """Reads of royalties: a release's split, people's balances, earnings and statements."""
 
+from collections.abc import Sequence
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 
 from accounts.models import User
-from projects.models import Release
+from contributions.lineage import closure_get
+from projects.models import Project, Release
 from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import AllocationLine, LedgerAccount, Posting, Statement
 from royalties.splits import (
@@ -13,7 +18,10 @@ from royalties.splits import (
     SnapshotNode,
     Split,
     SplitInput,
+    SplitInputError,
     compute_split,
+    format_fraction,
+    format_percent,
 )
 
 
@@ -107,3 +115,55 @@ def statement_document(*, statement: Statement) -> StatementDocument:
             for line in lines
         ],
     )
+
+
+def split_preview(*, project: Project, credits: Sequence[tuple[int, Fraction]]) -> Split:
+    """The split a release with these credits would have today (nothing is frozen or saved)."""
+    closure = closure_get(contribution_ids=[contribution_id for contribution_id, _ in credits])
+    missing = {cid for cid, _ in credits} - set(closure.root_ids)
+    if missing:
+        raise ValidationError(
+            {"credits": [f"There is no contribution #{cid}." for cid in sorted(missing)]}
+        )
+    try:
+        split_input = SplitInput(
+            credits=[Credit(contribution_id=cid, weight=weight) for cid, weight in credits],
+            policy=Policy(
+                contributor_pool=project.contributor_pool, upstream_share=project.upstream_share
+            ),
+            producer_id=project.owner_id,
+            snapshot=LineageSnapshot(
+                nodes={
+                    n.id: SnapshotNode(author_id=n.author_id, title=n.title) for n in closure.nodes
+                },
+                edges=[(e.source, e.remix) for e in closure.edges],
+            ),
+        )
+    except SplitInputError as exc:
+        raise ValidationError({"credits": [str(exc)]}) from exc
+    return compute_split(split_input)
+
+
+def split_body(*, split: Split, release_id: int | None) -> dict:
+    """The split as the API and the pages show it: exact shares, percents, per-contribution flow."""
+    names = usernames(user_ids=[party.user_id for party in split.parties])
+    return {
+        "release": release_id,
+        "parties": [
+            {
+                "user": party.user_id,
+                "username": names.get(party.user_id, ""),
+                "share": format_fraction(party.share),
+                "percent": format_percent(party.share),
+            }
+            for party in split.parties
+        ],
+        "contributions": [
+            {
+                "id": cid,
+                "received": format_fraction(flow.received),
+                "kept": format_fraction(flow.kept),
+            }
+            for cid, flow in sorted(split.contributions.items())
+        ],
+    }

@@ -91,3 +91,25 @@ def test_no_split_before_release(api_client):
     assert response.json() == {
         "detail": "This project has not been released, so it has no split yet."
     }
+
+
+def test_producers_preview_a_split_before_releasing(api_client):
+    producer, ana, bo = UserFactory(), UserFactory(), UserFactory()
+    loop = ContributionFactory(author=ana)
+    song = ContributionFactory(author=bo)
+    RemixLink.objects.create(source=loop, remix=song)
+    project = make_project(owner=producer)
+    url = f"/api/projects/{project.id}/split/preview/"
+
+    api_client.force_authenticate(producer)
+    preview = api_client.post(url, {"credits": [{"contribution": song.id, "weight": "1"}]}, format="json")
+    unknown = api_client.post(url, {"credits": [{"contribution": 99999, "weight": 1}]}, format="json")
+    api_client.force_authenticate(ana)
+    refused = api_client.post(url, {"credits": [{"contribution": song.id, "weight": 1}]}, format="json")
+
+    assert preview.status_code == 200
+    assert preview.json()["release"] is None
+    assert [p["share"] for p in preview.json()["parties"]] == ["1/2", "1/8", "3/8"]
+    assert unknown.json() == {"credits": ["There is no contribution #99999."]}
+    assert refused.status_code == 403
+    assert project.status == "open"

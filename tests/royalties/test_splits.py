@@ -436,9 +436,7 @@ def test_the_split_does_not_depend_on_input_order(split_input, rng):
     result = compute_split(shuffled)
     assert result == expected
     assert (
-        list(result.contributions) == list(expected.contributions) == sorted(nodes_ids(split_input))
+        list(result.contributions)
+        == list(expected.contributions)
+        == sorted(split_input.snapshot.nodes)
     )
-
-
-def nodes_ids(split_input):
-    return split_input.snapshot.nodes.keys()
