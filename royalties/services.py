@@ -31,7 +31,7 @@ from royalties.models import (
 )
 from royalties.money import AmountError, parse_amount
 from royalties.selectors import release_split_input
-from royalties.splits import PathIndex, compute_split, describe_path
+from royalties.splits import PathIndex, describe_path
 
 
 class IdempotencyConflict(APIException):
@@ -117,8 +117,8 @@ def _parties_for(release: Release) -> list[ReleaseParty]:
     if parties:
         return parties
     split_input = release_split_input(release=release)
-    split = compute_split(split_input)
-    paths = PathIndex(split_input)
+    paths = PathIndex(split_input)  # computes the split once, and indexes its paths
+    split = paths.split
     parties = ReleaseParty.objects.bulk_create(
         ReleaseParty(
             release=release, user_id=party.user_id,
