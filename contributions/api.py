@@ -16,7 +16,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions.licenses import LICENSE_CHOICES
+from contributions.licenses import (
+    LICENSE_CHOICES,
+    LICENSES,
+    Work,
+    allowed_remix_licenses,
+    source_refusals,
+)
 from contributions.lineage import lineage_get
 from contributions.lineage_svg import (
     MAX_NODES,
@@ -414,4 +420,53 @@ class RenditionFileApi(APIView):
             raise Http404("No such rendition.")
         return _file_response(
             rendition.file.name, content_type=rendition.mime, filename=rendition.name, inline=True
+        )
+
+
+class LicensesAllowedApi(APIView):
+    """The licenses a remix of the given sources may carry, and why, in words."""
+
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(serializers.Serializer):
+        sources = serializers.RegexField(r"^\d+(,\d+){0,49}$", required=False)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=inline_serializer(
+            "AllowedLicenses",
+            {
+                "allowed": inline_serializer(
+                    "AllowedLicense",
+                    {"slug": serializers.CharField(), "name": serializers.CharField()},
+                    many=True,
+                ),
+                "explanation": serializers.CharField(),
+            },
+        ),
+    )
+    def get(self, request):
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ids = [int(i) for i in query.validated_data.get("sources", "").split(",") if i]
+        works = [
+            Work(id=c.id, title=c.title, license=c.license)
+            for c in Contribution.objects.filter(id__in=ids).only("id", "title", "license")
+        ]
+        allowed = allowed_remix_licenses(works)
+        problems = [p for work in works for p in source_refusals(work)]
+        if problems:
+            explanation = " ".join(problems)
+        elif not works:
+            explanation = "An original work may carry any license."
+        elif not allowed:
+            explanation = "No single license honours all of these sources together."
+        else:
+            names = ", ".join(LICENSES[slug].name for slug in allowed)
+            explanation = f"These sources allow: {names}."
+        return Response(
+            {
+                "allowed": [{"slug": slug, "name": LICENSES[slug].name} for slug in allowed],
+                "explanation": explanation,
+            }
         )

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from contributions.api import LicensesAllowedApi
 from hitrec.api import HealthApi
 
 api_patterns = [
@@ -13,6 +14,7 @@ api_patterns = [
     path("contributions/", include("contributions.urls")),
     path("projects/", include("projects.urls")),
     path("payouts/", include("royalties.urls")),
+    path("licenses/allowed/", LicensesAllowedApi.as_view(), name="licenses-allowed"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

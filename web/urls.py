@@ -1,5 +1,6 @@
 """Routes of the server-rendered pages."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web import views
@@ -8,4 +9,26 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("artists/<str:username>/", views.artist, name="artist"),
+    path("contributions/", views.browse, name="browse"),
+    path("contributions/new/", views.upload, name="upload"),
+    path("contributions/<int:contribution_id>/", views.contribution, name="contribution"),
+    path("projects/", views.projects, name="projects"),
+    path("projects/new/", views.project_new, name="project-new"),
+    path("projects/<int:project_id>/", views.project, name="project"),
+    path("projects/<int:project_id>/submit/", views.project_submit, name="project-submit"),
+    path("projects/<int:project_id>/open/", views.project_open, name="project-open"),
+    path("projects/<int:project_id>/revenue/", views.project_revenue, name="project-revenue"),
+    path("projects/<int:project_id>/desk/", views.desk, name="desk"),
+    path("projects/<int:project_id>/desk/asks/", views.desk_ask, name="desk-ask"),
+    path(
+        "projects/<int:project_id>/desk/submissions/<int:submission_id>/<str:decision>/",
+        views.desk_decide,
+        name="desk-decide",
+    ),
+    path("projects/<int:project_id>/desk/release/", views.desk_release, name="desk-release"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

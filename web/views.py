@@ -1,7 +1,450 @@
-"""Page views: thin, they read through selectors and render templates."""
+"""Page views: thin, they read through selectors, write through services, render templates."""
 
-from django.shortcuts import render
+import uuid
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.services import user_register
+from contributions.licenses import LICENSES, Work, allowed_remix_licenses
+from contributions.lineage import lineage_get
+from contributions.models import Contribution
+from contributions.selectors import contribution_get, contribution_list, upstream_credits
+from contributions.services import contribution_create
+from projects.models import Project, Release, Submission
+from projects.policy import PolicyError, format_share, parse_share
+from projects.selectors import is_producer, project_list, project_visible_to, submission_list
+from projects.services import (
+    CreditInput,
+    ask_create,
+    project_create,
+    project_release,
+    project_status_change,
+    submission_create,
+    submission_decide,
+)
+from royalties.models import RevenueEvent
+from royalties.money import format_minor
+from royalties.selectors import (
+    earning_lines,
+    payable_balances,
+    release_split,
+    split_body,
+    statements_visible_to,
+)
+from royalties.services import revenue_record
+from web import forms
+from web.charts import bar_chart
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [message for messages_ in exc.message_dict.values() for message in messages_]
+    return exc.messages
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- home, accounts ------------------------------------------------------------------------
 
 
 def home(request):
-    return render(request, "web/home.html")
+    newest = contribution_list()[:12]
+    projects = project_list(user=request.user, status="open")[:6]
+    return render(request, "web/home.html", {"newest": newest, "projects": projects})
+
+
+def signup(request):
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(**form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to hitrec, {user.username}.")
+            return redirect("web:artist", username=user.username)
+    return render(request, "web/signup.html", {"form": form})
+
+
+def artist(request, username: str):
+    person = get_object_or_404(User, username__iexact=username)
+    works = Paginator(contribution_list(author=str(person.id)), 24).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "web/artist.html", {"person": person, "works": works})
+
+
+# --- contributions -------------------------------------------------------------------------
+
+
+def browse(request):
+    form = forms.ContributionFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    page = Paginator(contribution_list(**filters), 24).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "web/browse.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+def contribution(request, contribution_id: int):
+    work = contribution_get(contribution_id=contribution_id)
+    if work is None:
+        raise Http404("No contribution with that id.")
+    lineage = lineage_get(contribution_id=work.id, direction="down", depth=1)
+    renditions = {r.name: r for r in work.renditions.all()}
+    context = {
+        "work": work,
+        "license": LICENSES[work.license],
+        "credits": upstream_credits(contribution_id=work.id),
+        "remixes": [node for node in lineage.nodes if node.direction == "down"],
+        "renditions": renditions,
+        "thumbnails": [r for r in work.renditions.all() if r.role == "thumbnail"],
+        "poster": next((r for r in work.renditions.all() if r.role == "poster"), None),
+        "preview": next((r for r in work.renditions.all() if r.role == "preview"), None),
+        "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
+        "remixable": LICENSES[work.license].remixable and not work.is_removed,
+        "is_author": request.user.is_authenticated and request.user.id == work.author_id,
+    }
+    return render(request, "web/contribution.html", context)
+
+
+def _source_works(ids: list[int]) -> list[Contribution]:
+    found = {c.id: c for c in Contribution.objects.filter(id__in=ids).select_related("author")}
+    return [found[i] for i in ids if i in found]
+
+
+@login_required
+def upload(request):
+    initial = {}
+    if "remix" in request.GET:
+        initial["sources"] = request.GET["remix"]
+    if "project" in request.GET and request.GET["project"].isdigit():
+        initial["project"] = request.GET["project"]
+    form = forms.UploadForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            work = contribution_create(
+                author=request.user,
+                title=data["title"],
+                description=data["description"],
+                license=data["license"],
+                file=data["file"] or None,
+                text=data["text"] or None,
+                sources=data["sources"],
+                project=data["project"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("web:contribution", contribution_id=work.id)
+    source_ids = (
+        form.cleaned_data.get("sources", [])
+        if form.is_bound and hasattr(form, "cleaned_data")
+        else []
+    )
+    if not source_ids and initial.get("sources", "").isdigit():
+        source_ids = [int(initial["sources"])]
+    sources = _source_works(source_ids)
+    allowed = allowed_remix_licenses(Work(s.id, s.title, s.license) for s in sources)
+    return render(
+        request,
+        "web/upload.html",
+        {
+            "form": form,
+            "sources": sources,
+            "allowed": [LICENSES[slug] for slug in allowed],
+            "licenses": LICENSES,
+        },
+    )
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+def projects(request):
+    page = Paginator(project_list(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "web/projects.html", {"page": page})
+
+
+@login_required
+def project_new(request):
+    form = forms.ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("web:project", project_id=project.id)
+    return render(request, "web/project_new.html", {"form": form})
+
+
+def _project_or_404(request, project_id: int) -> Project:
+    project = (
+        project_visible_to(user=request.user).select_related("owner").filter(pk=project_id).first()
+    )
+    if project is None:
+        raise Http404("No project with that id.")
+    return project
+
+
+def _split_context(release: Release) -> dict:
+    split = split_body(split=release_split(release=release), release_id=release.id)
+    chart = bar_chart(
+        [(party["username"], Fraction(party["share"])) for party in split["parties"]],
+        label=lambda value: f"{float(value) * 100:.2f}%",
+    )
+    return {"split": split, "split_chart": chart}
+
+
+def project(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    producer = is_producer(project=project, user=request.user)
+    release = (
+        Release.objects.filter(project=project).prefetch_related("credits__contribution").first()
+    )
+    context = {
+        "project": project,
+        "producer": producer,
+        "asks": project.asks.order_by("id"),
+        "accepted": submission_list(project=project, user=request.user).filter(status="accepted"),
+        "mine": (
+            Contribution.objects.filter(author=request.user, removed_at__isnull=True).order_by(
+                "-id"
+            )[:50]
+            if request.user.is_authenticated
+            else []
+        ),
+        "release": release,
+        "pool": format_share(project.contributor_pool),
+        "upstream": format_share(project.upstream_share),
+    }
+    if release is not None:
+        context.update(_split_context(release))
+        if producer:
+            events = RevenueEvent.objects.filter(project=project).order_by("-id")[:50]
+            context["events"] = [
+                (e, format_minor(e.amount_minor, currency=e.currency)) for e in events
+            ]
+            context["revenue_form"] = forms.RevenueForm(
+                initial={"idempotency_key": uuid.uuid4().hex}
+            )
+    return render(request, "web/project.html", context)
+
+
+@login_required
+@require_POST
+def project_submit(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    form = forms.SubmitForm(request.POST)
+    if form.is_valid():
+        work = Contribution.objects.filter(pk=form.cleaned_data["contribution"]).first()
+        ask = (
+            project.asks.filter(pk=form.cleaned_data["ask"]).first()
+            if form.cleaned_data["ask"]
+            else None
+        )
+        try:
+            if work is None:
+                raise ValidationError("There is no such contribution.")
+            submission_create(
+                project=project, actor=request.user, contribution=work, ask=ask,
+                message=form.cleaned_data["message"],
+            )  # fmt: skip
+            messages.success(request, f"“{work.title}” was submitted; the producers will decide.")
+        except (ValidationError, PermissionDenied) as exc:
+            for problem in _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]:
+                messages.error(request, problem)
+    return redirect("web:project", project_id=project.id)
+
+
+@login_required
+@require_POST
+def project_open(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    try:
+        project_status_change(project=project, actor=request.user, to="open")
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
+        )
+    return redirect("web:project", project_id=project.id)
+
+
+@login_required
+def desk(request, project_id: int):
+    """The producer's desk: asks, submissions to decide, credits to assemble, the release."""
+    project = _project_or_404(request, project_id)
+    if not is_producer(project=project, user=request.user):
+        raise PermissionDenied("Only the producers of this project use its desk.")
+    submissions = submission_list(project=project, user=request.user)
+    return render(
+        request,
+        "web/desk.html",
+        {
+            "project": project,
+            "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
+            "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
+            "ask_form": forms.AskForm(),
+            "asks": project.asks.order_by("id"),
+            "pool": format_share(project.contributor_pool),
+            "upstream": format_share(project.upstream_share),
+        },
+    )
+
+
+@login_required
+@require_POST
+def desk_ask(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    form = forms.AskForm(request.POST)
+    if form.is_valid():
+        try:
+            ask_create(project=project, actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(
+                request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
+            )
+    return redirect("web:desk", project_id=project.id)
+
+
+@login_required
+@require_POST
+def desk_decide(request, project_id: int, submission_id: int, decision: str):
+    project = _project_or_404(request, project_id)
+    submission = get_object_or_404(Submission, pk=submission_id, project=project)
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        submission_decide(
+            submission=submission, actor=request.user, accept=decision == "accept",
+            note=form.cleaned_data.get("note", ""),
+        )  # fmt: skip
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
+        )
+    return redirect("web:desk", project_id=project.id)
+
+
+@login_required
+@require_POST
+def desk_release(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    credits, problems = [], []
+    for key, value in request.POST.items():
+        if not key.startswith("weight-") or not value.strip():
+            continue
+        try:
+            weight = parse_share(value, name="A weight")
+        except PolicyError as exc:
+            problems.append(str(exc))
+            continue
+        if weight:
+            credits.append(CreditInput(int(key.removeprefix("weight-")), weight))
+    if request.POST.get("confirm") != "yes":
+        problems.append("Tick the box that confirms you understand the release is frozen for ever.")
+    if not problems:
+        try:
+            project_release(
+                project=project, actor=request.user, credits=credits,
+                commercial=request.POST.get("commercial") == "on",
+            )  # fmt: skip
+            messages.success(
+                request, "Released. The credits, the policy and the lineage are now frozen."
+            )
+            return redirect("web:project", project_id=project.id)
+        except ValidationError as exc:
+            problems = _problems(exc)
+        except PermissionDenied as exc:
+            problems = [str(exc)]
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect("web:desk", project_id=project.id)
+
+
+@login_required
+@require_POST
+def project_revenue(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    form = forms.RevenueForm(request.POST)
+    if form.is_valid():
+        try:
+            event, created = revenue_record(
+                project=project, actor=request.user, amount=form.cleaned_data["amount"],
+                currency=project.currency, note=form.cleaned_data["note"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )  # fmt: skip
+            if created:
+                messages.success(
+                    request,
+                    f"Recorded {format_minor(event.amount_minor, currency=event.currency)} "
+                    f"{event.currency} and shared it out.",
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            for problem in _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]:
+                messages.error(request, problem)
+    return HttpResponseRedirect(reverse("web:project", args=[project.id]) + "#revenue")
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    statements = list(statements_visible_to(user=request.user).filter(user=request.user))
+    balances = [
+        (currency, format_minor(minor, currency=currency))
+        for currency, minor in payable_balances(user=request.user).items()
+    ]
+    by_month: dict[str, int] = {}
+    for statement in sorted(statements, key=lambda s: s.period):
+        key = f"{statement.period:%Y-%m}"
+        by_month[key] = by_month.get(key, 0) + statement.earned_minor
+    chart = bar_chart(
+        [(month, Fraction(minor, 100)) for month, minor in by_month.items()],
+        label=lambda value: f"{float(value):.2f}",
+    )
+    lines = [
+        {**line, "amount": format_minor(line["amount_minor"], currency=line["currency"])}
+        for line in earning_lines(user=request.user, limit=50)
+    ]
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "balances": balances,
+            "statements": [
+                (
+                    s,
+                    {
+                        k: format_minor(getattr(s, f"{k}_minor"), currency=s.currency)
+                        for k in ("earned", "carried_in", "payable", "carried_forward")
+                    },
+                )
+                for s in statements
+            ],  # fmt: skip
+            "chart": chart,
+            "lines": lines,
+        },
+    )
