@@ -117,7 +117,14 @@ def contribution(request, contribution_id: int):
         "credits": upstream_credits(contribution_id=work.id),
         "remixes": [node for node in lineage.nodes if node.direction == "down"],
         "renditions": renditions,
-        "thumbnails": [r for r in work.renditions.all() if r.role == "thumbnail"],
+        "webp": [
+            r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/webp"
+        ],
+        "jpeg": max(
+            (r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/jpeg"),
+            key=lambda r: r.width or 0,
+            default=None,
+        ),
         "poster": next((r for r in work.renditions.all() if r.role == "poster"), None),
         "preview": next((r for r in work.renditions.all() if r.role == "preview"), None),
         "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
