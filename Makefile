@@ -35,6 +35,7 @@ static: $(STAMP)
 	@$(PY) manage.py collectstatic --noinput -v 0
 
 run: setup ## Set up and serve http://127.0.0.1:8000 (with a Celery worker when REDIS_URL is set)
+	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_user
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL is set: starting a Celery worker beside the web server."; \

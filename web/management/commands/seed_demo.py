@@ -13,7 +13,9 @@ What it makes:
   recorded under idempotency keys, so split, balances and this month's statements are real;
 - Paper Boats (open, with asks and pending submissions) and Static Radio (a draft).
 
-It adds nothing when the database already has contributions.
+It adds nothing when the database already has contributions. It stops at the first refusal
+and never deletes what it made before it, so start a half-seeded database afresh
+(`manage.py flush`) before running it again.
 """
 
 import logging
@@ -42,7 +44,7 @@ from contributions.lineage import closure_get
 from contributions.models import Contribution, RemixLink
 from contributions.services import contribution_create
 from media.services import contribution_process
-from projects.models import Project, Submission
+from projects.models import Ask, Project, Submission
 from projects.services import (
     CreditInput,
     ask_create,
@@ -488,7 +490,7 @@ class Seeder:
         self.existing_accounts: list[str] = []
         self.works: dict[str, Contribution] = {}
         self.projects: dict[str, Project] = {}
-        self.asks: dict[tuple[str, str], object] = {}
+        self.asks: dict[tuple[str, str], Ask] = {}
         self.replay_recorded_nothing = False
 
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
@@ -515,7 +517,7 @@ class Seeder:
             existing = User.objects.filter(username__iexact=username).first()
             if existing is not None:  # someone registered it already: use it, leave it alone
                 self.users[username] = existing
-                self.existing_accounts.append(existing.username)
+                self.existing_accounts.append(username)
                 continue
             user = user_register(
                 username=username, email=f"{username}@hitrec.localhost", password=PASSWORD
@@ -630,10 +632,9 @@ class Command(BaseCommand):
         out("")
         out(f"Log in as any of these (password: {PASSWORD}):")
         for username, user in seeder.users.items():
-            kept = " (existing account: password unchanged)" if username in (
-                seeder.existing_accounts
-            ) else ""  # fmt: skip
-            out(f"  {user.username:<6} {user.public_name}{kept}")
+            existing = username in seeder.existing_accounts
+            note = " (an existing account: its password is unchanged)" if existing else ""
+            out(f"  {user.username:<6} {user.public_name}{note}")
         out("")
         out("Created:")
         works = Contribution.objects.all()
