@@ -445,7 +445,7 @@ def floor_explanation(floor: float, encode: float, resizes: float, pipeline: flo
     needed = encode + resizes
     costs = (
         f"encoding the six files alone, from images already decoded and fitted, takes "
-        f"{encode * 1e3:.0f} ms ({encode / floor:.2f}× the floor), and the three Lanczos "
+        f"{encode * 1e3:.0f} ms ({encode / floor:.2f}× the floor), and the three Hamming "
         f"resizes that make the three sizes take {resizes * 1e3:.0f} ms (profile): "
         f"{needed * 1e3:.0f} ms, so decode, resizes and encodes alone come to "
         f"{(floor + needed) / floor:.1f}× the floor"
@@ -460,7 +460,7 @@ def floor_explanation(floor: float, encode: float, resizes: float, pipeline: flo
         f"**Why the floor target fails:** {target:g}× leaves {budget * 1e3:.0f} ms "
         f"({target - 1:g}× the floor) for everything after the decode, and six renditions "
         f"(three sizes × WebP + JPEG) on one core need more: {costs}. {reached}, about that "
-        f"sum; only fewer renditions, a cheaper filter than Lanczos or a second core would "
+        f"sum; only fewer renditions, a cheaper filter or a second core would "
         f"bring it nearer {target:g}×."
     )
 
