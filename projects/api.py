@@ -2,7 +2,9 @@
 
 from fractions import Fraction
 
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -66,7 +68,11 @@ class ProjectOutputSerializer(serializers.Serializer):
         return format_share(project.upstream_share)
 
     def get_cover(self, project) -> str | None:
-        return project.cover.url if project.cover else None
+        if not project.cover:
+            return None
+        url = f"/api/projects/{project.id}/cover"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class ProjectListCreateApi(APIView):
@@ -89,14 +95,19 @@ class ProjectListCreateApi(APIView):
         page = paginator.paginate_queryset(
             project_list(user=request.user, **filters.validated_data), request
         )
-        return paginator.get_paginated_response(ProjectOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            ProjectOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(request=InputSerializer, responses={201: ProjectOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = services.project_create(owner=request.user, **data.validated_data)
-        return Response(ProjectOutputSerializer(project).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ProjectOutputSerializer(project, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProjectDetailApi(APIView):
@@ -109,7 +120,11 @@ class ProjectDetailApi(APIView):
 
     @extend_schema(responses=ProjectOutputSerializer)
     def get(self, request, project_id: int):
-        return Response(ProjectOutputSerializer(_project_or_404(request, project_id)).data)
+        return Response(
+            ProjectOutputSerializer(
+                _project_or_404(request, project_id), context={"request": request}
+            ).data
+        )
 
     @extend_schema(request=InputSerializer, responses=ProjectOutputSerializer)
     def patch(self, request, project_id: int):
@@ -118,11 +133,25 @@ class ProjectDetailApi(APIView):
         project = services.project_update(
             project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
         )
-        return Response(ProjectOutputSerializer(project).data)
+        return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
 
 class ProjectCoverApi(APIView):
+    """The cover picture: shown to anyone who may see the project, set by its producers."""
+
     parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request, project_id: int):
+        project = _project_or_404(request, project_id)
+        if not project.cover:
+            raise Http404("This project has no cover.")
+        response = FileResponse(
+            default_storage.open(project.cover.name, "rb"), content_type="image/jpeg"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(max_length=255)
@@ -136,7 +165,7 @@ class ProjectCoverApi(APIView):
         project = services.project_cover_set(
             project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
         )
-        return Response(ProjectOutputSerializer(project).data)
+        return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
 
 def _status_api(to: str, doc: str):
@@ -148,7 +177,7 @@ def _status_api(to: str, doc: str):
             project = services.project_status_change(
                 project=_project_or_404(request, project_id), actor=request.user, to=to
             )
-            return Response(ProjectOutputSerializer(project).data)
+            return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
     ProjectStatusApi.__name__ = ProjectStatusApi.__qualname__ = f"Project{to.title()}Api"
     return ProjectStatusApi

@@ -1,10 +1,15 @@
 """Use cases of projects: open one, run it with co-producers, take submissions, release it."""
 
+import tempfile
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -14,7 +19,8 @@ from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals, describe, source_refusals
 from contributions.lineage import closure_get
 from contributions.models import Contribution
-from contributions.uploads import upload_facts
+from media.errors import MediaRefused
+from media.images import process_image
 from projects.models import (
     Ask,
     Project,
@@ -127,12 +133,35 @@ def project_update(
     return project
 
 
+COVER_SIZE = 1200
+
+
 def project_cover_set(*, project: Project, actor: User, file: UploadedFile) -> Project:
-    """Producers set the project's cover picture (an image, checked by its content)."""
+    """Producers set the project's cover picture.
+
+    The upload is decoded and re-encoded (a JPEG at most 1200 px, without metadata): what is
+    stored and shown is a picture we made, never the uploaded bytes.
+    """
     _require_producer(project, actor, "change its cover")
-    if upload_facts(file).kind != "image":
-        raise ValidationError({"file": ["The cover must be an image (JPEG, PNG, WebP or GIF)."]})
-    stored = default_storage.save(f"covers/{project.pk}/{file.name[-80:]}", file)
+    with tempfile.TemporaryDirectory(prefix="hitrec-cover-") as work:
+        source = Path(work) / "upload"
+        with open(source, "wb") as out:
+            for chunk in file.chunks():
+                out.write(chunk)
+        try:
+            result = process_image(
+                source, out_dir=Path(work) / "out", sizes=(COVER_SIZE,),
+                max_pixels=settings.HITREC_MAX_PIXELS,
+            )  # fmt: skip
+        except MediaRefused as refusal:
+            raise ValidationError(
+                {"file": [f"The cover must be an image: {refusal.reason}"]}
+            ) from None
+        jpeg = next(r for r in result.renditions if r.mime == "image/jpeg")
+        with open(jpeg.path, "rb") as handle:
+            stored = default_storage.save(
+                f"covers/{project.pk}/{uuid.uuid4().hex}.jpg", File(handle)
+            )
     try:
         with transaction.atomic():
             project = _locked(project)

@@ -31,4 +31,5 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/desk/release/", views.desk_release, name="desk-release"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("licenses/hitrec/", views.hitrec_license, name="hitrec-license"),
 ]

@@ -91,6 +91,10 @@ def artist(request, username: str):
     return render(request, "web/artist.html", {"person": person, "works": works})
 
 
+def hitrec_license(request):
+    return render(request, "web/license.html")
+
+
 # --- contributions -------------------------------------------------------------------------
 
 

@@ -431,3 +431,57 @@ def test_project_and_submission_lists_run_a_constant_number_of_queries(
 
     assert len(projects["results"]) == size + 1
     assert len(submissions.json()["results"]) == size
+
+
+def test_archiving_and_the_transitions_that_are_refused(as_user, producer):
+    draft = make_project(owner=producer, status="draft", title="Draft")
+    project = make_project(owner=producer)
+    [song] = make_lineage([], 1)
+    _accept(project, song)
+    client = as_user(producer)
+
+    early = client.post(f"/api/projects/{project.id}/archive/")
+    assert early.status_code == 400
+    assert early.json() == {
+        "detail": "“Night Bus” is open; only a released project can become archived."
+    }
+    client.post(
+        f"/api/projects/{project.id}/release/",
+        {"credits": [{"contribution": song.id, "weight": 1}], "commercial": False},
+        format="json",
+    )
+    reopen = client.post(f"/api/projects/{project.id}/open/")
+    assert reopen.json() == {
+        "detail": "“Night Bus” is released; only a draft project can become open."
+    }
+    assert client.post(f"/api/projects/{project.id}/archive/").json()["status"] == "archived"
+    # Archived work stays public, and its release and split stay readable.
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(f"/api/projects/{project.id}/split/").status_code == 200
+    assert client.post(f"/api/projects/{draft.id}/archive/").status_code == 400
+    assert as_user(UserFactory()).post(f"/api/projects/{draft.id}/open/").status_code == 404
+
+
+def test_producers_set_a_cover_image_checked_by_its_content(as_user, producer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.contributions.uploads import png_upload
+
+    project = make_project(owner=producer)
+    url = f"/api/projects/{project.id}/cover"
+
+    refused = as_user(producer).put(
+        url, {"file": SimpleUploadedFile("cover.png", b"%PDF-1.7 not an image")}, format="multipart"
+    )
+    other = as_user(UserFactory()).put(url, {"file": png_upload()}, format="multipart")
+    accepted = as_user(producer).put(url, {"file": png_upload("cover.png")}, format="multipart")
+
+    assert refused.status_code == 400
+    assert "The cover must be an image" in refused.json()["file"][0]
+    assert other.status_code == 403
+    assert accepted.status_code == 200
+    assert accepted.json()["cover"].endswith(f"/api/projects/{project.id}/cover")
+    shown = as_user(UserFactory()).get(f"/api/projects/{project.id}/cover")
+    assert shown["Content-Type"] == "image/jpeg"
+    assert b"".join(shown.streaming_content)[:3] == b"\xff\xd8\xff"  # re-encoded as JPEG

@@ -102,10 +102,16 @@ def test_producers_preview_a_split_before_releasing(api_client):
     url = f"/api/projects/{project.id}/split/preview/"
 
     api_client.force_authenticate(producer)
-    preview = api_client.post(url, {"credits": [{"contribution": song.id, "weight": "1"}]}, format="json")
-    unknown = api_client.post(url, {"credits": [{"contribution": 99999, "weight": 1}]}, format="json")
+    preview = api_client.post(
+        url, {"credits": [{"contribution": song.id, "weight": "1"}]}, format="json"
+    )
+    unknown = api_client.post(
+        url, {"credits": [{"contribution": 99999, "weight": 1}]}, format="json"
+    )
     api_client.force_authenticate(ana)
-    refused = api_client.post(url, {"credits": [{"contribution": song.id, "weight": 1}]}, format="json")
+    refused = api_client.post(
+        url, {"credits": [{"contribution": song.id, "weight": 1}]}, format="json"
+    )
 
     assert preview.status_code == 200
     assert preview.json()["release"] is None

@@ -207,3 +207,33 @@ def test_a_carried_balance_is_paid_in_the_month_it_reaches_the_threshold(
     assert (ana_october.payable_minor, ana_october.carried_forward_minor) == (0, 500)
     assert (ana_november.carried_in_minor, ana_november.earned_minor) == (500, 600)
     assert (ana_november.payable_minor, ana_november.carried_forward_minor) == (1100, 0)
+
+
+def test_staff_correct_the_ledger_by_reversing_an_entry_never_by_editing(project, people):
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import IntegrityError, transaction
+
+    from royalties.models import JournalEntry
+    from royalties.services import journal_entry_reverse
+
+    event = earn(project, "10.00", "mistake")
+    entry = JournalEntry.objects.get(event=event)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Posting.objects.filter(entry=entry).update(amount_minor=1)
+    with pytest.raises(PermissionDenied):
+        journal_entry_reverse(entry=entry, actor=people["ana"])
+
+    reversal = journal_entry_reverse(
+        entry=entry, actor=StaffFactory(), memo="posted twice by mistake"
+    )
+
+    assert sorted(reversal.postings.values_list("amount_minor", flat=True)) == sorted(
+        -amount for amount in entry.postings.values_list("amount_minor", flat=True)
+    )
+    assert (
+        Posting.objects.filter(account__user=people["ana"]).aggregate(t=Sum("amount_minor"))["t"]
+        == 0
+    )
+    assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] == 0
+    with pytest.raises(ValidationError):
+        journal_entry_reverse(entry=entry, actor=StaffFactory())

@@ -100,3 +100,8 @@ def test_signup_logs_you_in(client, db):
         {"username": "CLEO", "email": "d@example.org", "password": "tape-loops-42"},
     )
     assert "That username is taken" in taken.content.decode()
+
+
+def test_the_hitrec_license_page_explains_the_terms(client, db):
+    page = client.get("/licenses/hitrec/").content.decode()
+    assert "stays remixable" in page and "exact share" in page
