@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "media",
     "projects",
     "royalties",
+    "notifications",
+    "community",
     "web",
 ]
 

@@ -15,6 +15,8 @@ api_patterns = [
     path("projects/", include("projects.urls")),
     path("payouts/", include("royalties.urls")),
     path("licenses/allowed/", LicensesAllowedApi.as_view(), name="licenses-allowed"),
+    path("notifications/", include("notifications.urls")),
+    path("", include("community.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -22,6 +24,9 @@ api_patterns = [
 urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
+    path("", include("notifications.pages")),
+    path("", include("community.pages")),
+    path("", include("accounts.pages")),
     path("", include("web.urls")),
 ]
 

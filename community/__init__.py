@@ -1,0 +1,1 @@
+"""Community: comments, following artists and projects, and reports of abuse or infringement."""

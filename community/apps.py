@@ -1,0 +1,7 @@
+"""App configuration for community."""
+
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "community"

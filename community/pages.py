@@ -1,0 +1,3 @@
+"""Page routes of community (mounted at the site root)."""
+
+urlpatterns: list = []

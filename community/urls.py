@@ -1,0 +1,3 @@
+"""API routes of community (mounted under /api/)."""
+
+urlpatterns: list = []

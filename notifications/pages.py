@@ -1,0 +1,3 @@
+"""Page routes of notifications (mounted at the site root)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes of notifications (mounted under /api/)."""
+
+urlpatterns: list = []
