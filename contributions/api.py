@@ -1,7 +1,6 @@
 """Contributions API: upload, list and filter, read, edit, delete, lineage and credits."""
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -10,7 +9,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -38,17 +36,7 @@ from contributions.services import (
     contribution_file_replace,
     contribution_update,
 )
-
-
-class ContributionPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -113,7 +101,7 @@ class ContributionOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     kind = serializers.CharField()
-    author = AuthorSerializer()
+    author = UserRefSerializer()
     license = serializers.CharField()
     status = serializers.CharField()
     error = serializers.CharField()
@@ -202,7 +190,7 @@ class ContributionListCreateApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = ContributionPagination()
+        paginator = StandardPagination()
         page = paginator.paginate_queryset(contribution_list(**filters.validated_data), request)
         data = ContributionOutputSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
@@ -263,7 +251,7 @@ class LineageNodeSerializer(serializers.Serializer):
     direction = serializers.CharField()
     removed = serializers.BooleanField()
 
-    @extend_schema_field(AuthorSerializer)
+    @extend_schema_field(UserRefSerializer)
     def get_author(self, node) -> dict:
         return {"id": node.author_id, "username": node.author_username}
 
@@ -355,19 +343,6 @@ class ContributionCreditsApi(APIView):
         )
 
 
-def _file_response(name: str, *, content_type: str, filename: str, inline: bool) -> FileResponse:
-    response = FileResponse(
-        default_storage.open(name, "rb"),
-        content_type=content_type or "application/octet-stream",
-        as_attachment=not inline,
-        filename=filename,
-    )
-    # Nothing uploaded may run in the site's origin (DESIGN.md, Known pitfalls).
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 class ContributionOriginalApi(APIView):
     """The original file: downloaded as an attachment, or replaced by its author."""
 
@@ -384,7 +359,7 @@ class ContributionOriginalApi(APIView):
         contribution = _get_or_404(contribution_id)
         if not contribution.file:
             raise Http404("This contribution has no file.")
-        return _file_response(
+        return stored_file_response(
             contribution.file.name,
             content_type="application/octet-stream",
             filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
@@ -418,7 +393,7 @@ class RenditionFileApi(APIView):
         rendition = next((r for r in contribution.renditions.all() if r.name == name), None)
         if rendition is None:
             raise Http404("No such rendition.")
-        return _file_response(
+        return stored_file_response(
             rendition.file.name, content_type=rendition.mime, filename=rendition.name, inline=True
         )
 

@@ -1,9 +1,12 @@
-"""Project-wide API pieces: the exception handler and the health endpoint."""
+"""Project-wide API pieces: errors, pagination, shared serializers, file responses, health."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -55,3 +58,37 @@ class HealthApi(APIView):
             },
         }
         return Response(body, status=200 if healthy else 503)
+
+
+class StandardPagination(PageNumberPagination):
+    """Every list: `{count, next, previous, results}`, 20 a page, `page_size` up to 100."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class UserRefSerializer(serializers.Serializer):
+    """A person as other objects name them: `{id, username}`."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+def stored_file_response(
+    name: str, *, content_type: str, filename: str | None = None, inline: bool
+) -> FileResponse:
+    """A stored file, streamed, so that nothing uploaded can run in the site's origin.
+
+    `nosniff` and a sandboxing CSP on every file; anything that is not a rendition we made
+    goes out as an attachment (DESIGN.md, Known pitfalls).
+    """
+    response = FileResponse(
+        default_storage.open(name, "rb"),
+        content_type=content_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=filename or name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -2,28 +2,21 @@
 
 from fractions import Fraction
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions.models import Contribution
+from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
 from projects import services
 from projects.models import Ask, Project, Release, Submission
 from projects.policy import PolicyError, format_share, parse_share
 from projects.selectors import project_list, project_visible_to, submission_list
 from royalties.currencies import CURRENCY_CHOICES
-
-
-class ProjectPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 def _project_or_404(request, project_id: int) -> Project:
@@ -42,11 +35,6 @@ def _contribution_or_400(contribution_id: int) -> Contribution:
             {"contribution": [f"There is no contribution #{contribution_id}."]}
         )
     return contribution
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class ProjectOutputSerializer(serializers.Serializer):
@@ -91,7 +79,7 @@ class ProjectListCreateApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = ProjectPagination()
+        paginator = StandardPagination()
         page = paginator.paginate_queryset(
             project_list(user=request.user, **filters.validated_data), request
         )
@@ -146,12 +134,7 @@ class ProjectCoverApi(APIView):
         project = _project_or_404(request, project_id)
         if not project.cover:
             raise Http404("This project has no cover.")
-        response = FileResponse(
-            default_storage.open(project.cover.name, "rb"), content_type="image/jpeg"
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return stored_file_response(project.cover.name, content_type="image/jpeg", inline=True)
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(max_length=255)
@@ -310,7 +293,7 @@ class ProjectSubmissionsApi(APIView):
     @extend_schema(responses=SubmissionOutputSerializer(many=True))
     def get(self, request, project_id: int):
         project = _project_or_404(request, project_id)
-        paginator = ProjectPagination()
+        paginator = StandardPagination()
         page = paginator.paginate_queryset(
             submission_list(project=project, user=request.user), request
         )

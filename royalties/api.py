@@ -7,12 +7,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hitrec.api import StandardPagination
 from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
 from projects.selectors import is_producer, project_visible_to
@@ -114,12 +114,6 @@ class RevenueEventOutputSerializer(serializers.Serializer):
         return format_minor(event.amount_minor, currency=event.currency)
 
 
-class RevenuePagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
 def _event_body(event_id: int) -> dict:
     event = RevenueEvent.objects.prefetch_related(
         Prefetch("allocations", queryset=Allocation.objects.order_by("user_id"))
@@ -145,7 +139,7 @@ class ProjectRevenueApi(APIView):
             )
             .order_by("-id")
         )
-        paginator = RevenuePagination()
+        paginator = StandardPagination()
         page = paginator.paginate_queryset(events, request)
         return paginator.get_paginated_response(RevenueEventOutputSerializer(page, many=True).data)
 
@@ -259,7 +253,7 @@ class StatementListApi(APIView):
 
     @extend_schema(responses=StatementOutputSerializer(many=True))
     def get(self, request):
-        paginator = RevenuePagination()
+        paginator = StandardPagination()
         page = paginator.paginate_queryset(statements_visible_to(user=request.user), request)
         return paginator.get_paginated_response(StatementOutputSerializer(page, many=True).data)
 
