@@ -1,12 +1,25 @@
-"""Auth API: register an account and obtain a token."""
+"""Auth API: register, obtain a token, one's own profile, data export and account deletion."""
 
+from django.contrib.auth import logout
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import token_obtain, user_profile_update, user_register
+from accounts.models import DataExport
+from accounts.services import (
+    account_delete,
+    data_export_request,
+    token_obtain,
+    user_profile_update,
+    user_register,
+)
 
 
 class UserRegisterApi(APIView):
@@ -82,3 +95,112 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = user_profile_update(user=request.user, **data.validated_data)
         return Response(self.OutputSerializer(user).data)
+
+    class DeleteInputSerializer(serializers.Serializer):
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=DeleteInputSerializer, responses={204: None})
+    def delete(self, request):
+        """Delete one's account, confirmed by the password; earned money stays payable."""
+        data = self.DeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_delete(user=request.user, password=data.validated_data["password"])
+        # The session that made this request ends now; every other one is refused on its
+        # next request (the password hash changed and the account is inactive).
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DataExportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    error = serializers.CharField()
+    bytes = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    def get_status(self, export) -> str:
+        return DataExport.Status.EXPIRED if export.is_expired else export.status
+
+    def get_progress(self, export) -> dict:
+        return {"stage": export.progress_stage, "percent": export.progress_percent}
+
+    def get_download(self, export) -> str | None:
+        if not export.is_downloadable:
+            return None
+        return reverse("api:me-export-download", args=[export.id])
+
+
+def _own_export_or_404(request, export_id: int) -> DataExport:
+    # Someone else's export is answered exactly like a missing one.
+    export = DataExport.objects.filter(pk=export_id, user=request.user).first()
+    if export is None:
+        raise Http404("You have no data export with that id.")
+    return export
+
+
+class ExportNotReady(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "export_not_ready"
+
+
+class ExportGone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "export_expired"
+
+
+class DataExportRequestApi(APIView):
+    """Ask for an archive of all one's data; a background job builds it (poll its status)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: DataExportOutputSerializer})
+    def post(self, request):
+        export = data_export_request(user=request.user)
+        # Read again: where jobs run in-process the archive may already be built.
+        export = DataExport.objects.get(pk=export.pk)
+        url = reverse("api:me-export", args=[export.id])
+        return Response(
+            DataExportOutputSerializer(export).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )
+
+
+class DataExportApi(APIView):
+    """One of one's data exports: its status and progress, and the download link when ready."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=DataExportOutputSerializer)
+    def get(self, request, export_id: int):
+        return Response(DataExportOutputSerializer(_own_export_or_404(request, export_id)).data)
+
+
+class DataExportDownloadApi(APIView):
+    """The archive (a zip), as an attachment; only for its owner, until it expires."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, export_id: int):
+        export = _own_export_or_404(request, export_id)
+        if export.is_expired:
+            raise ExportGone("This archive has expired; ask for a new one.")
+        if export.status != DataExport.Status.READY:
+            raise ExportNotReady(
+                f"This archive is {export.status} ({export.progress_percent}%), not ready yet."
+            )
+        response = FileResponse(
+            default_storage.open(export.file.name, "rb"),
+            content_type="application/zip",
+            as_attachment=True,
+            filename=f"hitrec-data-{export.created_at:%Y-%m-%d}-{export.id}.zip",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -24,3 +25,58 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+
+class DataExport(models.Model):
+    """One archive of everything a person gave or earned here, built by a background job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+        # The archive outlived HITREC_DATA_EXPORT_DAYS and its file was removed.
+        EXPIRED = "expired"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress_stage = models.CharField(max_length=40, blank=True, default="queued")
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(max_length=300, blank=True)
+    bytes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress_percent__lte=100),
+                name="data_export_progress_is_a_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"data export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_expired(self) -> bool:
+        # Past its expiry the archive is refused even before the periodic cleanup removes it.
+        if self.status == self.Status.EXPIRED:
+            return True
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at <= timezone.now()
+        )
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.READY and not self.is_expired

@@ -1,11 +1,75 @@
-"""Use cases that change accounts: registering, issuing API tokens, the demo account."""
+"""Use cases that change accounts: register, tokens, the demo account, data export, closing.
 
+Closing an account ("delete my account") — what goes and what stays, and why:
+
+- The ``User`` row stays. Releases (producer, lineage snapshot), the ledger, allocations and
+  statements PROTECT it, and the money the person earned must stay payable. The account is
+  closed instead: deactivated, its password made unusable, its API tokens deleted, and every
+  personal field scrubbed: username -> ``deleted-<id>`` (``deleted-`` is reserved at sign-up
+  so the name is always free), display name -> "Former artist", email, names and bio emptied.
+- The payout email is kept only while the ledger still owes the person money (a positive
+  payable balance in any currency); then the login email is kept there if no payout email
+  was set, or nobody could be paid. With nothing owed it is emptied too.
+- Contributions go through ``contribution_delete``: works others remixed or a release
+  includes stay in lineages as tombstones (title and author kept, file and body gone); the
+  rest are removed with their files and renditions. Newest first, so a source only their
+  own (removed) remixes built on is removed too rather than kept as a tombstone.
+- Submissions of their works to projects not yet released are withdrawn (pending and
+  accepted alike: the work is gone, so a producer cannot credit it any more).
+- Projects they own that were never released are removed, drafts and open ones alike
+  (submissions, asks and memberships with them; others' contributions stay): a release
+  names its owner as the producer on record and pays them, so a project whose producer left
+  could never be released fairly. Released projects stay: they are the producer on record.
+- Co-producer memberships end; their data exports are removed with their archives.
+- Sessions: an unusable password changes the session hash and an inactive user is refused
+  by the auth backend, so every session of theirs is dead on its next request.
+- Other apps holding personal data (comments, follows, notifications) connect to
+  ``account_closing``, sent inside the closing transaction.
+"""
+
+import csv
+import io
+import json
+import logging
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.text import get_valid_filename, slugify
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import DataExport, User
+from contributions.models import Contribution
+from contributions.services import contribution_delete
+from projects.models import Project, ProjectMember, Submission
+from royalties.documents import statement_csv
+from royalties.models import LedgerAccount, Posting, Statement
+from royalties.money import format_minor
+from royalties.selectors import payable_balances, statement_document
+
+logger = logging.getLogger(__name__)
+
+# Usernames given to closed accounts; nobody may sign up with one.
+CLOSED_USERNAME_PREFIX = "deleted-"
+CLOSED_DISPLAY_NAME = "Former artist"
+
+# Sent with `user` inside the transaction that closes an account, before its personal
+# fields are scrubbed: apps that keep personal data of their own remove it here.
+account_closing = Signal()
 
 
 @transaction.atomic
@@ -13,6 +77,10 @@ def user_register(*, username: str, email: str, password: str) -> User:
     """Create an artist's account; every artist may also produce projects."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": ["That username is taken; choose another one."]})
+    if username.lower().startswith(CLOSED_USERNAME_PREFIX):
+        raise ValidationError(
+            {"username": [f"Usernames starting with “{CLOSED_USERNAME_PREFIX}” are reserved."]}
+        )
     user = User(username=username, email=User.objects.normalize_email(email))
     try:
         password_validation.validate_password(password, user=user)
@@ -62,3 +130,488 @@ def user_profile_update(
         user.full_clean(exclude=["password"])
         user.save(update_fields=fields)
     return user
+
+
+# --- data export ---------------------------------------------------------------------------
+
+# Progress is written at most this often (in percent), so a long job doesn't hammer the table.
+EXPORT_PROGRESS_STEP = 5
+EXPORT_INTERNAL_ERROR = (
+    "hitrec could not build your archive because of a fault on our side. "
+    "Ask for a new one; if it fails again, tell us."
+)
+_COPY_CHUNK = 1024 * 1024
+
+EXPORT_README = """\
+Everything hitrec holds about you, as of {exported_at} (UTC).
+
+profile.json          your profile: username, display name, email, bio, payout email, joined.
+contributions.json    every contribution you made: title, kind, license, description, facts
+                      measured at upload (bytes, sha256, mime, size, duration), status, the
+                      works it remixes (its sources), the projects you offered it to, and
+                      `file`: its path in this archive (absent for deleted works).
+contributions/        the originals, exactly as you uploaded them (byte for byte, with
+                      whatever metadata they carried), and text bodies as .md files.
+                      Renditions (thumbnails, previews, waveforms) are not included: they
+                      are derived from these originals.
+projects.json         the projects you produce or co-produce.
+comments.json         your comments (only when comments exist on this site).
+statements.csv        one row per payout statement; statements/ holds each statement's
+                      lines, as the statement download gives them.
+ledger.json           what hitrec owes you per currency (`balances`) and every entry of your
+                      payable account (`postings`): a credit to you is a negative amount in
+                      the ledger's convention; `owed_change_minor` gives it with your sign.
+                      Amounts are integers in the currency's minor unit (cents).
+
+This archive expires on {expires_on}; you can ask for a new one at any time.
+"""
+
+
+def _export_expiry() -> timedelta:
+    return timedelta(days=getattr(settings, "HITREC_DATA_EXPORT_DAYS", 7))
+
+
+def _enqueue_export_build(export_id: int) -> None:
+    from accounts.tasks import build_data_export
+
+    transaction.on_commit(lambda: build_data_export.delay(export_id))
+
+
+@transaction.atomic
+def data_export_request(*, user: User) -> DataExport:
+    """A person asks for an archive of all their data; a background job builds it.
+
+    While one is still queued or running, asking again returns that one: a double click
+    does not build two archives.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    pending = user.data_exports.filter(
+        status__in=[DataExport.Status.QUEUED, DataExport.Status.RUNNING]
+    ).first()
+    if pending is not None:
+        return pending
+    export = DataExport.objects.create(user=user)
+    _enqueue_export_build(export.id)
+    return export
+
+
+def _export_progress_recorder(export_id: int) -> Callable[[str, float], None]:
+    last: dict[str, object] = {"stage": None, "percent": -EXPORT_PROGRESS_STEP}
+
+    def record(stage: str, percent: float) -> None:
+        percent = max(0, min(100, int(percent)))
+        if stage == last["stage"] and percent - int(last["percent"]) < EXPORT_PROGRESS_STEP:
+            return
+        last.update(stage=stage, percent=percent)
+        DataExport.objects.filter(pk=export_id).update(
+            progress_stage=stage[:40], progress_percent=percent
+        )
+
+    return record
+
+
+def _export_claim(export_id: int) -> DataExport | None:
+    """Mark the job running unless it already finished: the guard that makes reruns no-ops."""
+    with transaction.atomic():
+        export = (
+            DataExport.objects.select_for_update().select_related("user").filter(pk=export_id)
+        ).first()
+        if export is None or not export.is_in_progress:
+            return None
+        # QUEUED, or RUNNING left behind by a worker that died: (re)build it. The storage
+        # name is chosen once, so a rerun replaces a half-saved archive instead of orphaning
+        # it; a random folder, because names under MEDIA_ROOT must not be guessable.
+        if not export.file.name:
+            export.file.name = f"exports/{uuid.uuid4().hex}/hitrec-data.zip"
+        export.status = DataExport.Status.RUNNING
+        export.progress_stage, export.progress_percent, export.error = "starting", 0, ""
+        export.save(update_fields=["file", "status", "progress_stage", "progress_percent", "error"])
+        return export
+
+
+def data_export_build(*, export_id: int) -> None:
+    """Build the archive into a temporary file, store it, and mark the export ready."""
+    export = _export_claim(export_id)
+    if export is None:
+        return
+    progress = _export_progress_recorder(export_id)
+    name = export.file.name
+    try:
+        with tempfile.TemporaryDirectory(prefix="hitrec-export-") as workdir:
+            path = Path(workdir) / "archive.zip"
+            _archive_write(path, user=export.user, progress=progress)
+            progress("saving", 95)
+            # Same name on every run: replace what an interrupted run may have left.
+            default_storage.delete(name)
+            with open(path, "rb") as handle:
+                stored = default_storage.save(name, File(handle))
+            size = path.stat().st_size
+    except ConnectionError:
+        raise  # the task retries these with backoff; the export stays "running"
+    except Exception:
+        logger.exception("building data export %s crashed", export_id)
+        _export_fail(export_id, EXPORT_INTERNAL_ERROR)
+        return
+    _export_finish(export_id, stored=stored, size=size)
+
+
+def _export_finish(export_id: int, *, stored: str, size: int) -> None:
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or export.status != DataExport.Status.RUNNING:
+            # Deleted meanwhile (the account was closed) or finished by another delivery.
+            if export is None or export.file.name != stored:
+                transaction.on_commit(lambda: default_storage.delete(stored))
+            return
+        now = timezone.now()
+        export.file.name = stored
+        export.bytes = size
+        export.status = DataExport.Status.READY
+        export.progress_stage, export.progress_percent = "ready", 100
+        export.finished_at, export.expires_at = now, now + _export_expiry()
+        export.save()
+
+
+def _export_fail(export_id: int, reason: str) -> None:
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None:
+            return
+        name = export.file.name
+        export.file.name = ""
+        export.status = DataExport.Status.FAILED
+        export.error = reason
+        export.progress_stage, export.progress_percent = "failed", 100
+        export.finished_at = timezone.now()
+        export.save()
+        _delete_files_on_commit([name])
+
+
+@transaction.atomic
+def data_exports_expire(*, now=None) -> int:
+    """Remove the archives of exports past their expiry (a periodic job); returns how many."""
+    now = now or timezone.now()
+    expired = list(
+        DataExport.objects.select_for_update().filter(
+            status=DataExport.Status.READY, expires_at__lte=now
+        )
+    )
+    names = [export.file.name for export in expired]
+    DataExport.objects.filter(pk__in=[export.pk for export in expired]).update(
+        status=DataExport.Status.EXPIRED, file=""
+    )
+    _delete_files_on_commit(names)
+    return len(expired)
+
+
+def _delete_files_on_commit(names: Sequence[str]) -> None:
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+def _json_bytes(value) -> bytes:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _safe_name(name: str, fallback: str) -> str:
+    try:
+        return get_valid_filename(name)[-100:] or fallback
+    except SuspiciousFileOperation:
+        return fallback
+
+
+class _Archive:
+    """A zip being written entry by entry; files are streamed in, never read whole."""
+
+    def __init__(self, zf: zipfile.ZipFile, when):
+        self.zf = zf
+        self.date_time = when.timetuple()[:6]
+
+    def _info(self, name: str, compress: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = compress
+        info.external_attr = 0o644 << 16
+        return info
+
+    def write(self, name: str, data: bytes) -> None:
+        self.zf.writestr(self._info(name, zipfile.ZIP_DEFLATED), data)
+
+    def copy(self, name: str, storage_name: str) -> None:
+        # Media files are compressed already: stored as they are, which also keeps it fast.
+        info = self._info(name, zipfile.ZIP_STORED)
+        # The source is opened first: a missing file leaves no half-written entry behind.
+        with (
+            default_storage.open(storage_name, "rb") as source,
+            self.zf.open(info, "w", force_zip64=True) as target,
+        ):
+            shutil.copyfileobj(source, target, length=_COPY_CHUNK)
+
+
+def _archive_write(path: Path, *, user: User, progress: Callable[[str, float], None]) -> None:
+    now = timezone.now()
+    with zipfile.ZipFile(path, "w", allowZip64=True) as zf:
+        archive = _Archive(zf, timezone.localtime(now))
+        progress("profile", 2)
+        archive.write("profile.json", _json_bytes(_profile(user)))
+        _archive_contributions(archive, user=user, progress=progress)
+        progress("projects", 86)
+        archive.write("projects.json", _json_bytes(_projects(user)))
+        comments = _comments(user)
+        if comments is not None:
+            archive.write("comments.json", _json_bytes(comments))
+        progress("statements", 88)
+        _archive_statements(archive, user=user)
+        progress("ledger", 92)
+        archive.write("ledger.json", _json_bytes(_ledger(user)))
+        expires_on = f"{now + _export_expiry():%Y-%m-%d}"
+        readme = EXPORT_README.format(exported_at=f"{now:%Y-%m-%d %H:%M}", expires_on=expires_on)
+        archive.write("README.txt", readme.encode("utf-8"))
+
+
+def _profile(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "bio": user.bio,
+        "payout_email": user.payout_email,
+        "joined": user.date_joined,
+    }
+
+
+def _archive_contributions(
+    archive: _Archive, *, user: User, progress: Callable[[str, float], None]
+) -> None:
+    works = list(
+        Contribution.objects.filter(author=user)
+        .order_by("id")
+        .prefetch_related(
+            models.Prefetch("sources", Contribution.objects.select_related("author")),
+            models.Prefetch("submissions", Submission.objects.select_related("project")),
+        )
+    )
+    # Progress follows the bytes copied: the originals are nearly all of the work.
+    total = sum(work.bytes for work in works if work.file) or 1
+    copied = 0
+    entries = []
+    for work in works:
+        entry = {
+            "id": work.id,
+            "title": work.title,
+            "kind": work.kind,
+            "description": work.description,
+            "license": work.license,
+            "created_at": work.created_at,
+            "updated_at": work.updated_at,
+            "status": work.status,
+            "error": work.error,
+            "removed_at": work.removed_at,
+            "original_name": work.original_name,
+            "mime": work.mime,
+            "bytes": work.bytes,
+            "sha256": work.sha256,
+            "width": work.width,
+            "height": work.height,
+            "duration_s": work.duration_s,
+            "sources": [
+                {"id": s.id, "title": s.title, "author": s.author.username}
+                for s in sorted(work.sources.all(), key=lambda s: s.id)
+            ],
+            "submissions": [
+                {"project": s.project_id, "project_title": s.project.title, "status": s.status}
+                for s in work.submissions.all()
+            ],
+            "file": None,
+        }
+        if work.file:
+            fallback = f"original{Path(work.file.name).suffix}"
+            name = _safe_name(work.original_name or Path(work.file.name).name, fallback)
+            entry["file"] = f"contributions/{work.id}-{name}"
+            try:
+                archive.copy(entry["file"], work.file.name)
+            except FileNotFoundError:
+                logger.warning("export: the original of contribution %s is missing", work.id)
+                entry["file"], entry["file_missing"] = None, True
+            copied += work.bytes
+        elif work.kind == Contribution.Kind.TEXT and work.text:
+            entry["file"] = f"contributions/{work.id}-{slugify(work.title)[:80] or 'text'}.md"
+            archive.write(entry["file"], work.text.encode("utf-8"))
+        entries.append(entry)
+        progress("contributions", 5 + 80 * copied / total)
+    archive.write("contributions.json", _json_bytes(entries))
+
+
+def _projects(user: User) -> list[dict]:
+    memberships = ProjectMember.objects.filter(user=user).select_related("project")
+    return [
+        {
+            "id": m.project.id,
+            "title": m.project.title,
+            "brief": m.project.brief,
+            "status": m.project.status,
+            "role": m.role,
+            "accepted_at": m.accepted_at,
+            "created_at": m.project.created_at,
+        }
+        for m in memberships.order_by("project_id")
+    ]
+
+
+_COMMENT_FIELDS_LEFT_OUT = {"html", "hidden_by"}
+
+
+def _comment_model():
+    """community's Comment, if that app defines it (it is younger than this code)."""
+    try:
+        return apps.get_model("community", "Comment")
+    except LookupError:
+        return None
+
+
+def _comments(user: User) -> list[dict] | None:
+    model = _comment_model()
+    if model is None:
+        return None
+    field_names = {field.name for field in model._meta.concrete_fields}
+    author_field = next((name for name in ("author", "user") if name in field_names), None)
+    if author_field is None:
+        return None
+    rows = model._default_manager.filter(**{author_field: user}).order_by("pk")
+    # The stored columns: the person's own words and where they wrote them; not the HTML
+    # rendered from them (derived) nor who hid one (another person).
+    fields = [f for f in model._meta.concrete_fields if f.name not in _COMMENT_FIELDS_LEFT_OUT]
+    return [
+        {field.attname: _plain(field.value_from_object(row)) for field in fields}
+        for row in rows.iterator()
+    ]
+
+
+def _plain(value):
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or None
+    return value
+
+
+def _archive_statements(archive: _Archive, *, user: User) -> None:
+    statements = Statement.objects.filter(user=user).select_related("user")
+    index = [["statement", "period", "currency", "status", "carried_in", "earned", "paid_out",
+              "carried_forward", "file"]]  # fmt: skip
+    for statement in statements.order_by("period", "currency", "id"):
+        name = f"statements/{statement.period:%Y-%m}-{statement.currency}-{statement.id}.csv"
+        archive.write(name, statement_csv(statement_document(statement=statement)))
+        money = {
+            key: format_minor(getattr(statement, f"{key}_minor"), currency=statement.currency)
+            for key in ("carried_in", "earned", "payable", "carried_forward")
+        }
+        index.append([
+            statement.id, f"{statement.period:%Y-%m}", statement.currency, statement.status,
+            money["carried_in"], money["earned"], money["payable"], money["carried_forward"], name,
+        ])  # fmt: skip
+    archive.write("statements.csv", _csv_bytes(index))
+
+
+def _csv_bytes(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _ledger(user: User) -> dict:
+    postings = (
+        Posting.objects.filter(account__kind=LedgerAccount.Kind.PAYABLE, account__user=user)
+        .select_related("entry__event__project", "account")
+        .order_by("entry_id", "id")
+    )
+    return {
+        "balances": [
+            {
+                "currency": currency,
+                "balance_minor": minor,
+                "balance": format_minor(minor, currency=currency),
+            }
+            for currency, minor in payable_balances(user=user).items()
+        ],
+        "postings": [
+            {
+                "entry": posting.entry_id,
+                "kind": posting.entry.kind,
+                "date": posting.entry.created_at,
+                "memo": posting.entry.memo,
+                "project": posting.entry.event.project_id if posting.entry.event else None,
+                "project_title": posting.entry.event.project.title if posting.entry.event else None,
+                "currency": posting.account.currency,
+                "amount_minor": posting.amount_minor,
+                "owed_change_minor": -posting.amount_minor,
+            }
+            for posting in postings.iterator()
+        ],
+    }
+
+
+# --- closing an account --------------------------------------------------------------------
+
+
+def account_delete(*, user: User, password: str) -> User:
+    """A person deletes their account, confirming with their password (see the module doc)."""
+    if not password or not user.check_password(password):
+        raise ValidationError(
+            {"password": ["That is not your password; your account was not deleted."]}
+        )
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        _account_submissions_withdraw(user)
+        _account_contributions_delete(user)
+        _account_projects_delete(user)
+        ProjectMember.objects.filter(user=user).exclude(role=ProjectMember.Role.PRODUCER).delete()
+        exports = list(user.data_exports.values_list("file", flat=True))
+        user.data_exports.all().delete()
+        _delete_files_on_commit(exports)
+        Token.objects.filter(user=user).delete()
+        account_closing.send(sender=User, user=user)
+        _account_scrub(user)
+    return user
+
+
+def _account_submissions_withdraw(user: User) -> None:
+    Submission.objects.filter(
+        contribution__author=user,
+        status__in=[Submission.Status.PENDING, Submission.Status.ACCEPTED],
+    ).exclude(project__status__in=[Project.Status.RELEASED, Project.Status.ARCHIVED]).update(
+        status=Submission.Status.WITHDRAWN
+    )
+
+
+def _account_contributions_delete(user: User) -> None:
+    # Newest first: remixes go before their sources, so a source that only this person's
+    # own removed remixes built on is removed as well, instead of left as a tombstone.
+    for contribution in Contribution.objects.filter(author=user, removed_at__isnull=True).order_by(
+        "-id"
+    ):
+        contribution_delete(contribution=contribution, actor=user)
+
+
+def _account_projects_delete(user: User) -> None:
+    unreleased = Project.objects.filter(owner=user, release__isnull=True)
+    covers = list(unreleased.exclude(cover="").values_list("cover", flat=True))
+    unreleased.delete()
+    _delete_files_on_commit(covers)
+
+
+def _account_scrub(user: User) -> None:
+    owed = any(minor > 0 for minor in payable_balances(user=user).values())
+    user.payout_email = (user.payout_email or user.email) if owed else ""
+    user.username = f"{CLOSED_USERNAME_PREFIX}{user.pk}"
+    user.display_name = CLOSED_DISPLAY_NAME
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.bio = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()

@@ -2,10 +2,24 @@
 
 from django.urls import path
 
-from accounts.api import MeApi, TokenObtainApi, UserRegisterApi
+from accounts.api import (
+    DataExportApi,
+    DataExportDownloadApi,
+    DataExportRequestApi,
+    MeApi,
+    TokenObtainApi,
+    UserRegisterApi,
+)
 
 urlpatterns = [
     path("register/", UserRegisterApi.as_view(), name="register"),
     path("token/", TokenObtainApi.as_view(), name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("me/export/", DataExportRequestApi.as_view(), name="me-export-request"),
+    path("me/exports/<int:export_id>/", DataExportApi.as_view(), name="me-export"),
+    path(
+        "me/exports/<int:export_id>/download",
+        DataExportDownloadApi.as_view(),
+        name="me-export-download",
+    ),
 ]

@@ -15,8 +15,10 @@ from tests.media.samples import ffmpeg
 
 pytestmark = pytest.mark.integration
 
-# Redis hands an unacknowledged job to another worker after this many seconds.
-VISIBILITY_TIMEOUT_S = 5
+# Redis hands an unacknowledged job to another worker after this many seconds. It must be
+# longer than the job takes, or the job is handed out again while it still runs (the
+# pitfall DESIGN.md names), so not much shorter than production's hour.
+VISIBILITY_TIMEOUT_S = 20
 
 
 def _wait_for(predicate, *, timeout: float, what: str):
@@ -49,7 +51,7 @@ def test_a_killed_workers_job_completes_once_on_a_new_worker(
     celery_app.conf.task_default_queue = queue
     # A long clip in a codec browsers can't play, so the job spends seconds transcoding it.
     clip = tmp_path / "long-take.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=640x480:rate=25:duration=120",
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=640x480:rate=25:duration=40",
            "-c:v", "mpeg4", "-an", clip)  # fmt: skip
     first = WorkerProcess(
         queue=queue, name=f"{queue}-a", media_root=worker_media_root, extra_env=env,
@@ -79,7 +81,7 @@ def test_a_killed_workers_job_completes_once_on_a_new_worker(
         second.start()
         _wait_for(
             lambda: Contribution.objects.filter(pk=pk, status__in=["ready", "failed"]).exists(),
-            timeout=120,
+            timeout=180,
             what="the redelivered job to finish",
         )
         _wait_for(lambda: _succeeded(second), timeout=10, what="the worker to log success")
@@ -89,7 +91,7 @@ def test_a_killed_workers_job_completes_once_on_a_new_worker(
 
     contribution = Contribution.objects.get(pk=pk)
     assert contribution.status == "ready", contribution.error
-    assert contribution.duration_s == pytest.approx(120, abs=1)
+    assert contribution.duration_s == pytest.approx(40, abs=1)
     assert sorted(Rendition.objects.filter(contribution=contribution).values_list("name", flat=True)) == [
         "poster.jpg", "preview.mp4", "thumb-256.jpg", "thumb-256.webp",
     ]  # fmt: skip

@@ -1,0 +1,24 @@
+"""Celery tasks of accounts: build a person's data export, expire old archives. Thin, take ids."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="accounts.build_data_export",
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def build_data_export(export_id: int) -> None:
+    from accounts.services import data_export_build
+
+    data_export_build(export_id=export_id)
+
+
+@shared_task(name="accounts.expire_data_exports")
+def expire_data_exports() -> int:
+    """Periodic: remove archives past HITREC_DATA_EXPORT_DAYS (schedule it with celery beat)."""
+    from accounts.services import data_exports_expire
+
+    return data_exports_expire()
