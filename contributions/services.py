@@ -16,6 +16,7 @@ from contributions.licenses import Work, describe, remix_refusals, source_refusa
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from media.sniff import ACCEPTED
+from notifications import hooks as notify
 
 
 def _work(contribution: Contribution) -> Work:
@@ -246,6 +247,7 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
     RemixLink.objects.bulk_create(
         [RemixLink(source_id=sid, remix=remix) for sid in sorted(found - existing)]
     )
+    notify.remixed(remix=remix, source_ids=sorted(found - existing))
 
 
 def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> None:
@@ -281,18 +283,31 @@ def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
     """
     _check_author(contribution, actor, "delete it")
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-    files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
     # `release_nodes`: the lineage snapshots of releases (projects app) that include this work.
     built_on = RemixLink.objects.filter(source=contribution).exists()
     if built_on or contribution.release_nodes.exists():
-        contribution.renditions.all().delete()
-        contribution.file.name = ""
-        contribution.text = ""
-        contribution.description = ""
-        contribution.removed_at = timezone.now()
-        contribution.save()
-        _delete_files_on_commit(files)
+        _tombstone_make(contribution)
         return False
+    files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
     contribution.delete()
     _delete_files_on_commit(files)
     return True
+
+
+def _tombstone_make(contribution: Contribution) -> None:
+    """Strip a (locked) contribution to its tombstone: title, author, license and lineage stay.
+
+    The original, its renditions, the text body, the description and what the pipeline
+    extracted (for text, `metadata` holds the rendered body) all go; the files once the
+    transaction commits. Shared by the author's delete and staff's takedown (community app).
+    """
+    files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
+    contribution.renditions.all().delete()
+    contribution.file.name = ""
+    contribution.original_name = ""
+    contribution.text = ""
+    contribution.description = ""
+    contribution.metadata = {}
+    contribution.removed_at = contribution.removed_at or timezone.now()
+    contribution.save()
+    _delete_files_on_commit(files)

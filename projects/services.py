@@ -21,6 +21,7 @@ from contributions.lineage import closure_get
 from contributions.models import Contribution
 from media.errors import MediaRefused
 from media.images import process_image
+from notifications import hooks as notify
 from projects.models import (
     Ask,
     Project,
@@ -256,6 +257,7 @@ def ask_create(
     ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
     ask.full_clean(exclude=["project"])
     ask.save()
+    notify.ask_posted(ask=ask, actor=actor)
     return ask
 
 
@@ -364,6 +366,7 @@ def submission_decide(
     submission.decided_by = actor
     submission.decided_at = timezone.now()
     submission.save()
+    notify.submission_decided(submission=submission)
     return submission
 
 
@@ -458,6 +461,7 @@ def project_release(
     )
     project.status = Project.Status.RELEASED
     project.save(update_fields=["status", "updated_at"])
+    notify.released(release=release)
     return release
 
 

@@ -2,17 +2,19 @@
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
+from notifications import hooks as notify
 from projects.models import Project, Release
 from projects.selectors import is_producer
 from royalties.apportion import apportion
@@ -91,6 +93,7 @@ def revenue_record(
                 project=project, release=release, actor=actor, amount_minor=amount_minor,
                 note=note, idempotency_key=idempotency_key, fingerprint=fingerprint,
             )  # fmt: skip
+            notify.revenue_recorded(event=event)
             return event, True
     except IntegrityError:
         # Another request with the same key committed first (the unique constraint caught it).
@@ -170,42 +173,128 @@ def _allocate(
         cumulative_minor=previous_revenue + amount_minor,
     )  # fmt: skip
     paid = [party for party in parties if allocations[party.user_id] > 0]
-    rows = Allocation.objects.bulk_create(
-        Allocation(event=event, user_id=party.user_id, amount_minor=allocations[party.user_id])
-        for party in paid
+    _insert_rows(
+        Allocation,
+        ("event", "user", "amount_minor"),
+        [(event.id, party.user_id, allocations[party.user_id]) for party in paid],
     )
-    _allocate_lines(paid, rows, allocations)
+    allocation_ids = dict(Allocation.objects.filter(event=event).values_list("user_id", "id"))
+    _allocate_lines(release, paid, allocation_ids, allocations)
     for party in paid:
         party.allocated_minor += allocations[party.user_id]
-    ReleaseParty.objects.bulk_update(paid, ["allocated_minor"], batch_size=1000)
+    _set_allocated(ReleaseParty, [(party.id, party.allocated_minor) for party in paid])
     _post_revenue(event, project, allocations)
     return event
 
 
-def _allocate_lines(parties, rows, allocations) -> None:
+def _allocate_lines(
+    release: Release, parties: list[ReleaseParty], allocation_ids: dict[int, int],
+    allocations: dict[int, int],
+) -> None:  # fmt: skip
     """Divide each person's allocation among their lines, by the same quota method."""
-    lines_by_party: dict[int, list[ReleaseLine]] = {}
-    for line in ReleaseLine.objects.filter(party__in=parties).order_by("party_id", "id"):
-        lines_by_party.setdefault(line.party_id, []).append(line)
-    line_rows, changed = [], []
-    for party, allocation in zip(parties, rows, strict=True):
+    # Bare tuples, not model instances: a large release has tens of thousands of lines and
+    # an event needs four of their columns. All of the release's lines in one join (the paid
+    # parties' ids would make an IN list as long as the release).
+    lines_by_party: dict[int, list[tuple[int, int, int, int]]] = {}
+    for line_id, party_id, numerator, denominator, allocated in (
+        ReleaseLine.objects.filter(party__release=release)
+        .order_by("party_id", "id")
+        .values_list("id", "party_id", "share_numerator", "share_denominator", "allocated_minor")
+    ):
+        lines_by_party.setdefault(party_id, []).append((line_id, numerator, denominator, allocated))
+    line_rows: list[tuple[int, int, int]] = []  # (allocation, line, amount_minor)
+    line_totals: list[tuple[int, int]] = []  # (line, allocated_minor)
+    for party in parties:
         lines = lines_by_party.get(party.id, [])
-        # Line keys are positions, stable for the life of the release.
+        share_num, share_den = party.share_numerator, party.share_denominator
+        # Line keys are positions, stable for the life of the release. A line's share of
+        # the party is (num / den) / (share_num / share_den), built as one Fraction.
         amounts = apportion(
-            shares={i: line.share / party.share for i, line in enumerate(lines)},
-            previous_totals={i: line.allocated_minor for i, line in enumerate(lines)},
+            shares={
+                i: Fraction(num * share_den, den * share_num)
+                for i, (_, num, den, _) in enumerate(lines)
+            },
+            previous_totals={i: line[3] for i, line in enumerate(lines)},
             previous_revenue=party.allocated_minor,
             amount=allocations[party.user_id],
         )
-        for i, line in enumerate(lines):
+        allocation_id = allocation_ids[party.user_id]
+        for i, (line_id, _, _, allocated) in enumerate(lines):
             if amounts[i]:
-                line.allocated_minor += amounts[i]
-                changed.append(line)
-                line_rows.append(
-                    AllocationLine(allocation=allocation, line=line, amount_minor=amounts[i])
-                )
-    AllocationLine.objects.bulk_create(line_rows, batch_size=2000)
-    ReleaseLine.objects.bulk_update(changed, ["allocated_minor"], batch_size=1000)
+                line_rows.append((allocation_id, line_id, amounts[i]))
+                line_totals.append((line_id, allocated + amounts[i]))
+    _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
+    _set_allocated(ReleaseLine, line_totals)
+
+
+# A large release writes tens of thousands of rows per event (allocations, their lines,
+# postings) and updates as many running totals. Through model instances, `bulk_create` and
+# `bulk_update` (a `CASE WHEN id = ... THEN ...` with one branch per row, built as Python
+# expression objects) that took seconds, far more than the database's own work. These
+# statements take plain integer rows instead: on PostgreSQL each column travels as one
+# array parameter (one statement, whatever the count); elsewhere (SQLite: in-process, no
+# round trips) one prepared statement runs per row. `{table}` and `{columns}` are a
+# model's own names, never user input.
+_INSERT_POSTGRESQL = "INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
+_INSERT_ONE = "INSERT INTO {table} ({columns}) VALUES ({values})"
+_SET_ALLOCATED_POSTGRESQL = """UPDATE {table} AS t SET allocated_minor = v.allocated_minor
+FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, allocated_minor) WHERE t.id = v.id"""
+_SET_ALLOCATED_ONE = "UPDATE {table} SET allocated_minor = %s WHERE id = %s"
+
+
+def _bigint_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers, passed as one parameter cast to bigint[].
+
+    Given a list, psycopg's client-side quoting (Django's default) walks it element by
+    element in Python: about a tenth of a second per event for the arrays here.
+    """
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _insert_rows(
+    model: type[Allocation] | type[AllocationLine] | type[Posting],
+    fields: tuple[str, ...],
+    rows: list[tuple[int, ...]],
+) -> None:
+    """Insert rows of bigint values (ids, minor units) into the model's `fields`, in order."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(["%s::bigint[]"] * len(fields))
+            cursor.execute(
+                _INSERT_POSTGRESQL.format(table=table, columns=columns, arrays=arrays),
+                [_bigint_array(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            values = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                _INSERT_ONE.format(table=table, columns=columns, values=values), rows
+            )
+
+
+def _set_allocated(
+    model: type[ReleaseParty] | type[ReleaseLine], totals: list[tuple[int, int]]
+) -> None:
+    """Store new running totals, given as (row id, allocated_minor) pairs."""
+    if not totals:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, amounts = zip(*totals, strict=True)
+            cursor.execute(
+                _SET_ALLOCATED_POSTGRESQL.format(table=table),
+                [_bigint_array(ids), _bigint_array(amounts)],
+            )
+        else:
+            cursor.executemany(
+                _SET_ALLOCATED_ONE.format(table=table),
+                [(allocated, row_id) for row_id, allocated in totals],
+            )
 
 
 def _accounts(kind: str, currency: str, *, users=(), project=None) -> dict:
@@ -237,25 +326,46 @@ def _accounts(kind: str, currency: str, *, users=(), project=None) -> dict:
     return existing
 
 
+def _payable_account_ids(event: RevenueEvent, payees: list[int]) -> dict[int, int]:
+    """The payees' payable account ids, created on first use like `_accounts` does.
+
+    The payees are the users allocated in this event: found through that subquery rather
+    than an IN list of up to tens of thousands of ids, and read as ids, not instances.
+    """
+    accounts = LedgerAccount.objects.filter(
+        kind=LedgerAccount.Kind.PAYABLE, currency=event.currency,
+        user__in=Allocation.objects.filter(event=event).values("user_id"),
+    ).values_list("user_id", "id")  # fmt: skip
+    found = dict(accounts)
+    if len(found) < len(payees):
+        LedgerAccount.objects.bulk_create(
+            [
+                LedgerAccount(kind=LedgerAccount.Kind.PAYABLE, currency=event.currency, user_id=u)
+                for u in payees
+                if u not in found
+            ],
+            ignore_conflicts=True,
+        )
+        found = dict(accounts.all())
+    return found
+
+
 def _post_revenue(event: RevenueEvent, project: Project, allocations: dict[int, int]) -> None:
     """Debit the project's revenue, credit each person's payable balance: the entry sums to 0."""
     payees = [user_id for user_id, amount in allocations.items() if amount]
     revenue = _accounts(LedgerAccount.Kind.PROJECT_REVENUE, event.currency, project=project)
-    payable = _accounts(LedgerAccount.Kind.PAYABLE, event.currency, users=payees)
+    payable = _payable_account_ids(event, payees)
     entry = JournalEntry.objects.create(
         kind=JournalEntry.Kind.REVENUE, event=event, memo=f"revenue: {event.note}"[:500]
     )
-    postings = [Posting(entry=entry, account=revenue[project.id], amount_minor=event.amount_minor)]
-    postings += [
-        Posting(entry=entry, account=payable[user_id], amount_minor=-allocations[user_id])
-        for user_id in payees
-    ]
-    _check_balanced(postings)
-    Posting.objects.bulk_create(postings, batch_size=2000)
+    postings = [(entry.id, revenue[project.id].id, event.amount_minor)]
+    postings += [(entry.id, payable[user_id], -allocations[user_id]) for user_id in payees]
+    _check_balanced(amount for _, _, amount in postings)
+    _insert_rows(Posting, ("entry", "account", "amount_minor"), postings)
 
 
-def _check_balanced(postings: list[Posting]) -> None:
-    total = sum(p.amount_minor for p in postings)
+def _check_balanced(amounts: Iterable[int]) -> None:
+    total = sum(amounts)
     if total != 0:
         raise RuntimeError(f"Internal error: a journal entry would not balance (sum {total}).")
 
@@ -274,7 +384,7 @@ def journal_entry_reverse(*, entry: JournalEntry, actor: User, memo: str = "") -
         Posting(entry=reversal, account_id=p.account_id, amount_minor=-p.amount_minor)
         for p in entry.postings.all()
     ]
-    _check_balanced(postings)
+    _check_balanced(p.amount_minor for p in postings)
     Posting.objects.bulk_create(postings)
     return reversal
 
@@ -427,6 +537,7 @@ def statement_issue(*, statement: Statement, actor: User) -> Statement:
     statement.status = Statement.Status.ISSUED
     statement.issued_at = timezone.now()
     statement.save(update_fields=["status", "issued_at"])
+    notify.statement_issued(statement=statement)
     return statement
 
 

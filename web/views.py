@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.services import user_register
+from community.selectors import community_section, home_feed
 from contributions.licenses import LICENSES, Work, allowed_remix_licenses
 from contributions.lineage import lineage_get
 from contributions.models import Contribution
@@ -66,7 +67,11 @@ def _apply_errors(form, exc: ValidationError) -> None:
 def home(request):
     newest = contribution_list()[:12]
     projects = project_list(user=request.user, status="open")[:6]
-    return render(request, "web/home.html", {"newest": newest, "projects": projects})
+    return render(
+        request,
+        "web/home.html",
+        {"newest": newest, "projects": projects, "following": home_feed(user=request.user)},
+    )
 
 
 def signup(request):
@@ -134,6 +139,7 @@ def contribution(request, contribution_id: int):
         "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
         "remixable": LICENSES[work.license].remixable and not work.is_removed,
         "is_author": request.user.is_authenticated and request.user.id == work.author_id,
+        "community": community_section(viewer=request.user, contribution=work),
     }
     return render(request, "web/contribution.html", context)
 
@@ -249,6 +255,7 @@ def project(request, project_id: int):
         "release": release,
         "pool": format_share(project.contributor_pool),
         "upstream": format_share(project.upstream_share),
+        "community": community_section(viewer=request.user, project=project),
     }
     if release is not None:
         context.update(_split_context(release))

@@ -49,26 +49,6 @@ function enhanceUpload(form) {
   });
 }
 
-// Processing status, updated without a reload until ready or failed.
-function followProcessing(article) {
-  const id = article.dataset.contribution;
-  const stage = article.querySelector("[data-stage]");
-  const bar = article.querySelector("[data-progress]");
-  const poll = async () => {
-    try {
-      const work = await getJSON(`/api/contributions/${id}/`);
-      if (stage) stage.textContent = work.progress.stage || work.status;
-      if (bar) bar.value = work.progress.percent;
-      if (work.status === "ready" || work.status === "failed") {
-        window.location.reload();
-        return;
-      }
-    } catch (e) { /* a hiccup: try again */ }
-    setTimeout(poll, 1000);
-  };
-  setTimeout(poll, 500);
-}
-
 // The audio waveform, drawn from the peaks the pipeline computed.
 async function drawWaveform(box) {
   const data = await getJSON(box.dataset.waveform);
@@ -169,11 +149,32 @@ function enhanceDesk(form) {
 
 function init(root) {
   root.querySelectorAll("form[data-upload]").forEach((form) => { enhanceUpload(form); enhanceSources(form); });
-  root.querySelectorAll("article.work").forEach((article) => {
-    if (["pending", "processing"].includes(article.dataset.status)) followProcessing(article);
-  });
+  root.querySelectorAll("[data-follow-job]").forEach(followJob);
   root.querySelectorAll("[data-waveform]").forEach(drawWaveform);
   root.querySelectorAll("form[data-desk]").forEach(enhanceDesk);
+}
+
+// A background job's progress (a contribution's processing, a data export), updated without
+// a reload: polls the JSON at data-follow-job ({status, progress: {stage, percent}}) and
+// reloads the page once the job has finished, to show its result.
+const RUNNING = ["queued", "running", "pending", "processing"];
+
+function followJob(box) {
+  const bar = box.querySelector("progress");
+  const stage = box.querySelector("[data-job-stage]");
+  const poll = async () => {
+    try {
+      const job = await getJSON(box.dataset.followJob);
+      if (bar) bar.value = job.progress.percent;
+      if (stage) stage.textContent = job.progress.stage || job.status;
+      if (!RUNNING.includes(job.status)) {
+        window.location.reload();
+        return;
+      }
+    } catch (e) { /* a hiccup: try again */ }
+    setTimeout(poll, 1500);
+  };
+  setTimeout(poll, 1000);
 }
 
 document.addEventListener("DOMContentLoaded", () => init(document));

@@ -1,0 +1,1 @@
+"""Tests of community: comments, follows, reports and takedowns."""
