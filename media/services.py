@@ -177,6 +177,7 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         locked.error = ""
         locked.progress_stage, locked.progress_percent = "ready", 100
         locked.save()
+        logger.info("contribution %s: processed", locked.pk)
         stale_files = [r.file.name for r in stale if r.file.name not in stored.values()]
         transaction.on_commit(lambda: [default_storage.delete(n) for n in stale_files])
 

@@ -81,11 +81,7 @@ class ProjectSplitApi(APIView):
         project = project_visible_to(user=request.user).filter(pk=project_id).first()
         if project is None:
             raise Http404("No project with that id.")
-        release = (
-            Release.objects.filter(project=project)
-            .prefetch_related("credits", "nodes", "edges")
-            .first()
-        )
+        release = Release.objects.filter(project=project).first()
         if release is None:
             raise Http404("This project has not been released, so it has no split yet.")
         body = split_body(split=release_split(release=release), release_id=release.id)

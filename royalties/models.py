@@ -23,17 +23,15 @@ class ReleaseParty(models.Model):
         "projects.Release", on_delete=models.PROTECT, related_name="parties"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    share_numerator = models.PositiveBigIntegerField()
-    share_denominator = models.PositiveBigIntegerField()
+    # "n/d" in lowest terms. Text, not two integer columns: on a deep lineage the
+    # denominators outgrow 64 bits (each remix level multiplies them).
+    share_exact = models.TextField()
     allocated_minor = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["release_id", "user_id"]
         constraints = [
             models.UniqueConstraint(fields=["release", "user"], name="party_once_per_release"),
-            models.CheckConstraint(
-                condition=Q(share_denominator__gt=0), name="party_share_defined"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -41,7 +39,7 @@ class ReleaseParty(models.Model):
 
     @property
     def share(self) -> Fraction:
-        return Fraction(self.share_numerator, self.share_denominator)
+        return Fraction(self.share_exact)
 
 
 class ReleaseLine(models.Model):
@@ -52,8 +50,7 @@ class ReleaseLine(models.Model):
     contribution = models.ForeignKey(
         "contributions.Contribution", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    share_numerator = models.PositiveBigIntegerField()
-    share_denominator = models.PositiveBigIntegerField()
+    share_exact = models.TextField()  # "n/d", as on ReleaseParty
     # How value reached the contribution, e.g. "“Loop” (#3) → “Song” (#7)"; for explanations.
     path = models.TextField(blank=True)
     allocated_minor = models.PositiveBigIntegerField(default=0)
@@ -76,7 +73,7 @@ class ReleaseLine(models.Model):
 
     @property
     def share(self) -> Fraction:
-        return Fraction(self.share_numerator, self.share_denominator)
+        return Fraction(self.share_exact)
 
 
 class RevenueEvent(models.Model):

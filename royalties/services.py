@@ -33,7 +33,7 @@ from royalties.models import (
 )
 from royalties.money import AmountError, parse_amount
 from royalties.selectors import release_split_input
-from royalties.splits import PathIndex, describe_path
+from royalties.splits import PathIndex, describe_path, format_fraction
 
 
 class IdempotencyConflict(APIException):
@@ -125,7 +125,7 @@ def _parties_for(release: Release) -> list[ReleaseParty]:
     parties = ReleaseParty.objects.bulk_create(
         ReleaseParty(
             release=release, user_id=party.user_id,
-            share_numerator=party.share.numerator, share_denominator=party.share.denominator,
+            share_exact=format_fraction(party.share),
         )
         for party in split.parties
     )  # fmt: skip
@@ -135,7 +135,7 @@ def _parties_for(release: Release) -> list[ReleaseParty]:
     if producer_share and release.producer_id in by_user:
         lines.append(ReleaseLine(
             party=by_user[release.producer_id], contribution=None,
-            share_numerator=producer_share.numerator, share_denominator=producer_share.denominator,
+            share_exact=format_fraction(producer_share),
             path="producer's share",
         ))  # fmt: skip
     for contribution_id, flow in sorted(split.contributions.items()):
@@ -148,7 +148,7 @@ def _parties_for(release: Release) -> list[ReleaseParty]:
             path += f" (and {explanation.path_count - 1} other path(s))"
         lines.append(ReleaseLine(
             party=by_user[author_id], contribution_id=contribution_id,
-            share_numerator=flow.kept.numerator, share_denominator=flow.kept.denominator,
+            share_exact=format_fraction(flow.kept),
             path=path[:5000],
         ))  # fmt: skip
     ReleaseLine.objects.bulk_create(lines)
@@ -195,31 +195,27 @@ def _allocate_lines(
     # Bare tuples, not model instances: a large release has tens of thousands of lines and
     # an event needs four of their columns. All of the release's lines in one join (the paid
     # parties' ids would make an IN list as long as the release).
-    lines_by_party: dict[int, list[tuple[int, int, int, int]]] = {}
-    for line_id, party_id, numerator, denominator, allocated in (
+    lines_by_party: dict[int, list[tuple[int, Fraction, int]]] = {}
+    for line_id, party_id, share, allocated in (
         ReleaseLine.objects.filter(party__release=release)
         .order_by("party_id", "id")
-        .values_list("id", "party_id", "share_numerator", "share_denominator", "allocated_minor")
+        .values_list("id", "party_id", "share_exact", "allocated_minor")
     ):
-        lines_by_party.setdefault(party_id, []).append((line_id, numerator, denominator, allocated))
+        lines_by_party.setdefault(party_id, []).append((line_id, Fraction(share), allocated))
     line_rows: list[tuple[int, int, int]] = []  # (allocation, line, amount_minor)
     line_totals: list[tuple[int, int]] = []  # (line, allocated_minor)
     for party in parties:
         lines = lines_by_party.get(party.id, [])
-        share_num, share_den = party.share_numerator, party.share_denominator
-        # Line keys are positions, stable for the life of the release. A line's share of
-        # the party is (num / den) / (share_num / share_den), built as one Fraction.
+        party_share = party.share
+        # Line keys are positions, stable for the life of the release.
         amounts = apportion(
-            shares={
-                i: Fraction(num * share_den, den * share_num)
-                for i, (_, num, den, _) in enumerate(lines)
-            },
-            previous_totals={i: line[3] for i, line in enumerate(lines)},
+            shares={i: share / party_share for i, (_, share, _) in enumerate(lines)},
+            previous_totals={i: line[2] for i, line in enumerate(lines)},
             previous_revenue=party.allocated_minor,
             amount=allocations[party.user_id],
         )
         allocation_id = allocation_ids[party.user_id]
-        for i, (line_id, _, _, allocated) in enumerate(lines):
+        for i, (line_id, _, allocated) in enumerate(lines):
             if amounts[i]:
                 line_rows.append((allocation_id, line_id, amounts[i]))
                 line_totals.append((line_id, allocated + amounts[i]))

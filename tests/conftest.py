@@ -16,6 +16,12 @@ def _media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests make hundreds of accounts; a deliberately slow hash would dominate the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Unit tests run Celery tasks in-process; integration tests use a real worker instead."""
     if request.node.get_closest_marker("integration"):

@@ -160,5 +160,8 @@ def celery_worker_process(
 def celery_worker(celery_worker_process, transactional_db, settings, worker_media_root):
     """Use in integration tests: tasks go through Redis to the real worker process."""
     settings.MEDIA_ROOT = worker_media_root
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
-    return celery_worker_process
+    celery_app.conf.task_default_queue = celery_worker_process.queue
+    yield celery_worker_process
+    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous

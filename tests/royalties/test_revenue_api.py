@@ -177,3 +177,39 @@ def test_producers_list_revenue_with_a_constant_number_of_queries(
     assert events["count"] == 12
     assert all(len(event["allocations"]) == 3 for event in events["results"])
     assert Project.objects.get(pk=released_project.pk).status == "released"
+
+
+def test_deep_lineages_keep_exact_shares_beyond_64_bits():
+    """Each level of a 40-deep chain of three-source remixes multiplies the denominators."""
+    from contributions.models import Contribution
+    from royalties.models import ReleaseParty
+    from royalties.services import revenue_record
+    from tests.contributions.factories import make_lineage
+
+    depth = 40
+    leaves = 2 * depth  # indexes 0..79: two older sources for each link of the chain
+    edges = []
+    for level in range(1, depth + 1):
+        chain, previous = leaves + level, leaves + level - 1
+        edges += [(previous, chain), (2 * level - 2, chain), (2 * level - 1, chain)]
+    works = make_lineage(edges, leaves + depth + 1)
+    for work in works:  # everyone a different person, so every share stays its own
+        Contribution.objects.filter(pk=work.pk).update(author=UserFactory())
+    top = Contribution.objects.get(pk=works[-1].pk)
+    project = make_project()
+    Submission.objects.create(
+        project=project, contribution=top, submitted_by=top.author, status="accepted"
+    )
+    project_release(
+        project=project, actor=project.owner, credits=[CreditInput(top.id, 1)], commercial=False
+    )
+
+    event, created = revenue_record(
+        project=project, actor=project.owner, amount="1000000.00", currency="USD",
+        idempotency_key="big",
+    )  # fmt: skip
+
+    shares = [party.share for party in ReleaseParty.objects.filter(release__project=project)]
+    assert created and sum(shares) == 1
+    assert max(share.denominator for share in shares) > 2**64
+    assert sum(a.amount_minor for a in event.allocations.all()) == 100_000_000
