@@ -153,7 +153,12 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         with open(rendition.path, "rb") as handle:
             stored[rendition.name] = default_storage.save(name, File(handle))
     with transaction.atomic():
-        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        if locked is None or locked.is_removed:
+            # Deleted or taken down while it was processed: what we just stored is nobody's.
+            fresh = list(stored.values())
+            transaction.on_commit(lambda: [default_storage.delete(n) for n in fresh])
+            return
         if locked.status != Contribution.Status.PROCESSING:
             return  # finished meanwhile by another delivery of this job
         stale = list(locked.renditions.exclude(name__in=stored))
@@ -184,7 +189,9 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
 
 def _fail(contribution: Contribution, reason: str) -> None:
     with transaction.atomic():
-        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        if locked is None:
+            return  # deleted while it was processed: nothing left to mark
         files = list(locked.renditions.values_list("file", flat=True))
         locked.renditions.all().delete()
         locked.status = Contribution.Status.FAILED

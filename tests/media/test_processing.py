@@ -193,3 +193,30 @@ def test_only_the_author_replaces_the_file(upload, sample, api_client):
 
     assert response.status_code == 403
     assert Contribution.objects.get(pk=body["id"]).kind == "image"
+
+
+def test_a_job_that_ends_after_its_contribution_was_deleted_leaves_no_files(
+    user_client, sample, settings, django_capture_on_commit_callbacks
+):
+    from media import services
+
+    created = user_client.post(
+        "/api/contributions/",
+        {"title": "Gone", "file": SimpleUploadedFile("a.png", sample("small_png").read_bytes())},
+        format="multipart",
+    ).json()  # in a test transaction: the job has not run
+    contribution = Contribution.objects.get(pk=created["id"])
+    claimed = services._claim(contribution.pk)
+    # The author deletes the work while the worker is rendering it.
+    Contribution.objects.filter(pk=contribution.pk).delete()
+
+    result_dir = Path(settings.MEDIA_ROOT) / "job"
+    result = services.process_file(
+        Path(settings.MEDIA_ROOT) / claimed.file.name, out_dir=result_dir,
+        limits=services.pipeline_limits(),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services._finish(claimed, fields={}, renditions=result.renditions)
+
+    assert not Rendition.objects.exists()
+    assert not list((Path(settings.MEDIA_ROOT) / "renditions").rglob("*.*"))
