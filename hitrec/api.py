@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from hitrec.health import system_health
+from hitrec.security import DEFAULT_POLICY
 
 
 def exception_handler(exc, context):
@@ -92,3 +94,19 @@ def stored_file_response(
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI under the site's policy, except that it may set inline styles.
+
+    Its start-up script is served as a file (the split view), so scripts stay `'self'`
+    only; Swagger UI's React components set style attributes, which `'self'` would block.
+    """
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = DEFAULT_POLICY.replace(
+            "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+        )
+        return response
