@@ -356,11 +356,21 @@ class ContributionOriginalApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, contribution_id: int):
+        """The author (and staff) get the file as uploaded; everyone else gets the copy the
+        pipeline made without its metadata, so no location leaves the original upload."""
         contribution = _get_or_404(contribution_id)
         if not contribution.file:
             raise Http404("This contribution has no file.")
+        user = request.user
+        if user.is_authenticated and (user.id == contribution.author_id or user.is_staff):
+            name = contribution.file.name
+        else:
+            clean = next((r for r in contribution.renditions.all() if r.role == "clean"), None)
+            if clean is None:
+                raise Http404("The file can be downloaded once it has been processed.")
+            name = clean.file.name
         return stored_file_response(
-            contribution.file.name,
+            name,
             content_type="application/octet-stream",
             filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
             inline=False,

@@ -9,6 +9,8 @@ class Rendition(models.Model):
         WAVEFORM = "waveform"
         POSTER = "poster"
         PREVIEW = "preview"
+        # The original without location and other metadata: what others download.
+        CLEAN = "clean"
 
     contribution = models.ForeignKey(
         "contributions.Contribution", on_delete=models.CASCADE, related_name="renditions"

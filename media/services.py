@@ -12,7 +12,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from contributions.models import Contribution
+from media.clean import clean_copy
 from media.errors import MediaRefused, MediaTransientError
+from media.images import Rendition as PipelineRendition
 from media.models import Rendition
 from media.pipeline import Limits, ProcessResult, process_file
 from media.text import process_text
@@ -98,6 +100,7 @@ def contribution_process(*, contribution_id: int) -> None:
             result = process_file(
                 original, out_dir=out_dir, limits=pipeline_limits(), progress=progress
             )
+            clean = _clean_rendition(original, result, out_dir)
         except MediaRefused as refusal:
             _fail(contribution, refusal.reason)
             return
@@ -107,7 +110,19 @@ def contribution_process(*, contribution_id: int) -> None:
             logger.exception("processing contribution %s crashed", contribution_id)
             _fail(contribution, INTERNAL_ERROR)
             raise
-        _finish(contribution, fields=_fields_from(result), renditions=result.renditions)
+        _finish(contribution, fields=_fields_from(result), renditions=(*result.renditions, clean))
+
+
+def _clean_rendition(original: Path, result: ProcessResult, out_dir: Path) -> PipelineRendition:
+    """The original without its metadata (location above all), for everyone but its author."""
+    suffix = {"jpeg": "jpg", "opus": "ogg", "aac": "aac"}.get(result.format, result.format)
+    dest = clean_copy(
+        original, kind=result.kind, format=result.format, dest=out_dir / f"original.{suffix}"
+    )
+    return PipelineRendition(
+        name=dest.name, role="clean", mime=result.mime, width=result.width,
+        height=result.height, size_bytes=dest.stat().st_size, path=dest,
+    )  # fmt: skip
 
 
 def _local_copy(name: str, workdir: Path) -> Path:

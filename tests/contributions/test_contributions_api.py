@@ -46,8 +46,11 @@ def test_an_artist_uploads_an_image(user_client, user):
     assert contribution.file.read() == content
 
 
-def test_the_original_downloads_as_an_attachment_that_cannot_run(user_client, api_client):
-    created = upload(user_client, file=png_upload("dusk.png")).json()
+def test_the_original_downloads_as_an_attachment_that_cannot_run(
+    user_client, api_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # processed: others get a copy
+        created = upload(user_client, file=png_upload("dusk.png")).json()
 
     response = api_client.get(created["media"]["url"])
 

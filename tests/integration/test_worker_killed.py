@@ -100,7 +100,7 @@ def test_a_killed_workers_job_completes_once_on_a_new_worker(
     assert contribution.status == "ready", contribution.error
     assert contribution.duration_s == pytest.approx(40, abs=1)
     assert sorted(Rendition.objects.filter(contribution=contribution).values_list("name", flat=True)) == [
-        "poster.jpg", "preview.mp4", "thumb-256.jpg", "thumb-256.webp",
+        "original.mp4", "poster.jpg", "preview.mp4", "thumb-256.jpg", "thumb-256.webp",
     ]  # fmt: skip
     assert _succeeded(first) == 0
     assert _processed(first, pk) == 0

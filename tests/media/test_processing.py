@@ -1,5 +1,6 @@
 """Uploads go through the processing job: metadata, renditions, progress, failures, reruns."""
 
+import io
 import json
 from pathlib import Path
 
@@ -220,3 +221,44 @@ def test_a_job_that_ends_after_its_contribution_was_deleted_leaves_no_files(
 
     assert not Rendition.objects.exists()
     assert not list((Path(settings.MEDIA_ROOT) / "renditions").rglob("*.*"))
+
+
+def test_others_download_the_original_without_its_location(upload, sample, user_client, client):
+    from PIL import ExifTags
+
+    body = upload(sample("rotated_jpeg_with_gps"))
+    mine = b"".join(user_client.get(body["media"]["url"]).streaming_content)
+    theirs_response = client.get(body["media"]["url"])  # anyone else
+    theirs = b"".join(theirs_response.streaming_content)
+
+    assert mine == sample("rotated_jpeg_with_gps").read_bytes()  # the author: as uploaded
+    assert theirs_response["Content-Disposition"] == 'attachment; filename="rotated-gps.jpg"'
+    with Image.open(io.BytesIO(theirs)) as image:
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        assert image.size == (400, 200)  # the same picture, not a rendition
+        original_pixels = Image.open(io.BytesIO(mine)).tobytes()
+        assert image.tobytes() == original_pixels  # pixels untouched: only metadata went
+    assert b"Elm Street" not in theirs and b"TestCam" not in theirs
+
+
+def test_others_download_video_without_its_location_tag(upload, sample, user_client, client):
+    # (the sample's location tag is checked to be there in tests/media/test_video.py)
+    import subprocess
+    import tempfile
+
+    original = sample("mov_h264")  # a QuickTime clip tagged with where it was shot
+    body = upload(original)
+    mine = b"".join(user_client.get(body["media"]["url"]).streaming_content)
+    assert mine == original.read_bytes()
+    theirs = b"".join(client.get(body["media"]["url"]).streaming_content)
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
+        handle.write(theirs)
+        handle.flush()
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream=codec_type",
+             "-of", "json", handle.name],
+            capture_output=True, check=True, text=True,
+        ).stdout  # fmt: skip
+    assert "location" not in probe.lower() and "+52.37" not in probe
+    assert '"codec_type": "video"' in probe and '"codec_type": "audio"' in probe
+    assert len(theirs) > 1000
