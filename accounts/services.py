@@ -168,7 +168,7 @@ This archive expires on {expires_on}; you can ask for a new one at any time.
 
 
 def _export_expiry() -> timedelta:
-    return timedelta(days=getattr(settings, "HITREC_DATA_EXPORT_DAYS", 7))
+    return timedelta(days=settings.HITREC_DATA_EXPORT_DAYS)
 
 
 def _enqueue_export_build(export_id: int) -> None:

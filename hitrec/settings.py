@@ -189,7 +189,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_digests",
         "schedule": crontab(minute=0, hour=env_int("HITREC_DIGEST_HOUR", 7)),
     },
+    "accounts-expire-data-exports": {
+        "task": "accounts.expire_data_exports",
+        "schedule": crontab(minute=30),
+    },
 }
+# How long a person's data export archive stays downloadable.
+HITREC_DATA_EXPORT_DAYS = env_int("HITREC_DATA_EXPORT_DAYS", 7)
 
 if REDIS_URL:
     CACHES = {
