@@ -461,6 +461,10 @@ def project_release(
     )
     project.status = Project.Status.RELEASED
     project.save(update_fields=["status", "updated_at"])
+    # Royalties build on releases, not the other way round: imported here.
+    from royalties.tasks import prepare_release
+
+    transaction.on_commit(lambda: prepare_release.delay(release.id))
     notify.released(release=release)
     return release
 

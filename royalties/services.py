@@ -114,8 +114,21 @@ def _replayed(event: RevenueEvent, fingerprint: str) -> RevenueEvent:
     return event
 
 
+def release_parties_prepare(*, release_id: int) -> None:
+    """Turn a new release's split into its parties and lines, ahead of its first revenue.
+
+    A job right after the release (it takes seconds for 10,000 credits), so that recording
+    revenue never computes a split; `revenue_record` still does it if this has not run.
+    """
+    with transaction.atomic():
+        release = Release.objects.select_related("project").get(pk=release_id)
+        # The same lock as a revenue post: the two never build the parties twice.
+        Project.objects.select_for_update().get(pk=release.project_id)
+        _parties_for(release)
+
+
 def _parties_for(release: Release) -> list[ReleaseParty]:
-    """The release's parties and lines, created from the split on its first revenue."""
+    """The release's parties and lines, created from the split (once per release)."""
     parties = list(release.parties.order_by("user_id"))
     if parties:
         return parties
@@ -206,14 +219,18 @@ def _allocate_lines(
     line_totals: list[tuple[int, int]] = []  # (line, allocated_minor)
     for party in parties:
         lines = lines_by_party.get(party.id, [])
-        party_share = party.share
-        # Line keys are positions, stable for the life of the release.
-        amounts = apportion(
-            shares={i: share / party_share for i, (_, share, _) in enumerate(lines)},
-            previous_totals={i: line[2] for i, line in enumerate(lines)},
-            previous_revenue=party.allocated_minor,
-            amount=allocations[party.user_id],
-        )
+        if len(lines) == 1:
+            # Most people earn through one line: it takes their whole part, no arithmetic.
+            amounts = {0: allocations[party.user_id]}
+        else:
+            party_share = party.share
+            # Line keys are positions, stable for the life of the release.
+            amounts = apportion(
+                shares={i: share / party_share for i, (_, share, _) in enumerate(lines)},
+                previous_totals={i: line[2] for i, line in enumerate(lines)},
+                previous_revenue=party.allocated_minor,
+                amount=allocations[party.user_id],
+            )
         allocation_id = allocation_ids[party.user_id]
         for i, (line_id, _, allocated) in enumerate(lines):
             if amounts[i]:

@@ -8,3 +8,10 @@ def build_statements(run_id: int) -> None:
     from royalties.services import statement_run_execute
 
     statement_run_execute(run_id=run_id)
+
+
+@shared_task(name="royalties.prepare_release")
+def prepare_release(release_id: int) -> None:
+    from royalties.services import release_parties_prepare
+
+    release_parties_prepare(release_id=release_id)

@@ -213,3 +213,29 @@ def test_deep_lineages_keep_exact_shares_beyond_64_bits():
     assert created and sum(shares) == 1
     assert max(share.denominator for share in shares) > 2**64
     assert sum(a.amount_minor for a in event.allocations.all()) == 100_000_000
+
+
+def test_a_release_prepares_its_parties_before_any_revenue(django_capture_on_commit_callbacks):
+    from royalties.models import ReleaseLine, ReleaseParty
+    from royalties.services import revenue_record
+
+    song = ContributionFactory(title="Song")
+    project = make_project()
+    Submission.objects.create(
+        project=project, contribution=song, submitted_by=song.author, status="accepted"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        release = project_release(
+            project=project, actor=project.owner, credits=[CreditInput(song.id, 1)],
+            commercial=False,
+        )  # fmt: skip
+
+    parties = {p.user_id: p.share_exact for p in ReleaseParty.objects.filter(release=release)}
+    assert parties == {project.owner_id: "1/2", song.author_id: "1/2"}
+    assert ReleaseLine.objects.filter(party__release=release).count() == 2
+    event, _ = revenue_record(
+        project=project, actor=project.owner, amount="1.00", currency="USD", idempotency_key="k"
+    )
+    assert sorted(event.allocations.values_list("amount_minor", flat=True)) == [50, 50]
+    assert ReleaseParty.objects.filter(release=release).count() == 2  # used, not rebuilt
