@@ -26,7 +26,7 @@ from community.selectors import (
 from contributions.models import Contribution
 from hitrec.api import StandardPagination, UserRefSerializer
 from projects.models import Project
-from projects.selectors import project_visible_to
+from projects.selectors import project_visible_or_404
 
 
 class IsStaff(BasePermission):
@@ -41,13 +41,6 @@ def _contribution_or_404(contribution_id: int) -> Contribution:
     if contribution is None:
         raise Http404("No contribution with that id.")
     return contribution
-
-
-def _project_or_404(request, project_id: int) -> Project:
-    project = project_visible_to(user=request.user).filter(pk=project_id).first()
-    if project is None:
-        raise Http404("No project with that id.")
-    return project
 
 
 def _comment_or_404(request, comment_id: int) -> Comment:
@@ -111,7 +104,9 @@ def _comments_api(target: str):
         def _target(self, request, ids: dict) -> dict:
             if target == "contribution":
                 return {"contribution": _contribution_or_404(ids["contribution_id"])}
-            return {"project": _project_or_404(request, ids["project_id"])}
+            return {
+                "project": project_visible_or_404(user=request.user, project_id=ids["project_id"])
+            }
 
         @extend_schema(responses=ThreadSerializer(many=True))
         def get(self, request, **ids):

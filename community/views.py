@@ -14,8 +14,7 @@ from community import forms, services
 from community.models import Comment
 from community.selectors import comment_get
 from contributions.models import Contribution
-from projects.models import Project
-from projects.selectors import project_visible_to
+from projects.selectors import project_visible_or_404
 
 
 def _problems(exc: ValidationError | PermissionDenied) -> list[str]:
@@ -24,13 +23,6 @@ def _problems(exc: ValidationError | PermissionDenied) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [message for messages_ in exc.message_dict.values() for message in messages_]
     return exc.messages
-
-
-def _project_or_404(request, project_id: int) -> Project:
-    project = project_visible_to(user=request.user).filter(pk=project_id).first()
-    if project is None:
-        raise Http404("No project with that id.")
-    return project
 
 
 def _page_of(*, contribution_id: int | None = None, project_id: int | None = None) -> str:
@@ -84,7 +76,7 @@ def contribution_comment(request, contribution_id: int):
 @login_required
 @require_POST
 def project_comment(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     return _comment_post(request, on={"project": project}, page=_page_of(project_id=project.id))
 
 
@@ -128,7 +120,7 @@ def artist_follow(request, username: str, verb: str):
 @login_required
 @require_POST
 def project_follow(request, project_id: int, verb: str):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     service = services.follow_create if verb == "follow" else services.follow_delete
     try:
         service(follower=request.user, project=project)

@@ -15,17 +15,12 @@ from hitrec.api import StandardPagination, UserRefSerializer, stored_file_respon
 from projects import services
 from projects.models import Ask, Project, Release, Submission
 from projects.policy import PolicyError, format_share, parse_share
-from projects.selectors import project_list, project_visible_to, submission_list
+from projects.selectors import (
+    project_list,
+    project_visible_or_404,
+    submission_list,
+)
 from royalties.currencies import CURRENCY_CHOICES
-
-
-def _project_or_404(request, project_id: int) -> Project:
-    project = (
-        project_visible_to(user=request.user).select_related("owner").filter(pk=project_id).first()
-    )
-    if project is None:
-        raise Http404("No project with that id.")
-    return project
 
 
 def _contribution_or_400(contribution_id: int) -> Contribution:
@@ -110,7 +105,8 @@ class ProjectDetailApi(APIView):
     def get(self, request, project_id: int):
         return Response(
             ProjectOutputSerializer(
-                _project_or_404(request, project_id), context={"request": request}
+                project_visible_or_404(user=request.user, project_id=project_id),
+                context={"request": request},
             ).data
         )
 
@@ -119,7 +115,9 @@ class ProjectDetailApi(APIView):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         project = services.project_update(
-            project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
+            **data.validated_data,
         )
         return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
@@ -131,7 +129,7 @@ class ProjectCoverApi(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request, project_id: int):
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         if not project.cover:
             raise Http404("This project has no cover.")
         return stored_file_response(project.cover.name, content_type="image/jpeg", inline=True)
@@ -146,7 +144,9 @@ class ProjectCoverApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = services.project_cover_set(
-            project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
+            **data.validated_data,
         )
         return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
@@ -158,7 +158,9 @@ def _status_api(to: str, doc: str):
         @extend_schema(request=None, responses=ProjectOutputSerializer)
         def post(self, request, project_id: int):
             project = services.project_status_change(
-                project=_project_or_404(request, project_id), actor=request.user, to=to
+                project=project_visible_or_404(user=request.user, project_id=project_id),
+                actor=request.user,
+                to=to,
             )
             return Response(ProjectOutputSerializer(project, context={"request": request}).data)
 
@@ -185,7 +187,7 @@ class ProjectMembersApi(APIView):
 
     @extend_schema(responses=MemberOutputSerializer(many=True))
     def get(self, request, project_id: int):
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         members = project.members.select_related("user").order_by("id")
         return Response(MemberOutputSerializer(members, many=True).data)
 
@@ -194,7 +196,9 @@ class ProjectMembersApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         member = services.member_invite(
-            project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
+            **data.validated_data,
         )
         return Response(MemberOutputSerializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -203,7 +207,8 @@ class ProjectMemberAcceptApi(APIView):
     @extend_schema(request=None, responses=MemberOutputSerializer)
     def post(self, request, project_id: int):
         member = services.member_accept(
-            project=_project_or_404(request, project_id), actor=request.user
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
         )
         return Response(MemberOutputSerializer(member).data)
 
@@ -212,7 +217,9 @@ class ProjectMemberDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, project_id: int, user_id: int):
         services.member_remove(
-            project=_project_or_404(request, project_id), actor=request.user, user_id=user_id
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
+            user_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -233,7 +240,7 @@ class ProjectAsksApi(APIView):
 
     @extend_schema(responses=AskOutputSerializer(many=True))
     def get(self, request, project_id: int):
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         return Response(AskOutputSerializer(project.asks.order_by("id"), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: AskOutputSerializer})
@@ -241,7 +248,9 @@ class ProjectAsksApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ask = services.ask_create(
-            project=_project_or_404(request, project_id), actor=request.user, **data.validated_data
+            project=project_visible_or_404(user=request.user, project_id=project_id),
+            actor=request.user,
+            **data.validated_data,
         )
         return Response(AskOutputSerializer(ask).data, status=status.HTTP_201_CREATED)
 
@@ -254,7 +263,7 @@ class ProjectAskDetailApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=AskOutputSerializer)
     def patch(self, request, project_id: int, ask_id: int):
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         ask = project.asks.filter(pk=ask_id).first()
         if ask is None:
             raise Http404("No such ask in this project.")
@@ -292,7 +301,7 @@ class ProjectSubmissionsApi(APIView):
 
     @extend_schema(responses=SubmissionOutputSerializer(many=True))
     def get(self, request, project_id: int):
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(
             submission_list(project=project, user=request.user), request
@@ -303,7 +312,7 @@ class ProjectSubmissionsApi(APIView):
     def post(self, request, project_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = _project_or_404(request, project_id)
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         ask = None
         if "ask" in data.validated_data:
             ask = project.asks.filter(pk=data.validated_data["ask"]).first()
@@ -330,7 +339,7 @@ class ProjectResourcesApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = services.resource_add(
-            project=_project_or_404(request, project_id),
+            project=project_visible_or_404(user=request.user, project_id=project_id),
             actor=request.user,
             contribution=_contribution_or_400(data.validated_data["contribution"]),
         )
@@ -338,7 +347,7 @@ class ProjectResourcesApi(APIView):
 
 
 def _submission_or_404(request, project_id: int, submission_id: int) -> Submission:
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     submission = (
         submission_list(project=project, user=request.user).filter(pk=submission_id).first()
     )
@@ -474,7 +483,9 @@ class ProjectReleaseApi(APIView):
     @extend_schema(responses=ReleaseOutputSerializer)
     def get(self, request, project_id: int):
         return Response(
-            ReleaseOutputSerializer(_release_of(_project_or_404(request, project_id))).data
+            ReleaseOutputSerializer(
+                _release_of(project_visible_or_404(user=request.user, project_id=project_id))
+            ).data
         )
 
     @extend_schema(request=InputSerializer, responses={201: ReleaseOutputSerializer})
@@ -482,7 +493,7 @@ class ProjectReleaseApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         release = services.project_release(
-            project=_project_or_404(request, project_id),
+            project=project_visible_or_404(user=request.user, project_id=project_id),
             actor=request.user,
             credits=[services.CreditInput(**credit) for credit in data.validated_data["credits"]],
             commercial=data.validated_data["commercial"],

@@ -1,6 +1,7 @@
 """Reads of projects: who produces a project, what a person may see, lists and the release."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from projects.models import Project, ProjectMember, Submission
@@ -49,3 +50,12 @@ def submission_list(*, project: Project, user: User) -> QuerySet[Submission]:
     if user.is_authenticated:
         visible |= Q(submitted_by=user)
     return submissions.filter(visible)
+
+
+def project_visible_or_404(*, user: User, project_id: int) -> Project:
+    """The project if this person may see it; otherwise a 404 that reveals nothing (a draft
+    someone else owns is indistinguishable from no project at all)."""
+    project = project_visible_to(user=user).select_related("owner").filter(pk=project_id).first()
+    if project is None:
+        raise Http404("No project with that id.")
+    return project

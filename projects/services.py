@@ -76,6 +76,16 @@ def _policy(contributor_pool: str | None, upstream_share: str | None, project: P
     return pool, upstream
 
 
+def _policy_apply(
+    project: Project, *, contributor_pool: str | None, upstream_share: str | None
+) -> None:
+    """Parse and check the typed policy, and store it on the project as exact fractions."""
+    pool, upstream = _policy(contributor_pool, upstream_share, project)
+    project.pool_numerator, project.pool_denominator = pool.numerator, pool.denominator
+    project.upstream_numerator = upstream.numerator
+    project.upstream_denominator = upstream.denominator
+
+
 # --- projects ------------------------------------------------------------------------------
 
 
@@ -91,12 +101,7 @@ def project_create(
 ) -> Project:
     """A producer starts a project (as a draft) with its brief and split policy."""
     project = Project(owner=owner, title=title, brief=brief, currency=currency)
-    pool, upstream = _policy(contributor_pool, upstream_share, project)
-    project.pool_numerator, project.pool_denominator = pool.numerator, pool.denominator
-    project.upstream_numerator, project.upstream_denominator = (
-        upstream.numerator,
-        upstream.denominator,
-    )
+    _policy_apply(project, contributor_pool=contributor_pool, upstream_share=upstream_share)
     project.full_clean(exclude=["owner", "cover"])
     project.save()
     ProjectMember.objects.create(
@@ -123,12 +128,7 @@ def project_update(
     for name, value in {"title": title, "brief": brief, "currency": currency}.items():
         if value is not None:
             setattr(project, name, value)
-    pool, upstream = _policy(contributor_pool, upstream_share, project)
-    project.pool_numerator, project.pool_denominator = pool.numerator, pool.denominator
-    project.upstream_numerator, project.upstream_denominator = (
-        upstream.numerator,
-        upstream.denominator,
-    )
+    _policy_apply(project, contributor_pool=contributor_pool, upstream_share=upstream_share)
     project.full_clean(exclude=["owner", "cover"])
     project.save()
     return project

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from hitrec.api import StandardPagination
 from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
-from projects.selectors import is_producer, project_visible_to
+from projects.selectors import is_producer, project_visible_or_404
 from royalties.documents import statement_csv, statement_pdf
 from royalties.models import Allocation, RevenueEvent, Statement, StatementRun
 from royalties.money import format_minor
@@ -78,9 +78,7 @@ class ProjectSplitApi(APIView):
 
     @extend_schema(responses=SplitOutputSerializer)
     def get(self, request, project_id: int):
-        project = project_visible_to(user=request.user).filter(pk=project_id).first()
-        if project is None:
-            raise Http404("No project with that id.")
+        project = project_visible_or_404(user=request.user, project_id=project_id)
         release = Release.objects.filter(project=project).first()
         if release is None:
             raise Http404("This project has not been released, so it has no split yet.")
@@ -160,9 +158,7 @@ class ProjectRevenueApi(APIView):
 
 
 def _producers_project_or_404(request, project_id: int) -> Project:
-    project = project_visible_to(user=request.user).filter(pk=project_id).first()
-    if project is None:
-        raise Http404("No project with that id.")
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     if not (request.user.is_staff or is_producer(project=project, user=request.user)):
         raise PermissionDenied(
             f"Only the producers of “{project.title}” see or record its revenue."

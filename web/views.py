@@ -21,9 +21,14 @@ from contributions.lineage import lineage_get
 from contributions.models import Contribution
 from contributions.selectors import contribution_get, contribution_list, upstream_credits
 from contributions.services import contribution_create
-from projects.models import Project, Release, Submission
+from projects.models import Release, Submission
 from projects.policy import PolicyError, format_share, parse_share
-from projects.selectors import is_producer, project_list, project_visible_to, submission_list
+from projects.selectors import (
+    is_producer,
+    project_list,
+    project_visible_or_404,
+    submission_list,
+)
 from projects.services import (
     CreditInput,
     ask_create,
@@ -51,6 +56,13 @@ def _problems(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [message for messages_ in exc.message_dict.values() for message in messages_]
     return exc.messages
+
+
+def _report(request, exc: ValidationError | PermissionDenied) -> None:
+    """A refused action, told to the person as messages on the page they return to."""
+    problems = _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
+    for problem in problems:
+        messages.error(request, problem)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -216,15 +228,6 @@ def project_new(request):
     return render(request, "web/project_new.html", {"form": form})
 
 
-def _project_or_404(request, project_id: int) -> Project:
-    project = (
-        project_visible_to(user=request.user).select_related("owner").filter(pk=project_id).first()
-    )
-    if project is None:
-        raise Http404("No project with that id.")
-    return project
-
-
 def _split_context(release: Release) -> dict:
     split = split_body(split=release_split(release=release), release_id=release.id)
     chart = bar_chart(
@@ -235,7 +238,7 @@ def _split_context(release: Release) -> dict:
 
 
 def project(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     producer = is_producer(project=project, user=request.user)
     release = (
         Release.objects.filter(project=project).prefetch_related("credits__contribution").first()
@@ -273,7 +276,7 @@ def project(request, project_id: int):
 @login_required
 @require_POST
 def project_submit(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     form = forms.SubmitForm(request.POST)
     if form.is_valid():
         work = Contribution.objects.filter(pk=form.cleaned_data["contribution"]).first()
@@ -291,28 +294,25 @@ def project_submit(request, project_id: int):
             )  # fmt: skip
             messages.success(request, f"“{work.title}” was submitted; the producers will decide.")
         except (ValidationError, PermissionDenied) as exc:
-            for problem in _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]:
-                messages.error(request, problem)
+            _report(request, exc)
     return redirect("web:project", project_id=project.id)
 
 
 @login_required
 @require_POST
 def project_open(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     try:
         project_status_change(project=project, actor=request.user, to="open")
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(
-            request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
-        )
+        _report(request, exc)
     return redirect("web:project", project_id=project.id)
 
 
 @login_required
 def desk(request, project_id: int):
     """The producer's desk: asks, submissions to decide, credits to assemble, the release."""
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     if not is_producer(project=project, user=request.user):
         raise PermissionDenied("Only the producers of this project use its desk.")
     submissions = submission_list(project=project, user=request.user)
@@ -334,22 +334,20 @@ def desk(request, project_id: int):
 @login_required
 @require_POST
 def desk_ask(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     form = forms.AskForm(request.POST)
     if form.is_valid():
         try:
             ask_create(project=project, actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(
-                request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
-            )
+            _report(request, exc)
     return redirect("web:desk", project_id=project.id)
 
 
 @login_required
 @require_POST
 def desk_decide(request, project_id: int, submission_id: int, decision: str):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     submission = get_object_or_404(Submission, pk=submission_id, project=project)
     form = forms.DecisionForm(request.POST)
     form.is_valid()
@@ -359,16 +357,14 @@ def desk_decide(request, project_id: int, submission_id: int, decision: str):
             note=form.cleaned_data.get("note", ""),
         )  # fmt: skip
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(
-            request, " ".join(_problems(exc)) if isinstance(exc, ValidationError) else str(exc)
-        )
+        _report(request, exc)
     return redirect("web:desk", project_id=project.id)
 
 
 @login_required
 @require_POST
 def desk_release(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     credits, problems = [], []
     for key, value in request.POST.items():
         if not key.startswith("weight-") or not value.strip():
@@ -404,7 +400,7 @@ def desk_release(request, project_id: int):
 @login_required
 @require_POST
 def project_revenue(request, project_id: int):
-    project = _project_or_404(request, project_id)
+    project = project_visible_or_404(user=request.user, project_id=project_id)
     form = forms.RevenueForm(request.POST)
     if form.is_valid():
         try:
@@ -420,8 +416,7 @@ def project_revenue(request, project_id: int):
                     f"{event.currency} and shared it out.",
                 )
         except (ValidationError, PermissionDenied) as exc:
-            for problem in _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]:
-                messages.error(request, problem)
+            _report(request, exc)
     return HttpResponseRedirect(reverse("web:project", args=[project.id]) + "#revenue")
 
 
