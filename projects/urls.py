@@ -3,7 +3,14 @@
 from django.urls import path
 
 from projects import api
-from royalties.api import ProjectRevenueApi, ProjectSplitApi, SplitPreviewApi
+from royalties.api import (
+    ProductionCostReceiptApi,
+    ProjectCostsApi,
+    ProjectRevenueApi,
+    ProjectSplitApi,
+    ProjectStreamsApi,
+    SplitPreviewApi,
+)
 
 urlpatterns = [
     path("", api.ProjectListCreateApi.as_view(), name="project-list"),
@@ -55,4 +62,11 @@ urlpatterns = [
         "<int:project_id>/split/preview/", SplitPreviewApi.as_view(), name="project-split-preview"
     ),
     path("<int:project_id>/revenue/", ProjectRevenueApi.as_view(), name="project-revenue"),
+    path("<int:project_id>/streams/", ProjectStreamsApi.as_view(), name="project-streams"),
+    path("<int:project_id>/costs/", ProjectCostsApi.as_view(), name="project-costs"),
+    path(
+        "<int:project_id>/costs/<int:cost_id>/receipt",
+        ProductionCostReceiptApi.as_view(),
+        name="project-cost-receipt",
+    ),
 ]

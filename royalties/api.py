@@ -2,22 +2,36 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hitrec.api import StandardPagination
+from accounts.models import User
+from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
 from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
+from projects.policy import format_share
 from projects.selectors import is_producer, project_visible_or_404
 from royalties.documents import statement_csv, statement_pdf
-from royalties.models import Allocation, RevenueEvent, Statement, StatementRun
+from royalties.models import (
+    Allocation,
+    PayoutBatch,
+    PayoutItem,
+    ProductionCost,
+    Recoupment,
+    RevenueEvent,
+    RevenueStream,
+    Statement,
+    StatementRun,
+)
 from royalties.money import format_minor
 from royalties.selectors import (
     earning_lines,
@@ -29,7 +43,12 @@ from royalties.selectors import (
     statements_visible_to,
 )
 from royalties.services import (
+    payout_batch_create,
+    payout_batch_file,
+    payout_results_import,
+    production_cost_record,
     revenue_record,
+    revenue_stream_create,
     statement_issue,
     statement_pay,
     statement_run_start,
@@ -76,13 +95,27 @@ class ProjectSplitApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=SplitOutputSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "stream", str, description="A revenue stream's name: the split of its revenue."
+            )
+        ],
+        responses=SplitOutputSerializer,
+    )
     def get(self, request, project_id: int):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         release = Release.objects.filter(project=project).first()
         if release is None:
             raise Http404("This project has not been released, so it has no split yet.")
-        body = split_body(split=release_split(release=release), release_id=release.id)
+        stream = None
+        if name := request.query_params.get("stream"):
+            stream = RevenueStream.objects.filter(project=project, name=name).first()
+            if stream is None:
+                raise Http404(f"“{project.title}” has no revenue stream “{name[:40]}”.")
+        body = split_body(
+            split=release_split(release=release, stream=stream), release_id=release.id
+        )
         return Response(SplitOutputSerializer(body).data)
 
 
@@ -94,25 +127,42 @@ class AllocationOutputSerializer(serializers.Serializer):
     amount_minor = serializers.IntegerField()
 
 
+class RecoupmentOutputSerializer(serializers.Serializer):
+    cost = serializers.IntegerField(source="cost_id")
+    user = serializers.IntegerField(source="cost.borne_by_id", help_text="Who is paid back.")
+    amount_minor = serializers.IntegerField()
+
+
 class RevenueEventOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.IntegerField(source="project_id")
+    stream = serializers.CharField(source="stream.name", allow_null=True, default=None)
     amount_minor = serializers.IntegerField()
     amount = serializers.SerializerMethodField()
     currency = serializers.CharField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+    recouped_minor = serializers.IntegerField(
+        help_text="The part that paid back production costs before the profit was split."
+    )
+    recoupments = RecoupmentOutputSerializer(many=True)
     allocations = AllocationOutputSerializer(many=True)
 
     def get_amount(self, event) -> str:
         return format_minor(event.amount_minor, currency=event.currency)
 
 
+def _events_with_parts():
+    return RevenueEvent.objects.select_related("stream").prefetch_related(
+        Prefetch("allocations", queryset=Allocation.objects.order_by("user_id")),
+        Prefetch(
+            "recoupments", queryset=Recoupment.objects.select_related("cost").order_by("cost_id")
+        ),
+    )
+
+
 def _event_body(event_id: int) -> dict:
-    event = RevenueEvent.objects.prefetch_related(
-        Prefetch("allocations", queryset=Allocation.objects.order_by("user_id"))
-    ).get(pk=event_id)
-    return RevenueEventOutputSerializer(event).data
+    return RevenueEventOutputSerializer(_events_with_parts().get(pk=event_id)).data
 
 
 class ProjectRevenueApi(APIView):
@@ -122,17 +172,15 @@ class ProjectRevenueApi(APIView):
         amount = serializers.CharField(max_length=40, help_text='A decimal string, e.g. "12.34".')
         currency = serializers.CharField(max_length=3)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+        stream = serializers.SlugField(
+            max_length=40, required=False, allow_null=True, default=None,
+            help_text="The revenue stream it belongs to; empty: the release's own policy.",
+        )  # fmt: skip
 
     @extend_schema(responses=RevenueEventOutputSerializer(many=True))
     def get(self, request, project_id: int):
         project = _producers_project_or_404(request, project_id)
-        events = (
-            RevenueEvent.objects.filter(project=project)
-            .prefetch_related(
-                Prefetch("allocations", queryset=Allocation.objects.order_by("user_id"))
-            )
-            .order_by("-id")
-        )
+        events = _events_with_parts().filter(project=project).order_by("-id")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(events, request)
         return paginator.get_paginated_response(RevenueEventOutputSerializer(page, many=True).data)
@@ -164,6 +212,130 @@ def _producers_project_or_404(request, project_id: int) -> Project:
             f"Only the producers of “{project.title}” see or record its revenue."
         )
     return project
+
+
+# --- revenue streams and production costs --------------------------------------------------
+
+
+class RevenueStreamOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    contributor_pool = serializers.SerializerMethodField()
+    recoups_costs = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_contributor_pool(self, stream) -> str:
+        return format_share(stream.contributor_pool)
+
+
+class ProjectStreamsApi(APIView):
+    """A project's revenue streams: anyone who may see the project reads them (they decide
+    the split, which is public); producers add them."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.SlugField(max_length=40)
+        contributor_pool = serializers.CharField(
+            max_length=40, required=False, allow_null=True, default=None,
+            help_text='e.g. "0.5", "1/2" or "50%"; default: the project\'s pool (100% for '
+            '"budget").',
+        )  # fmt: skip
+        recoups_costs = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    @extend_schema(responses=RevenueStreamOutputSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = project_visible_or_404(user=request.user, project_id=project_id)
+        streams = RevenueStream.objects.filter(project=project).order_by("name")
+        return Response(RevenueStreamOutputSerializer(streams, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: RevenueStreamOutputSerializer})
+    def post(self, request, project_id: int):
+        project = project_visible_or_404(user=request.user, project_id=project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stream = revenue_stream_create(project=project, actor=request.user, **data.validated_data)
+        return Response(RevenueStreamOutputSerializer(stream).data, status=201)
+
+
+class ProductionCostOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount_minor = serializers.IntegerField()
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    note = serializers.CharField()
+    borne_by = UserRefSerializer()
+    recouped_minor = serializers.IntegerField()
+    outstanding_minor = serializers.IntegerField()
+    receipt = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_amount(self, cost) -> str:
+        return format_minor(cost.amount_minor, currency=cost.currency)
+
+    def get_receipt(self, cost) -> str | None:
+        if not cost.receipt:
+            return None
+        return f"/api/projects/{cost.project_id}/costs/{cost.id}/receipt"
+
+
+class ProjectCostsApi(APIView):
+    """What making the work cost, and how much revenue has paid back: for its producers."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        amount = serializers.CharField(max_length=40, help_text='A decimal string, e.g. "250.00".')
+        currency = serializers.CharField(max_length=3)
+        note = serializers.CharField(max_length=500)
+        borne_by = serializers.IntegerField(
+            required=False, allow_null=True, default=None,
+            help_text="The producer who paid it and is paid back (default: you).",
+        )  # fmt: skip
+        receipt = serializers.FileField(required=False, allow_null=True, default=None)
+
+    @extend_schema(responses=ProductionCostOutputSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = _producers_project_or_404(request, project_id)
+        costs = ProductionCost.objects.filter(project=project).select_related("borne_by")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(costs.order_by("-id"), request)
+        return paginator.get_paginated_response(
+            ProductionCostOutputSerializer(page, many=True).data
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: ProductionCostOutputSerializer})
+    def post(self, request, project_id: int):
+        project = _producers_project_or_404(request, project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        borne_by_id = data.validated_data.pop("borne_by")
+        borne_by = None
+        if borne_by_id is not None:
+            borne_by = User.objects.filter(pk=borne_by_id).first()
+            if borne_by is None:
+                raise ValidationError({"borne_by": [f"There is no person #{borne_by_id}."]})
+        cost = production_cost_record(
+            project=project, actor=request.user, borne_by=borne_by, **data.validated_data
+        )
+        return Response(ProductionCostOutputSerializer(cost).data, status=201)
+
+
+class ProductionCostReceiptApi(APIView):
+    """A cost's receipt, as uploaded: to the producers, the person who bore it, and staff."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, project_id: int, cost_id: int):
+        project = project_visible_or_404(user=request.user, project_id=project_id)
+        cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
+        allowed = cost is not None and (
+            request.user.is_staff
+            or cost.borne_by_id == request.user.id
+            or is_producer(project=project, user=request.user)
+        )
+        if not allowed or not cost.receipt:
+            raise Http404("There is no such receipt.")
+        return stored_file_response(cost.receipt.name, content_type=cost.receipt_mime, inline=False)
 
 
 # --- payouts -------------------------------------------------------------------------------
@@ -287,6 +459,13 @@ class StatementDetailApi(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CsvRenderer, PdfRenderer]
 
+    def handle_exception(self, exc):
+        # A refusal is `{"detail": …}` JSON like every other error, even when a CSV or a PDF
+        # was asked for (those renderers would write the error dict's Python repr).
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     @extend_schema(responses=StatementDetailOutputSerializer)
     def get(self, request, statement_id: int):
         statement = _statement_or_404(request, statement_id)
@@ -371,3 +550,96 @@ class StatementRunApi(APIView):
         if run is None:
             raise Http404("No such statement run.")
         return Response(StatementRunOutputSerializer(run).data)
+
+
+# --- payout files for the payment facilitator ------------------------------------------------
+
+
+class PayoutBatchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    payments = serializers.IntegerField(source="payment_count")
+    pending = serializers.IntegerField(source="pending_count")
+    file = serializers.SerializerMethodField()
+
+    def get_file(self, batch) -> str:
+        return f"/api/payouts/batches/{batch.id}/file.csv"
+
+
+def _batches():
+    return PayoutBatch.objects.annotate(
+        payment_count=Count("items"),
+        pending_count=Count("items", filter=Q(items__result=PayoutItem.Result.PENDING)),
+    )
+
+
+def _staff_batch_or_404(request, batch_id: int) -> PayoutBatch:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff handle payout batches.")
+    batch = _batches().filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404("No such payout batch.")
+    return batch
+
+
+class PayoutBatchListApi(APIView):
+    """Staff gather issued statements into a bulk-payout file, and list earlier batches."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PayoutBatchOutputSerializer(many=True))
+    def get(self, request):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff handle payout batches.")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(_batches().order_by("-id"), request)
+        return paginator.get_paginated_response(PayoutBatchOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={201: PayoutBatchOutputSerializer})
+    def post(self, request):
+        batch = payout_batch_create(actor=request.user)
+        body = PayoutBatchOutputSerializer(_batches().get(pk=batch.pk)).data
+        return Response(body, status=201)
+
+
+class PayoutBatchFileApi(APIView):
+    """The batch as the facilitator's bulk-payout CSV: payee_email, amount, currency, reference."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, batch_id: int):
+        batch = _staff_batch_or_404(request, batch_id)
+        response = HttpResponse(payout_batch_file(batch=batch), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="hitrec-payouts-{batch.id}.csv"'
+        return response
+
+
+class PayoutResultsApi(APIView):
+    """Staff upload the facilitator's result file (reference, status paid|failed, message)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+
+    class OutputSerializer(serializers.Serializer):
+        paid = serializers.IntegerField()
+        failed = serializers.IntegerField()
+        unchanged = serializers.IntegerField(help_text="Rows recorded by an earlier import.")
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request, batch_id: int):
+        batch = _staff_batch_or_404(request, batch_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > 20 * 1000 * 1000:
+            raise ValidationError({"file": ["A result file is limited to 20 MB."]})
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": ["The result file must be UTF-8 text (CSV)."]}) from None
+        counts = payout_results_import(batch=batch, actor=request.user, text=text)
+        return Response(self.OutputSerializer(counts).data)

@@ -218,3 +218,17 @@ def apportion(
 def apportion_totals(*, shares: Mapping[int, Fraction], revenue: int) -> dict[int, int]:
     """Cumulative totals for ``revenue`` received as one event from nothing."""
     return apportion(shares=shares, previous_totals={}, previous_revenue=0, amount=revenue)
+
+
+def recoupment_plan(*, outstanding: list[int], amount: int) -> list[int]:
+    """How much of `amount` pays back each outstanding cost, in the order given (oldest
+    first): each cost is paid back in full before the next gets anything."""
+    if amount < 0 or any(owed < 0 for owed in outstanding):
+        raise ValueError("Amounts and outstanding costs must not be negative.")
+    plan = []
+    left = amount
+    for owed in outstanding:
+        part = min(owed, left)
+        plan.append(part)
+        left -= part
+    return plan

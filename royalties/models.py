@@ -12,15 +12,99 @@ from django.db import models
 from django.db.models import Q
 
 
-class ReleaseParty(models.Model):
-    """A person's exact share of a release and what they have been allocated so far.
+class RevenueStream(models.Model):
+    """A kind of money a project earns (publishing, master, sync, budget…) with its own pool.
 
-    The apportionment's running state (one row per person per release), kept beside the
-    ledger so an event needs no sum over history; every change is covered by ledger rows.
+    Every stream shares the release's credits and upstream share; only the contributor pool
+    differs (a `budget` stream pays 100% to contributors), and whether its revenue first
+    recoups the production's costs. Created, never edited: revenue may already follow it.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="revenue_streams"
+    )
+    name = models.SlugField(max_length=40)
+    pool_numerator = models.PositiveBigIntegerField()
+    pool_denominator = models.PositiveBigIntegerField()
+    recoups_costs = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"], name="stream_name_once_per_project"
+            ),
+            models.CheckConstraint(
+                condition=Q(pool_denominator__gt=0)
+                & Q(pool_numerator__lte=models.F("pool_denominator")),
+                name="stream_pool_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of project {self.project_id}"
+
+    @property
+    def contributor_pool(self) -> Fraction:
+        return Fraction(self.pool_numerator, self.pool_denominator)
+
+
+class ProductionCost(models.Model):
+    """Money someone spent making the work; revenue pays it back before profit is split."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="costs")
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=500)
+    receipt = models.FileField(upload_to="receipts/%Y/%m/", blank=True, max_length=300)
+    receipt_mime = models.CharField(max_length=100, blank=True)
+    # Who bore the cost, and so is paid back first.
+    borne_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Running total paid back so far; every change is covered by a Recoupment and the ledger.
+    recouped_minor = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="cost_positive"),
+            models.CheckConstraint(
+                condition=Q(recouped_minor__lte=models.F("amount_minor")),
+                name="cost_recouped_at_most_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} cost of project {self.project_id}"
+
+    @property
+    def outstanding_minor(self) -> int:
+        return self.amount_minor - self.recouped_minor
+
+
+class ReleaseParty(models.Model):
+    """A person's exact share of a release (in one revenue stream) and what they have been
+    allocated so far.
+
+    The apportionment's running state (one row per person per release and stream), kept
+    beside the ledger so an event needs no sum over history; every change is covered by
+    ledger rows. `stream` empty: the release's own policy.
     """
 
     release = models.ForeignKey(
         "projects.Release", on_delete=models.PROTECT, related_name="parties"
+    )
+    stream = models.ForeignKey(
+        RevenueStream, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # "n/d" in lowest terms. Text, not two integer columns: on a deep lineage the
@@ -31,8 +115,15 @@ class ReleaseParty(models.Model):
     class Meta:
         ordering = ["release_id", "user_id"]
         constraints = [
-            models.UniqueConstraint(fields=["release", "user"], name="party_once_per_release"),
-        ]
+            models.UniqueConstraint(
+                fields=["release", "user"], name="party_once_per_release",
+                condition=Q(stream__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["release", "stream", "user"], name="party_once_per_release_stream",
+                condition=Q(stream__isnull=False),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.user_id} in release {self.release_id}"
@@ -83,7 +174,13 @@ class RevenueEvent(models.Model):
         "projects.Project", on_delete=models.PROTECT, related_name="revenue_events"
     )
     release = models.ForeignKey("projects.Release", on_delete=models.PROTECT, related_name="+")
+    # Empty: the release's own policy (a project without streams).
+    stream = models.ForeignKey(
+        RevenueStream, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     amount_minor = models.PositiveBigIntegerField()
+    # The part that paid back production costs before the rest was split.
+    recouped_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)
     note = models.CharField(max_length=500, blank=True)
     idempotency_key = models.CharField(max_length=255)
@@ -92,7 +189,7 @@ class RevenueEvent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    # The project's cumulative revenue after this event (the apportionment's house size).
+    # The stream's cumulative split profit after this event (the apportionment's house size).
     cumulative_minor = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -103,6 +200,10 @@ class RevenueEvent(models.Model):
                 fields=["project", "idempotency_key"], name="revenue_once_per_key"
             ),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="revenue_positive"),
+            models.CheckConstraint(
+                condition=Q(recouped_minor__lte=models.F("amount_minor")),
+                name="revenue_recouped_at_most_amount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +242,24 @@ class AllocationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_minor} via line {self.line_id}"
+
+
+class Recoupment(models.Model):
+    """The part of one revenue event that paid back one production cost."""
+
+    event = models.ForeignKey(RevenueEvent, on_delete=models.PROTECT, related_name="recoupments")
+    cost = models.ForeignKey(ProductionCost, on_delete=models.PROTECT, related_name="recoupments")
+    amount_minor = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["event_id", "cost_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "cost"], name="recoupment_once_per_event"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="recoupment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} recouping cost {self.cost_id}"
 
 
 class LedgerAccount(models.Model):
@@ -230,6 +349,8 @@ class Statement(models.Model):
         OPEN = "open"
         ISSUED = "issued"
         PAID = "paid"
+        # The payment facilitator could not pay it: the amount stays owed and carries forward.
+        FAILED = "failed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statements"
@@ -266,7 +387,12 @@ class Statement(models.Model):
 
 
 class StatementLine(models.Model):
+    class Kind(models.TextChoices):
+        EARNING = "earning"  # a share of profit, through a contribution or the producer's share
+        RECOUPMENT = "recoupment"  # a production cost paid back
+
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EARNING)
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
     contribution = models.ForeignKey(
         "contributions.Contribution", on_delete=models.PROTECT, null=True, related_name="+"
@@ -307,3 +433,50 @@ class StatementRun(models.Model):
 
     def __str__(self) -> str:
         return f"statements {self.period:%Y-%m} ({self.status})"
+
+
+class PayoutBatch(models.Model):
+    """Issued statements sent together to the payment facilitator as one bulk-payout file."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "payout batches"
+
+    def __str__(self) -> str:
+        return f"payout batch {self.pk}"
+
+
+class PayoutItem(models.Model):
+    """One statement in a payout batch, and what the facilitator said happened to it."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending"
+        PAID = "paid"
+        FAILED = "failed"
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="items")
+    statement = models.OneToOneField(
+        Statement, on_delete=models.PROTECT, related_name="payout_item"
+    )
+    # What the facilitator echoes back in its result file: unique, never reused.
+    reference = models.CharField(max_length=64, unique=True)
+    payee_email = models.EmailField()
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    result = models.CharField(max_length=8, choices=Result.choices, default=Result.PENDING)
+    result_message = models.CharField(max_length=500, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payout_item_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.result})"

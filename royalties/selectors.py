@@ -10,7 +10,13 @@ from accounts.models import User
 from contributions.lineage import closure_get
 from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
 from royalties.documents import DocumentLine, StatementDocument
-from royalties.models import AllocationLine, LedgerAccount, Posting, Statement
+from royalties.models import (
+    AllocationLine,
+    LedgerAccount,
+    Posting,
+    RevenueStream,
+    Statement,
+)
 from royalties.splits import (
     Credit,
     LineageSnapshot,
@@ -25,8 +31,10 @@ from royalties.splits import (
 )
 
 
-def release_split_input(*, release: Release) -> SplitInput:
+def release_split_input(*, release: Release, stream: RevenueStream | None = None) -> SplitInput:
     """The release's frozen credits, policy and lineage, in the split's own terms (3 queries).
+
+    A revenue stream changes only the contributor pool; credits and lineage are the release's.
 
     Bare tuples, not model instances: a large release has 100,000 snapshot rows, and
     building model objects for them cost five times the split itself.
@@ -47,15 +55,16 @@ def release_split_input(*, release: Release) -> SplitInput:
     return SplitInput(
         credits=credits,
         policy=Policy(
-            contributor_pool=release.contributor_pool, upstream_share=release.upstream_share
+            contributor_pool=stream.contributor_pool if stream else release.contributor_pool,
+            upstream_share=release.upstream_share,
         ),
         producer_id=release.producer_id,
         snapshot=LineageSnapshot(nodes=nodes, edges=edges),
     )
 
 
-def release_split(*, release: Release) -> Split:
-    return compute_split(release_split_input(release=release))
+def release_split(*, release: Release, stream: RevenueStream | None = None) -> Split:
+    return compute_split(release_split_input(release=release, stream=stream))
 
 
 def usernames(*, user_ids: list[int]) -> dict[int, str]:

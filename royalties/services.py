@@ -2,13 +2,16 @@
 
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -16,22 +19,29 @@ from rest_framework.exceptions import APIException
 from accounts.models import User
 from notifications import hooks as notify
 from projects.models import Project, Release
+from projects.policy import PolicyError, parse_share
 from projects.selectors import is_producer
-from royalties.apportion import apportion
+from royalties.apportion import apportion, recoupment_plan
 from royalties.models import (
     Allocation,
     AllocationLine,
     JournalEntry,
     LedgerAccount,
+    PayoutBatch,
+    PayoutItem,
     Posting,
+    ProductionCost,
+    Recoupment,
     ReleaseLine,
     ReleaseParty,
     RevenueEvent,
+    RevenueStream,
     Statement,
     StatementLine,
     StatementRun,
 )
 from royalties.money import AmountError, parse_amount
+from royalties.payout_files import Payment, PayoutFileError, parse_results, payout_csv
 from royalties.selectors import release_split_input
 from royalties.splits import PathIndex, describe_path, format_fraction
 
@@ -44,8 +54,22 @@ class IdempotencyConflict(APIException):
 # --- revenue -------------------------------------------------------------------------------
 
 
-def _fingerprint(*, amount_minor: int, currency: str, note: str) -> str:
-    return hashlib.sha256(f"{amount_minor}\x1f{currency}\x1f{note}".encode()).hexdigest()
+def _fingerprint(*, amount_minor: int, currency: str, note: str, stream: str) -> str:
+    meaning = f"{amount_minor}\x1f{currency}\x1f{note}"
+    if stream:  # the default stream keeps the fingerprints recorded before streams existed
+        meaning += f"\x1f{stream}"
+    return hashlib.sha256(meaning.encode()).hexdigest()
+
+
+def _stream_get(*, project: Project, name: str) -> RevenueStream:
+    found = RevenueStream.objects.filter(project=project, name=name).first()
+    if found is None:
+        names = list(RevenueStream.objects.filter(project=project).values_list("name", flat=True))
+        known = f"its streams are {', '.join(names)}" if names else "it has no streams"
+        raise ValidationError(
+            {"stream": [f"“{project.title}” has no revenue stream “{name[:40]}”; {known}."]}
+        )
+    return found
 
 
 def revenue_record(
@@ -56,9 +80,12 @@ def revenue_record(
     currency: str,
     note: str = "",
     idempotency_key: str,
+    stream: str | None = None,
 ) -> tuple[RevenueEvent, bool]:
     """A producer records money the released work earned; it is allocated at once.
 
+    The money first pays back recorded production costs (unless its stream does not recoup),
+    then the rest, the profit, is split by the release's policy (or the stream's pool).
     Returns the event and whether it was recorded now (False: the key was seen before with
     the same request, and nothing new was recorded).
     """
@@ -74,7 +101,10 @@ def revenue_record(
         amount_minor = parse_amount(amount, currency=currency)
     except AmountError as exc:
         raise ValidationError({"amount": [str(exc)]}) from exc
-    fingerprint = _fingerprint(amount_minor=amount_minor, currency=currency, note=note)
+    stream_row = _stream_get(project=project, name=stream) if stream else None
+    fingerprint = _fingerprint(
+        amount_minor=amount_minor, currency=currency, note=note, stream=stream or ""
+    )
     try:
         with transaction.atomic():
             # One revenue post per project at a time: the apportionment state is per release.
@@ -90,8 +120,9 @@ def revenue_record(
                     "released work only."
                 )
             event = _allocate(
-                project=project, release=release, actor=actor, amount_minor=amount_minor,
-                note=note, idempotency_key=idempotency_key, fingerprint=fingerprint,
+                project=project, release=release, stream=stream_row, actor=actor,
+                amount_minor=amount_minor, note=note, idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
             )  # fmt: skip
             notify.revenue_recorded(event=event)
             return event, True
@@ -103,6 +134,121 @@ def revenue_record(
         if replay is None:
             raise
         return _replayed(replay, fingerprint), False
+
+
+# --- revenue streams and production costs --------------------------------------------------
+
+# What a stream is for when its name says so and the producer says nothing else: a budget is
+# money paid to make the work, not profit, so it all goes to the contributors, costs aside.
+_STREAM_DEFAULTS = {"budget": (Fraction(1), False)}
+RECEIPT_MAX_BYTES = 10 * 1000 * 1000
+_RECEIPT_TYPES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def revenue_stream_create(
+    *,
+    project: Project,
+    actor: User,
+    name: str,
+    contributor_pool: str | None = None,
+    recoups_costs: bool | None = None,
+) -> RevenueStream:
+    """Producers name a kind of revenue (publishing, master, sync, budget…) and its pool."""
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can add revenue streams.")
+    default_pool, default_recoups = _STREAM_DEFAULTS.get(name, (project.contributor_pool, True))
+    if contributor_pool is None:
+        pool = default_pool
+    else:
+        try:
+            pool = parse_share(contributor_pool, name="The contributor pool")
+        except PolicyError as exc:
+            raise ValidationError({"contributor_pool": [str(exc)]}) from exc
+        if not 0 <= pool <= 1:
+            raise ValidationError(
+                {"contributor_pool": ["The contributor pool must be between 0 and 1 (0% to 100%)."]}
+            )
+    if RevenueStream.objects.filter(project=project, name=name).exists():
+        raise ValidationError({"name": [f"“{project.title}” already has a stream “{name}”."]})
+    try:
+        with transaction.atomic():
+            return RevenueStream.objects.create(
+                project=project, name=name, pool_numerator=pool.numerator,
+                pool_denominator=pool.denominator,
+                recoups_costs=default_recoups if recoups_costs is None else recoups_costs,
+                created_by=actor,
+            )  # fmt: skip
+    except IntegrityError:  # created by a concurrent request since the check above
+        raise ValidationError(
+            {"name": [f"“{project.title}” already has a stream “{name}”."]}
+        ) from None
+
+
+def _receipt_type(head: bytes) -> tuple[str, str]:
+    for magic, mime, extension in _RECEIPT_TYPES:
+        if head.startswith(magic):
+            return mime, extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    raise ValidationError({"receipt": ["A receipt must be a PDF, JPEG, PNG or WebP file."]})
+
+
+def production_cost_record(
+    *,
+    project: Project,
+    actor: User,
+    amount: str,
+    currency: str,
+    note: str,
+    borne_by: User | None = None,
+    receipt: UploadedFile | None = None,
+) -> ProductionCost:
+    """A producer records what making the work cost and who paid; revenue pays it back first.
+
+    The receipt is kept as uploaded (checked to be a PDF or a picture by its content) and
+    only ever served as a download to the project's producers, the bearer and staff.
+    """
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can record costs.")
+    if currency != project.currency:
+        raise ValidationError(
+            {"currency": [f"“{project.title}” keeps its accounts in {project.currency}."]}
+        )
+    try:
+        amount_minor = parse_amount(amount, currency=currency)
+    except AmountError as exc:
+        raise ValidationError({"amount": [str(exc)]}) from exc
+    if not note.strip():
+        raise ValidationError({"note": ["Say what the cost was for."]})
+    borne_by = borne_by or actor
+    if not is_producer(project=project, user=borne_by):
+        raise ValidationError(
+            {"borne_by": ["Costs are paid back to a producer of the project who bore them."]}
+        )
+    stored = ""
+    mime = ""
+    if receipt is not None:
+        if receipt.size > RECEIPT_MAX_BYTES:
+            raise ValidationError({"receipt": ["A receipt is limited to 10 MB."]})
+        receipt.seek(0)
+        mime, extension = _receipt_type(receipt.read(16))
+        receipt.seek(0)
+        stored = default_storage.save(
+            f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt
+        )
+    try:
+        return ProductionCost.objects.create(
+            project=project, amount_minor=amount_minor, currency=currency, note=note.strip(),
+            receipt=stored, receipt_mime=mime, borne_by=borne_by, recorded_by=actor,
+        )  # fmt: skip
+    except Exception:
+        if stored:  # no receipt without its cost
+            default_storage.delete(stored)
+        raise
 
 
 def _replayed(event: RevenueEvent, fingerprint: str) -> RevenueEvent:
@@ -127,24 +273,24 @@ def release_parties_prepare(*, release_id: int) -> None:
         _parties_for(release)
 
 
-def _parties_for(release: Release) -> list[ReleaseParty]:
-    """The release's parties and lines, created from the split (once per release)."""
-    parties = list(release.parties.order_by("user_id"))
+def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[ReleaseParty]:
+    """The release's parties and lines in a stream, created from the split (once each)."""
+    parties = list(release.parties.filter(stream=stream).order_by("user_id"))
     if parties:
         return parties
-    split_input = release_split_input(release=release)
+    split_input = release_split_input(release=release, stream=stream)
     paths = PathIndex(split_input)  # computes the split once, and indexes its paths
     split = paths.split
     parties = ReleaseParty.objects.bulk_create(
         ReleaseParty(
-            release=release, user_id=party.user_id,
+            release=release, stream=stream, user_id=party.user_id,
             share_exact=format_fraction(party.share),
         )
         for party in split.parties
     )  # fmt: skip
     by_user = {party.user_id: party for party in parties}
     lines = []
-    producer_share = 1 - release.contributor_pool
+    producer_share = 1 - split_input.policy.contributor_pool
     if producer_share and release.producer_id in by_user:
         lines.append(ReleaseLine(
             party=by_user[release.producer_id], contribution=None,
@@ -169,22 +315,29 @@ def _parties_for(release: Release) -> list[ReleaseParty]:
 
 
 def _allocate(
-    *, project: Project, release: Release, actor: User, amount_minor: int, note: str,
-    idempotency_key: str, fingerprint: str,
+    *, project: Project, release: Release, stream: RevenueStream | None, actor: User,
+    amount_minor: int, note: str, idempotency_key: str, fingerprint: str,
 ) -> RevenueEvent:  # fmt: skip
-    parties = _parties_for(release)
+    parties = _parties_for(release, stream)
+    costs = _costs_outstanding(project) if stream is None or stream.recoups_costs else []
+    recouped = recoupment_plan(
+        outstanding=[cost.outstanding_minor for cost in costs], amount=amount_minor
+    )
+    profit = amount_minor - sum(recouped)
     previous_revenue = sum(party.allocated_minor for party in parties)
     allocations = apportion(
         shares={party.user_id: party.share for party in parties},
         previous_totals={party.user_id: party.allocated_minor for party in parties},
         previous_revenue=previous_revenue,
-        amount=amount_minor,
+        amount=profit,
     )
     event = RevenueEvent.objects.create(
-        project=project, release=release, amount_minor=amount_minor, currency=release.currency,
-        note=note, idempotency_key=idempotency_key, fingerprint=fingerprint, recorded_by=actor,
-        cumulative_minor=previous_revenue + amount_minor,
+        project=project, release=release, stream=stream, amount_minor=amount_minor,
+        recouped_minor=amount_minor - profit, currency=release.currency, note=note,
+        idempotency_key=idempotency_key, fingerprint=fingerprint, recorded_by=actor,
+        cumulative_minor=previous_revenue + profit,
     )  # fmt: skip
+    repaid = _recoup(event, costs, recouped)
     paid = [party for party in parties if allocations[party.user_id] > 0]
     _insert_rows(
         Allocation,
@@ -196,8 +349,33 @@ def _allocate(
     for party in paid:
         party.allocated_minor += allocations[party.user_id]
     _set_allocated(ReleaseParty, [(party.id, party.allocated_minor) for party in paid])
-    _post_revenue(event, project, allocations)
+    _post_revenue(event, project, allocations, repaid)
     return event
+
+
+def _costs_outstanding(project: Project) -> list[ProductionCost]:
+    """The project's costs not yet paid back, oldest first, locked (in primary-key order)."""
+    return list(
+        ProductionCost.objects.select_for_update()
+        .filter(project=project, recouped_minor__lt=F("amount_minor"))
+        .order_by("id")
+    )
+
+
+def _recoup(event: RevenueEvent, costs: list[ProductionCost], plan: list[int]) -> dict[int, int]:
+    """Record the event's recoupments; returns what each cost bearer is paid back."""
+    repaid: dict[int, int] = {}
+    rows = []
+    for cost, amount in zip(costs, plan, strict=True):
+        if not amount:
+            continue
+        rows.append(Recoupment(event=event, cost=cost, amount_minor=amount))
+        cost.recouped_minor += amount
+        repaid[cost.borne_by_id] = repaid.get(cost.borne_by_id, 0) + amount
+    if rows:
+        Recoupment.objects.bulk_create(rows)
+        ProductionCost.objects.bulk_update([row.cost for row in rows], ["recouped_minor"])
+    return repaid
 
 
 def _allocate_lines(
@@ -339,15 +517,19 @@ def _accounts(kind: str, currency: str, *, users=(), project=None) -> dict:
     return existing
 
 
-def _payable_account_ids(event: RevenueEvent, payees: list[int]) -> dict[int, int]:
+def _payable_account_ids(
+    event: RevenueEvent, payees: list[int], cost_bearers: Iterable[int]
+) -> dict[int, int]:
     """The payees' payable account ids, created on first use like `_accounts` does.
 
     The payees are the users allocated in this event: found through that subquery rather
-    than an IN list of up to tens of thousands of ids, and read as ids, not instances.
+    than an IN list of up to tens of thousands of ids, and read as ids, not instances; plus
+    the few people paid back a cost.
     """
     accounts = LedgerAccount.objects.filter(
+        Q(user__in=Allocation.objects.filter(event=event).values("user_id"))
+        | Q(user__in=list(cost_bearers)),
         kind=LedgerAccount.Kind.PAYABLE, currency=event.currency,
-        user__in=Allocation.objects.filter(event=event).values("user_id"),
     ).values_list("user_id", "id")  # fmt: skip
     found = dict(accounts)
     if len(found) < len(payees):
@@ -363,16 +545,22 @@ def _payable_account_ids(event: RevenueEvent, payees: list[int]) -> dict[int, in
     return found
 
 
-def _post_revenue(event: RevenueEvent, project: Project, allocations: dict[int, int]) -> None:
-    """Debit the project's revenue, credit each person's payable balance: the entry sums to 0."""
-    payees = [user_id for user_id, amount in allocations.items() if amount]
+def _post_revenue(
+    event: RevenueEvent, project: Project, allocations: dict[int, int], repaid: dict[int, int]
+) -> None:
+    """Debit the project's revenue, credit each person's payable balance (their allocation
+    plus any cost paid back to them): the entry sums to 0."""
+    owed = dict(allocations)
+    for user_id, amount in repaid.items():
+        owed[user_id] = owed.get(user_id, 0) + amount
+    payees = [user_id for user_id, amount in owed.items() if amount]
     revenue = _accounts(LedgerAccount.Kind.PROJECT_REVENUE, event.currency, project=project)
-    payable = _payable_account_ids(event, payees)
+    payable = _payable_account_ids(event, payees, cost_bearers=repaid)
     entry = JournalEntry.objects.create(
         kind=JournalEntry.Kind.REVENUE, event=event, memo=f"revenue: {event.note}"[:500]
     )
     postings = [(entry.id, revenue[project.id].id, event.amount_minor)]
-    postings += [(entry.id, payable[user_id], -allocations[user_id]) for user_id in payees]
+    postings += [(entry.id, payable[user_id], -owed[user_id]) for user_id in payees]
     _check_balanced(amount for _, _, amount in postings)
     _insert_rows(Posting, ("entry", "account", "amount_minor"), postings)
 
@@ -447,17 +635,26 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
         .annotate(amount=Sum("amount_minor"))
         .order_by("allocation__event__project_id", "line__contribution_id")
     )  # fmt: skip
+    repaid = (
+        Recoupment.objects.filter(
+            cost__borne_by_id=user_id, event__currency=currency,
+            event__created_at__gte=start, event__created_at__lt=end,
+        )
+        .values("event__project_id", "event__project__title", "cost_id", "cost__note")
+        .annotate(amount=Sum("amount_minor"))
+        .order_by("event__project_id", "cost_id")
+    )  # fmt: skip
     previous = (
         Statement.objects.filter(user_id=user_id, currency=currency, period__lt=period)
         .order_by("-period")
         .first()
     )
     carried_in = previous.carried_forward_minor if previous else 0
-    if not earned and not carried_in:
+    if not earned and not repaid and not carried_in:
         return statement
     if statement is None:
         statement = Statement(user_id=user_id, period=period, currency=currency)
-    total_earned = sum(row["amount"] for row in earned)
+    total_earned = sum(row["amount"] for row in earned) + sum(row["amount"] for row in repaid)
     total = carried_in + total_earned
     reaches = total >= payout_threshold(currency)
     statement.carried_in_minor = carried_in
@@ -480,6 +677,19 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
         )
         for row in earned
     )
+    StatementLine.objects.bulk_create(
+        StatementLine(
+            statement=statement,
+            kind=StatementLine.Kind.RECOUPMENT,
+            project_id=row["event__project_id"],
+            description=(f"{row['event__project__title']}: cost paid back: {row['cost__note']}")[
+                :300
+            ],
+            path=f"recoupment of cost #{row['cost_id']}",
+            amount_minor=row["amount"],
+        )
+        for row in repaid
+    )
     return statement
 
 
@@ -492,6 +702,10 @@ def statements_build_month(
     earners = set(
         Allocation.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
         .values_list("user_id", "event__currency")
+        .distinct()
+    ) | set(
+        Recoupment.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
+        .values_list("cost__borne_by_id", "event__currency")
         .distinct()
     )
     carriers = set(
@@ -568,6 +782,16 @@ def statement_pay(*, statement: Statement, actor: User) -> Statement:
         raise ValidationError(
             "This statement is below the payout threshold; its balance carries forward."
         )
+    if PayoutItem.objects.filter(statement=statement).exists():
+        raise ValidationError(
+            "This statement was sent to the payment facilitator; its result file says "
+            "whether it was paid."
+        )
+    return _statement_paid(statement)
+
+
+def _statement_paid(statement: Statement) -> Statement:
+    """Post the payout (the payable balance goes out) and mark the locked statement paid."""
     payable = _accounts(LedgerAccount.Kind.PAYABLE, statement.currency, users=[statement.user_id])
     payouts = _accounts(LedgerAccount.Kind.PAYOUTS, statement.currency)
     entry = JournalEntry.objects.create(
@@ -585,3 +809,115 @@ def statement_pay(*, statement: Statement, actor: User) -> Statement:
     statement.payout_entry = entry
     statement.save(update_fields=["status", "paid_at", "payout_entry"])
     return statement
+
+
+# --- payouts through a payment facilitator -----------------------------------------------
+
+
+@transaction.atomic
+def payout_batch_create(*, actor: User) -> PayoutBatch:
+    """Staff gather every issued, unpaid statement into one bulk-payout file's worth."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can send payouts.")
+    statements = list(
+        Statement.objects.select_for_update(of=("self",))
+        .filter(status=Statement.Status.ISSUED, payable_minor__gt=0)
+        .exclude(pk__in=PayoutItem.objects.values("statement_id"))
+        .select_related("user")
+        .order_by("pk")
+    )
+    payable = [s for s in statements if s.user.payout_email or s.user.email]
+    if not payable:
+        raise ValidationError(
+            "There are no issued statements waiting to be paid to someone with an email address."
+        )
+    batch = PayoutBatch.objects.create(created_by=actor)
+    PayoutItem.objects.bulk_create(
+        PayoutItem(
+            batch=batch, statement=statement, reference=f"hitrec-{statement.pk}",
+            payee_email=statement.user.payout_email or statement.user.email,
+            amount_minor=statement.payable_minor, currency=statement.currency,
+        )
+        for statement in payable
+    )  # fmt: skip
+    return batch
+
+
+def payout_batch_file(*, batch: PayoutBatch) -> str:
+    items = batch.items.order_by("id")
+    return payout_csv(
+        [Payment(i.payee_email, i.amount_minor, i.currency, i.reference) for i in items]
+    )
+
+
+@transaction.atomic
+def payout_results_import(*, batch: PayoutBatch, actor: User, text: str) -> dict[str, int]:
+    """Staff feed back the facilitator's result file: paid statements are paid out in the
+    ledger, failed ones stay owed and carry into the next statement.
+
+    All or nothing, and idempotent: a row already recorded with the same result changes
+    nothing; one that contradicts an earlier result refuses the whole file.
+    """
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can record payout results.")
+    try:
+        results = parse_results(text)
+    except PayoutFileError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    items = {
+        item.reference: item
+        for item in PayoutItem.objects.select_for_update()
+        .filter(batch=batch, reference__in=[r.reference for r in results])
+        .order_by("pk")
+    }
+    problems = []
+    for result in results:
+        item = items.get(result.reference)
+        if item is None:
+            problems.append(f"line {result.line}: {result.reference} is not in batch {batch.pk}")
+        elif item.result not in (PayoutItem.Result.PENDING, result.status):
+            problems.append(
+                f"line {result.line}: {result.reference} was already recorded as {item.result}"
+            )
+    if problems:
+        raise ValidationError({"file": ["; ".join(problems[:20])]})
+    counts = {"paid": 0, "failed": 0, "unchanged": 0}
+    statements = {
+        s.pk: s
+        for s in Statement.objects.select_for_update()
+        .filter(pk__in=[item.statement_id for item in items.values()])
+        .order_by("pk")
+    }
+    now = timezone.now()
+    for result in results:
+        item = items[result.reference]
+        if item.result == result.status:
+            counts["unchanged"] += 1
+            continue
+        statement = statements[item.statement_id]
+        if result.status == PayoutItem.Result.PAID:
+            _statement_paid(statement)
+        else:
+            _statement_failed(statement)
+        item.result, item.result_message, item.resolved_at = result.status, result.message, now
+        item.save(update_fields=["result", "result_message", "resolved_at"])
+        counts[result.status] += 1
+    return counts
+
+
+def _statement_failed(statement: Statement) -> None:
+    """Nothing left the ledger: the amount is still owed, so the next statement carries it."""
+    statement.status = Statement.Status.FAILED
+    statement.carried_forward_minor = statement.payable_minor
+    statement.save(update_fields=["status", "carried_forward_minor"])
+    following = (
+        Statement.objects.filter(
+            user_id=statement.user_id, currency=statement.currency, period__gt=statement.period
+        )
+        .order_by("period")
+        .first()
+    )
+    if following is not None and following.status == Statement.Status.OPEN:
+        statement_build(
+            user_id=following.user_id, period=following.period, currency=following.currency
+        )
