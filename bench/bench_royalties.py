@@ -247,7 +247,7 @@ def release_project(url: str, split_input: SplitInput, *, name: str, depth: dict
 
 
 def baseline_allocate(
-    *, project, release, actor, amount_minor, note, idempotency_key, fingerprint
+    *, project, release, stream, actor, amount_minor, note, idempotency_key, fingerprint
 ):  # fmt: skip
     """royalties.services._allocate and its helpers as they were before (commit 6d54f67),
     verbatim but for the imports, the names and the balance check written inline: model
@@ -256,6 +256,7 @@ def baseline_allocate(
     from royalties.models import Allocation, ReleaseParty, RevenueEvent
     from royalties.services import _parties_for
 
+    assert stream is None, "the baseline predates revenue streams"
     parties = _parties_for(release)
     previous_revenue = sum(party.allocated_minor for party in parties)
     allocations = apportion(
@@ -405,10 +406,10 @@ def record(project, key: str) -> Event:
         finally:
             spent["commit"] += time.perf_counter() - start
 
-    def timed_parties_for(release):
+    def timed_parties_for(release, stream=None):
         start = time.perf_counter()
         try:
-            return parties_for(release)
+            return parties_for(release, stream)
         finally:
             spent["parties_for"] += time.perf_counter() - start
 

@@ -196,12 +196,12 @@ def check_same(split_input: SplitInput) -> None:
 @contextlib.contextmanager
 def gc_pause_disabled():
     """compute_split without its internal pause of the cyclic collector (to show its effect)."""
-    original = splits._cyclic_gc_paused
-    splits._cyclic_gc_paused = contextlib.nullcontext
+    original = splits.cyclic_gc_paused
+    splits.cyclic_gc_paused = contextlib.nullcontext
     try:
         yield
     finally:
-        splits._cyclic_gc_paused = original
+        splits.cyclic_gc_paused = original
 
 
 # --- apportionment baselines ----------------------------------------------------------------

@@ -56,6 +56,7 @@ from typing import Literal
 from django.db import connection
 
 from contributions.models import Contribution
+from hitrec.gcpause import cyclic_gc_paused
 
 Direction = Literal["root", "up", "down"]
 
@@ -151,6 +152,13 @@ FROM {d}_nodes n
 JOIN contributions_remixlink l ON l.{step_from} = n.id
 JOIN {d}_nodes m ON m.id = l.{step_to}""",
 }
+# Without a depth limit no test is needed: every link from a node the walk reached leads to
+# a node it reached too (every remix of a descendant is a descendant, every source of an
+# ancestor an ancestor), so the links are read straight off the walk's covering index.
+_EDGES_UNLIMITED = """
+SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
+FROM {d}_nodes n
+JOIN contributions_remixlink l ON l.{step_from} = n.id"""
 _CROSS_EDGES = {
     "postgresql": """
 SELECT 1, l.remix_id, l.source_id, 0, NULL, NULL, NULL, NULL, NULL
@@ -179,7 +187,7 @@ def _lineage_sql(
     No ORDER BY: the caller sorts the rows (see the module docstring).
     """
     vendor = vendor or connection.vendor
-    edges = _EDGES.get(vendor, _EDGES["sqlite"])
+    edges = _EDGES.get(vendor, _EDGES["sqlite"]) if limited else _EDGES_UNLIMITED
     seeds = ", ".join(["%s"] * seed_count)
     walks, selects = [], []
     for index, direction in enumerate(directions):
@@ -203,9 +211,13 @@ def _run(
         params.extend(seed_ids)
         if depth is not None:
             params.append(depth)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, cyclic_gc_paused():
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+        return _built(rows)
+
+
+def _built(rows: list[tuple]) -> tuple[tuple[LineageNode, ...], tuple[LineageEdge, ...]]:
     node_rows = [row for row in rows if row[0] == 0]
     node_rows.sort(key=itemgetter(1, 2, 3))
     edge_rows = [row for row in rows if row[0] == 1]

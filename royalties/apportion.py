@@ -76,7 +76,7 @@ quota); a one-unit-at-a-time run and a single event may differ among parties wit
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 
@@ -159,37 +159,81 @@ def apportion(
     and why it keeps the three money rules.
     """
     terms = _share_terms(shares)
-    previous_revenue = _check_int(previous_revenue, "previous revenue")
-    amount = _check_int(amount, "amount")
     unknown = set(previous_totals).difference(shares)
     if unknown:
         raise InvalidStateError(
             f"Users {sorted(unknown)} have previous totals but no share; the totals must "
             "belong to the same parties as the shares."
         )
+    parts = _apportioned(
+        labels=[f"user {user_id}" for user_id, _, _ in terms],
+        fractions=[(num, den) for _, num, den in terms],
+        befores=[previous_totals.get(user_id, 0) for user_id, _, _ in terms],
+        previous_revenue=previous_revenue,
+        amount=amount,
+    )
+    return {user_id: part for (user_id, _, _), part in zip(terms, parts, strict=True)}
+
+
+def apportion_weights(
+    *, weights: Sequence[int], previous_totals: Sequence[int], previous_revenue: int, amount: int
+) -> list[int]:
+    """`apportion` for shares given as integer weights, by position: party ``i``'s share is
+    ``weights[i] / sum(weights)``; ties go to the earlier position.
+
+    For callers that hold many small share sets (a person's lines within their part): no
+    ``Fraction`` is built, so no gcd is taken per share.
+    """
+    total = 0
+    for weight in weights:
+        if type(weight) is not int or weight < 0:
+            raise InvalidSharesError(f"Weights must be non-negative ints, not {weight!r}.")
+        total += weight
+    if total == 0:
+        raise InvalidSharesError("The weights sum to 0; every minor unit must go to someone.")
+    if len(previous_totals) != len(weights):
+        raise InvalidStateError("There must be one previous total per weight.")
+    return _apportioned(
+        labels=[f"position {i}" for i in range(len(weights))],
+        fractions=[(weight, total) for weight in weights],
+        befores=list(previous_totals),
+        previous_revenue=previous_revenue,
+        amount=amount,
+    )
+
+
+def _apportioned(
+    *,
+    labels: Sequence[str],
+    fractions: Sequence[tuple[int, int]],
+    befores: Sequence[int],
+    previous_revenue: int,
+    amount: int,
+) -> list[int]:
+    """The method itself, on shares ``num / den`` (summing to 1), in the parties' order."""
+    previous_revenue = _check_int(previous_revenue, "previous revenue")
+    amount = _check_int(amount, "amount")
     revenue = previous_revenue + amount
-    befores: list[int] = []
     totals: list[int] = []
-    allowed_one_more: list[tuple[int, int]] = []  # (deadline of the next unit, user id)
+    allowed_one_more: list[tuple[int, int]] = []  # (deadline of the next unit, position)
     previous_sum = 0
-    for user_id, num, den in terms:
-        before = previous_totals.get(user_id, 0)
+    for position, ((num, den), before) in enumerate(zip(fractions, befores, strict=True)):
         if type(before) is not int or before < 0:  # (the message is built only when needed)
-            before = _check_int(before, f"previous total of user {user_id}")
-        befores.append(before)
+            before = _check_int(before, f"previous total of {labels[position]}")
         previous_sum += before
         # Quota at the previous revenue: floor(s * H) <= a <= ceil(s * H), in integers.
         if not num * previous_revenue - den < before * den < num * previous_revenue + den:
             raise InvalidStateError(
-                f"User {user_id} has a previous total of {before}, but the entitlement at "
-                f"{previous_revenue} is {Fraction(num * previous_revenue, den)}: more than one "
-                "unit away, so the totals were not produced by this apportionment."
+                f"{labels[position].capitalize()} has a previous total of {before}, but the "
+                f"entitlement at {previous_revenue} is {Fraction(num * previous_revenue, den)}: "
+                "more than one unit away, so the totals were not produced by this "
+                "apportionment."
             )
         total = max(before, num * revenue // den)
         totals.append(total)
         if total * den < num * revenue:  # one more unit stays within the upper quota at h
             # The house size at which the lower quota needs unit total + 1: ceil((t+1) / s).
-            allowed_one_more.append((-(-(total + 1) * den // num), user_id))
+            allowed_one_more.append((-(-(total + 1) * den // num), position))
     if previous_sum != previous_revenue:
         raise InvalidStateError(
             f"The previous totals sum to {previous_sum}, not to the previous revenue "
@@ -208,11 +252,9 @@ def apportion(
     # to at least `remaining`.
     if len(allowed_one_more) < remaining:  # impossible by the argument above
         raise RuntimeError("Internal error: fewer parties can take a unit than units remain.")
-    chosen = {user_id for _, user_id in heapq.nsmallest(remaining, allowed_one_more)}
-    return {
-        user_id: total + (user_id in chosen) - before
-        for (user_id, _, _), total, before in zip(terms, totals, befores, strict=True)
-    }
+    for _, position in heapq.nsmallest(remaining, allowed_one_more):
+        totals[position] += 1
+    return [total - before for total, before in zip(totals, befores, strict=True)]
 
 
 def apportion_totals(*, shares: Mapping[int, Fraction], revenue: int) -> dict[int, int]:

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import hashlib
+import math
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from notifications import hooks as notify
 from projects.models import Project, Release
 from projects.policy import PolicyError, parse_share
 from projects.selectors import is_producer
-from royalties.apportion import apportion, recoupment_plan
+from royalties.apportion import apportion_weights, recoupment_plan
 from royalties.models import (
     Allocation,
     AllocationLine,
@@ -273,11 +275,32 @@ def release_parties_prepare(*, release_id: int) -> None:
         _parties_for(release)
 
 
-def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[ReleaseParty]:
+@dataclass(slots=True)
+class _PartyState:
+    """What an event needs of a party: a plain row, not a model instance (there can be
+    10,000 of them per event, and building model instances cost a third of a post)."""
+
+    id: int
+    user_id: int
+    share_exact: str
+    allocated_minor: int
+
+
+def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[_PartyState]:
     """The release's parties and lines in a stream, created from the split (once each)."""
-    parties = list(release.parties.filter(stream=stream).order_by("user_id"))
+    parties = [
+        _PartyState(*row)
+        for row in release.parties.filter(stream=stream)
+        .order_by("user_id")
+        .values_list("id", "user_id", "share_exact", "allocated_minor")
+    ]
     if parties:
         return parties
+    _parties_create(release, stream)
+    return _parties_for(release, stream)
+
+
+def _parties_create(release: Release, stream: RevenueStream | None) -> None:
     split_input = release_split_input(release=release, stream=stream)
     paths = PathIndex(split_input)  # computes the split once, and indexes its paths
     split = paths.split
@@ -311,7 +334,6 @@ def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[
             path=path[:5000],
         ))  # fmt: skip
     ReleaseLine.objects.bulk_create(lines)
-    return parties
 
 
 def _allocate(
@@ -325,12 +347,13 @@ def _allocate(
     )
     profit = amount_minor - sum(recouped)
     previous_revenue = sum(party.allocated_minor for party in parties)
-    allocations = apportion(
-        shares={party.user_id: party.share for party in parties},
-        previous_totals={party.user_id: party.allocated_minor for party in parties},
+    parts = apportion_weights(
+        weights=_weights([party.share_exact for party in parties], whole="1"),
+        previous_totals=[party.allocated_minor for party in parties],
         previous_revenue=previous_revenue,
         amount=profit,
-    )
+    )  # parties are in user id order: ties go to the lower user id, as `apportion` does
+    allocations = {party.user_id: part for party, part in zip(parties, parts, strict=True)}
     event = RevenueEvent.objects.create(
         project=project, release=release, stream=stream, amount_minor=amount_minor,
         recouped_minor=amount_minor - profit, currency=release.currency, note=note,
@@ -345,12 +368,26 @@ def _allocate(
         [(event.id, party.user_id, allocations[party.user_id]) for party in paid],
     )
     allocation_ids = dict(Allocation.objects.filter(event=event).values_list("user_id", "id"))
-    _allocate_lines(release, paid, allocation_ids, allocations)
+    _allocate_lines(release, stream, paid, allocation_ids, allocations)
     for party in paid:
         party.allocated_minor += allocations[party.user_id]
     _set_allocated(ReleaseParty, [(party.id, party.allocated_minor) for party in paid])
     _post_revenue(event, project, allocations, repaid)
     return event
+
+
+def _weights(shares: list[str], *, whole: str) -> list[int]:
+    """Exact "n/d" shares as integer weights over their common denominator, checking that
+    they add up to `whole` (a stored state that does not is refused, never rescaled)."""
+    terms = [share.partition("/") for share in shares]
+    numerators = [int(n) for n, _, _ in terms]
+    denominators = [int(d or 1) for _, _, d in terms]
+    whole_n, _, whole_d = whole.partition("/")
+    common = math.lcm(*denominators, int(whole_d or 1))
+    weights = [n * (common // d) for n, d in zip(numerators, denominators, strict=True)]
+    if sum(weights) != int(whole_n) * (common // int(whole_d or 1)):
+        raise RuntimeError(f"Internal error: stored shares do not add up to {whole}.")
+    return weights
 
 
 def _costs_outstanding(project: Project) -> list[ProductionCost]:
@@ -379,41 +416,40 @@ def _recoup(event: RevenueEvent, costs: list[ProductionCost], plan: list[int]) -
 
 
 def _allocate_lines(
-    release: Release, parties: list[ReleaseParty], allocation_ids: dict[int, int],
-    allocations: dict[int, int],
+    release: Release, stream: RevenueStream | None, parties: list[_PartyState],
+    allocation_ids: dict[int, int], allocations: dict[int, int],
 ) -> None:  # fmt: skip
     """Divide each person's allocation among their lines, by the same quota method."""
     # Bare tuples, not model instances: a large release has tens of thousands of lines and
-    # an event needs four of their columns. All of the release's lines in one join (the paid
+    # an event needs four of their columns. All of the stream's lines in one join (the paid
     # parties' ids would make an IN list as long as the release).
-    lines_by_party: dict[int, list[tuple[int, Fraction, int]]] = {}
+    lines_by_party: dict[int, list[tuple[int, str, int]]] = {}
     for line_id, party_id, share, allocated in (
-        ReleaseLine.objects.filter(party__release=release)
+        ReleaseLine.objects.filter(party__release=release, party__stream=stream)
         .order_by("party_id", "id")
         .values_list("id", "party_id", "share_exact", "allocated_minor")
     ):
-        lines_by_party.setdefault(party_id, []).append((line_id, Fraction(share), allocated))
+        lines_by_party.setdefault(party_id, []).append((line_id, share, allocated))
     line_rows: list[tuple[int, int, int]] = []  # (allocation, line, amount_minor)
     line_totals: list[tuple[int, int]] = []  # (line, allocated_minor)
     for party in parties:
         lines = lines_by_party.get(party.id, [])
         if len(lines) == 1:
             # Most people earn through one line: it takes their whole part, no arithmetic.
-            amounts = {0: allocations[party.user_id]}
+            amounts = [allocations[party.user_id]]
         else:
-            party_share = party.share
-            # Line keys are positions, stable for the life of the release.
-            amounts = apportion(
-                shares={i: share / party_share for i, (_, share, _) in enumerate(lines)},
-                previous_totals={i: line[2] for i, line in enumerate(lines)},
+            # The lines' shares of the release, as weights: their shares of the person's part.
+            amounts = apportion_weights(
+                weights=_weights([share for _, share, _ in lines], whole=party.share_exact),
+                previous_totals=[allocated for _, _, allocated in lines],
                 previous_revenue=party.allocated_minor,
                 amount=allocations[party.user_id],
             )
         allocation_id = allocation_ids[party.user_id]
-        for i, (line_id, _, allocated) in enumerate(lines):
-            if amounts[i]:
-                line_rows.append((allocation_id, line_id, amounts[i]))
-                line_totals.append((line_id, allocated + amounts[i]))
+        for (line_id, _, allocated), amount in zip(lines, amounts, strict=True):
+            if amount:
+                line_rows.append((allocation_id, line_id, amount))
+                line_totals.append((line_id, allocated + amount))
     _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
     _set_allocated(ReleaseLine, line_totals)
 

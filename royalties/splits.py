@@ -46,13 +46,13 @@ reaches (for instance every node when ``p = 0``), so a credited work is still vi
 
 from __future__ import annotations
 
-import gc
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from hitrec.gcpause import cyclic_gc_paused
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -498,31 +498,10 @@ def _check_credits_known(split_input: SplitInput) -> None:
             )
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a split allocates its (acyclic) results.
-
-    Building a split allocates a few objects per node, which triggers collections, and the
-    full ones walk every object in the process (the caller's snapshot included): on a
-    100,000-node snapshot that is a tenth to a third of the time, depending on what else the
-    process holds (bench/bench_royalties_pure.py measures it). Nothing here makes reference
-    cycles, so reference counting frees it all the same. The previous state is restored (a
-    caller that had disabled collection keeps it disabled).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def compute_split(split_input: SplitInput) -> Split:
     """The exact split of a release (see the module docstring for the rules and the cost)."""
     _check_credits_known(split_input)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         lineage = _Lineage.build(split_input.snapshot)
         return _split(split_input, lineage)
 
@@ -593,7 +572,7 @@ class PathIndex:
     def __init__(self, split_input: SplitInput) -> None:
         _check_credits_known(split_input)
         self.split_input = split_input
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             self._lineage = _Lineage.build(split_input.snapshot)
             self.split = _split(split_input, self._lineage)
             self._setup(split_input)
