@@ -50,7 +50,10 @@ class NotificationReadApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+            # Ids are 64-bit: larger numbers are refused here, not by SQLite (a 500).
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            required=False,
+            max_length=1000,
         )
         all = serializers.BooleanField(required=False, default=False)
 

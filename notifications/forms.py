@@ -17,5 +17,6 @@ class PreferencesForm(forms.Form):
 
 
 class MarkReadForm(forms.Form):
-    id = forms.IntegerField(min_value=1, required=False)
+    # Ids are 64-bit: a larger number is refused here, not by SQLite (a 500).
+    id = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     all = forms.BooleanField(required=False)

@@ -53,3 +53,28 @@ def mentioned(*, text: str, actor, url: str, where: str) -> None:
     written by `actor`: the existing people it @mentions hear of it, each once."""
     if "@" in text:
         _after_commit("mention", text=text, actor_id=actor.id, url=url, where=where)
+
+
+def proposal_published(*, revision) -> None:
+    """A payment proposal was published: everyone whose work is in it hears their share."""
+    _after_commit("proposal_published", revision_id=revision.id)
+
+
+def proposal_revised(*, revision, previous) -> None:
+    """A payment proposal was revised: everyone in either revision hears what changed for them."""
+    _after_commit("proposal_revised", revision_id=revision.id, previous_id=previous.id)
+
+
+def proposal_commented(*, comment) -> None:
+    """Someone commented on a payment proposal: its producers (and whoever was answered) hear."""
+    _after_commit("proposal_commented", comment_id=comment.id)
+
+
+def proposal_accepted(*, acceptance) -> None:
+    """Someone accepted a payment proposal's revision: its producers hear."""
+    _after_commit("proposal_accepted", acceptance_id=acceptance.id)
+
+
+def proposal_released(*, proposal) -> None:
+    """A payment proposal became the release: everyone in it, its producers and commenters hear."""
+    _after_commit("proposal_released", proposal_id=proposal.id)

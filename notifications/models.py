@@ -19,6 +19,11 @@ class Kind(models.TextChoices):
     REVENUE = "revenue", "Revenue was recorded for your work"
     STATEMENT_ISSUED = "statement_issued", "Your payout statement was issued"
     MENTION = "mention", "Someone mentioned you"
+    PROPOSAL_PUBLISHED = "proposal_published", "A payment proposal that includes you was published"
+    PROPOSAL_REVISED = "proposal_revised", "A payment proposal that includes you was revised"
+    PROPOSAL_COMMENTED = "proposal_commented", "Someone commented on a payment proposal you produce"
+    PROPOSAL_ACCEPTED = "proposal_accepted", "Someone accepted a payment proposal you produce"
+    PROPOSAL_RELEASED = "proposal_released", "A payment proposal you are part of became final"
 
 
 class Delivery(models.TextChoices):
@@ -38,6 +43,13 @@ DEFAULT_DELIVERY = {
     Kind.REVENUE: Delivery.DIGEST,
     Kind.STATEMENT_ISSUED: Delivery.IMMEDIATE,
     Kind.MENTION: Delivery.IMMEDIATE,
+    # A proposal's window is short (two weeks): what it proposes, changes and decides is
+    # worth an email at once; acceptances pile up, so producers get those in the digest.
+    Kind.PROPOSAL_PUBLISHED: Delivery.IMMEDIATE,
+    Kind.PROPOSAL_REVISED: Delivery.IMMEDIATE,
+    Kind.PROPOSAL_COMMENTED: Delivery.IMMEDIATE,
+    Kind.PROPOSAL_ACCEPTED: Delivery.DIGEST,
+    Kind.PROPOSAL_RELEASED: Delivery.IMMEDIATE,
 }
 
 

@@ -291,6 +291,185 @@ def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
     )
 
 
+# --- payment proposals ---------------------------------------------------------------------
+
+
+def _proposal_link(proposal_id: int, anchor: str = "") -> str:
+    from django.urls import reverse
+
+    return reverse("proposals:proposal", args=[proposal_id]) + anchor
+
+
+def _share_words(share: str) -> str:
+    from fractions import Fraction
+
+    from royalties.splits import format_percent
+
+    return f"{share} ({format_percent(Fraction(share))}%)"
+
+
+def _producer_ids(project_id: int) -> list[int]:
+    from projects.models import ProjectMember
+
+    return list(
+        ProjectMember.objects.filter(project_id=project_id, accepted_at__isnull=False)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def notify_proposal_published(*, revision_id: int) -> int:
+    """Everyone whose work is in a new payment proposal learns their share and the deadline."""
+    from proposals.models import ProposalRevision
+
+    revision = (
+        ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
+    )
+    if revision is None:
+        return 0
+    proposal = revision.proposal
+    title = proposal.project.title
+    return _record(
+        kind=Kind.PROPOSAL_PUBLISHED,
+        key=f"proposal_published:{proposal.id}",
+        actor_id=revision.created_by_id,
+        link=_proposal_link(proposal.id),
+        texts={
+            user_id: f"“{title}” proposes how to pay everyone in it: your share would be "
+            f"{_share_words(share)}. Comment or accept it by {proposal.window_ends_at:%d %B %Y}."
+            for user_id, share in revision.people.values_list("user_id", "share")
+        },
+    )
+
+
+def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
+    """Everyone in the new or the previous revision learns what changed for them."""
+    from proposals.models import ProposalPerson, ProposalRevision
+
+    revision = (
+        ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
+    )
+    if revision is None:
+        return 0
+    proposal = revision.proposal
+    title = proposal.project.title
+    before = dict(
+        ProposalPerson.objects.filter(revision_id=previous_id).values_list("user_id", "share")
+    )
+    after = dict(revision.people.values_list("user_id", "share"))
+    texts = {}
+    for user_id in sorted(set(before) | set(after)):
+        if user_id not in after:
+            change = "your work is no longer in it"
+        elif user_id not in before:
+            change = f"your work is now in it, for {_share_words(after[user_id])}"
+        elif before[user_id] == after[user_id]:
+            change = f"your share stays {_share_words(after[user_id])}"
+        else:
+            change = (
+                f"your share goes from {_share_words(before[user_id])} to "
+                f"{_share_words(after[user_id])}"
+            )
+        texts[user_id] = (
+            f"The payment proposal for “{title}” was revised (revision {revision.number}): "
+            f"{change}. Please look again by {proposal.window_ends_at:%d %B %Y}."
+        )
+    return _record(
+        kind=Kind.PROPOSAL_REVISED,
+        key=f"proposal_revised:{revision.id}",
+        actor_id=revision.created_by_id,
+        link=_proposal_link(proposal.id),
+        texts=texts,
+    )
+
+
+def notify_proposal_commented(*, comment_id: int) -> int:
+    """The producers learn of a comment on their proposal; an answered person of the answer."""
+    from proposals.models import ProposalComment
+
+    comment = (
+        ProposalComment.objects.select_related("proposal__project", "author", "parent")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if comment is None or comment.removed_at is not None:
+        return 0
+    proposal = comment.proposal
+    title = proposal.project.title
+    excerpt = Truncator(comment.body).chars(200)
+    texts = dict.fromkeys(
+        _producer_ids(proposal.project_id),
+        f"{comment.author.username} commented on the payment proposal for “{title}”: “{excerpt}”",
+    )
+    if comment.parent is not None:
+        texts[comment.parent.author_id] = (
+            f"{comment.author.username}{' (a producer)' if comment.from_producer else ''} "
+            f"answered your comment on the payment proposal for “{title}”: “{excerpt}”"
+        )
+    return _record(
+        kind=Kind.PROPOSAL_COMMENTED,
+        key=f"proposal_comment:{comment.id}",
+        actor_id=comment.author_id,
+        link=_proposal_link(proposal.id, f"#comment-{comment.id}"),
+        texts=texts,
+    )
+
+
+def notify_proposal_accepted(*, acceptance_id: int) -> int:
+    """The producers learn who accepted, and how many are still to."""
+    from proposals.models import ProposalAcceptance, ProposalPerson
+
+    acceptance = (
+        ProposalAcceptance.objects.select_related(
+            "person__user", "person__revision__proposal__project"
+        )
+        .filter(pk=acceptance_id)
+        .first()
+    )
+    if acceptance is None:
+        return 0
+    revision = acceptance.person.revision
+    proposal = revision.proposal
+    people = ProposalPerson.objects.filter(revision=revision)
+    accepted = people.filter(acceptance__isnull=False).count()
+    text = (
+        f"{acceptance.person.user.username} accepted revision {revision.number} of the payment "
+        f"proposal for “{proposal.project.title}” ({accepted} of {people.count()} have)."
+    )
+    return _record(
+        kind=Kind.PROPOSAL_ACCEPTED,
+        key=f"proposal_accepted:{acceptance.id}",
+        actor_id=acceptance.person.user_id,
+        link=_proposal_link(proposal.id),
+        texts=dict.fromkeys(_producer_ids(proposal.project_id), text),
+    )
+
+
+def notify_proposal_released(*, proposal_id: int) -> int:
+    """Everyone in the final revision, the producers and the commenters learn it is final."""
+    from proposals.models import Proposal, ProposalComment
+
+    proposal = Proposal.objects.select_related("project").filter(pk=proposal_id).first()
+    if proposal is None or proposal.release_id is None:
+        return 0
+    revision = proposal.revisions.order_by("-number").first()
+    title = proposal.project.title
+    final = f"The payment proposal for “{title}” became its release"
+    commenters = ProposalComment.objects.filter(proposal=proposal).values_list(
+        "author_id", flat=True
+    )
+    texts = dict.fromkeys([*_producer_ids(proposal.project_id), *commenters], f"{final}.")
+    for user_id, share in revision.people.values_list("user_id", "share"):
+        texts[user_id] = f"{final}: your share is {_share_words(share)}, frozen for ever."
+    return _record(
+        kind=Kind.PROPOSAL_RELEASED,
+        key=f"proposal_released:{proposal.id}",
+        actor_id=proposal.closed_by_id,
+        link=_proposal_link(proposal.id),
+        texts=texts,
+    )
+
+
 FAN_OUT = {
     Kind.REMIXED: notify_remixed,
     Kind.ASK_POSTED: notify_ask_posted,
@@ -299,6 +478,11 @@ FAN_OUT = {
     Kind.REVENUE: notify_revenue,
     Kind.STATEMENT_ISSUED: notify_statement_issued,
     Kind.MENTION: notify_mentioned,
+    Kind.PROPOSAL_PUBLISHED: notify_proposal_published,
+    Kind.PROPOSAL_REVISED: notify_proposal_revised,
+    Kind.PROPOSAL_COMMENTED: notify_proposal_commented,
+    Kind.PROPOSAL_ACCEPTED: notify_proposal_accepted,
+    Kind.PROPOSAL_RELEASED: notify_proposal_released,
 }
 
 

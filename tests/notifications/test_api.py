@@ -106,7 +106,9 @@ def test_preferences_read_and_change(user):
     assert client.get("/api/notifications/preferences/").json() == {
         "remixed": "immediate", "ask_posted": "digest", "submission_decided": "immediate",
         "released": "immediate", "revenue": "digest", "statement_issued": "immediate",
-        "mention": "immediate",
+        "mention": "immediate", "proposal_published": "immediate",
+        "proposal_revised": "immediate", "proposal_commented": "immediate",
+        "proposal_accepted": "digest", "proposal_released": "immediate",
     }  # fmt: skip
     response = client.put(
         "/api/notifications/preferences/", {"revenue": "off", "mention": "digest"}
@@ -162,7 +164,8 @@ def test_the_settings_page_saves_preferences(client, user):
     choices = {
         "remixed": "off", "ask_posted": "digest", "submission_decided": "immediate",
         "released": "immediate", "revenue": "off", "statement_issued": "digest",
-        "mention": "digest",
+        "mention": "digest", "proposal_published": "immediate", "proposal_revised": "digest",
+        "proposal_commented": "off", "proposal_accepted": "off", "proposal_released": "immediate",
     }  # fmt: skip
 
     response = client.post("/settings/notifications/", choices)

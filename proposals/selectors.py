@@ -1,0 +1,270 @@
+"""Reads of proposals: the split a revision proposes, who may see what, diffs, comments."""
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from contributions.lineage import closure_get
+from projects.models import Project
+from projects.selectors import is_producer, project_visible_or_404
+from proposals.diff import share_diff
+from proposals.models import (
+    Proposal,
+    ProposalComment,
+    ProposalPerson,
+    ProposalRevision,
+)
+from royalties.selectors import split_body, split_preview, usernames
+from royalties.splits import (
+    Credit,
+    LineageSnapshot,
+    PathIndex,
+    Policy,
+    SnapshotNode,
+    Split,
+    SplitInput,
+    describe_path,
+    format_fraction,
+    format_percent,
+)
+
+# Paths listed per contribution: enough to explain a share, small enough to store per revision.
+PATHS_PER_CONTRIBUTION = 3
+
+
+def proposed_split(
+    *, project: Project, credits: Sequence[tuple[int, Fraction]]
+) -> tuple[Split, dict, dict[int, int]]:
+    """The split these credits would have if released now: the Split, its body as
+    `GET /api/projects/{id}/split/` shows it (plus the lineage `paths` behind each
+    contribution), and the author of each contribution in the lineage."""
+    split = split_preview(project=project, credits=credits)
+    body = split_body(split=split, release_id=None)
+    # split_preview keeps its lineage snapshot to itself; the paths need it, so it is read
+    # again (one recursive query) in the same terms.
+    closure = closure_get(contribution_ids=[cid for cid, _ in credits])
+    snapshot = LineageSnapshot(
+        nodes={n.id: SnapshotNode(author_id=n.author_id, title=n.title) for n in closure.nodes},
+        edges=[(e.source, e.remix) for e in closure.edges],
+    )
+    index = PathIndex(
+        SplitInput(
+            credits=[Credit(contribution_id=cid, weight=weight) for cid, weight in credits],
+            policy=Policy(
+                contributor_pool=project.contributor_pool, upstream_share=project.upstream_share
+            ),
+            producer_id=project.owner_id,
+            snapshot=snapshot,
+        )
+    )
+    body["paths"] = []
+    for cid, flow in sorted(split.contributions.items()):
+        if not flow.kept:
+            continue
+        explanation = index.paths_to(cid, limit=PATHS_PER_CONTRIBUTION)
+        body["paths"].append(
+            {
+                "contribution": cid,
+                "path_count": explanation.path_count,
+                "paths": [
+                    {
+                        "contributions": list(path.contribution_ids),
+                        "description": describe_path(snapshot, path.contribution_ids),
+                        "amount": format_fraction(path.amount),
+                        "kept": format_fraction(path.kept),
+                    }
+                    for path in explanation.paths
+                ],
+            }
+        )
+    authors = {cid: node.author_id for cid, node in snapshot.nodes.items()}
+    return split, body, authors
+
+
+def split_shares(split_json: dict) -> dict[int, Fraction]:
+    """A stored split's shares: person → exact share."""
+    return {party["user"]: Fraction(party["share"]) for party in split_json["parties"]}
+
+
+def same_split(a: dict, b: dict) -> bool:
+    """Whether two split bodies give the same shares and flows (names and paths aside)."""
+
+    def key(body: dict):
+        return (
+            sorted((p["user"], p["share"]) for p in body["parties"]),
+            sorted((c["id"], c["received"], c["kept"]) for c in body["contributions"]),
+        )
+
+    return key(a) == key(b)
+
+
+# --- visibility ----------------------------------------------------------------------------
+
+
+def may_see_withdrawn(*, project: Project, user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or is_producer(project=project, user=user))
+
+
+def proposal_list(*, project: Project, user: User) -> QuerySet[Proposal]:
+    """A project's proposals, newest first; withdrawn ones only for its producers (and staff)."""
+    proposals = (
+        Proposal.objects.filter(project=project)
+        .select_related("created_by")
+        .annotate(revision_count=Max("revisions__number"))
+        .order_by("-created_at", "-id")
+    )
+    if not may_see_withdrawn(project=project, user=user):
+        proposals = proposals.exclude(status=Proposal.Status.WITHDRAWN)
+    return proposals
+
+
+def proposal_visible_or_404(*, user: User, proposal_id: int) -> Proposal:
+    """The proposal if its project is visible to this person (and, withdrawn, they produce it)."""
+    project_id = (
+        Proposal.objects.filter(pk=proposal_id).values_list("project_id", flat=True).first()
+    )
+    if project_id is None:
+        raise Http404("No proposal with that id.")
+    project = project_visible_or_404(user=user, project_id=project_id)
+    proposal = Proposal.objects.select_related("created_by").get(pk=proposal_id)
+    proposal.project = project
+    if proposal.status == Proposal.Status.WITHDRAWN and not may_see_withdrawn(
+        project=project, user=user
+    ):
+        raise Http404("No proposal with that id.")
+    return proposal
+
+
+def open_proposal(*, project: Project) -> Proposal | None:
+    return Proposal.objects.filter(project=project, status=Proposal.Status.OPEN).first()
+
+
+# --- revisions -----------------------------------------------------------------------------
+
+
+def revision_get(*, proposal: Proposal, number: int | None = None) -> ProposalRevision:
+    """One revision (the current one when no number is given), with credits and people."""
+    revisions = (
+        ProposalRevision.objects.filter(proposal=proposal)
+        .select_related("created_by")
+        .prefetch_related(
+            "credits",
+            Prefetch(
+                "people",
+                queryset=ProposalPerson.objects.select_related("user", "acceptance").order_by(
+                    "user_id"
+                ),
+            ),
+        )
+    )
+    revision = (
+        revisions.filter(number=number).first()
+        if number is not None
+        else revisions.order_by("-number").first()
+    )
+    if revision is None:
+        raise Http404(f"Proposal #{proposal.id} has no revision {number}.")
+    return revision
+
+
+def revision_list(*, proposal: Proposal) -> list[ProposalRevision]:
+    return list(
+        ProposalRevision.objects.filter(proposal=proposal)
+        .select_related("created_by")
+        .prefetch_related("credits")
+        .order_by("number")
+    )
+
+
+def people_waiting(*, revision: ProposalRevision) -> list[ProposalPerson]:
+    """The included people who have not accepted this revision yet."""
+    return list(
+        ProposalPerson.objects.filter(revision=revision, acceptance__isnull=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+
+
+def revision_diff(*, before: ProposalRevision, after: ProposalRevision) -> dict:
+    """Who gains or loses what from one revision to another, exactly, and what changed."""
+    diff = share_diff(split_shares(before.split), split_shares(after.split))
+    names = usernames(user_ids=[change.user_id for change in diff.people])
+    weights_before = {c.contribution_id: c.weight for c in before.credits.all()}
+    weights_after = {c.contribution_id: c.weight for c in after.credits.all()}
+    return {
+        "from": before.number,
+        "to": after.number,
+        "people": [
+            {
+                "user": change.user_id,
+                "username": names.get(change.user_id, ""),
+                "before": format_fraction(change.before),
+                "after": format_fraction(change.after),
+                "change": format_fraction(change.change),
+                "before_percent": format_percent(change.before),
+                "after_percent": format_percent(change.after),
+                "change_percent": format_percent(change.change),
+                "status": change.status,
+            }
+            for change in diff.people
+        ],
+        "added": diff.added,
+        "removed": diff.removed,
+        "credits": [
+            {
+                "contribution": cid,
+                "before": _weight(weights_before.get(cid)),
+                "after": _weight(weights_after.get(cid)),
+            }
+            for cid in sorted(set(weights_before) | set(weights_after))
+            if weights_before.get(cid) != weights_after.get(cid)
+        ],
+        "policy": {
+            "contributor_pool": [
+                format_fraction(before.contributor_pool),
+                format_fraction(after.contributor_pool),
+            ],
+            "upstream_share": [
+                format_fraction(before.upstream_share),
+                format_fraction(after.upstream_share),
+            ],
+            "commercial": [before.commercial, after.commercial],
+        },
+    }
+
+
+def _weight(value: Fraction | None) -> str | None:
+    return None if value is None else format_fraction(value)
+
+
+# --- comments ------------------------------------------------------------------------------
+
+
+def comment_list(*, proposal: Proposal) -> QuerySet[ProposalComment]:
+    """Top-level comments, oldest first, with their replies (and authors) prefetched."""
+    replies = ProposalComment.objects.select_related("author", "revision").order_by(
+        "created_at", "id"
+    )
+    return (
+        ProposalComment.objects.filter(proposal=proposal, parent__isnull=True)
+        .select_related("author", "revision")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("created_at", "id")
+    )
+
+
+# --- closing -------------------------------------------------------------------------------
+
+
+def proposals_due(*, now: dt.datetime) -> list[int]:
+    """Open proposals whose comment window has ended and that have not met a problem."""
+    return list(
+        Proposal.objects.filter(status=Proposal.Status.OPEN, window_ends_at__lte=now)
+        .filter(Q(close_problem=""))
+        .order_by("window_ends_at", "id")
+        .values_list("id", flat=True)
+    )

@@ -1,0 +1,410 @@
+"""Use cases of proposals: publish, revise, comment, accept, withdraw, and become the release."""
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from contributions.licenses import Work, commercial_release_refusals
+from contributions.models import Contribution
+from media.text import render_markdown
+from notifications import hooks as notify
+from projects.models import Project, Release
+from projects.selectors import is_producer
+from projects.services import CreditInput, _credit_problems, project_release
+from proposals.models import (
+    COMMENT_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    Proposal,
+    ProposalAcceptance,
+    ProposalComment,
+    ProposalCredit,
+    ProposalPerson,
+    ProposalRevision,
+)
+from proposals.selectors import people_waiting, proposals_due, proposed_split, same_split
+from royalties.splits import format_fraction
+
+logger = logging.getLogger(__name__)
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _require_producer(project: Project, actor: User, action: str) -> None:
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can {action}.")
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    locked.project = proposal.project  # the same row: a proposal never changes project
+    return locked
+
+
+def _require_open(proposal: Proposal, doing: str) -> None:
+    if proposal.status != Proposal.Status.OPEN:
+        raise ValidationError(f"This proposal was {proposal.status}; it can no longer {doing}.")
+
+
+def _window_ends(start: dt.datetime) -> dt.datetime:
+    return start + dt.timedelta(days=settings.HITREC_PROPOSAL_COMMENT_DAYS)
+
+
+def _text(value: str, *, field: str, limit: int, what: str, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: [f"Write {what}; it cannot be empty."]})
+    if len(value) > limit:
+        raise ValidationError(
+            {field: [f"{what.capitalize()} is {len(value):,} characters; the limit is {limit:,}."]}
+        )
+    if "\x00" in value:
+        raise ValidationError({field: [f"{what.capitalize()} may not contain NUL characters."]})
+    return value
+
+
+def proposal_url(proposal: Proposal) -> str:
+    return reverse("proposals:proposal", args=[proposal.id])
+
+
+def _revision_create(
+    *,
+    proposal: Proposal,
+    project: Project,
+    actor: User,
+    number: int,
+    credits: Sequence[CreditInput],
+    commercial: bool,
+    note: str,
+) -> ProposalRevision:
+    """Check the credits as a release would, compute the split, and store it all, for ever."""
+    note = _text(note, field="note", limit=NOTE_MAX_CHARS, what="the note", required=False)
+    if not credits:
+        raise ValidationError({"credits": ["Credit at least one contribution."]})
+    # The release's own checks: a proposal never promises what could not be released.
+    problems = _credit_problems(project, credits)
+    if problems:
+        raise ValidationError({"credits": problems})
+    split, body, authors = proposed_split(
+        project=project, credits=[(c.contribution, c.weight) for c in credits]
+    )
+    if commercial:
+        works = Contribution.objects.filter(id__in=list(authors)).only("id", "title", "license")
+        refusals = commercial_release_refusals(
+            Work(id=w.id, title=w.title, license=w.license) for w in works.order_by("id")
+        )
+        if refusals:
+            raise ValidationError({"commercial": refusals})
+    revision = ProposalRevision.objects.create(
+        proposal=proposal,
+        number=number,
+        commercial=commercial,
+        currency=project.currency,
+        pool_numerator=project.pool_numerator,
+        pool_denominator=project.pool_denominator,
+        upstream_numerator=project.upstream_numerator,
+        upstream_denominator=project.upstream_denominator,
+        split=body,
+        note=note,
+        created_by=actor,
+    )
+    ProposalCredit.objects.bulk_create(
+        ProposalCredit(
+            revision=revision,
+            contribution_id=credit.contribution,
+            weight_numerator=credit.weight.numerator,
+            weight_denominator=credit.weight.denominator,
+        )
+        for credit in sorted(credits, key=lambda c: c.contribution)
+    )
+    ProposalPerson.objects.bulk_create(
+        ProposalPerson(
+            revision=revision, user_id=user_id, share=format_fraction(split.share_of(user_id))
+        )
+        for user_id in sorted(set(authors.values()))
+    )
+    return revision
+
+
+# --- publishing and revising ---------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_publish(
+    *,
+    project: Project,
+    actor: User,
+    credits: Sequence[CreditInput],
+    commercial: bool,
+    note: str = "",
+) -> Proposal:
+    """A producer publishes who would get what; everyone in it is told, and comments open."""
+    _require_producer(project, actor, "publish a payment proposal")
+    project = Project.objects.select_for_update().select_related("owner").get(pk=project.pk)
+    if project.status != Project.Status.OPEN:
+        raise ValidationError(
+            f"“{project.title}” is {project.status}; only an open project can propose payments."
+        )
+    if Proposal.objects.filter(project=project, status=Proposal.Status.OPEN).exists():
+        raise ValidationError(
+            f"“{project.title}” already has an open payment proposal: revise that one instead."
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                project=project, created_by=actor, window_ends_at=_window_ends(now)
+            )
+    except IntegrityError:  # published by another producer at the same moment
+        raise ValidationError(
+            f"“{project.title}” already has an open payment proposal: revise that one instead."
+        ) from None
+    proposal.project = project
+    revision = _revision_create(
+        proposal=proposal, project=project, actor=actor, number=1, credits=credits,
+        commercial=commercial, note=note,
+    )  # fmt: skip
+    notify.proposal_published(revision=revision)
+    return proposal
+
+
+@transaction.atomic
+def proposal_revise(
+    *,
+    proposal: Proposal,
+    actor: User,
+    credits: Sequence[CreditInput],
+    commercial: bool,
+    note: str = "",
+) -> ProposalRevision:
+    """A producer changes the proposal. The old revision stays; everyone is asked again.
+
+    A revision made after the window ended (which happens only when closing met a problem)
+    opens a new window, so nobody's share changes without time to comment on it.
+    """
+    project = proposal.project
+    _require_producer(project, actor, "revise its payment proposal")
+    proposal = _locked(proposal)
+    _require_open(proposal, "be revised")
+    project = Project.objects.get(pk=proposal.project_id)
+    if project.status != Project.Status.OPEN:
+        raise ValidationError(f"“{project.title}” is {project.status}; it takes no revisions.")
+    current = proposal.revisions.order_by("-number").first()
+    revision = _revision_create(
+        proposal=proposal, project=project, actor=actor, number=current.number + 1,
+        credits=credits, commercial=commercial, note=note,
+    )  # fmt: skip
+    now = timezone.now()
+    if proposal.window_ends_at <= now:
+        proposal.window_ends_at = _window_ends(now)
+    proposal.close_problem = ""
+    proposal.save(update_fields=["window_ends_at", "close_problem", "updated_at"])
+    notify.proposal_revised(revision=revision, previous=current)
+    return revision
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
+    """A producer takes the proposal back; a new one may be published later."""
+    _require_producer(proposal.project, actor, "withdraw its payment proposal")
+    proposal = _locked(proposal)
+    _require_open(proposal, "be withdrawn")
+    proposal.status = Proposal.Status.WITHDRAWN
+    proposal.closed_by, proposal.closed_at = actor, timezone.now()
+    proposal.save(update_fields=["status", "closed_by", "closed_at", "updated_at"])
+    return proposal
+
+
+# --- comments and acceptance ---------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_comment(
+    *, proposal: Proposal, author: User, body: str, parent: ProposalComment | None = None
+) -> ProposalComment:
+    """Anyone signed in comments while the proposal is open; producers' answers are marked."""
+    if not author.is_authenticated:
+        raise PermissionDenied("Sign in to comment.")
+    body = _text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
+    _require_open(proposal, "take comments")
+    if proposal.window_ends_at <= timezone.now():
+        raise ValidationError(
+            f"The comment window ended at {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}."
+        )
+    if parent is not None:
+        if parent.proposal_id != proposal.id:
+            raise ValidationError({"parent": ["That comment is on another proposal."]})
+        if parent.parent_id is not None:
+            parent = ProposalComment.objects.get(pk=parent.parent_id)
+        if parent.removed_at is not None:
+            raise ValidationError({"parent": ["That comment was deleted; it takes no replies."]})
+    revision = proposal.revisions.order_by("-number").first()
+    comment = ProposalComment.objects.create(
+        proposal=proposal, revision=revision, author=author, parent=parent, body=body,
+        html=render_markdown(body),
+        from_producer=is_producer(project=proposal.project, user=author),
+    )  # fmt: skip
+    notify.proposal_commented(comment=comment)
+    notify.mentioned(
+        text=body, actor=author, url=f"{proposal_url(proposal)}#comment-{comment.id}",
+        where=f"a comment on the payment proposal for “{proposal.project.title}”",
+    )  # fmt: skip
+    return comment
+
+
+@transaction.atomic
+def proposal_comment_delete(*, comment: ProposalComment, actor: User) -> None:
+    """The person who wrote a comment deletes its words; the thread stays."""
+    if comment.author_id != actor.id:
+        raise PermissionDenied("Only the person who wrote a comment can delete it.")
+    ProposalComment.objects.filter(pk=comment.pk).update(
+        body="", html="", removed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def proposal_accept(*, proposal: Proposal, actor: User) -> ProposalAcceptance:
+    """Someone whose work is in the current revision accepts it. Accepting twice is harmless."""
+    proposal = _locked(proposal)
+    _require_open(proposal, "be accepted")
+    revision = proposal.revisions.order_by("-number").first()
+    person = ProposalPerson.objects.filter(revision=revision, user_id=actor.id).first()
+    if person is None:
+        raise PermissionDenied(
+            "Only the people whose work is in this proposal's current revision can accept it."
+        )
+    acceptance, created = ProposalAcceptance.objects.get_or_create(person=person)
+    if created:
+        notify.proposal_accepted(acceptance=acceptance)
+    return acceptance
+
+
+# --- becoming the release ------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_release(*, proposal: Proposal, actor: User) -> Release:
+    """A producer makes the proposal final: after the window, or before it once everyone
+    in the current revision accepted it."""
+    _require_producer(proposal.project, actor, "release its payment proposal")
+    project = proposal.project
+    proposal = _locked(proposal)
+    proposal.project = project
+    _require_open(proposal, "be released")
+    revision = proposal.revisions.order_by("-number").first()
+    if timezone.now() < proposal.window_ends_at:
+        waiting = people_waiting(revision=revision)
+        if waiting:
+            names = ", ".join(person.user.username for person in waiting)
+            raise ValidationError(
+                f"The comment window runs until {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}; "
+                f"before then everyone in revision {revision.number} must accept it, and "
+                f"{len(waiting)} have not: {names}."
+            )
+    return _finalise(proposal, revision, actor)
+
+
+def _finalise(
+    proposal: Proposal, revision: ProposalRevision, actor: User, *, by_window: bool = False
+) -> Release:
+    """The revision becomes the release, if what it promised is what would be released."""
+    project = Project.objects.get(pk=proposal.project_id)
+    credits = [CreditInput(c.contribution_id, c.weight) for c in revision.credits.all()]
+    policy_now = (project.contributor_pool, project.upstream_share, project.currency)
+    if policy_now != (revision.contributor_pool, revision.upstream_share, revision.currency):
+        raise ValidationError(
+            f"The project's policy changed after revision {revision.number} was published: "
+            "publish a revision, so everyone sees the split that will be released."
+        )
+    if project.status == Project.Status.OPEN:
+        _, body, _ = proposed_split(
+            project=project, credits=[(c.contribution, c.weight) for c in credits]
+        )
+        if not same_split(body, revision.split):
+            raise ValidationError(
+                f"The lineage behind the credits changed after revision {revision.number} was "
+                "published, so the split would differ: publish a revision."
+            )
+    release = project_release(
+        project=project, actor=actor, credits=credits, commercial=revision.commercial
+    )
+    proposal.status = Proposal.Status.RELEASED
+    proposal.release = release
+    # Closed by the window, nobody acted: everyone (the producers too) is told.
+    proposal.closed_by = None if by_window else actor
+    proposal.closed_at = timezone.now()
+    proposal.close_problem = ""
+    proposal.save()
+    notify.proposal_released(proposal=proposal)
+    return release
+
+
+def _closing_actor(proposal: Proposal, revision: ProposalRevision) -> User:
+    """Whoever wrote the current revision, if still a producer; else the project's owner."""
+    project = proposal.project
+    if is_producer(project=project, user=revision.created_by):
+        return revision.created_by
+    return project.owner
+
+
+def proposal_close(*, proposal_id: int) -> Release | None:
+    """The window ended: the current revision becomes the release. Guarded by the status,
+    under a row lock, so running it twice (or beside a producer's release) releases once.
+
+    A revision that can no longer be released as promised (the project was released
+    directly, or its lineage or policy changed) is not: the problem is recorded on the
+    proposal for everyone to see, and the producers revise or withdraw it.
+    """
+    problem = ""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
+        if proposal is None or proposal.status != Proposal.Status.OPEN:
+            return None
+        if proposal.window_ends_at > timezone.now():
+            return None
+        proposal.project = Project.objects.select_related("owner").get(pk=proposal.project_id)
+        revision = proposal.revisions.select_related("created_by").order_by("-number").first()
+        if proposal.project.is_frozen:
+            # Released directly (POST /api/projects/{id}/release/): nothing left to decide.
+            proposal.status = Proposal.Status.WITHDRAWN
+            proposal.closed_at = timezone.now()
+            proposal.close_problem = "The project was released directly, not from this proposal."
+            proposal.save()
+            return None
+        try:
+            with transaction.atomic():
+                return _finalise(
+                    proposal, revision, _closing_actor(proposal, revision), by_window=True
+                )
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)[:1000]
+            proposal.close_problem = problem
+            proposal.save(update_fields=["close_problem", "updated_at"])
+    logger.warning("Proposal %s could not become the release: %s", proposal_id, problem)
+    return None
+
+
+def proposals_close_due() -> int:
+    """The beat's run: each proposal whose window ended is closed in its own transaction."""
+    from proposals.tasks import close_proposal
+
+    due = proposals_due(now=timezone.now())
+    for proposal_id in due:
+        close_proposal.delay(proposal_id)
+    return len(due)
+
+
+# --- accounts closing ----------------------------------------------------------------------
+
+
+def proposals_forget(*, user: User) -> None:
+    """A person closes their account: the words of their comments go, the threads stay."""
+    ProposalComment.objects.filter(author=user, removed_at__isnull=True).update(
+        body="", html="", removed_at=timezone.now()
+    )

@@ -1,0 +1,253 @@
+"""Proposal pages: thin views over the same selectors and services as the API."""
+
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contributions.models import Contribution
+from projects.models import Project, Submission
+from projects.policy import PolicyError, format_share, parse_share
+from projects.selectors import is_producer, project_visible_or_404, submission_list
+from projects.services import CreditInput
+from proposals import services
+from proposals.models import COMMENT_MAX_CHARS, ProposalComment
+from proposals.selectors import (
+    comment_list,
+    open_proposal,
+    proposal_list,
+    proposal_visible_or_404,
+    revision_diff,
+    revision_get,
+    revision_list,
+)
+from royalties.splits import format_percent
+
+ACTIONS = {
+    "accept": lambda proposal, user: services.proposal_accept(proposal=proposal, actor=user),
+    "release": lambda proposal, user: services.proposal_release(proposal=proposal, actor=user),
+    "withdraw": lambda proposal, user: services.proposal_withdraw(proposal=proposal, actor=user),
+}
+DONE = {
+    "accept": "You accepted this revision.",
+    "release": "Released: the credits, the policy and the lineage are now frozen.",
+    "withdraw": "The proposal was withdrawn.",
+}
+
+
+def _report(request, exc: ValidationError | PermissionDenied) -> None:
+    if isinstance(exc, PermissionDenied):
+        problems = [str(exc)]
+    elif hasattr(exc, "error_dict"):
+        problems = [m for messages_ in exc.message_dict.values() for m in messages_]
+    else:
+        problems = exc.messages
+    for problem in problems:
+        messages.error(request, problem)
+
+
+def _credits_from(request) -> tuple[list[CreditInput], list[str]]:
+    """The weights typed in the form (`weight-<contribution id>`); 0 or blank leaves one out."""
+    credits, problems = [], []
+    for key, value in request.POST.items():
+        if not key.startswith("weight-") or not value.strip():
+            continue
+        try:
+            weight = parse_share(value, name="A weight")
+        except PolicyError as exc:
+            problems.append(str(exc))
+            continue
+        if weight:
+            credits.append(CreditInput(int(key.removeprefix("weight-")), weight))
+    return credits, problems
+
+
+def _weights_form(project: Project, user, current: dict[int, Fraction] | None) -> list[dict]:
+    """The accepted work, each with the weight to start from (the current revision's)."""
+    rows = []
+    for submission in submission_list(project=project, user=user).filter(
+        status=Submission.Status.ACCEPTED
+    ):
+        weight = (current or {}).get(submission.contribution_id)
+        rows.append(
+            {
+                "contribution": submission.contribution,
+                "weight": format_share(weight) if weight else ("0" if current else "1"),
+            }
+        )
+    return rows
+
+
+def project_proposals(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    producer = is_producer(project=project, user=request.user)
+    current = open_proposal(project=project)
+    context = {
+        "project": project,
+        "producer": producer,
+        "proposals": proposal_list(project=project, user=request.user),
+        "open_proposal": current,
+        "can_publish": producer and project.status == Project.Status.OPEN and current is None,
+    }
+    if context["can_publish"]:
+        context["weights"] = _weights_form(project, request.user, None)
+    return render(request, "proposals/project.html", context)
+
+
+@login_required
+@require_POST
+def proposal_publish(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    credits, problems = _credits_from(request)
+    if not problems:
+        try:
+            proposal = services.proposal_publish(
+                project=project, actor=request.user, credits=credits,
+                commercial=request.POST.get("commercial") == "on",
+                note=request.POST.get("note", ""),
+            )  # fmt: skip
+            messages.success(request, "Published: everyone in it has been told.")
+            return redirect("proposals:proposal", proposal_id=proposal.id)
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect("proposals:project", project_id=project.id)
+
+
+def proposal(request, proposal_id: int):
+    proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
+    project = proposal.project
+    revision = revision_get(proposal=proposal)
+    people = list(revision.people.all())
+    revisions = revision_list(proposal=proposal)
+    history = [
+        {
+            "revision": later,
+            "diff": revision_diff(before=earlier, after=later) if earlier else None,
+        }
+        for earlier, later in zip([None, *revisions[:-1]], revisions, strict=True)
+    ]
+    history.reverse()  # newest first
+    titles = dict(
+        Contribution.objects.filter(
+            id__in=[c["id"] for c in revision.split["contributions"]]
+        ).values_list("id", "title")
+    )
+    producer = is_producer(project=project, user=request.user)
+    now = timezone.now()
+    is_open = proposal.status == proposal.Status.OPEN
+    me = next((p for p in people if p.user_id == request.user.id), None)
+    context = {
+        "proposal": proposal,
+        "project": project,
+        "revision": revision,
+        "people": [
+            {
+                "person": p,
+                "percent": format_percent(Fraction(p.share)),
+                "accepted": hasattr(p, "acceptance"),
+            }
+            for p in people
+        ],  # fmt: skip
+        "parties": revision.split["parties"],
+        "credits": [
+            {
+                "id": c.contribution_id,
+                "title": titles.get(c.contribution_id, ""),
+                "weight": format_share(c.weight),
+            }
+            for c in revision.credits.all()
+        ],  # fmt: skip
+        "paths": [
+            {
+                **entry,
+                "title": titles.get(entry["contribution"], ""),
+                "unlisted": entry["path_count"] - len(entry["paths"]),
+            }
+            for entry in revision.split.get("paths", [])
+        ],
+        "history": history,
+        "comments": list(comment_list(proposal=proposal)),
+        "comment_max": COMMENT_MAX_CHARS,
+        "window_open": is_open and now < proposal.window_ends_at,
+        "can_comment": request.user.is_authenticated and is_open and now < proposal.window_ends_at,
+        "can_accept": is_open and me is not None and not hasattr(me, "acceptance"),
+        "accepted_by_me": me is not None and hasattr(me, "acceptance"),
+        "everyone_accepted": all(hasattr(p, "acceptance") for p in people),
+        "producer": producer,
+        "policy": {
+            "pool": format_share(revision.contributor_pool),
+            "upstream": format_share(revision.upstream_share),
+        },
+    }
+    if producer and is_open:
+        context["weights"] = _weights_form(
+            project, request.user, {c.contribution_id: c.weight for c in revision.credits.all()}
+        )
+    return render(request, "proposals/proposal.html", context)
+
+
+@login_required
+@require_POST
+def proposal_revise(request, proposal_id: int):
+    proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
+    credits, problems = _credits_from(request)
+    if not problems:
+        try:
+            revision = services.proposal_revise(
+                proposal=proposal, actor=request.user, credits=credits,
+                commercial=request.POST.get("commercial") == "on",
+                note=request.POST.get("note", ""),
+            )  # fmt: skip
+            messages.success(
+                request, f"Revision {revision.number} is published; everyone is asked again."
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect("proposals:proposal", proposal_id=proposal.id)
+
+
+@login_required
+@require_POST
+def proposal_comment(request, proposal_id: int):
+    proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
+    page = services.proposal_url(proposal)
+    parent = None
+    try:
+        if request.POST.get("parent"):
+            parent = ProposalComment.objects.filter(
+                pk=int(request.POST["parent"]) if request.POST["parent"].isdigit() else 0,
+                proposal=proposal,
+            ).first()
+            if parent is None:
+                raise ValidationError("The comment you replied to is gone.")
+        comment = services.proposal_comment(
+            proposal=proposal, author=request.user, body=request.POST.get("body", ""),
+            parent=parent,
+        )  # fmt: skip
+    except (ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+        return HttpResponseRedirect(f"{page}#comments")
+    return HttpResponseRedirect(f"{page}#comment-{comment.id}")
+
+
+@login_required
+@require_POST
+def proposal_action(request, proposal_id: int, verb: str):
+    if verb not in ACTIONS:
+        raise Http404("No such action.")
+    proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
+    try:
+        ACTIONS[verb](proposal, request.user)
+        messages.success(request, DONE[verb])
+    except (ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    return redirect("proposals:proposal", proposal_id=proposal.id)
