@@ -1,8 +1,21 @@
-"""Shared by the benchmarks: the machine they ran on, and writing their section of the results."""
+"""Shared by the benchmarks: the machine, writing their section of the results, a local server."""
 
+import http.client
+import itertools
+import math
 import os
 import platform
 import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +34,15 @@ def section_name(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
-def update_section(title: str, body: str, path: str | Path = DEFAULT_RESULTS) -> Path:
+def update_section(
+    title: str, body: str, path: str | Path = DEFAULT_RESULTS, *, first: bool = False
+) -> Path:
     """Replace (or append) the section `title` of the results file, leaving the others alone.
 
     A section lives between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`; the file is
     created with a header when it does not exist, and replaced atomically, so a benchmark
-    killed half-way never leaves half a file. Returns the file's path.
+    killed half-way never leaves half a file. A new section goes at the end, or before all
+    the others with `first`. Returns the file's path.
     """
     target = Path(path) if Path(path).is_absolute() else ROOT / path
     name = section_name(title)
@@ -37,6 +53,9 @@ def update_section(title: str, body: str, path: str | Path = DEFAULT_RESULTS) ->
     if pattern.search(text):
         # A function as replacement, so backslashes in the body are not read as group refs.
         text = pattern.sub(lambda _match: section, text, count=1)
+    elif first and "<!-- bench:" in text:
+        at = text.index("<!-- bench:")
+        text = text[:at] + section + "\n\n" + text[at:]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,3 +106,182 @@ def machine_description() -> str:
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
         f"PostgreSQL {_postgres_version()}"
     )
+
+
+# --- a local web server, and clients that time it ---------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a production-like local web process: DEBUG off, plain HTTP.
+
+    Production turns on the HTTPS redirect, secure cookies, HSTS and the upload and sign-in
+    rate limits; a benchmark on 127.0.0.1 speaks plain HTTP and uploads as fast as it can, so
+    those are turned off by their documented variables, and nothing else.
+    """
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hitrec.settings"),
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "HITREC_THROTTLE_UPLOADS": "off",
+        "HITREC_THROTTLE_AUTH": "off",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class Gunicorn:
+    """`gunicorn hitrec.wsgi` on a free port, as a context manager; stopped on exit."""
+
+    def __init__(self, *, workers: int, env: dict[str, str], log_path: Path, timeout: int = 300):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.env, self.log_path, self.timeout = workers, env, log_path, timeout
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Gunicorn":
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        argv = [
+            str(gunicorn), "hitrec.wsgi:application", f"--workers={self.workers}",
+            f"--bind=127.0.0.1:{self.port}", f"--timeout={self.timeout}", "--worker-class=sync",
+            "--log-level=warning",
+        ]  # fmt: skip
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __exit__
+        self.process = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
+            if len(self.worker_pids()) == self.workers:
+                try:
+                    with urllib.request.urlopen(f"{self.url}/api/health/", timeout=30):  # noqa: S310
+                        return self
+                except urllib.error.HTTPError:  # it answers (a 503 names a missing service)
+                    return self
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the arbiter)."""
+        if self.process is None:
+            return []
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if not self.log.closed:
+            self.log.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+@dataclass
+class LoadResult:
+    """What concurrent clients saw: per-request latencies (s), status counts, wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def ms(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+
+def http_load(
+    base_url: str,
+    paths: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    expect: int = 200,
+) -> LoadResult:
+    """`concurrency` threads GET the paths round-robin for `seconds`, one connection each time.
+
+    A new connection per request, as gunicorn's sync workers close each one. Anything but
+    `expect` counts as an error.
+    """
+    parts = urllib.parse.urlsplit(base_url)
+    result = LoadResult()
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    counter = itertools.count()
+
+    def client() -> None:
+        latencies, statuses, errors = [], {}, []
+        while time.perf_counter() < deadline:
+            path = paths[next(counter) % len(paths)]
+            start = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                conn.request("GET", path, headers=headers or {})
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                status = response.status
+            except OSError as exc:
+                status = 0
+                errors.append(f"{path}: {exc}")
+            latencies.append(time.perf_counter() - start)
+            statuses[status] = statuses.get(status, 0) + 1
+            if status != expect and status:
+                errors.append(f"{path}: HTTP {status}")
+        with lock:
+            result.latencies += latencies
+            result.errors += errors
+            for status, count in statuses.items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
