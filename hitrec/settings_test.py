@@ -1,0 +1,17 @@
+"""Settings for the test suite: production's own, but over plain HTTP and without limits.
+
+The test client speaks plain HTTP and makes hundreds of accounts from one address; the
+tests of HTTPS settings and abuse limits (tests/security) set those values themselves, and
+`check --deploy` runs on hitrec.settings in a subprocess. Celery worker processes started
+by the integration tests run on hitrec.settings.
+"""
+
+from hitrec.settings import *  # noqa: F403
+from hitrec.settings import HITREC_THROTTLE_RATES, REST_FRAMEWORK
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+HITREC_THROTTLE_RATES = dict.fromkeys(HITREC_THROTTLE_RATES)  # None: unlimited
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": HITREC_THROTTLE_RATES}

@@ -1,0 +1,190 @@
+"""Abuse limits: request rates per scope, and password guessing slowed per account and address.
+
+Rates come from `settings.HITREC_THROTTLE_RATES` at request time (tests lower them); the
+counters live in the `throttle` cache, Redis in production, so every web process shares them.
+A refusal is a 429 with a sentence saying what was limited and a `Retry-After` header.
+"""
+
+import hashlib
+import math
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+THROTTLE_CACHE = "throttle"
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """ "5/15m" -> (5, 900): how many requests in how many seconds; None means unlimited."""
+    if rate is None:
+        return None
+    match = _RATE.match(rate.lower())
+    if match is None or match.group(3) not in _UNITS:
+        raise ValueError(f"Throttle rate {rate!r} is not of the form N/period, e.g. 5/15m.")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _UNITS[unit]
+
+
+def rate_for(scope: str) -> tuple[int, int] | None:
+    return parse_rate(settings.HITREC_THROTTLE_RATES.get(scope))
+
+
+def client_address(request) -> str:
+    """The client's address as DRF tells it (REMOTE_ADDR, or X-Forwarded-For past NUM_PROXIES)."""
+    return BaseThrottle().get_ident(request) or "unknown"
+
+
+def _in_words(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def too_many(message: str, wait: float) -> Throttled:
+    """A 429 whose detail says what was limited and when to come back, with `Retry-After`."""
+    exc = Throttled(detail=f"{message} Try again in {_in_words(wait)}.")
+    exc.wait = max(1, math.ceil(wait))  # DRF's handler turns it into Retry-After
+    return exc
+
+
+class ScopedThrottle(SimpleRateThrottle):
+    """A scope's rate read at request time, counted in the throttle cache; a refusal says why.
+
+    Subclasses name the scope, who is counted (`ident`) and what was limited (`message`);
+    only requests that change something are counted unless `safe_methods_too` is set.
+    """
+
+    message = "Too many requests."
+    safe_methods_too = False
+
+    def __init__(self):
+        # SimpleRateThrottle reads its rates once at import; ours are read per request.
+        self.rate = settings.HITREC_THROTTLE_RATES.get(self.scope)
+        parsed = parse_rate(self.rate)
+        self.num_requests, self.duration = parsed if parsed else (None, None)
+
+    @property
+    def cache(self):
+        return caches[THROTTLE_CACHE]
+
+    def ident(self, request) -> str | None:
+        raise NotImplementedError
+
+    def get_cache_key(self, request, view):
+        if not self.safe_methods_too and request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        ident = self.ident(request)
+        if ident is None:
+            return None
+        return f"rate:{self.scope}:{ident}"
+
+    def allow_request(self, request, view):
+        if super().allow_request(request, view):
+            return True
+        raise too_many(self.message, self.wait() or self.duration)
+
+
+class AuthRateThrottle(ScopedThrottle):
+    """Sign-ups, sign-ins and token requests from one address."""
+
+    scope = "auth"
+    message = "Too many sign-up or sign-in attempts from your address."
+
+    def ident(self, request) -> str | None:
+        return client_address(request)
+
+
+class UploadRateThrottle(ScopedThrottle):
+    """New contributions and replaced files, per person."""
+
+    scope = "uploads"
+    message = "You have uploaded too many files in a short time."
+
+    def ident(self, request) -> str | None:
+        return str(request.user.pk) if request.user.is_authenticated else None
+
+
+class CommentRateThrottle(ScopedThrottle):
+    """New comments, per person."""
+
+    scope = "comments"
+    message = "You are commenting too fast."
+
+    def ident(self, request) -> str | None:
+        return str(request.user.pk) if request.user.is_authenticated else None
+
+
+# --- password guessing -----------------------------------------------------------------------
+# Failed sign-ins are counted per (account name, address): after N failures within the period
+# that account cannot be tried from that address until the oldest failure ages out. The
+# account itself is never locked, so nobody can lock someone else out from elsewhere.
+
+
+def _failures_key(username: str, address: str) -> str:
+    # Hashed: account names are user input and cache keys have a restricted alphabet.
+    digest = hashlib.sha256(f"{username.strip().lower()}\0{address}".encode()).hexdigest()
+    return f"login-failures:{digest}"
+
+
+def login_wait(*, username: str, address: str) -> float | None:
+    """Seconds until this account may be tried again from this address, or None if it may now."""
+    limit = rate_for("login_failures")
+    if limit is None or not username:
+        return None
+    count, period = limit
+    now = time.time()
+    failures = [
+        t
+        for t in caches[THROTTLE_CACHE].get(_failures_key(username, address), [])
+        if t > now - period
+    ]
+    if len(failures) < count:
+        return None
+    return failures[-count] + period - now
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    limit = rate_for("login_failures")
+    if limit is None or not username:
+        return
+    count, period = limit
+    cache, key, now = caches[THROTTLE_CACHE], _failures_key(username, address), time.time()
+    failures = [t for t in cache.get(key, []) if t > now - period][-count:]
+    cache.set(key, [*failures, now], period)
+
+
+def login_failures_clear(*, username: str, address: str) -> None:
+    caches[THROTTLE_CACHE].delete(_failures_key(username, address))
+
+
+LOGIN_BLOCKED_MESSAGE = "Too many failed sign-ins for this account from your address."
+
+
+class LoginFailureThrottle(BaseThrottle):
+    """Refuses a token request for an account that failed too often from this address.
+
+    The API's exception handler (hitrec.api) reports each refused attempt here through
+    `attempt_failed`, so only failures count: a person who signs in well is never slowed.
+    """
+
+    def _who(self, request) -> tuple[str, str]:
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        return (username if isinstance(username, str) else ""), client_address(request)
+
+    def allow_request(self, request, view):
+        username, address = self._who(request)
+        wait = login_wait(username=username, address=address)
+        if wait is None:
+            return True
+        raise too_many(LOGIN_BLOCKED_MESSAGE, wait)
+
+    def attempt_failed(self, request) -> None:
+        username, address = self._who(request)
+        login_failure_record(username=username, address=address)

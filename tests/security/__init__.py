@@ -1,0 +1,1 @@
+"""Security tests: who may read and change what, and what bad input gets back."""
