@@ -12,7 +12,7 @@ PORT ?= 8000
 export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup static run worker test lint format clean
+.PHONY: help setup static run worker test fuzz lint format clean bench
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,24 +34,36 @@ setup: $(STAMP) $(SYSDEPS_STAMP) static ## Create the virtualenv, install packag
 static: $(STAMP)
 	@$(PY) manage.py collectstatic --noinput -v 0
 
-run: setup ## Set up and serve http://127.0.0.1:8000 (with a Celery worker when REDIS_URL is set)
+run: setup ## Set up and serve http://127.0.0.1:8000 (with the Procfile's workers and beat when REDIS_URL is set)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_user
 	@if [ -n "$$REDIS_URL" ]; then \
-	  echo "REDIS_URL is set: starting a Celery worker beside the web server."; \
-	  $(VENV)/bin/celery -A hitrec worker --loglevel=INFO --concurrency=2 & \
-	  trap 'kill %1 2>/dev/null' EXIT INT TERM; \
+	  echo "REDIS_URL is set: starting the Procfile's worker-media, worker-money and beat beside the web server."; \
+	  export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"; \
+	  for process in worker-media worker-money beat; do \
+	    sh -c "exec $$(sed -n "s/^$$process: //p" Procfile)" & \
+	  done; \
+	  trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-worker: setup ## Run a Celery worker (needs REDIS_URL)
+worker: setup ## Run a Celery worker on every queue, or on some: make worker QUEUES=media (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL to run a worker; without it tasks run in-process."; exit 1; }
-	$(VENV)/bin/celery -A hitrec worker --loglevel=INFO
+	$(VENV)/bin/celery -A hitrec worker --loglevel=INFO $(if $(QUEUES),--queues=$(QUEUES))
 
 test: $(STAMP) $(SYSDEPS_STAMP) static ## Set up and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+fuzz: $(STAMP) $(SYSDEPS_STAMP) static ## Fuzz the whole API from its schema for minutes (make test runs a short pass)
+	$(PY) -m pytest -m fuzz tests/security/test_fuzz.py $(PYTEST_ARGS)
+
+bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on PostgreSQL and Redis; rewrite docs/benchmarks.md
+	./bench/services.sh
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
+	  BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hitrec_bench}" \
+	  DEBUG=0 $(PY) bench/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff check and format check, and no missing migrations
 	$(VENV)/bin/ruff check .

@@ -20,11 +20,13 @@ from accounts.services import (
     user_profile_update,
     user_register,
 )
+from hitrec.throttles import AuthRateThrottle, LoginFailureThrottle
 
 
 class UserRegisterApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         username = serializers.RegexField(
@@ -51,6 +53,7 @@ class UserRegisterApi(APIView):
 class TokenObtainApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle, LoginFailureThrottle]
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -83,7 +86,8 @@ class MeApi(APIView):
         email = serializers.EmailField()
         display_name = serializers.CharField()
         bio = serializers.CharField()
-        payout_email = serializers.EmailField()
+        # Empty until set, and "" is no email address: a string, not the "email" format.
+        payout_email = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):

@@ -55,6 +55,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import DataExport, User
 from contributions.models import Contribution
 from contributions.services import contribution_delete
+from hitrec.caching import public_reads_changed
 from projects.models import Project, ProjectMember, Submission
 from royalties.documents import statement_csv
 from royalties.models import LedgerAccount, Posting, Statement
@@ -129,6 +130,7 @@ def user_profile_update(
     if fields:
         user.full_clean(exclude=["password"])
         user.save(update_fields=fields)
+        public_reads_changed()  # works show their author
     return user
 
 
@@ -613,5 +615,6 @@ def _account_scrub(user: User) -> None:
     user.is_superuser = False
     user.set_unusable_password()
     user.save()
+    public_reads_changed()  # tombstones keep showing their author, now renamed
     user.groups.clear()
     user.user_permissions.clear()

@@ -25,6 +25,7 @@ from community.selectors import (
 )
 from contributions.models import Contribution
 from hitrec.api import StandardPagination, UserRefSerializer
+from hitrec.throttles import CommentRateThrottle
 from projects.models import Project
 from projects.selectors import project_visible_or_404
 
@@ -101,6 +102,8 @@ def _comments_api(target: str):
     """The same list/create endpoint for comments on contributions and on projects."""
 
     class CommentsApi(APIView):
+        throttle_classes = [CommentRateThrottle]  # counts new comments only, not reads
+
         def _target(self, request, ids: dict) -> dict:
             if target == "contribution":
                 return {"contribution": _contribution_or_404(ids["contribution_id"])}
@@ -225,7 +228,9 @@ class FollowsApi(APIView):
         target: dict = {}
         if "artist" in data.validated_data:
             ref = data.validated_data["artist"]
-            lookup = {"pk": int(ref)} if ref.isdigit() else {"username__iexact": ref}
+            # "²".isdigit() is true but int("²") fails: only ASCII digits make an id.
+            is_id = ref.isascii() and ref.isdigit()
+            lookup = {"pk": int(ref)} if is_id else {"username__iexact": ref}
             artist = User.objects.filter(is_active=True, **lookup).first()
             if artist is None:
                 raise serializers.ValidationError({"artist": [f"There is no artist “{ref}”."]})

@@ -1,5 +1,7 @@
 """Contributions API: upload, list and filter, read, edit, delete, lineage and credits."""
 
+from functools import cached_property
+
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -9,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +39,10 @@ from contributions.services import (
     contribution_update,
 )
 from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
+from hitrec.caching import CONTRIBUTIONS, cached_read
+from hitrec.parsers import JSONParser
+from hitrec.schema import ErrorSerializer
+from hitrec.throttles import UploadRateThrottle
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -118,9 +124,15 @@ class ContributionOutputSerializer(serializers.Serializer):
     def get_sources(self, obj) -> list[int]:
         return [source.id for source in obj.sources.all()]
 
+    @cached_property
+    def _media_serializer(self) -> MediaSerializer:
+        # One for the whole page: a serializer per work deep-copies its fields each time,
+        # which was two thirds of a list page's time.
+        return MediaSerializer(context=self.context)
+
     @extend_schema_field(MediaSerializer)
     def get_media(self, obj) -> dict:
-        return MediaSerializer(_media(obj, self.context["request"]), context=self.context).data
+        return self._media_serializer.to_representation(_media(obj, self.context["request"]))
 
 
 class ContributionDetailOutputSerializer(ContributionOutputSerializer):
@@ -128,6 +140,8 @@ class ContributionDetailOutputSerializer(ContributionOutputSerializer):
 
 
 def _lineage_or_404(contribution_id: int, **query):
+    if contribution_id >= 2**63:  # no such id; SQLite would overflow on it (a 500)
+        raise Http404("No contribution with that id.")
     try:
         return lineage_get(contribution_id=contribution_id, **query)
     except Contribution.DoesNotExist as exc:
@@ -149,7 +163,8 @@ def _get_or_404(contribution_id: int) -> Contribution:
 class SourcesField(serializers.ListField):
     """Source ids, repeatable in a form (`sources=1&sources=2`) or a JSON list."""
 
-    child = serializers.IntegerField(min_value=1)
+    # Ids are 64-bit: a larger number is refused here, not by the database (a 500 on SQLite).
+    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     def get_value(self, dictionary):
         if hasattr(dictionary, "getlist") and self.field_name in dictionary:
@@ -163,6 +178,7 @@ class SourcesField(serializers.ListField):
 
 class ContributionListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [UploadRateThrottle]  # counts uploads only, not reads
 
     class FilterSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=Contribution.Kind.choices, required=False)
@@ -187,11 +203,15 @@ class ContributionListCreateApi(APIView):
         parameters=[FilterSerializer],
         responses=ContributionOutputSerializer(many=True),
     )
+    # A project's accepted work changes with its submissions, which the generation ignores.
+    @cached_read(CONTRIBUTIONS, uncached_params=("project",))
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = StandardPagination()
-        page = paginator.paginate_queryset(contribution_list(**filters.validated_data), request)
+        page = paginator.paginate_queryset(
+            contribution_list(viewer=request.user, **filters.validated_data), request
+        )
         data = ContributionOutputSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -218,6 +238,7 @@ class ContributionDetailApi(APIView):
         sources = SourcesField(required=False, max_length=50)
 
     @extend_schema(responses=ContributionDetailOutputSerializer)
+    @cached_read(CONTRIBUTIONS)
     def get(self, request, contribution_id: int):
         contribution = _get_or_404(contribution_id)
         return Response(
@@ -288,7 +309,7 @@ class ContributionLineageSvgApi(APIView):
 
     @extend_schema(
         parameters=[LineageQuerySerializer],
-        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY},
+        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY, 503: ErrorSerializer},
     )
     def get(self, request, contribution_id: int):
         query = LineageQuerySerializer(data=request.query_params)
@@ -347,6 +368,7 @@ class ContributionOriginalApi(APIView):
     """The original file: downloaded as an attachment, or replaced by its author."""
 
     parser_classes = [MultiPartParser]
+    throttle_classes = [UploadRateThrottle]  # counts replacements only, not downloads
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(allow_empty_file=True, max_length=255)
@@ -414,7 +436,12 @@ class LicensesAllowedApi(APIView):
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
-        sources = serializers.RegexField(r"^\d+(,\d+){0,49}$", required=False)
+        # At most 18 digits an id: a larger number is no id, and SQLite would overflow on it.
+        sources = serializers.RegexField(
+            r"^\d{1,18}(,\d{1,18}){0,49}$",
+            required=False,
+            error_messages={"invalid": "Give up to 50 contribution ids, separated by commas."},
+        )
 
     @extend_schema(
         parameters=[FilterSerializer],

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
+from accounts.models import User
 from contributions.lineage import lineage_get
 from contributions.models import Contribution
 from media.models import Rendition
@@ -29,15 +31,22 @@ def contribution_list(
     search: str | None = None,
     project: int | None = None,
     ordering: str = "-created_at",
+    viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Contribution]:
-    """Public contributions, newest first unless the reader chooses another order."""
+    """Public contributions, newest first unless the reader chooses another order.
+
+    Filtered by `project`, only if the `viewer` may see that project: what a draft has taken
+    in is its team's business (a draft is answered like a project with no work).
+    """
     qs = contribution_queryset().filter(removed_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
     if author:
+        # An id if it can be one (ASCII digits, 64-bit), else a username.
+        is_id = author.isascii() and author.isdigit() and int(author) < 2**63
         qs = (
             qs.filter(author_id=int(author))
-            if author.isdigit()
+            if is_id
             else qs.filter(author__username__iexact=author)
         )
     if license:
@@ -45,6 +54,11 @@ def contribution_list(
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if project:
+        # Imported here: projects build on contributions, not the other way round.
+        from projects.selectors import project_visible_to
+
+        if not project_visible_to(user=viewer or AnonymousUser()).filter(pk=project).exists():
+            return qs.none()
         # The work a project has taken in: accepted submissions and resources.
         qs = qs.filter(submissions__project_id=project, submissions__status="accepted")
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")

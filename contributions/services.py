@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -15,6 +16,7 @@ from accounts.models import User
 from contributions.licenses import Work, describe, remix_refusals, source_refusals
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
+from hitrec.caching import public_reads_changed
 from media.sniff import ACCEPTED
 from notifications import hooks as notify
 
@@ -108,6 +110,7 @@ def contribution_create(
             if project is not None:
                 _submit_to_project(contribution=contribution, project_id=project)
             _processing_enqueue_on_commit(contribution)
+            public_reads_changed()
     except BaseException:
         # The row rolled back; the stored original must go too, or it is an orphan.
         if stored:
@@ -145,6 +148,7 @@ def contribution_file_replace(
             contribution.save()
             _delete_files_on_commit([previous])
             _processing_enqueue_on_commit(contribution)
+            public_reads_changed()
     except BaseException:
         if stored:
             default_storage.delete(stored)
@@ -196,6 +200,7 @@ def contribution_update(
     contribution.full_clean(exclude=["file", "author"])
     if fields:
         contribution.save(update_fields=[*fields, "updated_at"])
+    public_reads_changed()
     if sources is not None:
         _sources_replace(remix=contribution, source_ids=sources)
     elif license is not None:
@@ -211,6 +216,7 @@ def remix_sources_set(
     """The author declares (again) which works this one remixes."""
     _check_author(contribution, actor, "change its sources")
     _sources_replace(remix=contribution, source_ids=sources)
+    public_reads_changed()
     return contribution
 
 
@@ -283,13 +289,21 @@ def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
     """
     _check_author(contribution, actor, "delete it")
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    public_reads_changed()
     # `release_nodes`: the lineage snapshots of releases (projects app) that include this work.
     built_on = RemixLink.objects.filter(source=contribution).exists()
     if built_on or contribution.release_nodes.exists():
         _tombstone_make(contribution)
         return False
     files = [contribution.file.name, *contribution.renditions.values_list("file", flat=True)]
-    contribution.delete()
+    try:
+        with transaction.atomic():
+            contribution.delete()
+    except ProtectedError:
+        # Another app keeps a record of it for ever (a payment proposal's credits): like a
+        # release, that record keeps the tombstone.
+        _tombstone_make(contribution)
+        return False
     _delete_files_on_commit(files)
     return True
 
@@ -310,4 +324,5 @@ def _tombstone_make(contribution: Contribution) -> None:
     contribution.metadata = {}
     contribution.removed_at = contribution.removed_at or timezone.now()
     contribution.save()
+    public_reads_changed()
     _delete_files_on_commit(files)

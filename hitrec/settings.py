@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 
 from hitrec.env import env_bool, env_int, env_list, env_str
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "royalties",
     "notifications",
     "community",
+    "proposals",
     "web",
 ]
 
@@ -183,7 +185,26 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 2400)
 CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# `celery -A hitrec beat` runs these; the digest gathers everything since each person's last.
+# Queues: media jobs (CPU-heavy, minutes each) on one, money jobs (revenue, release
+# preparation, statements: short) on another, everything else (notifications, data exports,
+# probes) on the default one; each queue gets its own workers, so a flood of uploads never
+# delays payouts. `hitrec.celery.route_task` routes by the task name's app; a worker started
+# without --queues consumes all three. The names are settings so that test runs (and
+# deployments sharing one Redis database) can keep their queues apart.
+HITREC_QUEUE_DEFAULT = env_str("HITREC_QUEUE_DEFAULT", "default")
+HITREC_QUEUE_MEDIA = env_str("HITREC_QUEUE_MEDIA", "media")
+HITREC_QUEUE_MONEY = env_str("HITREC_QUEUE_MONEY", "money")
+CELERY_TASK_DEFAULT_QUEUE = HITREC_QUEUE_DEFAULT
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in (HITREC_QUEUE_DEFAULT, HITREC_QUEUE_MEDIA, HITREC_QUEUE_MONEY)
+]
+CELERY_TASK_ROUTES = ["hitrec.celery.route_task"]
+# Processes per worker (celery's --concurrency); unset, one per CPU. Set it per worker kind:
+# media jobs are CPU-bound, money jobs mostly wait on the database.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 0) or None
+# `celery -A hitrec beat` runs these (exactly one beat process, which keeps its last-run
+# times in this file); the digest gathers everything since each person's last.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notifications-daily-digest": {
         "task": "notifications.send_digests",
@@ -193,9 +214,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.expire_data_exports",
         "schedule": crontab(minute=30),
     },
+    "proposals-close-due": {
+        "task": "proposals.close_due",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 # How long a person's data export archive stays downloadable.
 HITREC_DATA_EXPORT_DAYS = env_int("HITREC_DATA_EXPORT_DAYS", 7)
+# How long a payment proposal is open for comments before it becomes the release.
+HITREC_PROPOSAL_COMMENT_DAYS = env_int("HITREC_PROPOSAL_COMMENT_DAYS", 14)
 
 if REDIS_URL:
     CACHES = {
@@ -207,6 +234,40 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Abuse-limit counters (hitrec/throttles.py) in a cache of their own: shared by every web
+# process through Redis in production, and never evicted by whatever fills the default one.
+CACHES["throttle"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "hitrec-throttle",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+)
+
+# DEBUG off means production: HTTPS only and abuse limits on, unless a variable says
+# otherwise. The test suite runs on hitrec/settings_test.py, which keeps plain HTTP and no
+# limits (tests/security sets production values itself, or runs `check --deploy`).
+PRODUCTION = not DEBUG
+
+# Requests allowed per period for each scope (HITREC_THROTTLE_<SCOPE>="N/period", period
+# like "min", "hour" or "15m"; "off" disables). `auth` counts sign-ups, sign-ins and tokens
+# per address; `login_failures` counts failed sign-ins per account and address; `uploads`
+# and `comments` count per person. Unlimited in development and tests unless set.
+_THROTTLE_DEFAULTS = {
+    "auth": "30/min",
+    "login_failures": "5/15m",
+    "uploads": "60/hour",
+    "comments": "20/min",
+}
+HITREC_THROTTLE_RATES = {
+    scope: (None if value.lower() == "off" else value)
+    for scope, value in (
+        (scope, env_str(f"HITREC_THROTTLE_{scope.upper()}", default if PRODUCTION else "off"))
+        for scope, default in _THROTTLE_DEFAULTS.items()
+    )
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -214,12 +275,23 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # DRF's own three, with JSON that refuses lone surrogates (hitrec.parsers.JSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "hitrec.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "hitrec.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hitrec.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Limits are per view (`throttle_classes`); their rates are read at request time from
+    # HITREC_THROTTLE_RATES. Clients are told apart by REMOTE_ADDR unless HITREC_NUM_PROXIES
+    # says how many proxies in front append to X-Forwarded-For (a client can forge the rest).
+    "DEFAULT_THROTTLE_RATES": HITREC_THROTTLE_RATES,
+    "NUM_PROXIES": env_int("HITREC_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "hitrec API",
@@ -233,16 +305,32 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Security headers that hold in every environment; HTTPS-only ones in production.
+# Security headers that hold in every environment (the CSP comes from hitrec/security.py);
+# HTTPS-only ones in production, where `manage.py check --deploy` must pass with no warning
+# (tests/security/test_deploy_settings.py). Each can be turned off by its variable.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# A load balancer's plain-HTTP health probe must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a proxy that terminates TLS, name the header it sets (SECURE_PROXY_SSL_HEADER=
+# X-Forwarded-Proto) so that Django knows the request came in over HTTPS; only set it when
+# the proxy always overwrites that header, or a client could claim HTTPS.
+if env_str("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + env_str("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"),
+        "https",
+    )
 
 # Statements below these balances (minor units) are not paid out; the balance carries forward.
 HITREC_PAYOUT_THRESHOLDS = {"default": env_int("HITREC_PAYOUT_THRESHOLD_MINOR", 1000), "JPY": 1000}

@@ -1,6 +1,5 @@
 """URL map: the JSON API under /api/, its schema and docs, the admin, and the web pages."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
@@ -17,6 +16,7 @@ api_patterns = [
     path("licenses/allowed/", LicensesAllowedApi.as_view(), name="licenses-allowed"),
     path("notifications/", include("notifications.urls")),
     path("", include("community.urls")),
+    path("", include("proposals.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
@@ -27,11 +27,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("notifications.pages")),
     path("", include("community.pages")),
+    path("", include("proposals.pages")),
     path("", include("accounts.pages")),
     path("", include("web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT directly, not even in DEBUG: stored files go out only through
+# views that check who may read them and force a safe type (hitrec.api.stored_file_response).
+handler404 = "hitrec.api.not_found"

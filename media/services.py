@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from contributions.models import Contribution
+from hitrec.caching import public_reads_changed
 from media.clean import clean_copy
 from media.errors import MediaRefused, MediaTransientError
 from media.images import Rendition as PipelineRendition
@@ -61,6 +62,7 @@ def _progress_recorder(contribution_id: int):
         Contribution.objects.filter(pk=contribution_id).update(
             progress_stage=stage[:40], progress_percent=percent
         )
+        public_reads_changed()
 
     return record
 
@@ -77,6 +79,7 @@ def _claim(contribution_id: int) -> Contribution | None:
         contribution.status = Contribution.Status.PROCESSING
         contribution.progress_stage, contribution.progress_percent = "starting", 0
         contribution.save(update_fields=["status", "progress_stage", "progress_percent"])
+        public_reads_changed()
         return contribution
 
 
@@ -197,6 +200,7 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         locked.error = ""
         locked.progress_stage, locked.progress_percent = "ready", 100
         locked.save()
+        public_reads_changed()
         logger.info("contribution %s: processed", locked.pk)
         stale_files = [r.file.name for r in stale if r.file.name not in stored.values()]
         transaction.on_commit(lambda: [default_storage.delete(n) for n in stale_files])
@@ -213,6 +217,7 @@ def _fail(contribution: Contribution, reason: str) -> None:
         locked.error = reason
         locked.progress_stage, locked.progress_percent = "failed", 100
         locked.save(update_fields=["status", "error", "progress_stage", "progress_percent"])
+        public_reads_changed()
         transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
     logger.info("contribution %s failed processing: %s", contribution.pk, reason)
 
@@ -228,4 +233,5 @@ def processing_restart(*, contribution_id: int) -> bool:
         )
         if updated:
             processing_enqueue(contribution=Contribution(pk=contribution_id))
+            public_reads_changed()
     return bool(updated)

@@ -414,7 +414,8 @@ class WeightField(serializers.Field):
 
 
 class ReleaseCreditInputSerializer(serializers.Serializer):
-    contribution = serializers.IntegerField(min_value=1)
+    # Ids are 64-bit: a larger number is refused here, not by the database (a 500 on SQLite).
+    contribution = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     weight = WeightField()
 
 

@@ -12,16 +12,31 @@ class PolicyError(ValueError):
     pass
 
 
+# Shares and weights are stored as 64-bit numerators and denominators (in lowest terms).
+_LARGEST = 2**63 - 1
+
+
 def parse_share(text: str, *, name: str) -> Fraction:
     """ "0.5", "1/2" and "50%" are the same exact half; floats never enter."""
-    text = str(text)
+    value = _parse(str(text), name=name)
+    if value.numerator > _LARGEST or value.denominator > _LARGEST:
+        raise PolicyError(
+            f"{name} “{str(text)[:40]}” is too large or too fine: keep it to at most 18 digits "
+            "above and below the fraction bar."
+        )
+    return value
+
+
+def _parse(text: str, *, name: str) -> Fraction:
     if match := _RATIO.match(text):
+        if len(match[1]) + len(match[2]) > 60:
+            raise PolicyError(f"{name} “{text[:40]}” has too many digits.")
         numerator, denominator = int(match[1]), int(match[2])
         if denominator == 0:
             raise PolicyError(f"{name} “{text}” divides by zero.")
         return Fraction(numerator, denominator)
     if match := _PERCENT.match(text):
-        return parse_share(match[1], name=name) / 100
+        return _parse(match[1], name=name) / 100
     if match := _DECIMAL.match(text):
         whole, decimals = match[1], match[2] or ""
         if len(whole) + len(decimals) > 30:

@@ -3,19 +3,22 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from contributions.uploads import UploadTooLarge
 from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
+from hitrec.parsers import JSONParser
 from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
 from projects.policy import format_share
@@ -529,6 +532,12 @@ class StatementBuildApi(APIView):
             r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "Give the month as YYYY-MM."}
         )
 
+        def validate_period(self, value: str) -> str:
+            # A calendar month with a month after it (the statement's period ends there).
+            if not 1 <= int(value[:4]) <= 9998:
+                raise serializers.ValidationError("Give a month between 0001-01 and 9998-12.")
+            return value
+
     @extend_schema(request=InputSerializer, responses={202: StatementRunOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -615,11 +624,40 @@ class PayoutBatchFileApi(APIView):
         return response
 
 
+RESULT_FILE_MAX_BYTES = 20 * 1000 * 1000
+
+
+class ResultFileUploadHandler(TemporaryFileUploadHandler):
+    """Streams a result file to a temporary file and stops at its own limit. The site-wide
+    handler applies the contributions' per-kind limits, and a CSV counts as text (1 MB),
+    which would refuse a real facilitator's file long before its 100,000 rows."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length and content_length > RESULT_FILE_MAX_BYTES + 65536:
+            raise UploadTooLarge("A result file is limited to 20 MB.")
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.size = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.size += len(raw_data)
+        if self.size > RESULT_FILE_MAX_BYTES:
+            self.file.close()  # the temporary file is deleted on close
+            raise UploadTooLarge("A result file is limited to 20 MB.")
+        return super().receive_data_chunk(raw_data, start)
+
+
 class PayoutResultsApi(APIView):
     """Staff upload the facilitator's result file (reference, status paid|failed, message)."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body (the CSRF check of session auth reads the form).
+        request.upload_handlers = [ResultFileUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()
@@ -635,7 +673,7 @@ class PayoutResultsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size > 20 * 1000 * 1000:
+        if upload.size > RESULT_FILE_MAX_BYTES:
             raise ValidationError({"file": ["A result file is limited to 20 MB."]})
         try:
             text = upload.read().decode("utf-8")

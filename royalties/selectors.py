@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
 from contributions.lineage import closure_get
@@ -13,7 +13,10 @@ from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import (
     AllocationLine,
     LedgerAccount,
+    PayoutBatch,
+    PayoutItem,
     Posting,
+    ProductionCost,
     RevenueStream,
     Statement,
 )
@@ -185,3 +188,48 @@ def split_body(*, split: Split, release_id: int | None) -> dict:
             for cid, flow in sorted(split.contributions.items())
         ],
     }
+
+
+# --- costs, streams and payout batches -------------------------------------------------------
+
+
+def project_costs(*, project: Project) -> QuerySet[ProductionCost]:
+    """The project's production costs, newest first, with who bore each (one query)."""
+    return ProductionCost.objects.filter(project=project).select_related("borne_by").order_by("-id")
+
+
+def project_streams(*, project: Project) -> QuerySet[RevenueStream]:
+    return RevenueStream.objects.filter(project=project).order_by("name")
+
+
+def cost_bearers(*, project: Project) -> QuerySet[User]:
+    """Who may bear a cost of the project: its producers (the owner and accepted co-producers)."""
+    accepted = Q(
+        project_memberships__project=project, project_memberships__accepted_at__isnull=False
+    )
+    return User.objects.filter(Q(pk=project.owner_id) | accepted).distinct().order_by("username")
+
+
+def payout_batches() -> QuerySet[PayoutBatch]:
+    """Payout batches with how many payments each holds and what became of them."""
+    items = PayoutItem.Result
+    return (
+        PayoutBatch.objects.select_related("created_by")
+        .annotate(
+            payment_count=Count("items"),
+            pending_count=Count("items", filter=Q(items__result=items.PENDING)),
+            paid_count=Count("items", filter=Q(items__result=items.PAID)),
+            failed_count=Count("items", filter=Q(items__result=items.FAILED)),
+        )
+        .order_by("-id")
+    )
+
+
+def statements_awaiting_payout() -> QuerySet[Statement]:
+    """Issued statements with money to pay that no payout batch holds yet."""
+    return (
+        Statement.objects.filter(status=Statement.Status.ISSUED, payable_minor__gt=0)
+        .exclude(pk__in=PayoutItem.objects.values("statement_id"))
+        .select_related("user")
+        .order_by("period", "currency", "id")
+    )

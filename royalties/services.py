@@ -285,6 +285,10 @@ class _PartyState:
     share_exact: str
     allocated_minor: int
 
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.share_exact)
+
 
 def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[_PartyState]:
     """The release's parties and lines in a stream, created from the split (once each)."""

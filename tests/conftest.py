@@ -16,6 +16,15 @@ def _media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_reads_from_other_tests():
+    """Ids repeat across tests and runs (each rolls back), so no test may see another's cached
+    API reads: a new generation for each test (hitrec/caching.py)."""
+    from hitrec.caching import CONTRIBUTIONS, generation_bump
+
+    generation_bump(CONTRIBUTIONS)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests make hundreds of accounts; a deliberately slow hash would dominate the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,7 +1,11 @@
 """Forms of the pages: they check what a person typed; services decide what it means."""
 
-from django import forms
+from collections.abc import Iterable
 
+from django import forms
+from django.db.models import QuerySet
+
+from accounts.models import User
 from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from royalties.currencies import CURRENCY_CHOICES
@@ -52,8 +56,10 @@ class UploadForm(forms.Form):
         for part in raw.replace(" ", ",").split(","):
             if not part:
                 continue
-            if not part.lstrip("#").isdigit():
-                raise forms.ValidationError(f"“{part}” is not a contribution id.")
+            digits = part.lstrip("#")
+            # ASCII digits only ("²".isdigit() is true), and a 64-bit id at most.
+            if not (digits.isascii() and digits.isdigit() and int(digits) < 2**63):
+                raise forms.ValidationError(f"“{part[:40]}” is not a contribution id.")
             ids.append(int(part.lstrip("#")))
         return ids
 
@@ -92,3 +98,65 @@ class RevenueForm(forms.Form):
     amount = forms.CharField(max_length=40)
     note = forms.CharField(required=False, max_length=500)
     idempotency_key = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    # A name, not a choice among rows: the service says which streams the project has.
+    stream = forms.SlugField(required=False, max_length=40, widget=forms.Select)
+
+    def __init__(self, *args, streams: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stream"].widget.attrs.pop("maxlength", None)  # not an attribute of <select>
+        self.fields["stream"].widget.choices = [
+            ("", "no stream (the release's own split)"),
+            *((name, name) for name in streams),
+        ]
+
+
+class CostForm(forms.Form):
+    """A production cost: the amount in the project's currency, what for, who paid."""
+
+    amount = forms.CharField(max_length=40, help_text="e.g. 250.00")
+    note = forms.CharField(max_length=500, label="What for", help_text="e.g. a studio day.")
+    borne_by = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label=None,
+        help_text="The producer who paid, and is paid back first.",
+    )  # fmt: skip
+    receipt = forms.FileField(required=False, help_text="A PDF, JPEG, PNG or WebP, up to 10 MB.")
+
+    def __init__(self, *args, bearers: QuerySet[User], currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:  # the project's own: its accounts are kept in one currency
+            self.fields["amount"].label = f"Amount ({currency})"
+        self.fields["borne_by"].queryset = bearers
+        self.fields["borne_by"].label_from_instance = lambda user: user.username
+
+
+class StreamForm(forms.Form):
+    name = forms.SlugField(
+        max_length=40, help_text="publishing, master, sync, budget… (letters, digits, - and _)"
+    )
+    contributor_pool = forms.CharField(
+        required=False, max_length=40,
+        help_text="Share for contributors: 0.5, 1/2 or 50%. Empty: the project's (100% for "
+        "budget).",
+    )  # fmt: skip
+    recoups_costs = forms.TypedChoiceField(
+        choices=[("", "as its name says (budget: no)"), ("yes", "yes"), ("no", "no")],
+        coerce=lambda value: value == "yes", empty_value=None, required=False,
+        label="Pays back costs first",
+    )  # fmt: skip
+
+
+class PayoutResultsForm(forms.Form):
+    """The payment facilitator's result file: CSV text with reference and status columns."""
+
+    MAX_BYTES = 20 * 1000 * 1000
+
+    file = forms.FileField(label="Result file")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("A result file is limited to 20 MB.")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The result file must be UTF-8 text (CSV).") from None

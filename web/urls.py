@@ -10,7 +10,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views.LoginPage.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("artists/<str:username>/", views.artist, name="artist"),
     path("contributions/", views.browse, name="browse"),
@@ -30,6 +30,19 @@ urlpatterns = [
         name="desk-decide",
     ),
     path("projects/<int:project_id>/desk/release/", views.desk_release, name="desk-release"),
+    path("projects/<int:project_id>/desk/costs/", views.desk_cost, name="desk-cost"),
+    path("projects/<int:project_id>/desk/streams/", views.desk_stream, name="desk-stream"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("licenses/hitrec/", views.hitrec_license, name="hitrec-license"),
+    path("staff/payouts/", views.staff_payouts, name="staff-payouts"),
+    path(
+        "staff/payouts/batches/",
+        views.staff_payout_batch_create,
+        name="staff-payout-batch-create",
+    ),
+    path(
+        "staff/payouts/batches/<int:batch_id>/results/",
+        views.staff_payout_results,
+        name="staff-payout-results",
+    ),
 ]

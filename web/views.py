@@ -2,9 +2,11 @@
 
 import uuid
 from fractions import Fraction
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import Throttled
 
 from accounts.models import User
 from accounts.services import user_register
@@ -21,7 +24,16 @@ from contributions.lineage import lineage_get
 from contributions.models import Contribution
 from contributions.selectors import contribution_get, contribution_list, upstream_credits
 from contributions.services import contribution_create
-from projects.models import Release, Submission
+from hitrec.throttles import (
+    LOGIN_BLOCKED_MESSAGE,
+    AuthRateThrottle,
+    client_address,
+    login_failure_record,
+    login_failures_clear,
+    login_wait,
+    too_many,
+)
+from projects.models import Project, Release, Submission
 from projects.policy import PolicyError, format_share, parse_share
 from projects.selectors import (
     is_producer,
@@ -38,16 +50,27 @@ from projects.services import (
     submission_create,
     submission_decide,
 )
-from royalties.models import RevenueEvent
+from royalties.models import PayoutBatch, RevenueEvent
 from royalties.money import format_minor
 from royalties.selectors import (
+    cost_bearers,
     earning_lines,
     payable_balances,
+    payout_batches,
+    project_costs,
+    project_streams,
     release_split,
     split_body,
+    statements_awaiting_payout,
     statements_visible_to,
 )
-from royalties.services import revenue_record
+from royalties.services import (
+    payout_batch_create,
+    payout_results_import,
+    production_cost_record,
+    revenue_record,
+    revenue_stream_create,
+)
 from web import forms
 from web.charts import bar_chart
 
@@ -63,6 +86,18 @@ def _report(request, exc: ValidationError | PermissionDenied) -> None:
     problems = _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
     for problem in problems:
         messages.error(request, problem)
+
+
+def _report_form(request, form) -> None:
+    """A form filled in wrongly, told as messages ("Quantity: …") on the page returned to."""
+    for name, errors in form.errors.items():
+        label = (
+            form.fields[name].label or name.replace("_", " ").capitalize()
+            if name in form.fields
+            else ""
+        )
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -98,6 +133,46 @@ def signup(request):
             messages.success(request, f"Welcome to hitrec, {user.username}.")
             return redirect("web:artist", username=user.username)
     return render(request, "web/signup.html", {"form": form})
+
+
+class LoginPage(auth_views.LoginView):
+    """The sign-in page, slowed down like the token API: per address, and per account and
+    address after repeated failures (hitrec/throttles.py), answered with a 429 page."""
+
+    template_name = "web/login.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            AuthRateThrottle().allow_request(request, self)
+            wait = login_wait(
+                username=request.POST.get("username", ""), address=client_address(request)
+            )
+            if wait is not None:
+                raise too_many(LOGIN_BLOCKED_MESSAGE, wait)
+        except Throttled as exc:
+            return self._refused(exc)
+        return super().post(request, *args, **kwargs)
+
+    def _refused(self, exc: Throttled):
+        messages.error(self.request, str(exc.detail))
+        form = self.get_form_class()(
+            self.request, initial={"username": self.request.POST.get("username", "")}
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(exc.wait)
+        return response
+
+    def form_invalid(self, form):
+        login_failure_record(
+            username=self.request.POST.get("username", ""), address=client_address(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_failures_clear(
+            username=self.request.POST.get("username", ""), address=client_address(self.request)
+        )
+        return super().form_valid(form)
 
 
 def artist(request, username: str):
@@ -191,7 +266,8 @@ def upload(request):
         if form.is_bound and hasattr(form, "cleaned_data")
         else []
     )
-    if not source_ids and initial.get("sources", "").isdigit():
+    remixed = initial.get("sources", "")
+    if not source_ids and remixed.isascii() and remixed.isdigit() and int(remixed) < 2**63:
         source_ids = [int(initial["sources"])]
     sources = _source_works(source_ids)
     allowed = allowed_remix_licenses(Work(s.id, s.title, s.license) for s in sources)
@@ -263,12 +339,17 @@ def project(request, project_id: int):
     if release is not None:
         context.update(_split_context(release))
         if producer:
-            events = RevenueEvent.objects.filter(project=project).order_by("-id")[:50]
+            events = (
+                RevenueEvent.objects.filter(project=project)
+                .select_related("stream")
+                .order_by("-id")[:50]
+            )
             context["events"] = [
                 (e, format_minor(e.amount_minor, currency=e.currency)) for e in events
             ]
+            context["streams"] = [stream.name for stream in project_streams(project=project)]
             context["revenue_form"] = forms.RevenueForm(
-                initial={"idempotency_key": uuid.uuid4().hex}
+                initial={"idempotency_key": uuid.uuid4().hex}, streams=context["streams"]
             )
     return render(request, "web/project.html", context)
 
@@ -295,6 +376,8 @@ def project_submit(request, project_id: int):
             messages.success(request, f"“{work.title}” was submitted; the producers will decide.")
         except (ValidationError, PermissionDenied) as exc:
             _report(request, exc)
+    else:
+        _report_form(request, form)
     return redirect("web:project", project_id=project.id)
 
 
@@ -316,19 +399,100 @@ def desk(request, project_id: int):
     if not is_producer(project=project, user=request.user):
         raise PermissionDenied("Only the producers of this project use its desk.")
     submissions = submission_list(project=project, user=request.user)
-    return render(
-        request,
-        "web/desk.html",
+    context = {
+        "project": project,
+        "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
+        "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
+        "ask_form": forms.AskForm(),
+        "asks": project.asks.order_by("id"),
+        "pool": format_share(project.contributor_pool),
+        "upstream": format_share(project.upstream_share),
+    }
+    if project.status != Project.Status.DRAFT:
+        context.update(_money_context(project, actor=request.user))
+    return render(request, "web/desk.html", context)
+
+
+def _money_context(project: Project, *, actor: User) -> dict:
+    """The desk's costs and revenue streams, with the forms that add to them."""
+
+    def money(minor: int) -> str:
+        return format_minor(minor, currency=project.currency)
+
+    costs = [
         {
-            "project": project,
-            "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
-            "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
-            "ask_form": forms.AskForm(),
-            "asks": project.asks.order_by("id"),
-            "pool": format_share(project.contributor_pool),
-            "upstream": format_share(project.upstream_share),
-        },
-    )
+            "cost": cost,
+            "amount": money(cost.amount_minor),
+            "recouped": money(cost.recouped_minor),
+            "outstanding": money(cost.outstanding_minor),
+        }
+        for cost in project_costs(project=project)[:200]
+    ]
+    streams = [
+        {"stream": stream, "pool": format_share(stream.contributor_pool)}
+        for stream in project_streams(project=project)
+    ]
+    return {
+        "money_panels": True,
+        "costs": costs,
+        "cost_form": forms.CostForm(
+            bearers=cost_bearers(project=project),
+            currency=project.currency,
+            initial={"borne_by": actor.pk},
+        ),
+        "streams": streams,
+        "stream_form": forms.StreamForm(),
+    }
+
+
+@login_required
+@require_POST
+def desk_cost(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    form = forms.CostForm(request.POST, request.FILES, bearers=cost_bearers(project=project))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cost = production_cost_record(
+                project=project, actor=request.user, amount=data["amount"],
+                currency=project.currency, note=data["note"], borne_by=data["borne_by"],
+                receipt=data["receipt"] or None,
+            )  # fmt: skip
+            messages.success(
+                request,
+                f"Recorded a cost of {format_minor(cost.amount_minor, currency=cost.currency)} "
+                f"{cost.currency} borne by {cost.borne_by.username}; revenue pays it back first.",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    else:
+        _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
+
+
+@login_required
+@require_POST
+def desk_stream(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    form = forms.StreamForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            stream = revenue_stream_create(
+                project=project, actor=request.user, name=data["name"],
+                contributor_pool=data["contributor_pool"] or None,
+                recoups_costs=data["recoups_costs"],
+            )  # fmt: skip
+            messages.success(
+                request,
+                f"Added the revenue stream “{stream.name}”: contributors share "
+                f"{format_share(stream.contributor_pool)} of its profit.",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    else:
+        _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#streams")
 
 
 @login_required
@@ -341,6 +505,8 @@ def desk_ask(request, project_id: int):
             ask_create(project=project, actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             _report(request, exc)
+    else:
+        _report_form(request, form)
     return redirect("web:desk", project_id=project.id)
 
 
@@ -408,15 +574,19 @@ def project_revenue(request, project_id: int):
                 project=project, actor=request.user, amount=form.cleaned_data["amount"],
                 currency=project.currency, note=form.cleaned_data["note"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                stream=form.cleaned_data["stream"] or None,
             )  # fmt: skip
             if created:
+                into = f" in the stream “{event.stream.name}”" if event.stream else ""
                 messages.success(
                     request,
                     f"Recorded {format_minor(event.amount_minor, currency=event.currency)} "
-                    f"{event.currency} and shared it out.",
+                    f"{event.currency}{into} and shared it out.",
                 )
         except (ValidationError, PermissionDenied) as exc:
             _report(request, exc)
+    else:
+        _report_form(request, form)
     return HttpResponseRedirect(reverse("web:project", args=[project.id]) + "#revenue")
 
 
@@ -461,3 +631,78 @@ def dashboard(request):
             "lines": lines,
         },
     )
+
+
+# --- staff: payouts through the payment facilitator ---------------------------------------
+
+
+def _staff_only(view):
+    """Staff pages: sign in first, then 403 for everyone but staff (a batch's existence
+    included, as the API does)."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff handle payouts.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@_staff_only
+def staff_payouts(request):
+    """Issued statements waiting to be paid, the batches sent, and their result files."""
+    waiting = statements_awaiting_payout()
+    batches = Paginator(payout_batches(), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/staff_payouts.html",
+        {
+            "waiting": [
+                (s, format_minor(s.payable_minor, currency=s.currency)) for s in waiting[:200]
+            ],
+            "waiting_count": waiting.count(),
+            "batches": batches,
+            # One form per batch row: no ids, so the page has no duplicates.
+            "results_form": forms.PayoutResultsForm(auto_id=False),
+        },
+    )
+
+
+@_staff_only
+@require_POST
+def staff_payout_batch_create(request):
+    try:
+        batch = payout_batch_create(actor=request.user)
+        count = batch.items.count()
+        messages.success(
+            request,
+            f"Batch #{batch.id} holds {count} payment{'s' if count != 1 else ''}: download its "
+            "file for the payment facilitator, then upload the result file it sends back.",
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    return redirect("web:staff-payouts")
+
+
+@_staff_only
+@require_POST
+def staff_payout_results(request, batch_id: int):
+    batch = get_object_or_404(PayoutBatch, pk=batch_id)
+    form = forms.PayoutResultsForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            counts = payout_results_import(
+                batch=batch, actor=request.user, text=form.cleaned_data["file"]
+            )
+            messages.success(
+                request,
+                f"Batch #{batch.id}: {counts['paid']} paid, {counts['failed']} failed, "
+                f"{counts['unchanged']} unchanged (recorded by an earlier import).",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    else:
+        _report_form(request, form)
+    return redirect("web:staff-payouts")

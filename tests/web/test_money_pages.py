@@ -1,0 +1,474 @@
+"""The money pages: a producer's costs and revenue streams on the desk, staff's payouts page."""
+
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from django.contrib.messages import constants, get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Submission
+from projects.services import CreditInput, member_accept, member_invite, project_release
+from royalties.models import PayoutBatch, ProductionCost, RevenueEvent, RevenueStream, Statement
+from royalties.services import (
+    production_cost_record,
+    revenue_record,
+    revenue_stream_create,
+    statement_issue,
+    statements_build_month,
+)
+from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from tests.contributions.factories import ContributionFactory
+from tests.projects.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def people():
+    return {name: UserFactory(username=name) for name in ("prod", "cop", "ana", "bo")}
+
+
+@pytest.fixture
+def released(people):
+    """Ana's song, released by Prod (with Cop as co-producer); contributors share 1/2."""
+    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
+    member_invite(project=project, actor=people["prod"], username="cop")
+    member_accept(project=project, actor=people["cop"])
+    song = ContributionFactory(author=people["ana"], title="Song")
+    Submission.objects.create(
+        project=project, contribution=song, submitted_by=people["ana"], status="accepted"
+    )
+    project_release(
+        project=project, actor=people["prod"], credits=[CreditInput(song.id, 1)], commercial=True
+    )
+    return project
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def errors(response) -> list[str]:
+    return [m.message for m in get_messages(response.wsgi_request) if m.level == constants.ERROR]
+
+
+def notes(response) -> list[str]:
+    return [m.message for m in get_messages(response.wsgi_request)]
+
+
+def receipt(content: bytes = PDF, name: str = "invoice.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+# --- costs ---------------------------------------------------------------------------------
+
+
+def test_a_producer_records_a_cost_with_its_receipt_and_sees_it_on_the_desk(
+    client, released, people
+):
+    signed_in(client, people["prod"])
+    desk = reverse("web:desk", args=[released.id])
+
+    response = client.post(
+        reverse("web:desk-cost", args=[released.id]),
+        {"amount": "250.00", "note": "Studio day", "borne_by": people["cop"].id,
+         "receipt": receipt()},
+    )  # fmt: skip
+
+    assert response.status_code == 302 and response["Location"] == f"{desk}#costs"
+    assert "Recorded a cost of 250.00 USD borne by cop" in " ".join(notes(response))
+    cost = ProductionCost.objects.get(project=released)
+    assert (cost.amount_minor, cost.borne_by, cost.recorded_by) == (
+        25000,
+        people["cop"],
+        people["prod"],
+    )
+    page = client.get(desk).content.decode()
+    row = re.search(rf'<tr data-cost="{cost.id}">.*?</tr>', page, re.S).group(0)
+    assert "250.00 USD" in row and "Studio day" in row and "cop" in row
+    link = reverse("api:project-cost-receipt", args=[released.id, cost.id])
+    assert f'href="{link}"' in row
+    download = client.get(link)  # the page's session is enough
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content if download.streaming else [download.content]) == PDF
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_revenue_pays_the_cost_back_and_the_desk_says_how_much_is_outstanding(
+    client, released, people
+):
+    production_cost_record(
+        project=released, actor=people["prod"], amount="30.00", currency="USD", note="Mixing"
+    )
+    revenue_record(
+        project=released, actor=people["prod"], amount="20.00", currency="USD",
+        idempotency_key="first",
+    )  # fmt: skip
+
+    page = signed_in(client, people["prod"]).get(reverse("web:desk", args=[released.id]))
+
+    row = re.search(r"<tr data-cost=.*?</tr>", page.content.decode(), re.S).group(0)
+    assert "<td>20.00</td>" in row  # paid back
+    assert "<td>10.00</td>" in row  # outstanding
+
+
+def test_a_receipt_that_is_not_a_pdf_or_picture_is_refused_and_nothing_is_kept(
+    client, released, people, settings
+):
+    signed_in(client, people["prod"])
+
+    response = client.post(
+        reverse("web:desk-cost", args=[released.id]),
+        {"amount": "12.00", "note": "Cables", "receipt": receipt(b"<html>hi</html>", "x.pdf")},
+    )
+
+    assert response.status_code == 302
+    assert errors(response) == ["A receipt must be a PDF, JPEG, PNG or WebP file."]
+    assert not ProductionCost.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_a_cost_with_a_bad_amount_says_which_field_is_wrong(client, released, people):
+    response = signed_in(client, people["prod"]).post(
+        reverse("web:desk-cost", args=[released.id]), {"amount": "12.345", "note": "Cables"}
+    )
+
+    assert errors(response) == ["USD has 2 decimals; “12.345” has more. Amounts are never rounded."]
+    assert not ProductionCost.objects.exists()
+
+
+def test_costs_can_be_borne_only_by_the_projects_producers(client, released, people):
+    response = signed_in(client, people["prod"]).post(
+        reverse("web:desk-cost", args=[released.id]),
+        {"amount": "12.00", "note": "Cables", "borne_by": people["ana"].id},
+    )
+
+    assert [e.split(":")[0] for e in errors(response)] == ["Borne by"]
+    assert not ProductionCost.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["ana", "bo"])
+def test_people_who_are_not_producers_neither_see_nor_add_costs(client, released, people, who):
+    signed_in(client, people[who])
+
+    response = client.post(
+        reverse("web:desk-cost", args=[released.id]),
+        {"amount": "99.00", "note": "Mine", "receipt": receipt()},
+    )
+
+    assert response.status_code == 302
+    assert errors(response) == ["Only the producers of “Night Bus” can record costs."]
+    assert not ProductionCost.objects.exists()
+    assert client.get(reverse("web:desk", args=[released.id])).status_code == 403
+
+
+# --- revenue streams -----------------------------------------------------------------------
+
+
+def test_a_stream_added_on_the_desk_takes_revenue_from_the_project_page(client, released, people):
+    signed_in(client, people["prod"])
+
+    added = client.post(
+        reverse("web:desk-stream", args=[released.id]),
+        {"name": "sync", "contributor_pool": "3/4", "recoups_costs": "no"},
+    )
+
+    assert "Added the revenue stream “sync”" in " ".join(notes(added))
+    stream = RevenueStream.objects.get(project=released)
+    assert (stream.name, stream.contributor_pool, stream.recoups_costs) == (
+        "sync",
+        Fraction(3, 4),
+        False,
+    )
+    desk = client.get(reverse("web:desk", args=[released.id])).content.decode()
+    row = re.search(r'<tr data-stream="sync">.*?</tr>', desk, re.S).group(0)
+    assert "<td>0.75</td>" in row and "<td>no</td>" in row
+
+    project_page = client.get(reverse("web:project", args=[released.id])).content.decode()
+    assert '<option value="sync">sync</option>' in project_page
+    posted = client.post(
+        reverse("web:project-revenue", args=[released.id]),
+        {"amount": "40.00", "note": "TV spot", "idempotency_key": "sync-1", "stream": "sync"},
+    )
+
+    assert "Recorded 40.00 USD in the stream “sync”" in " ".join(notes(posted))
+    event = RevenueEvent.objects.get(project=released)
+    assert event.stream == stream
+    # 3/4 to Ana's song under the stream's pool, not the release's 1/2.
+    assert dict(event.allocations.values_list("user__username", "amount_minor")) == {
+        "ana": 3000, "prod": 1000,
+    }  # fmt: skip
+    page = client.get(reverse("web:project", args=[released.id])).content.decode()
+    assert re.search(r"<td>40.00 USD</td><td>sync</td><td>TV spot</td>", page)
+
+
+def test_budget_streams_default_to_paying_everything_to_contributors(client, released, people):
+    signed_in(client, people["cop"]).post(
+        reverse("web:desk-stream", args=[released.id]), {"name": "budget"}
+    )
+
+    stream = RevenueStream.objects.get(project=released)
+    assert (stream.contributor_pool, stream.recoups_costs) == (1, False)
+
+
+def test_revenue_to_a_stream_the_project_lacks_is_refused(client, released, people):
+    revenue_stream_create(project=released, actor=people["prod"], name="master")
+
+    response = signed_in(client, people["prod"]).post(
+        reverse("web:project-revenue", args=[released.id]),
+        {"amount": "5.00", "idempotency_key": "k", "stream": "sync"},
+    )
+
+    assert errors(response) == ["“Night Bus” has no revenue stream “sync”; its streams are master."]
+    assert not RevenueEvent.objects.exists()
+
+
+def test_a_stream_name_taken_or_malformed_is_refused(client, released, people):
+    revenue_stream_create(project=released, actor=people["prod"], name="sync")
+    signed_in(client, people["prod"])
+
+    taken = client.post(reverse("web:desk-stream", args=[released.id]), {"name": "sync"})
+    client.get(taken["Location"])  # the desk shows the message, and it is gone
+    malformed = client.post(reverse("web:desk-stream", args=[released.id]), {"name": "tv spot"})
+
+    assert errors(taken) == ["“Night Bus” already has a stream “sync”."]
+    assert [e.split(":")[0] for e in errors(malformed)] == ["Name"]
+    assert RevenueStream.objects.count() == 1
+
+
+def test_only_producers_add_streams(client, released, people):
+    response = signed_in(client, people["ana"]).post(
+        reverse("web:desk-stream", args=[released.id]), {"name": "sync"}
+    )
+
+    assert errors(response) == ["Only the producers of “Night Bus” can add revenue streams."]
+    assert not RevenueStream.objects.exists()
+
+
+def test_the_desk_reads_costs_and_streams_in_a_constant_number_of_queries(
+    client, released, people, django_assert_max_num_queries
+):
+    signed_in(client, people["prod"])
+    url = reverse("web:desk", args=[released.id])
+    production_cost_record(
+        project=released, actor=people["prod"], amount="1.00", currency="USD", note="one"
+    )
+    revenue_stream_create(project=released, actor=people["prod"], name="master")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    one_each = len(few)
+
+    for n in range(8):
+        bearer = people["cop"] if n % 2 else people["prod"]
+        production_cost_record(
+            project=released, actor=bearer, amount=f"{n + 2}.00", currency="USD",
+            note=f"cost {n}", borne_by=bearer, receipt=receipt(),
+        )  # fmt: skip
+        revenue_stream_create(project=released, actor=people["prod"], name=f"stream-{n}")
+
+    with django_assert_max_num_queries(one_each):
+        page = client.get(url).content.decode()
+    assert page.count("<tr data-cost=") == 9 and page.count("<tr data-stream=") == 9
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(released, people):
+    """A month of revenue built into statements, Ana's and Prod's issued."""
+    revenue_record(
+        project=released, actor=people["prod"], amount="100.00", currency="USD",
+        idempotency_key="month",
+    )  # fmt: skip
+    statements_build_month(period=timezone.now().date())
+    staff = StaffFactory()
+    for statement in Statement.objects.all():
+        statement_issue(statement=statement, actor=staff)
+    return {s.user.username: s for s in Statement.objects.select_related("user")}
+
+
+def results_file(rows: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("results.csv", rows.encode(), content_type="text/csv")
+
+
+def test_staff_batch_the_waiting_statements_download_the_file_and_upload_the_results(
+    client, issued
+):
+    staff = signed_in(client, StaffFactory(username="sam"))
+    page_url = reverse("web:staff-payouts")
+    waiting = staff.get(page_url).content.decode()
+    for statement in issued.values():
+        assert f'<tr data-statement="{statement.id}">' in waiting
+    assert "Create a payout batch of 2 statements" in waiting
+
+    created = staff.post(reverse("web:staff-payout-batch-create"))
+
+    batch = PayoutBatch.objects.get()
+    assert created["Location"] == page_url
+    assert f"Batch #{batch.id} holds 2 payments" in " ".join(notes(created))
+    page = staff.get(page_url).content.decode()
+    assert "No issued statements are waiting to be paid." in page
+    row = re.search(rf'<tr data-batch="{batch.id}">.*?</tr>', page, re.S).group(0)
+    assert re.search(r"<td>2</td><td>2</td><td>0</td><td>0</td>", row)  # payments, pending…
+    csv_link = reverse("api:payout-file", args=[batch.id])
+    assert f'href="{csv_link}"' in row
+    csv = staff.get(csv_link).content.decode()
+    ana, prod = issued["ana"], issued["prod"]
+    assert f"ana@example.org,50.00,USD,hitrec-{ana.id}" in csv
+    assert f"prod@example.org,50.00,USD,hitrec-{prod.id}" in csv
+
+    uploaded = staff.post(
+        reverse("web:staff-payout-results", args=[batch.id]),
+        {"file": results_file(
+            f"reference,status,message\nhitrec-{ana.id},paid,\nhitrec-{prod.id},failed,closed\n"
+        )},
+    )  # fmt: skip
+
+    assert f"Batch #{batch.id}: 1 paid, 1 failed, 0 unchanged" in " ".join(notes(uploaded))
+    ana.refresh_from_db()
+    prod.refresh_from_db()
+    assert (ana.status, prod.status) == ("paid", "failed")
+    row = re.search(
+        rf'<tr data-batch="{batch.id}">.*?</tr>', staff.get(page_url).content.decode(), re.S
+    )
+    assert re.search(r"<td>2</td><td>0</td><td>1</td><td>1</td>", row.group(0))
+    assert "all recorded" in row.group(0)
+
+
+def test_the_same_result_file_twice_records_nothing_new(client, issued):
+    staff = signed_in(client, StaffFactory())
+    staff.post(reverse("web:staff-payout-batch-create"))
+    batch = PayoutBatch.objects.get()
+    rows = f"reference,status\nhitrec-{issued['ana'].id},paid\n"
+    url = reverse("web:staff-payout-results", args=[batch.id])
+    staff.post(url, {"file": results_file(rows)})
+
+    again = staff.post(url, {"file": results_file(rows)})
+
+    assert f"Batch #{batch.id}: 0 paid, 0 failed, 1 unchanged" in " ".join(notes(again))
+    assert Statement.objects.get(pk=issued["ana"].id).status == "paid"
+
+
+def test_a_wrong_result_file_is_refused_whole_with_the_reason(client, issued):
+    staff = signed_in(client, StaffFactory())
+    staff.post(reverse("web:staff-payout-batch-create"))
+    batch = PayoutBatch.objects.get()
+    url = reverse("web:staff-payout-results", args=[batch.id])
+
+    unknown = staff.post(
+        url,
+        {"file": results_file(
+            f"reference,status\nhitrec-{issued['ana'].id},paid\nhitrec-999999,paid\n"
+        )},
+    )  # fmt: skip
+    page = staff.get(unknown["Location"]).content.decode()  # the message is shown there
+    not_text = staff.post(url, {"file": SimpleUploadedFile("r.csv", b"\xff\xfe\x00")})
+
+    assert errors(unknown) == [f"line 3: hitrec-999999 is not in batch {batch.id}"]
+    assert f"line 3: hitrec-999999 is not in batch {batch.id}" in page
+    assert errors(not_text) == ["Result file: The result file must be UTF-8 text (CSV)."]
+    assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
+
+
+def test_with_nothing_waiting_a_batch_is_refused(client, released):
+    staff = signed_in(client, StaffFactory())
+
+    response = staff.post(reverse("web:staff-payout-batch-create"))
+
+    assert errors(response) == [
+        "There are no issued statements waiting to be paid to someone with an email address."
+    ]
+    assert not PayoutBatch.objects.exists()
+
+
+def test_people_who_are_not_staff_are_refused_the_payouts_pages_and_nothing_changes(
+    client, issued, people
+):
+    staff = StaffFactory()
+    signed_in(client, staff).post(reverse("web:staff-payout-batch-create"))
+    client.logout()
+    batch = PayoutBatch.objects.get()
+    file = f"reference,status\nhitrec-{issued['ana'].id},paid\n"
+    requests = [
+        ("get", reverse("web:staff-payouts"), {}),
+        ("post", reverse("web:staff-payout-batch-create"), {}),
+        ("post", reverse("web:staff-payout-results", args=[batch.id]), {"file": file}),
+        ("get", reverse("api:payout-file", args=[batch.id]), {}),
+    ]
+    for who in (people["prod"], people["ana"]):
+        signed_in(client, who)
+        for method, url, data in requests:
+            data = {"file": results_file(data["file"])} if data else {}
+            assert getattr(client, method)(url, data).status_code == 403, (who, url)
+    client.logout()
+    for method, url, _ in requests[:3]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+    assert PayoutBatch.objects.count() == 1
+    assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
+
+
+def test_the_payouts_page_reads_batches_in_a_constant_number_of_queries(
+    client, issued, django_assert_max_num_queries
+):
+    staff = signed_in(client, StaffFactory())
+    staff.post(reverse("web:staff-payout-batch-create"))
+    with django_assert_max_num_queries(20) as few:
+        staff.get(reverse("web:staff-payouts"))
+    one_batch = len(few)  # now: each request below starts a new query log
+    for n in range(5):  # more batches, each of one more statement
+        statement = Statement.objects.create(
+            user=UserFactory(), period=timezone.now().date().replace(day=1), currency="USD",
+            status="issued", earned_minor=5000 + n, payable_minor=5000 + n,
+        )  # fmt: skip
+        staff.post(reverse("web:staff-payout-batch-create"))
+        assert statement.payout_item
+
+    with django_assert_max_num_queries(one_batch):
+        page = staff.get(reverse("web:staff-payouts")).content.decode()
+    assert page.count("<tr data-batch=") == 6
+
+
+def test_staff_find_the_payouts_page_in_the_menu(client, db):
+    assert "Payouts" in signed_in(client, StaffFactory()).get("/").content.decode()
+    assert ">Payouts<" not in signed_in(client, UserFactory()).get("/").content.decode()
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_producer_records_a_cost_with_a_receipt_in_the_browser(page, live_server):
+    prod = UserFactory(username="prod")
+    project = make_project(owner=prod, title="Night Bus")
+    page.goto("/login/")
+    page.fill("input[name=username]", "prod")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+
+    page.goto(f"/projects/{project.id}/desk/")
+    page.fill("form[data-cost-form] input[name=amount]", "120.50")
+    page.fill("form[data-cost-form] input[name=note]", "Rehearsal room")
+    page.set_input_files(
+        "form[data-cost-form] input[name=receipt]",
+        files=[{"name": "room.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.click("form[data-cost-form] button[type=submit]")
+
+    page.wait_for_url(re.compile(rf"/projects/{project.id}/desk/#costs$"))
+    assert "Recorded a cost of 120.50 USD" in page.locator(".messages").inner_text()
+    row = page.locator("table.costs tbody tr").first
+    assert "Rehearsal room" in row.inner_text() and "120.50 USD" in row.inner_text()
+    with page.expect_download() as download:
+        row.locator("a", has_text="Download").click()
+    assert Path(download.value.path()).read_bytes() == PDF
