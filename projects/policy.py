@@ -1,6 +1,7 @@
 """The split policy's two numbers: parsed from what people type, kept exact (no Django)."""
 
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 
 _DECIMAL = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
@@ -74,3 +75,32 @@ def check_policy(*, contributor_pool: Fraction, upstream_share: Fraction) -> lis
     if not 0 <= upstream_share < 1:
         problems.append("The upstream share must be at least 0 and less than 1 (under 100%).")
     return problems
+
+
+WEIGHT_FIELD_PREFIX = "weight-"
+
+
+def weights_from_form(
+    fields: Iterable[tuple[str, str]],
+) -> tuple[list[tuple[int, Fraction]], list[str]]:
+    """The credit weights typed in a release or proposal form (`weight-<contribution id>`).
+
+    Returns (contribution id, weight) pairs and the problems found; a blank or zero weight
+    leaves the contribution out, a field that names no id is a problem, not a crash.
+    """
+    weights, problems = [], []
+    for key, value in fields:
+        if not key.startswith(WEIGHT_FIELD_PREFIX) or not value.strip():
+            continue
+        contribution = key.removeprefix(WEIGHT_FIELD_PREFIX)
+        if not contribution.isascii() or not contribution.isdigit() or len(contribution) > 18:
+            problems.append(f"“{key[:40]}” does not name a contribution.")
+            continue
+        try:
+            weight = parse_share(value, name="A weight")
+        except PolicyError as exc:
+            problems.append(str(exc))
+            continue
+        if weight:
+            weights.append((int(contribution), weight))
+    return weights, problems

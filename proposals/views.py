@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contributions.models import Contribution
 from projects.models import Project, Submission
-from projects.policy import PolicyError, format_share, parse_share
+from projects.policy import format_share, weights_from_form
 from projects.selectors import is_producer, project_visible_or_404, submission_list
 from projects.services import CreditInput
 from proposals import services
@@ -53,18 +53,8 @@ def _report(request, exc: ValidationError | PermissionDenied) -> None:
 
 def _credits_from(request) -> tuple[list[CreditInput], list[str]]:
     """The weights typed in the form (`weight-<contribution id>`); 0 or blank leaves one out."""
-    credits, problems = [], []
-    for key, value in request.POST.items():
-        if not key.startswith("weight-") or not value.strip():
-            continue
-        try:
-            weight = parse_share(value, name="A weight")
-        except PolicyError as exc:
-            problems.append(str(exc))
-            continue
-        if weight:
-            credits.append(CreditInput(int(key.removeprefix("weight-")), weight))
-    return credits, problems
+    weights, problems = weights_from_form(request.POST.items())
+    return [CreditInput(contribution, weight) for contribution, weight in weights], problems
 
 
 def _weights_form(project: Project, user, current: dict[int, Fraction] | None) -> list[dict]:

@@ -34,7 +34,7 @@ from hitrec.throttles import (
     too_many,
 )
 from projects.models import Project, Release, Submission
-from projects.policy import PolicyError, format_share, parse_share
+from projects.policy import format_share, weights_from_form
 from projects.selectors import (
     is_producer,
     project_list,
@@ -531,17 +531,8 @@ def desk_decide(request, project_id: int, submission_id: int, decision: str):
 @require_POST
 def desk_release(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
-    credits, problems = [], []
-    for key, value in request.POST.items():
-        if not key.startswith("weight-") or not value.strip():
-            continue
-        try:
-            weight = parse_share(value, name="A weight")
-        except PolicyError as exc:
-            problems.append(str(exc))
-            continue
-        if weight:
-            credits.append(CreditInput(int(key.removeprefix("weight-")), weight))
+    weights, problems = weights_from_form(request.POST.items())
+    credits = [CreditInput(contribution, weight) for contribution, weight in weights]
     if request.POST.get("confirm") != "yes":
         problems.append("Tick the box that confirms you understand the release is frozen for ever.")
     if not problems:
