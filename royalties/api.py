@@ -4,7 +4,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.db.models import Count, Prefetch, Q
+from django.core.validators import slug_re
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,7 +28,6 @@ from royalties.documents import statement_csv, statement_pdf
 from royalties.models import (
     Allocation,
     PayoutBatch,
-    PayoutItem,
     ProductionCost,
     Recoupment,
     RevenueEvent,
@@ -39,6 +39,7 @@ from royalties.money import format_minor
 from royalties.selectors import (
     earning_lines,
     payable_balances,
+    payout_batches,
     release_split,
     split_body,
     split_preview,
@@ -113,7 +114,10 @@ class ProjectSplitApi(APIView):
             raise Http404("This project has not been released, so it has no split yet.")
         stream = None
         if name := request.query_params.get("stream"):
-            stream = RevenueStream.objects.filter(project=project, name=name).first()
+            # A stream's name is a slug: anything else names none (and a NUL byte in it would
+            # be an error in PostgreSQL, not a missing stream).
+            if len(name) <= 40 and slug_re.match(name):
+                stream = RevenueStream.objects.filter(project=project, name=name).first()
             if stream is None:
                 raise Http404(f"“{project.title}” has no revenue stream “{name[:40]}”.")
         body = split_body(
@@ -575,17 +579,10 @@ class PayoutBatchOutputSerializer(serializers.Serializer):
         return f"/api/payouts/batches/{batch.id}/file.csv"
 
 
-def _batches():
-    return PayoutBatch.objects.annotate(
-        payment_count=Count("items"),
-        pending_count=Count("items", filter=Q(items__result=PayoutItem.Result.PENDING)),
-    )
-
-
 def _staff_batch_or_404(request, batch_id: int) -> PayoutBatch:
     if not request.user.is_staff:
         raise PermissionDenied("Only staff handle payout batches.")
-    batch = _batches().filter(pk=batch_id).first()
+    batch = payout_batches().filter(pk=batch_id).first()
     if batch is None:
         raise Http404("No such payout batch.")
     return batch
@@ -601,13 +598,13 @@ class PayoutBatchListApi(APIView):
         if not request.user.is_staff:
             raise PermissionDenied("Only staff handle payout batches.")
         paginator = StandardPagination()
-        page = paginator.paginate_queryset(_batches().order_by("-id"), request)
+        page = paginator.paginate_queryset(payout_batches(), request)
         return paginator.get_paginated_response(PayoutBatchOutputSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={201: PayoutBatchOutputSerializer})
     def post(self, request):
         batch = payout_batch_create(actor=request.user)
-        body = PayoutBatchOutputSerializer(_batches().get(pk=batch.pk)).data
+        body = PayoutBatchOutputSerializer(payout_batches().get(pk=batch.pk)).data
         return Response(body, status=201)
 
 
@@ -679,5 +676,7 @@ class PayoutResultsApi(APIView):
             text = upload.read().decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError({"file": ["The result file must be UTF-8 text (CSV)."]}) from None
+        if "\x00" in text:  # never text, and PostgreSQL refuses it in a query or a row
+            raise ValidationError({"file": ["The result file contains a NUL byte; send CSV text."]})
         counts = payout_results_import(batch=batch, actor=request.user, text=text)
         return Response(self.OutputSerializer(counts).data)
