@@ -1,10 +1,18 @@
 """Reads of projects: who produces a project, what a person may see, lists and the release."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from contributions.licenses import Work, describe
+from contributions.models import Contribution
 from projects.models import Project, ProjectMember, Submission
+
+if TYPE_CHECKING:
+    from projects.services import CreditInput
 
 PUBLIC_STATUSES = (Project.Status.OPEN, Project.Status.RELEASED, Project.Status.ARCHIVED)
 
@@ -59,3 +67,36 @@ def project_visible_or_404(*, user: User, project_id: int) -> Project:
     if project is None:
         raise Http404("No project with that id.")
     return project
+
+
+def release_credit_problems(*, project: Project, credits: Sequence["CreditInput"]) -> list[str]:
+    """What is wrong with these credits for releasing the project (empty: nothing)."""
+    problems: list[str] = []
+    ids = [credit.contribution for credit in credits]
+    for contribution_id in {i for i in ids if ids.count(i) > 1}:
+        problems.append(f"#{contribution_id} is credited twice; credit each contribution once.")
+    for credit in credits:
+        if credit.weight <= 0:
+            problems.append(f"The weight of #{credit.contribution} must be positive.")
+    accepted = {
+        submission.contribution_id: submission.contribution
+        for submission in Submission.objects.filter(
+            project=project, contribution_id__in=ids, status=Submission.Status.ACCEPTED
+        ).select_related("contribution")
+    }
+    for contribution_id in dict.fromkeys(ids):
+        contribution = accepted.get(contribution_id)
+        if contribution is None:
+            problems.append(
+                f"#{contribution_id} is not an accepted submission or resource of this project."
+            )
+        elif contribution.is_removed:
+            problems.append(
+                f"{describe(Work(id=contribution.id, title=contribution.title, license=contribution.license))} was deleted by its author."
+            )
+        elif contribution.status != Contribution.Status.READY:
+            problems.append(
+                f"{describe(Work(id=contribution.id, title=contribution.title, license=contribution.license))} is {contribution.status}, not ready: wait "
+                "until it has been processed."
+            )
+    return problems

@@ -33,7 +33,7 @@ from projects.models import (
     Submission,
 )
 from projects.policy import PolicyError, check_policy, parse_share
-from projects.selectors import is_producer
+from projects.selectors import is_producer, release_credit_problems
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -408,7 +408,7 @@ def project_release(
         )
     if not credits:
         raise ValidationError({"credits": ["Credit at least one contribution."]})
-    problems = _credit_problems(project, credits)
+    problems = release_credit_problems(project=project, credits=credits)
     if problems:
         raise ValidationError({"credits": problems})
     closure = closure_get(contribution_ids=[credit.contribution for credit in credits])
@@ -467,33 +467,3 @@ def project_release(
     transaction.on_commit(lambda: prepare_release.delay(release.id))
     notify.released(release=release)
     return release
-
-
-def _credit_problems(project: Project, credits: Sequence[CreditInput]) -> list[str]:
-    problems: list[str] = []
-    ids = [credit.contribution for credit in credits]
-    for contribution_id in {i for i in ids if ids.count(i) > 1}:
-        problems.append(f"#{contribution_id} is credited twice; credit each contribution once.")
-    for credit in credits:
-        if credit.weight <= 0:
-            problems.append(f"The weight of #{credit.contribution} must be positive.")
-    accepted = {
-        submission.contribution_id: submission.contribution
-        for submission in Submission.objects.filter(
-            project=project, contribution_id__in=ids, status=Submission.Status.ACCEPTED
-        ).select_related("contribution")
-    }
-    for contribution_id in dict.fromkeys(ids):
-        contribution = accepted.get(contribution_id)
-        if contribution is None:
-            problems.append(
-                f"#{contribution_id} is not an accepted submission or resource of this project."
-            )
-        elif contribution.is_removed:
-            problems.append(f"{describe(_work(contribution))} was deleted by its author.")
-        elif contribution.status != Contribution.Status.READY:
-            problems.append(
-                f"{describe(_work(contribution))} is {contribution.status}, not ready: wait "
-                "until it has been processed."
-            )
-    return problems

@@ -16,8 +16,8 @@ from contributions.models import Contribution
 from media.text import render_markdown
 from notifications import hooks as notify
 from projects.models import Project, Release
-from projects.selectors import is_producer
-from projects.services import CreditInput, _credit_problems, project_release
+from projects.selectors import is_producer, release_credit_problems
+from projects.services import CreditInput, project_release
 from proposals.models import (
     COMMENT_MAX_CHARS,
     NOTE_MAX_CHARS,
@@ -88,7 +88,7 @@ def _revision_create(
     if not credits:
         raise ValidationError({"credits": ["Credit at least one contribution."]})
     # The release's own checks: a proposal never promises what could not be released.
-    problems = _credit_problems(project, credits)
+    problems = release_credit_problems(project=project, credits=credits)
     if problems:
         raise ValidationError({"credits": problems})
     split, body, authors = proposed_split(
