@@ -20,6 +20,7 @@ from accounts.services import (
     user_profile_update,
     user_register,
 )
+from hitrec.schema import ErrorSerializer
 from hitrec.throttles import AuthRateThrottle, LoginFailureThrottle
 
 
@@ -189,7 +190,13 @@ class DataExportDownloadApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            409: ErrorSerializer,  # not built yet
+            410: ErrorSerializer,  # expired
+        }
+    )
     def get(self, request, export_id: int):
         export = _own_export_or_404(request, export_id)
         if export.is_expired:
