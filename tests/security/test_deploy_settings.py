@@ -23,7 +23,13 @@ ONE_YEAR = 365 * 24 * 3600
 
 def production_env(tmp_path, **extra: str) -> dict[str, str]:
     """The environment a production web process gets: DEBUG off, a long random key, a host."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "HITREC_"))}
+    # Nothing of this test process's own set-up: security overrides, and the async-safety
+    # switch the browser tests turn on for the live server (a production check refuses it).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "HITREC_")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="hitrec.settings",  # not the suite's settings_test
         DEBUG="0",
