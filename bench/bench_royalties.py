@@ -257,7 +257,8 @@ def baseline_allocate(
     from royalties.services import _parties_for
 
     assert stream is None, "the baseline predates revenue streams"
-    parties = _parties_for(release)
+    _parties_for(release)  # creates them on a first event; the old path read model instances
+    parties = list(release.parties.filter(stream=None).order_by("user_id"))
     previous_revenue = sum(party.allocated_minor for party in parties)
     allocations = apportion(
         shares={party.user_id: party.share for party in parties},

@@ -124,19 +124,65 @@ class ContributionOutputSerializer(serializers.Serializer):
     def get_sources(self, obj) -> list[int]:
         return [source.id for source in obj.sources.all()]
 
-    @cached_property
-    def _media_serializer(self) -> MediaSerializer:
-        # One for the whole page: a serializer per work deep-copies its fields each time,
-        # which was two thirds of a list page's time.
-        return MediaSerializer(context=self.context)
-
     @extend_schema_field(MediaSerializer)
     def get_media(self, obj) -> dict:
-        return self._media_serializer.to_representation(_media(obj, self.context["request"]))
+        return _media_body(obj, self.context["request"])
+
+    def to_representation(self, obj) -> dict:
+        """The fields above, built directly: the list's hot path (a page of 50 works with
+        their renditions went through about 2,000 field objects; this is a third of the
+        time). The declared fields stay the schema; tests compare the two."""
+        return {
+            "id": obj.id,
+            "title": obj.title,
+            "description": obj.description,
+            "kind": obj.kind,
+            "author": {"id": obj.author.id, "username": obj.author.username},
+            "license": obj.license,
+            "status": obj.status,
+            "error": obj.error,
+            "progress": self.get_progress(obj),
+            "sources": self.get_sources(obj),
+            "media": _media_body(obj, self.context["request"]),
+            "removed": obj.is_removed,
+            "created_at": self._created_at_field.to_representation(obj.created_at),
+        }
+
+    @cached_property
+    def _created_at_field(self) -> serializers.DateTimeField:
+        return self.fields["created_at"]
+
+
+def _rendition_body(rendition, origin: str) -> dict | None:
+    if rendition is None:
+        return None
+    return {
+        "url": f"{origin}/api/contributions/{rendition.contribution_id}/renditions/{rendition.name}",
+        "mime": rendition.mime,
+        "width": rendition.width,
+        "height": rendition.height,
+    }
+
+
+def _media_body(contribution: Contribution, request) -> dict:
+    """`MediaSerializer`'s output for the contribution, built directly (see above)."""
+    media = _media(contribution, request)
+    origin = request.build_absolute_uri("/").rstrip("/")
+    return {
+        **media,
+        "duration_s": None if media["duration_s"] is None else float(media["duration_s"]),
+        "thumbnails": [_rendition_body(r, origin) for r in media["thumbnails"]],
+        "waveform": _rendition_body(media["waveform"], origin),
+        "poster": _rendition_body(media["poster"], origin),
+        "preview": _rendition_body(media["preview"], origin),
+    }
 
 
 class ContributionDetailOutputSerializer(ContributionOutputSerializer):
     text = serializers.CharField()
+
+    def to_representation(self, obj) -> dict:
+        return {**super().to_representation(obj), "text": obj.text}
 
 
 def _lineage_or_404(contribution_id: int, **query):
