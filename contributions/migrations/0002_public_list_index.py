@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contributions', '0001_initial'),
+        ("contributions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contribution',
-            index=models.Index(condition=models.Q(('removed_at__isnull', True)), fields=['-created_at', '-id'], name='contribution_public_newest'),
+            model_name="contribution",
+            index=models.Index(
+                condition=models.Q(("removed_at__isnull", True)),
+                fields=["-created_at", "-id"],
+                name="contribution_public_newest",
+            ),
         ),
     ]
