@@ -176,6 +176,12 @@ def notify_released(*, release_id: int) -> int:
     release = Release.objects.select_related("project").filter(pk=release_id).first()
     if release is None:
         return 0
+    from proposals.models import Proposal
+
+    if Proposal.objects.filter(release=release).exists():
+        # A proposal became this release: its own notification tells the same people, with
+        # their share (notify_proposal_released); one message, not two.
+        return 0
     titles: dict[int, list[str]] = {}
     for author_id, title in (
         ReleaseNode.objects.filter(release=release)

@@ -156,6 +156,7 @@ def test_a_proposal_from_publishing_to_the_release(p, django_capture_on_commit_c
     assert split["contributions"] == proposed["contributions"]
     for person in (p.ana, p.bo, p.cy):
         assert inbox(person)[-1] == "proposal_released"
+        assert "released" not in inbox(person)  # one message about the release, not two
     assert "your share is 3/8 (37.50%), frozen for ever" in emails_to(p.cy)[-1].body
     assert inbox(p.fan)[-1] == "proposal_released"  # a commenter
     assert "proposal_released" not in inbox(p.prod)  # the producer released it
