@@ -213,7 +213,11 @@ class RevenueEvent(models.Model):
 class Allocation(models.Model):
     """A person's part of one revenue event."""
 
-    event = models.ForeignKey(RevenueEvent, on_delete=models.PROTECT, related_name="allocations")
+    # Not indexed alone: the unique (event, user) index leads with it. Every event inserts
+    # thousands of these rows, and each index is written for each.
+    event = models.ForeignKey(
+        RevenueEvent, on_delete=models.PROTECT, related_name="allocations", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amount_minor = models.PositiveBigIntegerField()
 
@@ -230,7 +234,10 @@ class Allocation(models.Model):
 class AllocationLine(models.Model):
     """The part of an allocation that one release line (contribution) earned."""
 
-    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="lines")
+    # Not indexed alone: the unique (allocation, line) index leads with it.
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     line = models.ForeignKey(ReleaseLine, on_delete=models.PROTECT, related_name="+")
     amount_minor = models.PositiveBigIntegerField()
 
@@ -328,7 +335,10 @@ class Posting(models.Model):
     """One leg of a journal entry; an entry's postings sum to zero (credits are negative)."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    # Not indexed alone: the (account, entry) index leads with it.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     amount_minor = models.BigIntegerField()
 
     class Meta:
