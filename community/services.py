@@ -19,6 +19,7 @@ from community.models import (
 from community.selectors import comment_moderator_role
 from contributions.models import Contribution
 from contributions.services import _tombstone_make
+from hitrec.text_input import clean_text
 from media.text import render_markdown
 from projects.models import Project
 from projects.selectors import project_visible_to
@@ -34,19 +35,6 @@ def _require_signed_in(actor: User, action: str) -> None:
 def _require_staff(actor: User, action: str) -> None:
     if not (actor.is_authenticated and actor.is_staff):
         raise PermissionDenied(f"Only staff can {action}.")
-
-
-def _text(value: str, *, field: str, limit: int, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [f"Write {what}; it cannot be empty."]})
-    if len(value) > limit:
-        raise ValidationError(
-            {field: [f"{what.capitalize()} is {len(value):,} characters; the limit is {limit:,}."]}
-        )
-    if "\x00" in value:
-        raise ValidationError({field: [f"{what.capitalize()} may not contain NUL characters."]})
-    return value
 
 
 def _where(comment: Comment) -> tuple[str, str]:
@@ -80,7 +68,7 @@ def comment_create(
     _require_signed_in(author, "comment")
     if (contribution is None) == (project is None):
         raise ValidationError("A comment is on a contribution or on a project: name exactly one.")
-    body = _text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
+    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
     if contribution is not None and contribution.is_removed:
         raise ValidationError(f"“{contribution.title}” was removed; it takes no more comments.")
     if parent is not None:
@@ -251,7 +239,7 @@ def report_create(*, reporter: User, contribution: Contribution, kind: str, text
         raise ValidationError(
             {"kind": [f"A report is about {' or '.join(Report.Kind.values)}, not “{kind}”."]}
         )
-    text = _text(text, field="text", limit=REPORT_MAX_CHARS, what="what is wrong")
+    text = clean_text(text, field="text", limit=REPORT_MAX_CHARS, what="what is wrong")
     if contribution.author_id == reporter.id:
         raise ValidationError(
             f"“{contribution.title}” is your own work: delete it rather than report it."
@@ -303,7 +291,7 @@ def contribution_take_down(
     closed as taken down.
     """
     _require_staff(actor, "take contributions down")
-    reason = _text(reason, field="reason", limit=TAKEDOWN_REASON_MAX_CHARS, what="a reason")
+    reason = clean_text(reason, field="reason", limit=TAKEDOWN_REASON_MAX_CHARS, what="a reason")
     if report is not None and report.contribution_id != contribution.pk:
         raise ValidationError({"report": [f"Report #{report.pk} is about another contribution."]})
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)

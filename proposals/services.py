@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals
 from contributions.models import Contribution
+from hitrec.text_input import clean_text
 from media.text import render_markdown
 from notifications import hooks as notify
 from projects.models import Project, Release
@@ -56,19 +57,6 @@ def _window_ends(start: dt.datetime) -> dt.datetime:
     return start + dt.timedelta(days=settings.HITREC_PROPOSAL_COMMENT_DAYS)
 
 
-def _text(value: str, *, field: str, limit: int, what: str, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: [f"Write {what}; it cannot be empty."]})
-    if len(value) > limit:
-        raise ValidationError(
-            {field: [f"{what.capitalize()} is {len(value):,} characters; the limit is {limit:,}."]}
-        )
-    if "\x00" in value:
-        raise ValidationError({field: [f"{what.capitalize()} may not contain NUL characters."]})
-    return value
-
-
 def proposal_url(proposal: Proposal) -> str:
     return reverse("proposals:proposal", args=[proposal.id])
 
@@ -84,7 +72,7 @@ def _revision_create(
     note: str,
 ) -> ProposalRevision:
     """Check the credits as a release would, compute the split, and store it all, for ever."""
-    note = _text(note, field="note", limit=NOTE_MAX_CHARS, what="the note", required=False)
+    note = clean_text(note, field="note", limit=NOTE_MAX_CHARS, what="the note", required=False)
     if not credits:
         raise ValidationError({"credits": ["Credit at least one contribution."]})
     # The release's own checks: a proposal never promises what could not be released.
@@ -231,7 +219,7 @@ def proposal_comment(
     """Anyone signed in comments while the proposal is open; producers' answers are marked."""
     if not author.is_authenticated:
         raise PermissionDenied("Sign in to comment.")
-    body = _text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
+    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
     _require_open(proposal, "take comments")
     if proposal.window_ends_at <= timezone.now():
         raise ValidationError(

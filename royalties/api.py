@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.core.validators import slug_re
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +30,6 @@ from royalties.models import (
     ProductionCost,
     Recoupment,
     RevenueEvent,
-    RevenueStream,
     Statement,
     StatementRun,
 )
@@ -40,7 +38,9 @@ from royalties.selectors import (
     earning_lines,
     payable_balances,
     payout_batches,
+    project_streams,
     release_split,
+    revenue_stream_named,
     split_body,
     split_preview,
     statement_document,
@@ -114,10 +114,7 @@ class ProjectSplitApi(APIView):
             raise Http404("This project has not been released, so it has no split yet.")
         stream = None
         if name := request.query_params.get("stream"):
-            # A stream's name is a slug: anything else names none (and a NUL byte in it would
-            # be an error in PostgreSQL, not a missing stream).
-            if len(name) <= 40 and slug_re.match(name):
-                stream = RevenueStream.objects.filter(project=project, name=name).first()
+            stream = revenue_stream_named(project=project, name=name)
             if stream is None:
                 raise Http404(f"“{project.title}” has no revenue stream “{name[:40]}”.")
         body = split_body(
@@ -253,7 +250,7 @@ class ProjectStreamsApi(APIView):
     @extend_schema(responses=RevenueStreamOutputSerializer(many=True))
     def get(self, request, project_id: int):
         project = project_visible_or_404(user=request.user, project_id=project_id)
-        streams = RevenueStream.objects.filter(project=project).order_by("name")
+        streams = project_streams(project=project)
         return Response(RevenueStreamOutputSerializer(streams, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: RevenueStreamOutputSerializer})

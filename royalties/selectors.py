@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
@@ -200,6 +201,14 @@ def project_costs(*, project: Project) -> QuerySet[ProductionCost]:
 
 def project_streams(*, project: Project) -> QuerySet[RevenueStream]:
     return RevenueStream.objects.filter(project=project).order_by("name")
+
+
+def revenue_stream_named(*, project: Project, name: str) -> RevenueStream | None:
+    """The project's stream of that name, or None. A stream's name is a slug, so anything
+    else names none without asking the database (a NUL byte is an error in PostgreSQL)."""
+    if len(name) > 40 or not slug_re.match(name):
+        return None
+    return RevenueStream.objects.filter(project=project, name=name).first()
 
 
 def cost_bearers(*, project: Project) -> QuerySet[User]:

@@ -44,7 +44,7 @@ from royalties.models import (
 )
 from royalties.money import AmountError, parse_amount
 from royalties.payout_files import Payment, PayoutFileError, parse_results, payout_csv
-from royalties.selectors import release_split_input
+from royalties.selectors import project_streams, release_split_input, revenue_stream_named
 from royalties.splits import PathIndex, describe_path, format_fraction
 
 
@@ -64,9 +64,9 @@ def _fingerprint(*, amount_minor: int, currency: str, note: str, stream: str) ->
 
 
 def _stream_get(*, project: Project, name: str) -> RevenueStream:
-    found = RevenueStream.objects.filter(project=project, name=name).first()
+    found = revenue_stream_named(project=project, name=name)
     if found is None:
-        names = list(RevenueStream.objects.filter(project=project).values_list("name", flat=True))
+        names = [stream.name for stream in project_streams(project=project)]
         known = f"its streams are {', '.join(names)}" if names else "it has no streams"
         raise ValidationError(
             {"stream": [f"“{project.title}” has no revenue stream “{name[:40]}”; {known}."]}
@@ -284,10 +284,6 @@ class _PartyState:
     user_id: int
     share_exact: str
     allocated_minor: int
-
-    @property
-    def share(self) -> Fraction:
-        return Fraction(self.share_exact)
 
 
 def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[_PartyState]:
