@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from contributions.uploads import UploadTooLarge
 from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
 from hitrec.parsers import JSONParser
 from projects.api import ReleaseCreditInputSerializer
@@ -34,6 +32,7 @@ from royalties.models import (
     StatementRun,
 )
 from royalties.money import format_minor
+from royalties.payout_files import PayoutFileError, result_file_text
 from royalties.selectors import (
     earning_lines,
     payable_balances,
@@ -57,6 +56,7 @@ from royalties.services import (
     statement_pay,
     statement_run_start,
 )
+from royalties.uploads import ResultFileUploadHandler
 
 
 class SplitPartySerializer(serializers.Serializer):
@@ -618,30 +618,6 @@ class PayoutBatchFileApi(APIView):
         return response
 
 
-RESULT_FILE_MAX_BYTES = 20 * 1000 * 1000
-
-
-class ResultFileUploadHandler(TemporaryFileUploadHandler):
-    """Streams a result file to a temporary file and stops at its own limit. The site-wide
-    handler applies the contributions' per-kind limits, and a CSV counts as text (1 MB),
-    which would refuse a real facilitator's file long before its 100,000 rows."""
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length and content_length > RESULT_FILE_MAX_BYTES + 65536:
-            raise UploadTooLarge("A result file is limited to 20 MB.")
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.size = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.size += len(raw_data)
-        if self.size > RESULT_FILE_MAX_BYTES:
-            self.file.close()  # the temporary file is deleted on close
-            raise UploadTooLarge("A result file is limited to 20 MB.")
-        return super().receive_data_chunk(raw_data, start)
-
-
 class PayoutResultsApi(APIView):
     """Staff upload the facilitator's result file (reference, status paid|failed, message)."""
 
@@ -666,14 +642,9 @@ class PayoutResultsApi(APIView):
         batch = _staff_batch_or_404(request, batch_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
-        if upload.size > RESULT_FILE_MAX_BYTES:
-            raise ValidationError({"file": ["A result file is limited to 20 MB."]})
         try:
-            text = upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": ["The result file must be UTF-8 text (CSV)."]}) from None
-        if "\x00" in text:  # never text, and PostgreSQL refuses it in a query or a row
-            raise ValidationError({"file": ["The result file contains a NUL byte; send CSV text."]})
+            text = result_file_text(data.validated_data["file"].read())
+        except PayoutFileError as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
         counts = payout_results_import(batch=batch, actor=request.user, text=text)
         return Response(self.OutputSerializer(counts).data)

@@ -14,6 +14,7 @@ from royalties.money import format_minor
 OUT_COLUMNS = ("payee_email", "amount", "currency", "reference")
 RESULTS = ("paid", "failed")
 MAX_RESULT_ROWS = 100_000
+RESULT_FILE_MAX_BYTES = 20 * 1000 * 1000
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,33 @@ def _safe_cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+def result_file_text(data: bytes) -> str:
+    """The result file's bytes as text, or a PayoutFileError saying why they are not."""
+    if len(data) > RESULT_FILE_MAX_BYTES:
+        raise PayoutFileError("A result file is limited to 20 MB.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PayoutFileError("The result file must be UTF-8 text (CSV).") from None
+    if "\x00" in text:  # never CSV, and PostgreSQL refuses it in a query or a row
+        raise PayoutFileError("The result file contains a NUL byte; send CSV text.")
+    return text
+
+
+def _rows(reader: csv.DictReader):
+    """The reader's rows; a row the csv module cannot read (a field over its 128 KiB limit,
+    say) is the file's problem, named by its line, not a crash."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise PayoutFileError(
+                f"The result file cannot be read after line {reader.line_num}: {exc}."
+            ) from None
+
+
 def parse_results(text: str) -> list[PaymentResult]:
     """Every row of a result file, or a PayoutFileError listing what is wrong with it."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -70,7 +98,7 @@ def parse_results(text: str) -> list[PaymentResult]:
     rows: list[PaymentResult] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    for raw in _rows(reader):
         line = reader.line_num
         if len(rows) + len(problems) >= MAX_RESULT_ROWS:
             raise PayoutFileError(f"A result file has at most {MAX_RESULT_ROWS:,} rows.")

@@ -9,6 +9,7 @@ from accounts.models import User
 from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from royalties.currencies import CURRENCY_CHOICES
+from royalties.payout_files import PayoutFileError, result_file_text
 
 
 class SignupForm(forms.Form):
@@ -148,15 +149,10 @@ class StreamForm(forms.Form):
 class PayoutResultsForm(forms.Form):
     """The payment facilitator's result file: CSV text with reference and status columns."""
 
-    MAX_BYTES = 20 * 1000 * 1000
-
     file = forms.FileField(label="Result file")
 
     def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("A result file is limited to 20 MB.")
         try:
-            return upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The result file must be UTF-8 text (CSV).") from None
+            return result_file_text(self.cleaned_data["file"].read())
+        except PayoutFileError as exc:
+            raise forms.ValidationError(str(exc)) from None

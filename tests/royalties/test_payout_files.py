@@ -167,6 +167,8 @@ def test_result_files_are_read_strictly():
         parse_results("reference,amount\nhitrec-1,3.00\n")
     with pytest.raises(PayoutFileError, match="line 3: hitrec-1 already appears on line 2"):
         parse_results("reference,status\nhitrec-1,paid\nhitrec-1,failed\n")
+    with pytest.raises(PayoutFileError, match="cannot be read after line 1: field larger"):
+        parse_results("reference,status,message\nhitrec-1,paid," + "x" * 200_000 + "\n")
 
 
 @settings(

@@ -378,6 +378,29 @@ def test_a_wrong_result_file_is_refused_whole_with_the_reason(client, issued):
     assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
 
 
+def test_a_result_file_over_a_megabyte_is_taken_and_one_over_the_limit_is_refused(
+    client, issued, settings
+):
+    """The page reads result files under their own 20 MB limit, not a text upload's 1 MB."""
+    staff = signed_in(client, StaffFactory())
+    staff.post(reverse("web:staff-payout-batch-create"))
+    batch = PayoutBatch.objects.get()
+    url = reverse("web:staff-payout-results", args=[batch.id])
+    padding = ",\n" * 700_000  # 1.4 MB of empty rows, which are skipped
+
+    large = staff.post(
+        url,
+        {"file": results_file(f"reference,status\nhitrec-{issued['ana'].id},paid\n{padding}")},
+    )
+    assert f"Batch #{batch.id}: 1 paid, 0 failed, 0 unchanged" in " ".join(notes(large))
+    too_large = staff.post(url, {"file": SimpleUploadedFile("r.csv", b"x" * 20_100_000)})
+    assert errors(too_large) == ["A result file is limited to 20 MB."]
+    staff.get(too_large["Location"])  # the page shows (and so uses up) the message
+    nul = staff.post(url, {"file": results_file("reference,status\nhitrec-1\x00,paid\n")})
+    assert errors(nul) == ["Result file: The result file contains a NUL byte; send CSV text."]
+    assert Statement.objects.get(pk=issued["ana"].id).status == "paid"
+
+
 def test_with_nothing_waiting_a_batch_is_refused(client, released):
     staff = signed_in(client, StaffFactory())
 
