@@ -14,7 +14,7 @@ from contributions.services import (
     contribution_update,
     remix_sources_set,
 )
-from hitrec.caching import CONTRIBUTIONS, generation
+from hitrec.caching import CONTRIBUTIONS, _last_modified, generation
 from media.services import contribution_process, processing_restart
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from tests.contributions.factories import ContributionFactory
@@ -115,8 +115,20 @@ def test_if_modified_since_answers_not_modified_until_something_changes(api_clie
     assert response["Last-Modified"] != since
 
 
-def test_no_last_modified_within_the_second_of_a_change(api_client, user):
+def test_last_modified_is_promised_only_once_the_second_of_the_change_has_ended():
     """A later change in the same second would carry the same date, so none is promised."""
+    second = 1_700_000_000
+    generation_ns = second * 10**9 + 400_000_000  # a change at .4 of that second
+
+    assert _last_modified(generation_ns, read_at=second + 0.9) is None
+    assert _last_modified(generation_ns, read_at=second + 1.0) == second
+    assert _last_modified(generation_ns, read_at=second + 5.0) == second
+
+
+def test_no_last_modified_within_the_second_of_a_change(api_client, user):
+    # Start at the beginning of a second, so that the change and the read share it (the
+    # boundary itself is pinned by the test above, without the clock).
+    time.sleep(1 - time.time() % 1)
     contribution_create(author=user, title="Fresh", text="Words.")
 
     response = api_client.get(LIST)
