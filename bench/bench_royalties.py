@@ -4,8 +4,9 @@
         .venv/bin/python bench/bench_royalties.py
 
 Drops and recreates the database named in DATABASE_URL (it must start with `hitrec_bench`),
-migrates it (so the schema is the real one: exact shares as text, the once-per-entry
-balance check and the fillfactor of migration royalties/0003), and loads with COPY 10,000
+migrates it (so the schema is the real one: exact shares as text and the fillfactor of
+migration royalties/0003, the ledger's references and balance checked once per INSERT
+statement by royalties/0007), and loads with COPY 10,000
 users, the lineage of `bench_royalties_pure.py` (same seed: 100,000 contributions, 40% of
 works remix 1-3 earlier ones, 10,000 random credits; authors chosen so that a release has
 exactly 10,000 parties) and several released projects freezing it (Release through the
@@ -327,7 +328,9 @@ def baseline_post_revenue(event, project, allocations) -> None:
         for user_id in payees
     ]
     assert sum(p.amount_minor for p in postings) == 0
-    Posting.objects.bulk_create(postings, batch_size=2000)
+    # One statement: the ledger checks an entry's balance per INSERT (royalties/0007), so an
+    # entry's postings go in together; the old path wrote them 2,000 at a time.
+    Posting.objects.bulk_create(postings)
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -339,7 +342,7 @@ class Event:
 
     total: float
     statements: float  # inside cursor.execute (parameter quoting, the server's work, fetch)
-    commit: float  # COMMIT: the deferred checks (foreign keys, the ledger's balance trigger)
+    commit: float  # COMMIT: the deferred checks (the foreign keys left) and the WAL flush
     parties_for: float  # creating the parties and lines (first event) or reading the parties
     updates: float  # the UPDATEs of running totals (parties' and lines'), within statements
     queries: int
@@ -612,13 +615,17 @@ def main() -> None:
                 [["royalties_releaseparty", "royalties_releaseline"]],
             ).fetchall()
         )
-        once = (
-            "balanced_entry"
-            in conn.execute(
-                "SELECT prosrc FROM pg_proc WHERE proname = 'hitrec_entry_balances'"
-            ).fetchone()[0]
-        )
-    assert once, "the balance trigger is not the once-per-entry one (migration 0003)"
+        per_statement = conn.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)",
+            [
+                [
+                    "royalties_allocation_refs",
+                    "royalties_allocationline_refs",
+                    "royalties_posting_refs",
+                ]
+            ],
+        ).fetchone()[0]
+    assert per_statement == 3, "the ledger's per-statement checks are missing (royalties/0007)"
     build_s = time.perf_counter() - started
     print(f"built in {build_s:.0f} s; {fillfactors}", flush=True)
     load_at_start = os.getloadavg()[0]
@@ -695,10 +702,11 @@ End to end on PostgreSQL, through the project's own functions as they are (nothi
 patched): `release_split` (loading the release's credits, nodes and edges through
 `release_split_input`, then `compute_split`) and `revenue_record` (the project row locked,
 the event, every allocation and allocation line, the parties' and lines' running totals,
-the journal entry and its postings, and the commit with its deferred checks, all in one
-transaction). The schema is the migrated one: exact shares stored as "n/d" text, the
-ledger's balance trigger checking each journal entry once, fillfactor 50 on the running
-totals' tables (migration royalties/0003). The pure computation alone is in "Royalties
+the journal entry and its postings, and the commit, all in one transaction). The schema is
+the migrated one: exact shares stored as "n/d" text and fillfactor 50 on the running totals'
+tables (migration royalties/0003); the ledger rows' references to events, allocations,
+release lines, entries and accounts, and each entry's balance, checked once per INSERT
+statement by triggers instead of per row by deferred foreign keys (royalties/0007). The pure computation alone is in "Royalties
 (pure computation)".
 
 Targets: (a) the split, loading included, < 1 s end to end, its pure part (`compute_split`)
@@ -761,7 +769,7 @@ Where the time goes:
   commit {ms(first.p50("commit"))}, Python {ms(first.p50("python"))} (p50s).
 - (b), later events: statements {ms(later.p50("statements"))} (of which the running
   totals' UPDATEs {ms(later.p50("updates"))}), commit {ms(later.p50("commit"))} (the
-  deferred foreign-key checks and the once-per-entry balance check), Python
+  deferred foreign-key checks left: each allocation's person), Python
   {ms(later_python)} (reading the parties and lines, apportioning with exact shares,
   building the rows).
 - The notification fan-out, outside the target: {ms(later.p50("notify"))} per later event.

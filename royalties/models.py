@@ -214,10 +214,12 @@ class Allocation(models.Model):
     """A person's part of one revenue event."""
 
     # Not indexed alone: the unique (event, user) index leads with it. Every event inserts
-    # thousands of these rows, and each index is written for each.
+    # thousands of these rows, and each index is written for each. The reference is checked
+    # once per INSERT statement by a trigger, not per row (migration 0007 says why).
     event = models.ForeignKey(
-        RevenueEvent, on_delete=models.PROTECT, related_name="allocations", db_index=False
-    )
+        RevenueEvent, on_delete=models.PROTECT, related_name="allocations", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amount_minor = models.PositiveBigIntegerField()
 
@@ -234,11 +236,15 @@ class Allocation(models.Model):
 class AllocationLine(models.Model):
     """The part of an allocation that one release line (contribution) earned."""
 
-    # Not indexed alone: the unique (allocation, line) index leads with it.
+    # Not indexed alone: the unique (allocation, line) index leads with it. Both references
+    # are checked once per INSERT statement (migration 0007 says why).
     allocation = models.ForeignKey(
-        Allocation, on_delete=models.PROTECT, related_name="lines", db_index=False
+        Allocation, on_delete=models.PROTECT, related_name="lines", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    line = models.ForeignKey(
+        ReleaseLine, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    line = models.ForeignKey(ReleaseLine, on_delete=models.PROTECT, related_name="+")
     amount_minor = models.PositiveBigIntegerField()
 
     class Meta:
@@ -334,11 +340,16 @@ class JournalEntry(models.Model):
 class Posting(models.Model):
     """One leg of a journal entry; an entry's postings sum to zero (credits are negative)."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    # Both references are checked once per INSERT statement, with the entry's balance (migration
+    # 0007): an entry's postings are written in one statement.
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+    )
     # Not indexed alone: the (account, entry) index leads with it.
     account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False
-    )
+        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     amount_minor = models.BigIntegerField()
 
     class Meta:

@@ -1,7 +1,7 @@
 """Revenue and ledger rows are insert-only in the database itself, whatever changed the schema."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from projects.models import Release, Submission
 from projects.services import CreditInput, project_release
@@ -9,12 +9,15 @@ from royalties.models import (
     Allocation,
     AllocationLine,
     JournalEntry,
+    LedgerAccount,
     Posting,
     Recoupment,
+    ReleaseLine,
     RevenueEvent,
     RevenueStream,
 )
 from royalties.services import production_cost_record, revenue_record, revenue_stream_create
+from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
 
@@ -69,3 +72,83 @@ def test_changing_a_recorded_row_is_refused_by_the_database(ledger, model, colum
 
     row.refresh_from_db()
     assert getattr(row, column) == value
+
+
+# --- references and balance, checked by the database per INSERT statement ----------------
+
+# (model, a reference column that no longer is a foreign key)
+CHECKED_REFERENCES = [
+    (Allocation, "event_id"),
+    (AllocationLine, "allocation_id"),
+    (AllocationLine, "line_id"),
+    (Posting, "entry_id"),
+    (Posting, "account_id"),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "column"), CHECKED_REFERENCES, ids=lambda v: getattr(v, "__name__", v)
+)
+def test_a_new_row_naming_a_missing_row_is_refused(ledger, model, column):
+    """No foreign key, but the same guarantee: a reference to nothing is not stored."""
+    existing = model.objects.order_by("id").first()
+    values = {
+        field.attname: getattr(existing, field.attname)
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+    }
+    # Any other allocation already has this (event, user) or (allocation, line): a new user
+    # or line keeps the unique constraints out of the way, so only the reference can fail.
+    if model is Allocation:
+        values["user_id"] = UserFactory().id
+    values[column] = 10**9
+    before = model.objects.count()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.create(**values)
+
+    assert model.objects.count() == before
+
+
+def test_an_entry_whose_postings_do_not_sum_to_zero_is_refused(ledger):
+    if connection.vendor != "postgresql":
+        pytest.skip("the balance trigger is PostgreSQL's (SQLite is the embedded default)")
+    account = LedgerAccount.objects.order_by("id").first()
+    before = Posting.objects.count()
+
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        entry = JournalEntry.objects.create(kind=JournalEntry.Kind.REVERSAL, memo="lopsided")
+        Posting.objects.bulk_create(
+            [
+                Posting(entry=entry, account=account, amount_minor=500),
+                Posting(entry=entry, account=account, amount_minor=-499),
+            ]
+        )
+
+    assert Posting.objects.count() == before
+
+
+def test_an_entry_that_balances_is_stored(ledger):
+    account = LedgerAccount.objects.order_by("id").first()
+    entry = JournalEntry.objects.create(kind=JournalEntry.Kind.REVERSAL, memo="even")
+
+    Posting.objects.bulk_create(
+        [
+            Posting(entry=entry, account=account, amount_minor=500),
+            Posting(entry=entry, account=account, amount_minor=-500),
+        ]
+    )
+
+    assert sum(entry.postings.values_list("amount_minor", flat=True)) == 0
+
+
+@pytest.mark.parametrize("model", [ReleaseLine, LedgerAccount], ids=lambda m: m.__name__)
+def test_rows_the_ledger_refers_to_are_never_deleted(ledger, model):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite relies on the ORM's PROTECT (Django empties its tables by DELETE)")
+    row = model.objects.order_by("id").first()
+
+    with pytest.raises(IntegrityError, match="never deleted"), transaction.atomic():
+        model.objects.filter(pk=row.pk)._raw_delete(model.objects.db)
+
+    assert model.objects.filter(pk=row.pk).exists()
