@@ -9,6 +9,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
 from contributions.lineage import closure_get
+from hitrec.gcpause import cyclic_gc_paused
+from hitrec.rows import fetched_rows
 from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
 from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import (
@@ -41,21 +43,29 @@ def release_split_input(*, release: Release, stream: RevenueStream | None = None
     A revenue stream changes only the contributor pool; credits and lineage are the release's.
 
     Bare tuples, not model instances: a large release has 100,000 snapshot rows, and
-    building model objects for them cost five times the split itself.
+    building model objects for them cost five times the split itself; read with one fetch
+    each (`fetched_rows`), and the nodes built with the garbage collector paused.
     """
-    credits = [
-        Credit(contribution_id=cid, weight=Fraction(numerator, denominator))
-        for cid, numerator, denominator in ReleaseCredit.objects.filter(release=release)
+    credit_rows = fetched_rows(
+        ReleaseCredit.objects.filter(release=release)
         .order_by("contribution_id")
         .values_list("contribution_id", "weight_numerator", "weight_denominator")
-    ]
-    nodes = {
-        cid: SnapshotNode(author_id=author_id, title=title)
-        for cid, author_id, title in ReleaseNode.objects.filter(release=release).values_list(
+    )
+    node_rows = fetched_rows(
+        ReleaseNode.objects.filter(release=release).values_list(
             "contribution_id", "author_id", "title"
         )
-    }
-    edges = list(ReleaseEdge.objects.filter(release=release).values_list("source_id", "remix_id"))
+    )
+    edges = fetched_rows(
+        ReleaseEdge.objects.filter(release=release).values_list("source_id", "remix_id")
+    )
+    with cyclic_gc_paused():
+        credits = [
+            Credit(contribution_id=cid, weight=Fraction(numerator, denominator))
+            for cid, numerator, denominator in credit_rows
+        ]
+        make_node = SnapshotNode._make
+        nodes = {row[0]: make_node(row[1:]) for row in node_rows}
     return SplitInput(
         credits=credits,
         policy=Policy(

@@ -51,6 +51,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
 from hitrec.gcpause import cyclic_gc_paused
 
@@ -155,9 +156,12 @@ class Policy:
         object.__setattr__(self, "upstream_share", upstream)
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotNode:
-    """A contribution as the release froze it: its author, and its title for explanations."""
+class SnapshotNode(NamedTuple):
+    """A contribution as the release froze it: its author, and its title for explanations.
+
+    A named tuple, not a frozen dataclass: a release's snapshot holds up to hundreds of
+    thousands of them, and a tuple is built several times faster (rows become nodes as is).
+    """
 
     author_id: int
     title: str = ""
