@@ -51,10 +51,10 @@ def release_split_input(*, release: Release, stream: RevenueStream | None = None
         .order_by("contribution_id")
         .values_list("contribution_id", "weight_numerator", "weight_denominator")
     )
-    node_rows = fetched_rows(
-        ReleaseNode.objects.filter(release=release).values_list(
-            "contribution_id", "author_id", "title"
-        )
+    node_rows = fetched_rows(  # into a dict: no ORDER BY (the model's sorts by depth)
+        ReleaseNode.objects.filter(release=release)
+        .order_by()
+        .values_list("contribution_id", "author_id", "title")
     )
     edges = fetched_rows(
         ReleaseEdge.objects.filter(release=release).values_list("source_id", "remix_id")

@@ -299,23 +299,22 @@ class _Lineage:
 
     Only nodes with sources have a list (``.get(node)`` is None for the others): most nodes
     of a lineage have none, and a hundred thousand empty lists cost more than the whole flow.
-    The reverse lists (a node's remixes) are built only when asked for: the split needs just
-    their number.
+    The reverse lists (a node's remixes) are built only when asked for. The order holds only
+    what value can reach: the credited contributions and everything upstream of them (a
+    snapshot can hold more, e.g. a release's closure before credits were weighed).
     """
 
     nodes: Mapping[int, SnapshotNode]
     sources: dict[int, list[int]]
-    remix_counts: dict[int, int]
     order: list[int] = field(default_factory=list)
     _remixes: dict[int, list[int]] | None = None
 
     @classmethod
-    def build(cls, snapshot: LineageSnapshot) -> _Lineage:
+    def build(cls, snapshot: LineageSnapshot, *, roots: Iterable[int]) -> _Lineage:
         nodes = snapshot.nodes
         sources: dict[int, list[int]] = {}
-        remix_counts: dict[int, int] = {}
         for source, remix in snapshot.edges:
-            # Each node's membership is checked when first seen, not on every link.
+            # A remix's membership is checked when it is first seen, not on every link.
             srcs = sources.get(remix)
             if srcs is None:
                 if remix not in nodes:
@@ -323,18 +322,13 @@ class _Lineage:
                 sources[remix] = [source]
             else:
                 srcs.append(source)
-            count = remix_counts.get(source)
-            if count is None:
-                if source not in nodes:
-                    raise _unknown_end(source, remix, source)
-                remix_counts[source] = 1
-            else:
-                remix_counts[source] = count + 1
+            if source not in nodes:
+                raise _unknown_end(source, remix, source)
             if source == remix:
                 raise LineageCycleError([source])
-        lineage = cls(nodes=nodes, sources=sources, remix_counts=remix_counts)
+        lineage = cls(nodes=nodes, sources=sources)
         lineage._check_no_repeated_edge()
-        lineage.order = lineage._topological_order()
+        lineage.order = lineage._topological_order(roots)
         return lineage
 
     @property
@@ -358,12 +352,34 @@ class _Lineage:
                     "a source counts once."
                 )
 
-    def _topological_order(self) -> list[int]:
-        """Kahn's algorithm on remix → source: a node comes after all of its remixes."""
-        waiting = dict(self.remix_counts)
-        # Start with the nodes nothing remixes; the list grows while the loop walks it.
-        order = [node for node in self.nodes if node not in waiting]
+    def _topological_order(self, roots: Iterable[int]) -> list[int]:
+        """Kahn's algorithm on remix → source, over the roots and everything upstream of them:
+        a node comes after all of its remixes among those.
+
+        Value flows only from the roots (the credited contributions) upstream, so the rest of
+        the snapshot needs no place in the order; a cycle value could go round is refused.
+        """
         sources = self.sources
+        # What the roots reach, and for each reached node its number of reached remixes.
+        waiting: dict[int, int] = {}
+        reached = set(roots)
+        stack = list(reached)
+        while stack:
+            srcs = sources.get(stack.pop())
+            if srcs is None:
+                continue
+            for source in srcs:
+                count = waiting.get(source)
+                if count is None:
+                    waiting[source] = 1
+                    if source not in reached:
+                        reached.add(source)
+                        stack.append(source)
+                else:
+                    waiting[source] = count + 1
+        # Start with the reached nodes that no reached node remixes; the list grows while
+        # the loop walks it.
+        order = [node for node in reached if node not in waiting]
         for node in order:
             srcs = sources.get(node)
             if srcs is None:
@@ -373,7 +389,7 @@ class _Lineage:
                 waiting[source] = left
                 if not left:
                     order.append(source)
-        if len(order) != len(self.nodes):
+        if len(order) != len(reached):
             raise LineageCycleError(self._find_cycle({n for n, c in waiting.items() if c > 0}))
         return order
 
@@ -492,6 +508,10 @@ def _credited_values(split_input: SplitInput) -> tuple[dict[int, int], int]:
     return initial, base
 
 
+def _credited_ids(split_input: SplitInput) -> list[int]:
+    return [credit.contribution_id for credit in split_input.credits]
+
+
 def _check_credits_known(split_input: SplitInput) -> None:
     nodes = split_input.snapshot.nodes
     for credit in split_input.credits:
@@ -506,7 +526,7 @@ def compute_split(split_input: SplitInput) -> Split:
     """The exact split of a release (see the module docstring for the rules and the cost)."""
     _check_credits_known(split_input)
     with cyclic_gc_paused():
-        lineage = _Lineage.build(split_input.snapshot)
+        lineage = _Lineage.build(split_input.snapshot, roots=_credited_ids(split_input))
         return _split(split_input, lineage)
 
 
@@ -577,7 +597,7 @@ class PathIndex:
         _check_credits_known(split_input)
         self.split_input = split_input
         with cyclic_gc_paused():
-            self._lineage = _Lineage.build(split_input.snapshot)
+            self._lineage = _Lineage.build(split_input.snapshot, roots=_credited_ids(split_input))
             self.split = _split(split_input, self._lineage)
             self._setup(split_input)
 

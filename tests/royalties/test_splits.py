@@ -281,6 +281,21 @@ def test_refuses_a_cycle_and_names_it():
         compute_split(release(credits=[(5, 1)], edges=[(5, 5)], authors={5: ANA}))
 
 
+def test_only_what_value_reaches_is_ordered_so_a_cycle_it_cannot_reach_is_not_looked_for():
+    # 1 <- 2 <- 3 <- 1 is a cycle, but the credited work 4 has no sources: no value goes
+    # round it, and the split does not look there (it orders only what the credits reach).
+    split = compute_split(
+        release(
+            credits=[(4, 1)],
+            edges=[(1, 2), (2, 3), (3, 1)],
+            authors={1: ANA, 2: ANA, 3: ANA, 4: BEN},
+        )
+    )
+
+    assert split.share_of(BEN) == split.contributions[4].kept
+    assert split.contributions[1].received == 0
+
+
 def test_refuses_to_explain_a_contribution_outside_the_snapshot():
     with pytest.raises(UnknownContributionError, match="#99 is not in this release"):
         paths_to(NIGHT_BUS, 99)
