@@ -458,11 +458,12 @@ def _allocate_lines(
 # postings) and updates as many running totals. Through model instances, `bulk_create` and
 # `bulk_update` (a `CASE WHEN id = ... THEN ...` with one branch per row, built as Python
 # expression objects) that took seconds, far more than the database's own work. These
-# statements take plain integer rows instead: on PostgreSQL each column travels as one
-# array parameter (one statement, whatever the count); elsewhere (SQLite: in-process, no
-# round trips) one prepared statement runs per row. `{table}` and `{columns}` are a
-# model's own names, never user input.
-_INSERT_POSTGRESQL = "INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
+# functions take plain integer rows instead. On PostgreSQL new rows go in by binary COPY (no
+# SQL text to build or parse: about a fifth of an `INSERT ... SELECT unnest(...)` of the same
+# rows), and running totals travel as one array parameter per column; elsewhere (SQLite:
+# in-process, no round trips) one prepared statement runs per row. `{table}` and `{columns}`
+# are a model's own names, never user input.
+_COPY_POSTGRESQL = "COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
 _INSERT_ONE = "INSERT INTO {table} ({columns}) VALUES ({values})"
 _SET_ALLOCATED_POSTGRESQL = """UPDATE {table} AS t SET allocated_minor = v.allocated_minor
 FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, allocated_minor) WHERE t.id = v.id"""
@@ -483,7 +484,10 @@ def _insert_rows(
     fields: tuple[str, ...],
     rows: list[tuple[int, ...]],
 ) -> None:
-    """Insert rows of bigint values (ids, minor units) into the model's `fields`, in order."""
+    """Insert rows of bigint values (ids, minor units) into the model's `fields`, in order.
+
+    One statement on PostgreSQL (a COPY): the ledger's per-statement checks see every row.
+    """
     if not rows:
         return
     quote = connection.ops.quote_name
@@ -491,11 +495,15 @@ def _insert_rows(
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(["%s::bigint[]"] * len(fields))
-            cursor.execute(
-                _INSERT_POSTGRESQL.format(table=table, columns=columns, arrays=arrays),
-                [_bigint_array(column) for column in zip(*rows, strict=True)],
-            )
+            # A COPY is not an `execute`: errors (a refused reference, an unbalanced entry)
+            # come out of psycopg as they are, so they are wrapped as Django's here.
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(_COPY_POSTGRESQL.format(table=table, columns=columns)) as copy,
+            ):
+                copy.set_types(["int8"] * len(fields))
+                for row in rows:
+                    copy.write_row(row)
         else:
             values = ", ".join(["%s"] * len(fields))
             cursor.executemany(

@@ -25,11 +25,22 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 POSTGRES_CHECKS = """
+-- True when every id is a row of `parent`. By key, one index probe per id, so the cost
+-- follows the statement's rows and not the referenced table, which grows with every event
+-- (an anti-join may be planned as a hash join over the whole table).
+CREATE OR REPLACE FUNCTION hitrec_all_exist(ids bigint[], parent regclass) RETURNS boolean AS $$
+DECLARE found bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s WHERE id = ANY($1)', parent) INTO found USING ids;
+    RETURN found = cardinality(ids);
+END;
+$$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION hitrec_allocation_refs() RETURNS trigger AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT event_id FROM hitrec_new) n
-               WHERE NOT EXISTS (SELECT 1 FROM royalties_revenueevent p WHERE p.id = n.event_id))
-    THEN
+    IF NOT hitrec_all_exist(
+        (SELECT array_agg(DISTINCT event_id) FROM hitrec_new), 'royalties_revenueevent'
+    ) THEN
         RAISE EXCEPTION 'an allocation names a revenue event that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
@@ -39,15 +50,15 @@ $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION hitrec_allocationline_refs() RETURNS trigger AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT allocation_id FROM hitrec_new) n
-               WHERE NOT EXISTS (SELECT 1 FROM royalties_allocation p WHERE p.id = n.allocation_id))
-    THEN
+    IF NOT hitrec_all_exist(
+        (SELECT array_agg(DISTINCT allocation_id) FROM hitrec_new), 'royalties_allocation'
+    ) THEN
         RAISE EXCEPTION 'an allocation line names an allocation that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM hitrec_new n
-               WHERE NOT EXISTS (SELECT 1 FROM royalties_releaseline p WHERE p.id = n.line_id))
-    THEN
+    IF NOT hitrec_all_exist(
+        (SELECT array_agg(DISTINCT line_id) FROM hitrec_new), 'royalties_releaseline'
+    ) THEN
         RAISE EXCEPTION 'an allocation line names a release line that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
@@ -58,23 +69,27 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION hitrec_posting_refs() RETURNS trigger AS $$
 DECLARE unbalanced record;
 BEGIN
-    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT entry_id FROM hitrec_new) n
-               WHERE NOT EXISTS (SELECT 1 FROM royalties_journalentry p WHERE p.id = n.entry_id))
-    THEN
+    IF NOT hitrec_all_exist(
+        (SELECT array_agg(DISTINCT entry_id) FROM hitrec_new), 'royalties_journalentry'
+    ) THEN
         RAISE EXCEPTION 'a posting names a journal entry that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT account_id FROM hitrec_new) n
-               WHERE NOT EXISTS (SELECT 1 FROM royalties_ledgeraccount p WHERE p.id = n.account_id))
-    THEN
+    IF NOT hitrec_all_exist(
+        (SELECT array_agg(DISTINCT account_id) FROM hitrec_new), 'royalties_ledgeraccount'
+    ) THEN
         RAISE EXCEPTION 'a posting names a ledger account that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    -- Every entry this statement wrote to must sum to zero, all of its postings included.
-    SELECT e.entry_id, e.total INTO unbalanced FROM (
-        SELECT p.entry_id, SUM(p.amount_minor) AS total FROM royalties_posting p
-        WHERE p.entry_id IN (SELECT entry_id FROM hitrec_new) GROUP BY p.entry_id
-    ) e WHERE e.total <> 0 LIMIT 1;
+    -- Every entry this statement wrote to must sum to zero, all of its postings included
+    -- (read by the entry's index, entry by entry).
+    SELECT d.entry_id, s.total INTO unbalanced
+    FROM (SELECT DISTINCT entry_id FROM hitrec_new) d
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(p.amount_minor), 0) AS total
+        FROM royalties_posting p WHERE p.entry_id = d.entry_id
+    ) s
+    WHERE s.total <> 0 LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'journal entry % does not balance (its postings sum to %)',
             unbalanced.entry_id, unbalanced.total USING ERRCODE = 'integrity_constraint_violation';
@@ -118,6 +133,7 @@ DROP FUNCTION IF EXISTS hitrec_allocation_refs();
 DROP FUNCTION IF EXISTS hitrec_allocationline_refs();
 DROP FUNCTION IF EXISTS hitrec_posting_refs();
 DROP FUNCTION IF EXISTS hitrec_never_deleted();
+DROP FUNCTION IF EXISTS hitrec_all_exist(bigint[], regclass);
 CREATE CONSTRAINT TRIGGER royalties_posting_balances
     AFTER INSERT ON royalties_posting DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION hitrec_entry_balances();
