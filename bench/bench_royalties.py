@@ -345,6 +345,7 @@ class Event:
     commit: float  # COMMIT: the deferred checks (the foreign keys left) and the WAL flush
     parties_for: float  # creating the parties and lines (first event) or reading the parties
     updates: float  # the UPDATEs of running totals (parties' and lines'), within statements
+    copies: float  # the rows' binary COPYs (`_insert_rows`: not `execute`s), server work included
     queries: int
     # The notification fan-out (`notifications.notify`, one row per paid party): a Celery
     # task queued after the commit, which runs inline here (no broker: CELERY_TASK_ALWAYS_EAGER)
@@ -359,7 +360,7 @@ class Event:
 
     @property
     def python(self) -> float:
-        return self.request - self.statements - self.commit
+        return self.request - self.statements - self.commit - self.copies
 
 
 @dataclass
@@ -381,6 +382,7 @@ def record(project, key: str) -> Event:
     from royalties import services
 
     spent = {"statements": 0.0, "commit": 0.0, "parties_for": 0.0, "updates": 0.0, "queries": 0}
+    spent["copies"] = 0.0
     spent |= {"notify": 0.0, "notify_queries": 0}
     in_notify = [False]
 
@@ -410,6 +412,15 @@ def record(project, key: str) -> Event:
         finally:
             spent["commit"] += time.perf_counter() - start
 
+    insert_rows = services._insert_rows
+
+    def timed_insert_rows(model, fields, rows):
+        start = time.perf_counter()
+        try:
+            return insert_rows(model, fields, rows)
+        finally:
+            spent["copies"] += time.perf_counter() - start
+
     def timed_parties_for(release, stream=None):
         start = time.perf_counter()
         try:
@@ -431,6 +442,7 @@ def record(project, key: str) -> Event:
 
     connection._commit = timed_commit
     services._parties_for = timed_parties_for
+    services._insert_rows = timed_insert_rows
     tasks.notify = TimedNotify()
     try:
         with connection.execute_wrapper(timed_execute):
@@ -443,6 +455,7 @@ def record(project, key: str) -> Event:
     finally:
         del connection._commit
         services._parties_for = parties_for
+        services._insert_rows = insert_rows
         tasks.notify = notify_task
     assert created
     assert spent["notify"] > 0, "the notification fan-out did not run inline"
@@ -564,8 +577,9 @@ def ms(seconds: float) -> str:
 
 def breakdown(series: Series) -> str:
     return (
-        f"statements {ms(series.p50('statements'))}, commit {ms(series.p50('commit'))}, "
-        f"Python {ms(series.p50('python'))}; {series.events[0].queries} queries"
+        f"statements {ms(series.p50('statements'))}, row COPYs {ms(series.p50('copies'))}, "
+        f"commit {ms(series.p50('commit'))}, Python {ms(series.p50('python'))}; "
+        f"{series.events[0].queries} queries"
     )
 
 
@@ -766,12 +780,14 @@ Where the time goes:
 - (b), first event: creating the parties and lines (`PathIndex` and one `paths_to` per
   line for the path shown on statements, plus loading the snapshot and the split)
   {ms(e1.parties_for)} of {ms(e1.request)}; statements {ms(first.p50("statements"))},
-  commit {ms(first.p50("commit"))}, Python {ms(first.p50("python"))} (p50s).
+  row COPYs {ms(first.p50("copies"))}, commit {ms(first.p50("commit"))}, Python
+  {ms(first.p50("python"))} (p50s).
 - (b), later events: statements {ms(later.p50("statements"))} (of which the running
-  totals' UPDATEs {ms(later.p50("updates"))}), commit {ms(later.p50("commit"))} (the
-  deferred foreign-key checks left: each allocation's person), Python
-  {ms(later_python)} (reading the parties and lines, apportioning with exact shares,
-  building the rows).
+  totals' UPDATEs {ms(later.p50("updates"))}), row COPYs {ms(later.p50("copies"))} (the
+  allocations, allocation lines and postings with their indexes and the ledger's
+  per-statement checks), commit {ms(later.p50("commit"))} (the one foreign key left, each
+  allocation's person, and the WAL flush), Python {ms(later_python)} (reading the parties
+  and lines, apportioning with exact shares).
 - The notification fan-out, outside the target: {ms(later.p50("notify"))} per later event.
 """
     print(body)
