@@ -19,6 +19,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
+from hitrec.gcpause import cyclic_gc_paused
+from hitrec.rows import fetched_rows
 from notifications import hooks as notify
 from projects.models import Project, Release
 from projects.policy import PolicyError, parse_share
@@ -121,11 +123,14 @@ def revenue_record(
                     f"“{project.title}” has not been released; revenue is recorded for "
                     "released work only."
                 )
-            event = _allocate(
-                project=project, release=release, stream=stream_row, actor=actor,
-                amount_minor=amount_minor, note=note, idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-            )  # fmt: skip
+            # Tens of thousands of rows become tuples and back: with the cyclic collector
+            # running, its full passes over a large process's heap cost as much again.
+            with cyclic_gc_paused():
+                event = _allocate(
+                    project=project, release=release, stream=stream_row, actor=actor,
+                    amount_minor=amount_minor, note=note, idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                )  # fmt: skip
             notify.revenue_recorded(event=event)
             return event, True
     except IntegrityError:
@@ -288,12 +293,12 @@ class _PartyState:
 
 def _parties_for(release: Release, stream: RevenueStream | None = None) -> list[_PartyState]:
     """The release's parties and lines in a stream, created from the split (once each)."""
-    parties = [
-        _PartyState(*row)
-        for row in release.parties.filter(stream=stream)
+    rows = fetched_rows(
+        release.parties.filter(stream=stream)
         .order_by("user_id")
         .values_list("id", "user_id", "share_exact", "allocated_minor")
-    ]
+    )
+    parties = [_PartyState(*row) for row in rows]
     if parties:
         return parties
     _parties_create(release, stream)
@@ -424,7 +429,7 @@ def _allocate_lines(
     # an event needs four of their columns. All of the stream's lines in one join (the paid
     # parties' ids would make an IN list as long as the release).
     lines_by_party: dict[int, list[tuple[int, str, int]]] = {}
-    for line_id, party_id, share, allocated in (
+    for line_id, party_id, share, allocated in fetched_rows(
         ReleaseLine.objects.filter(party__release=release, party__stream=stream)
         .order_by("party_id", "id")
         .values_list("id", "party_id", "share_exact", "allocated_minor")
