@@ -76,7 +76,7 @@ quota); a one-unit-at-a-time run and a single event may differ among parties wit
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 
@@ -166,7 +166,7 @@ def apportion(
             "belong to the same parties as the shares."
         )
     parts = _apportioned(
-        labels=[f"user {user_id}" for user_id, _, _ in terms],
+        label=lambda position: f"user {terms[position][0]}",
         fractions=[(num, den) for _, num, den in terms],
         befores=[previous_totals.get(user_id, 0) for user_id, _, _ in terms],
         previous_revenue=previous_revenue,
@@ -194,7 +194,7 @@ def apportion_weights(
     if len(previous_totals) != len(weights):
         raise InvalidStateError("There must be one previous total per weight.")
     return _apportioned(
-        labels=[f"position {i}" for i in range(len(weights))],
+        label="position {}".format,
         fractions=[(weight, total) for weight in weights],
         befores=list(previous_totals),
         previous_revenue=previous_revenue,
@@ -204,13 +204,16 @@ def apportion_weights(
 
 def _apportioned(
     *,
-    labels: Sequence[str],
+    label: Callable[[int], str],
     fractions: Sequence[tuple[int, int]],
     befores: Sequence[int],
     previous_revenue: int,
     amount: int,
 ) -> list[int]:
-    """The method itself, on shares ``num / den`` (summing to 1), in the parties' order."""
+    """The method itself, on shares ``num / den`` (summing to 1), in the parties' order.
+
+    ``label(position)`` names a party in an error message; it is called only for one.
+    """
     previous_revenue = _check_int(previous_revenue, "previous revenue")
     amount = _check_int(amount, "amount")
     revenue = previous_revenue + amount
@@ -219,12 +222,12 @@ def _apportioned(
     previous_sum = 0
     for position, ((num, den), before) in enumerate(zip(fractions, befores, strict=True)):
         if type(before) is not int or before < 0:  # (the message is built only when needed)
-            before = _check_int(before, f"previous total of {labels[position]}")
+            before = _check_int(before, f"previous total of {label(position)}")
         previous_sum += before
         # Quota at the previous revenue: floor(s * H) <= a <= ceil(s * H), in integers.
         if not num * previous_revenue - den < before * den < num * previous_revenue + den:
             raise InvalidStateError(
-                f"{labels[position].capitalize()} has a previous total of {before}, but the "
+                f"{label(position).capitalize()} has a previous total of {before}, but the "
                 f"entitlement at {previous_revenue} is {Fraction(num * previous_revenue, den)}: "
                 "more than one unit away, so the totals were not produced by this "
                 "apportionment."
