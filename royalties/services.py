@@ -773,6 +773,21 @@ def statements_build_month(
     return built
 
 
+def progress_by_percent(report: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """`report`, called only when the whole percent done changes (and at the end): a run over
+    a million people reports about a hundred times, not a million (each report is a write)."""
+    last = -1
+
+    def maybe_report(done: int, total: int) -> None:
+        nonlocal last
+        percent = done * 100 // total if total else 100
+        if percent != last or done == total:
+            last = percent
+            report(done, total)
+
+    return maybe_report
+
+
 def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     """Staff ask for a month's statements; a worker builds them and reports progress."""
     if not actor.is_staff:
@@ -796,7 +811,7 @@ def statement_run_execute(*, run_id: int) -> None:
     def report(done: int, total: int) -> None:
         StatementRun.objects.filter(pk=run_id).update(done=done, total=total)
 
-    statements_build_month(period=run.period, progress=report)
+    statements_build_month(period=run.period, progress=progress_by_percent(report))
     StatementRun.objects.filter(pk=run_id).update(
         status=StatementRun.Status.DONE, finished_at=timezone.now()
     )
