@@ -78,7 +78,10 @@ def release_split_input(*, release: Release, stream: RevenueStream | None = None
 
 
 def release_split(*, release: Release, stream: RevenueStream | None = None) -> Split:
-    return compute_split(release_split_input(release=release, stream=stream))
+    # One pause over loading and computing: the collector then examines the snapshot's
+    # hundred thousand objects once, after both, instead of once after each.
+    with cyclic_gc_paused():
+        return compute_split(release_split_input(release=release, stream=stream))
 
 
 def usernames(*, user_ids: list[int]) -> dict[int, str]:
