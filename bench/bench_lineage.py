@@ -323,6 +323,39 @@ def measure(fn: Callable[[], object], *, repeat: int, warmup: int = 3) -> Timing
     )
 
 
+def measure_interleaved(
+    a: Callable[[], object], b: Callable[[], object], *, repeat: int, repeat_b: int
+) -> tuple[Timing, Timing]:
+    """Time `a` `repeat` times and `b` `repeat_b` times, in alternating rounds (a few of
+    `a`, then one of `b`), so both series see the same stretches of the machine's speed."""
+    gc.collect()
+    for _ in range(3):
+        a()
+        b()
+    per_round = max(1, repeat // repeat_b)
+    samples_a: list[float] = []
+    samples_b: list[float] = []
+    while len(samples_a) < repeat or len(samples_b) < repeat_b:
+        for _ in range(per_round if len(samples_a) < repeat else 0):
+            started = time.perf_counter()
+            a()
+            samples_a.append(time.perf_counter() - started)
+        if len(samples_b) < repeat_b:
+            started = time.perf_counter()
+            b()
+            samples_b.append(time.perf_counter() - started)
+    return _timing(samples_a), _timing(samples_b)
+
+
+def _timing(samples: list[float]) -> Timing:
+    samples = sorted(samples)
+    return Timing(
+        p50=statistics.median(samples),
+        p99=samples[max(0, math.ceil(0.99 * len(samples)) - 1)],
+        runs=len(samples),
+    )
+
+
 def per_level_traversal(
     *, contribution_id: int, up: bool
 ) -> tuple[dict[int, int], list[tuple[int, int]], list]:
@@ -572,9 +605,13 @@ def main() -> None:
     assert sorted((e.source, e.remix) for e in up.edges) == sorted(edges)
     with CaptureQueriesContext(connection) as baseline_queries:
         per_level_traversal(contribution_id=end, up=True)
-    chain = measure(lambda: lineage_get(contribution_id=end, direction="up"), repeat=args.repeat)
-    chain_loop = measure(
-        lambda: per_level_traversal(contribution_id=end, up=True), repeat=max(20, args.repeat // 5)
+    # Interleaved, a few runs of each in turn: this machine's speed drifts within minutes,
+    # and a ratio of two series timed one after the other measures the drift as well.
+    chain, chain_loop = measure_interleaved(
+        lambda: lineage_get(contribution_id=end, direction="up"),
+        lambda: per_level_traversal(contribution_id=end, up=True),
+        repeat=args.repeat,
+        repeat_b=max(20, args.repeat // 5),
     )
     speedup = chain_loop.p50 / chain.p50
     print(f"chain: {len(up.nodes)} nodes, {ms(chain)}; per level {ms(chain_loop)}")

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Literal
 
+import psycopg
 from django.db import connection
 
 from contributions.models import Contribution
@@ -211,10 +212,29 @@ def _run(
         params.extend(seed_ids)
         if depth is not None:
             params.append(depth)
-    with connection.cursor() as cursor, cyclic_gc_paused():
+    with _cursor() as cursor, cyclic_gc_paused():
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         return _built(rows)
+
+
+def _cursor():
+    """A cursor for the lineage statement.
+
+    On PostgreSQL one that binds its parameters on the server (Django's own bind on the
+    client), so that psycopg prepares the statement after a few runs on a connection
+    (`HITREC_DB_PREPARE_THRESHOLD`, hitrec/settings.py): each shape of the statement is then
+    planned once per connection instead of on every read, about a fifth of a small lineage's
+    time here. It is wrapped as Django wraps its own cursors (errors, query logging, execute
+    wrappers).
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    server_binding = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(server_binding)
+    return connection.make_cursor(server_binding)
 
 
 def _built(rows: list[tuple]) -> tuple[tuple[LineageNode, ...], tuple[LineageEdge, ...]]:

@@ -83,6 +83,16 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # psycopg prepares a statement on the server after this many runs on a connection,
+        # for the cursors that bind on the server: only the lineage walk's
+        # (contributions/lineage.py); Django's own cursors bind on the client and never
+        # prepare. 0 turns it off (Django's default), e.g. behind a transaction-pooling
+        # PgBouncer older than 1.21, which cannot keep prepared statements.
+        _prepare_threshold = env_int("HITREC_DB_PREPARE_THRESHOLD", 5)
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            _prepare_threshold or None
+        )
 else:
     DATABASES = {
         "default": {

@@ -190,6 +190,26 @@ def test_a_lineage_is_one_query_whatever_its_size(direction, django_assert_num_q
     assert len(lineage.nodes) == {"up": 31, "down": 30, "both": 60}[direction]
 
 
+def test_on_postgresql_a_lineage_read_often_is_planned_once_per_connection():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite plans in-process)")
+    w = make_lineage([(0, 1), (1, 2), (0, 2)], 3)
+
+    def prepared_lineage_statements() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["WITH RECURSIVE%up_walk%"],
+            )
+            return cursor.fetchone()[0]
+
+    before = prepared_lineage_statements()
+    readings = [lineage_get(contribution_id=w[2].id, direction="up") for _ in range(8)]
+
+    assert prepared_lineage_statements() == before + 1  # one shape, prepared once
+    assert {len(reading.nodes) for reading in readings} == {3}
+
+
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
 def test_both_wordings_of_the_edge_test_run_on_either_database(vendor):
     # Each database gets the wording its planner runs well; both must stay plain SQL.

@@ -16,7 +16,12 @@ from royalties.models import (
     RevenueEvent,
     RevenueStream,
 )
-from royalties.services import production_cost_record, revenue_record, revenue_stream_create
+from royalties.services import (
+    _insert_rows,
+    production_cost_record,
+    revenue_record,
+    revenue_stream_create,
+)
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
@@ -152,3 +157,17 @@ def test_rows_the_ledger_refers_to_are_never_deleted(ledger, model):
         model.objects.filter(pk=row.pk)._raw_delete(model.objects.db)
 
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_rows_written_in_bulk_are_checked_too(ledger):
+    """Revenue posts write their rows in one go (a COPY on PostgreSQL); a bad row fails it
+    whole, as Django's IntegrityError, and nothing of it is stored."""
+    line = ReleaseLine.objects.order_by("id").first()
+    allocation = Allocation.objects.order_by("id").first()
+    before = AllocationLine.objects.count()
+    rows = [(allocation.id, line.id + 10**9, 5), (10**9, line.id, 5)]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), rows)
+
+    assert AllocationLine.objects.count() == before
