@@ -703,7 +703,8 @@ loop a naive selector would write).
   pages from the OS cache).
 - Reproduce: `{command}`
 - Timings are wall-clock around the Python call (query, fetch, building the dataclasses),
-  p50 / p99 over the runs shown, after 3 warm-up runs.
+  p50 / p99 over the runs shown, after 3 warm-up runs; the chain and its per-level baseline
+  are timed in alternating rounds, so that their ratio does not measure the machine's drift.
 
 | figure | measured (p50 / p99) | target | result |
 |---|---|---|---|

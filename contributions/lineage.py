@@ -40,7 +40,9 @@ Speed notes (numbers in docs/benchmarks.md): nodes come out of the walk in id or
 lookups that follow read the contribution table and the link indexes in physical order;
 there is no ORDER BY (a sort of the wide rows spilled past PostgreSQL's default work_mem
 and cost more than sorting the tuples here); nodes and edges are plain slotted dataclasses
-built positionally (a frozen dataclass costs four times as much to build).
+built positionally (a frozen dataclass costs four times as much to build); on PostgreSQL the
+statement is prepared after a few runs on a connection (``_cursor``), so it is not planned
+on every read.
 
 Termination needs no cycle check: ``RemixLink`` has ``CHECK (source_id < remix_id)``, so ids
 strictly decrease going up and increase going down, and every walk ends. Each direction
