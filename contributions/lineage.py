@@ -232,6 +232,7 @@ def _cursor():
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
+    connection.validate_thread_sharing()
     connection.ensure_connection()
     server_binding = psycopg.Cursor(connection.connection)
     if connection.queries_logged:

@@ -301,7 +301,7 @@ class _Lineage:
     of a lineage have none, and a hundred thousand empty lists cost more than the whole flow.
     The reverse lists (a node's remixes) are built only when asked for. The order holds only
     what value can reach: the credited contributions and everything upstream of them (a
-    snapshot can hold more, e.g. a release's closure before credits were weighed).
+    snapshot may hold more than that).
     """
 
     nodes: Mapping[int, SnapshotNode]
