@@ -257,6 +257,23 @@ class AllocationLine(models.Model):
         return f"{self.amount_minor} via line {self.line_id}"
 
 
+class EventItemisation(models.Model):
+    """An event's allocations have been divided among the parties' lines (its contributions).
+
+    The division is a job after the event's commit (`revenue_itemise`): it writes the
+    event's allocation lines and this row in one transaction, so an event without one is
+    waiting for it. Insert-only, like the rest of the ledger.
+    """
+
+    event = models.OneToOneField(
+        RevenueEvent, on_delete=models.PROTECT, primary_key=True, related_name="itemisation"
+    )
+    itemised_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} itemised"
+
+
 class Recoupment(models.Model):
     """The part of one revenue event that paid back one production cost."""
 

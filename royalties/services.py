@@ -29,6 +29,7 @@ from royalties.apportion import apportion_weights, recoupment_plan
 from royalties.models import (
     Allocation,
     AllocationLine,
+    EventItemisation,
     JournalEntry,
     LedgerAccount,
     PayoutBatch,
@@ -132,6 +133,7 @@ def revenue_record(
                     fingerprint=fingerprint,
                 )  # fmt: skip
             notify.revenue_recorded(event=event)
+            _itemise_after_commit(release_id=release.id)
             return event, True
     except IntegrityError:
         # Another request with the same key committed first (the unique constraint caught it).
@@ -372,8 +374,7 @@ def _allocate(
         ("event", "user", "amount_minor"),
         [(event.id, party.user_id, allocations[party.user_id]) for party in paid],
     )
-    allocation_ids = dict(Allocation.objects.filter(event=event).values_list("user_id", "id"))
-    _allocate_lines(release, stream, paid, allocation_ids, allocations)
+    # Each allocation's division among the person's lines follows in a job (`revenue_itemise`).
     for party in paid:
         party.allocated_minor += allocations[party.user_id]
     _set_allocated(ReleaseParty, [(party.id, party.allocated_minor) for party in paid])
@@ -420,43 +421,126 @@ def _recoup(event: RevenueEvent, costs: list[ProductionCost], plan: list[int]) -
     return repaid
 
 
-def _allocate_lines(
-    release: Release, stream: RevenueStream | None, parties: list[_PartyState],
-    allocation_ids: dict[int, int], allocations: dict[int, int],
-) -> None:  # fmt: skip
-    """Divide each person's allocation among their lines, by the same quota method."""
-    # Bare tuples, not model instances: a large release has tens of thousands of lines and
-    # an event needs four of their columns. All of the stream's lines in one join (the paid
-    # parties' ids would make an IN list as long as the release).
-    lines_by_party: dict[int, list[tuple[int, str, int]]] = {}
-    for line_id, party_id, share, allocated in fetched_rows(
-        ReleaseLine.objects.filter(party__release=release, party__stream=stream)
-        .order_by("party_id", "id")
-        .values_list("id", "party_id", "share_exact", "allocated_minor")
-    ):
-        lines_by_party.setdefault(party_id, []).append((line_id, share, allocated))
-    line_rows: list[tuple[int, int, int]] = []  # (allocation, line, amount_minor)
-    line_totals: list[tuple[int, int]] = []  # (line, allocated_minor)
-    for party in parties:
-        lines = lines_by_party.get(party.id, [])
-        if len(lines) == 1:
-            # Most people earn through one line: it takes their whole part, no arithmetic.
-            amounts = [allocations[party.user_id]]
-        else:
-            # The lines' shares of the release, as weights: their shares of the person's part.
-            amounts = apportion_weights(
-                weights=_weights([share for _, share, _ in lines], whole=party.share_exact),
-                previous_totals=[allocated for _, _, allocated in lines],
-                previous_revenue=party.allocated_minor,
-                amount=allocations[party.user_id],
+def _itemise_after_commit(*, release_id: int) -> None:
+    from royalties.tasks import itemise_revenue
+
+    transaction.on_commit(lambda: itemise_revenue.delay(release_id))
+
+
+def revenue_itemise(*, release_id: int) -> int:
+    """Divide the release's waiting revenue events' allocations among the parties' lines.
+
+    A job after each revenue post (`royalties.itemise_revenue`), and what a statement does
+    first for the events it reads (`statement_build`). A person's part of an event is divided
+    among their lines (their contributions, and the producer's share) by the same quota method
+    as the event among the people, on the lines' running totals, so events are itemised
+    strictly in order: one itemiser per release at a time (the release row is locked), the
+    oldest waiting event first. Idempotent: an itemised event has its `EventItemisation`, and
+    the lines and the marker are written in one transaction. Returns how many events it
+    itemised.
+
+    Why after the commit: a large release's event has tens of thousands of lines to write
+    and running totals to update, which took the larger half of a revenue post. The money is
+    posted with the event (every person's allocation and the ledger entry); its breakdown by
+    contribution is for statements and explanations, and follows within a second or so.
+    """
+    with transaction.atomic(), cyclic_gc_paused():
+        # FOR NO KEY UPDATE: it does not hold up rows being written that refer to the release.
+        list(Release.objects.select_for_update(no_key=True).filter(pk=release_id).values("pk"))
+        waiting = list(
+            RevenueEvent.objects.filter(release_id=release_id, itemisation__isnull=True)
+            .order_by("id")
+            .values_list("id", "stream_id")
+        )
+        if not waiting:
+            return 0
+        streams: dict[int | None, _StreamLines] = {}
+        line_rows: list[tuple[int, int, int]] = []  # (allocation, line, amount_minor)
+        for event_id, stream_id in waiting:
+            lines = streams.get(stream_id)
+            if lines is None:
+                lines = streams[stream_id] = _StreamLines.load(release_id, stream_id)
+            line_rows += lines.itemise(
+                fetched_rows(
+                    Allocation.objects.filter(event_id=event_id)
+                    .order_by("user_id")
+                    .values_list("id", "user_id", "amount_minor")
+                )
             )
-        allocation_id = allocation_ids[party.user_id]
-        for (line_id, _, allocated), amount in zip(lines, amounts, strict=True):
-            if amount:
-                line_rows.append((allocation_id, line_id, amount))
-                line_totals.append((line_id, allocated + amount))
-    _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
-    _set_allocated(ReleaseLine, line_totals)
+        _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
+        for lines in streams.values():
+            _set_allocated(ReleaseLine, lines.changed_totals())
+        EventItemisation.objects.bulk_create(
+            EventItemisation(event_id=event_id) for event_id, _ in waiting
+        )
+    return len(waiting)
+
+
+@dataclass(slots=True)
+class _StreamLines:
+    """A release's lines in one stream, by person, with their running totals as itemised.
+
+    Bare tuples and lists, not model instances: a large release has tens of thousands of
+    lines, and an event needs four of their columns.
+    """
+
+    # user id -> (the person's line weights over their share, [[line id, running total]])
+    by_user: dict[int, tuple[list[int], list[list[int]]]]
+    changed: dict[int, list[int]]  # line id -> its [line id, running total], once changed
+
+    @classmethod
+    def load(cls, release_id: int, stream_id: int | None) -> "_StreamLines":
+        parties = {
+            party_id: (user_id, share)
+            for party_id, user_id, share in fetched_rows(
+                ReleaseParty.objects.filter(release_id=release_id, stream_id=stream_id)
+                .order_by()
+                .values_list("id", "user_id", "share_exact")
+            )
+        }
+        lines: dict[int, list[tuple[int, str, int]]] = {}
+        for line_id, party_id, share, allocated in fetched_rows(
+            ReleaseLine.objects.filter(party__release_id=release_id, party__stream_id=stream_id)
+            .order_by("party_id", "id")
+            .values_list("id", "party_id", "share_exact", "allocated_minor")
+        ):
+            lines.setdefault(party_id, []).append((line_id, share, allocated))
+        by_user = {}
+        for party_id, party_lines in lines.items():
+            # The lines' shares of the release, as weights: their shares of the person's part.
+            user_id, party_share = parties[party_id]
+            weights = _weights([share for _, share, _ in party_lines], whole=party_share)
+            totals = [[line_id, allocated] for line_id, _, allocated in party_lines]
+            by_user[user_id] = (weights, totals)
+        return cls(by_user=by_user, changed={})
+
+    def itemise(self, allocations: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """One event's (allocation, user, amount) rows as (allocation, line, amount) rows,
+        the running totals moved on."""
+        rows = []
+        for allocation_id, user_id, amount in allocations:
+            weights, totals = self.by_user[user_id]
+            if len(totals) == 1:
+                # Most people earn through one line: it takes their whole part, no arithmetic.
+                amounts = [amount]
+            else:
+                previous = [allocated for _, allocated in totals]
+                # The person's total so far: their lines' totals add up to it, event by event.
+                amounts = apportion_weights(
+                    weights=weights,
+                    previous_totals=previous,
+                    previous_revenue=sum(previous),
+                    amount=amount,
+                )
+            for line, part in zip(totals, amounts, strict=True):
+                if part:
+                    rows.append((allocation_id, line[0], part))
+                    line[1] += part
+                    self.changed[line[0]] = line
+        return rows
+
+    def changed_totals(self) -> list[tuple[int, int]]:
+        return [(line_id, allocated) for line_id, allocated in self.changed.values()]
 
 
 # A large release writes tens of thousands of rows per event (allocations, their lines,
@@ -674,6 +758,7 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
     if statement is not None and statement.status != Statement.Status.OPEN:
         return statement  # issued statements never change
     start, end = _month_bounds(period)
+    _itemise_waiting(user_id=user_id, currency=currency, before=end)
     earned = (
         AllocationLine.objects.filter(
             allocation__user_id=user_id, allocation__event__currency=currency,
@@ -740,6 +825,19 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
         for row in repaid
     )
     return statement
+
+
+def _itemise_waiting(*, user_id: int, currency: str, before: dt.datetime) -> None:
+    """Itemise first the events whose lines a statement reads and whose job has not run yet:
+    a statement's lines must add up to what the ledger owes the person."""
+    releases = set(
+        Allocation.objects.filter(
+            user_id=user_id, event__currency=currency, event__created_at__lt=before,
+            event__itemisation__isnull=True,
+        ).values_list("event__release_id", flat=True)
+    )  # fmt: skip
+    for release_id in sorted(releases):  # release locks in primary-key order
+        revenue_itemise(release_id=release_id)
 
 
 def statements_build_month(

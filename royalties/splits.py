@@ -329,7 +329,7 @@ class _Lineage:
                 srcs.append(source)
         cls._check_ends(snapshot.edges, sources, nodes)
         lineage = cls(nodes=nodes, sources=sources)
-        lineage._check_no_repeated_edge()
+        lineage._check_no_repeated_edge(snapshot.edges)
         lineage.order = lineage._topological_order(roots)
         return lineage
 
@@ -361,8 +361,10 @@ class _Lineage:
             self._remixes = remixes
         return self._remixes
 
-    def _check_no_repeated_edge(self) -> None:
+    def _check_no_repeated_edge(self, edges: Sequence[tuple[int, int]]) -> None:
         # A repeated link would count one source twice in "split equally among direct sources".
+        if len(set(edges)) == len(edges):  # one set of pairs, in C: no loop over the remixes
+            return
         for remix, srcs in self.sources.items():
             if len(srcs) > 1 and len(set(srcs)) != len(srcs):
                 repeated = min(source for source in srcs if srcs.count(source) > 1)

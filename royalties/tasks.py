@@ -1,6 +1,7 @@
 """Celery tasks of royalties: thin, take ids, call services."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 
 @shared_task(name="royalties.build_statements")
@@ -15,3 +16,15 @@ def prepare_release(release_id: int) -> None:
     from royalties.services import release_parties_prepare
 
     release_parties_prepare(release_id=release_id)
+
+
+@shared_task(
+    name="royalties.itemise_revenue",
+    autoretry_for=(OperationalError,),  # a lost connection, a deadlock: worth another try
+    retry_backoff=True,
+    retry_backoff_max=300,
+)
+def itemise_revenue(release_id: int) -> None:
+    from royalties.services import revenue_itemise
+
+    revenue_itemise(release_id=release_id)

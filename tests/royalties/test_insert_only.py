@@ -1,5 +1,7 @@
 """Revenue and ledger rows are insert-only in the database itself, whatever changed the schema."""
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -8,6 +10,7 @@ from projects.services import CreditInput, project_release
 from royalties.models import (
     Allocation,
     AllocationLine,
+    EventItemisation,
     JournalEntry,
     LedgerAccount,
     Posting,
@@ -33,6 +36,7 @@ INSERT_ONLY = [
     (RevenueEvent, "note"),
     (Allocation, "amount_minor"),
     (AllocationLine, "amount_minor"),
+    (EventItemisation, "itemised_at"),
     (JournalEntry, "memo"),
     (Posting, "amount_minor"),
     (Recoupment, "amount_minor"),
@@ -41,7 +45,7 @@ INSERT_ONLY = [
 
 
 @pytest.fixture
-def ledger():
+def ledger(django_capture_on_commit_callbacks):
     """A released project with a cost, a stream and one revenue event: a row in each table."""
     project = make_project()
     work = ContributionFactory()
@@ -55,22 +59,30 @@ def ledger():
     production_cost_record(
         project=project, actor=project.owner, amount="1.00", currency="USD", note="Strings"
     )
-    revenue_record(
-        project=project, actor=project.owner, amount="10.00", currency="USD", idempotency_key="a"
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the event's itemisation job
+        revenue_record(
+            project=project,
+            actor=project.owner,
+            amount="10.00",
+            currency="USD",
+            idempotency_key="a",
+        )
     assert Release.objects.filter(project=project).exists()
 
 
 @pytest.mark.parametrize(("model", "column"), INSERT_ONLY, ids=lambda v: getattr(v, "__name__", v))
 def test_changing_a_recorded_row_is_refused_by_the_database(ledger, model, column):
-    row = model.objects.order_by("id").first()
+    row = model.objects.order_by("pk").first()
     assert row is not None, f"the fixture made no {model.__name__}"
     value = getattr(row, column)
-    changed = (
-        (not value)
-        if isinstance(value, bool)
-        else (value + 1 if isinstance(value, int) else f"{value}!")
-    )
+    if isinstance(value, bool):
+        changed = not value
+    elif isinstance(value, int):
+        changed = value + 1
+    elif isinstance(value, dt.datetime):
+        changed = value + dt.timedelta(seconds=1)
+    else:
+        changed = f"{value}!"
 
     with pytest.raises(IntegrityError), transaction.atomic():
         model.objects.filter(pk=row.pk).update(**{column: changed})

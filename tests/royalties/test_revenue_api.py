@@ -146,12 +146,22 @@ def test_thousands_of_tiny_events_never_drift(released_project):
     assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] == 0
 
 
-def test_balances_and_lines_in_payouts_me(api_client, released_project):
+def test_payouts_me_has_the_balance_at_once_and_the_lines_after_the_itemisation_job(
+    api_client, released_project, django_capture_on_commit_callbacks
+):
     api_client.force_authenticate(released_project.owner)
-    post(api_client, released_project, "10.00")
+    with django_capture_on_commit_callbacks() as after_commit:
+        post(api_client, released_project, "10.00")
     [ana] = UserFactoryUsers("ana")
     api_client.force_authenticate(ana)
 
+    me = api_client.get("/api/payouts/me/").json()
+
+    assert me["balances"] == [{"currency": "USD", "balance_minor": 125, "balance": "1.25"}]
+    assert me["lines"] == []  # the job that divides the event among lines has not run yet
+
+    for job in after_commit:
+        job()
     me = api_client.get("/api/payouts/me/").json()
 
     assert me["balances"] == [{"currency": "USD", "balance_minor": 125, "balance": "1.25"}]

@@ -19,6 +19,7 @@ from royalties.services import revenue_record
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
+from tests.royalties.test_itemisation import _check_lines
 
 
 def _release(weights: list[int], pool: str = "1/2"):
@@ -136,3 +137,6 @@ def test_concurrent_revenue_posts_lose_and_double_no_cent():
     total = Allocation.objects.filter(event__project=project).aggregate(t=Sum("amount_minor"))["t"]
     assert total == sum(amounts)
     _check_money_rules(project, release, shares)
+    # Each post's itemisation job ran right after its commit, in its thread, concurrently
+    # with the others: every event was itemised once, in order.
+    _check_lines(project, release)
