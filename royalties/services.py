@@ -666,16 +666,36 @@ def _payable_account_ids(
     ).values_list("user_id", "id")  # fmt: skip
     found = dict(accounts)
     if len(found) < len(payees):
-        LedgerAccount.objects.bulk_create(
-            [
-                LedgerAccount(kind=LedgerAccount.Kind.PAYABLE, currency=event.currency, user_id=u)
-                for u in payees
-                if u not in found
-            ],
-            ignore_conflicts=True,
-        )
+        _payable_accounts_create(event.currency, [u for u in payees if u not in found])
         found = dict(accounts.all())
     return found
+
+
+# A release's first event can pay thousands of people who have no payable account yet in its
+# currency: as model instances through `bulk_create` that cost a few hundred milliseconds.
+# Plain rows instead; ON CONFLICT DO NOTHING makes a concurrent creator of the same account
+# harmless (the unique constraint `account_once_per_user` decides).
+_PAYABLE_ACCOUNTS_POSTGRESQL = """INSERT INTO {table} ({columns})
+SELECT %s, %s, unnest(%s::bigint[]) ON CONFLICT DO NOTHING"""
+_PAYABLE_ACCOUNT_ONE = "INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+
+
+def _payable_accounts_create(currency: str, user_ids: list[int]) -> None:
+    quote, meta = connection.ops.quote_name, LedgerAccount._meta
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("kind", "currency", "user"))
+    kind = LedgerAccount.Kind.PAYABLE.value
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _PAYABLE_ACCOUNTS_POSTGRESQL.format(table=table, columns=columns),
+                [kind, currency, _bigint_array(user_ids)],
+            )
+        else:
+            cursor.executemany(
+                _PAYABLE_ACCOUNT_ONE.format(table=table, columns=columns),
+                [(kind, currency, user_id) for user_id in user_ids],
+            )
 
 
 def _post_revenue(

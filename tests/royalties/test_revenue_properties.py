@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from contributions.models import RemixLink
 from projects.models import Submission
 from projects.services import CreditInput, project_release
-from royalties.models import Allocation, Posting, ReleaseParty, RevenueEvent
+from royalties.models import Allocation, LedgerAccount, Posting, ReleaseParty, RevenueEvent
 from royalties.selectors import release_split
 from royalties.services import revenue_record
 from tests.accounts.factories import UserFactory
@@ -140,3 +140,55 @@ def test_concurrent_revenue_posts_lose_and_double_no_cent():
     # Each post's itemisation job ran right after its commit, in its thread, concurrently
     # with the others: every event was itemised once, in order.
     _check_lines(project, release)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_posts_to_two_projects_at_once_open_one_account_per_person():
+    """Two releases credit the same people; their first revenue arrives at the same moment:
+    each person gets one payable account, credited by both events."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency are a PostgreSQL matter")
+    works = [ContributionFactory(author=UserFactory()) for _ in range(30)]
+    projects = []
+    for title in ("Night Bus", "Day Tram"):
+        project = make_project(title=title)
+        for work in works:
+            Submission.objects.create(
+                project=project, contribution=work, submitted_by=work.author, status="accepted"
+            )
+        project_release(
+            project=project, actor=project.owner,
+            credits=[CreditInput(work.id, 1) for work in works], commercial=False,
+        )  # fmt: skip
+        projects.append(project)
+    barrier = threading.Barrier(len(projects))
+    errors: list[BaseException] = []
+
+    def post(project) -> None:
+        try:
+            barrier.wait()
+            revenue_record(
+                project=project, actor=project.owner, amount="30.00", currency="USD",
+                idempotency_key="first",
+            )  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(project,)) for project in projects]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    authors = [work.author_id for work in works]
+    accounts = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.PAYABLE, user_id__in=authors)
+    assert sorted(accounts.values_list("user_id", flat=True)) == sorted(authors)
+    owed = dict(
+        Posting.objects.filter(account__in=accounts)
+        .values_list("account__user_id")
+        .annotate(total=Sum("amount_minor"))
+    )
+    assert owed == dict.fromkeys(authors, -2 * 50)  # 15.00 / 30 each, twice
