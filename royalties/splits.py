@@ -471,7 +471,7 @@ class _Scaled:
 
 def _integer_weights(credits: Sequence[Credit]) -> list[int]:
     """The weights scaled by the lcm of their denominators: the same ratios, as integers."""
-    weights = [Fraction(credit.weight) for credit in credits]
+    weights = [credit.weight for credit in credits]  # ints and Fractions both have the terms
     scale = math.lcm(*(weight.denominator for weight in weights))
     return [weight.numerator * (scale // weight.denominator) for weight in weights]
 
@@ -491,7 +491,7 @@ def _propagate(
     single path, which :class:`PathIndex` uses to search paths best-first.
     """
     up_num, up_den = upstream.numerator, upstream.denominator
-    source_counts = {len(srcs) for srcs in lineage.sources.values() if srcs}
+    source_counts = set(map(len, lineage.sources.values()))  # every list has a source
     q = up_den * math.lcm(*source_counts) if source_counts else up_den
     scaled = _Scaled(base=base, q=q, values=dict(initial), levels=dict.fromkeys(initial, 0))
     if up_num == 0:
