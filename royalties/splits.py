@@ -572,10 +572,9 @@ def _split(split_input: SplitInput, lineage: _Lineage) -> Split:
 
     nodes = split_input.snapshot.nodes
     sources = lineage.sources
-    # Every node gets an entry, in the snapshot's order (readers that list them sort them);
-    # the ones value reaches are overwritten below.
+    # Every node gets an entry, in id order; the ones value reaches are overwritten below.
     zero_flow = ContributionFlow(ZERO, ZERO)
-    contributions = dict.fromkeys(nodes, zero_flow)
+    contributions = dict.fromkeys(sorted(nodes), zero_flow)
     levels = flows.levels
     deepest = max(levels.values(), default=0)
     # base * q**level by level, and what brings a kept amount at a level (an integer over
