@@ -407,11 +407,15 @@ enough: it breaks quota across events).
 | … events after which a party was outside quota: `apportion` / per-event largest remainder | {ours_stream[1]} / {lr_stream[1]:,} | 0 | {"**pass**" if ours_stream[1] == 0 else "**FAIL**"} |
 | … furthest any party got from its exact entitlement: `apportion` / per-event largest remainder | {distance(ours_stream[2])} / {float(lr_stream[2]):,.1f} units | < 1 | {"**pass**" if ours_stream[2] < 1 else "**FAIL**"} |
 
-The split is a topological sort and one pass over the links in integers (amounts over a
-per-level common denominator; `Fraction` objects only for the results). On the random
-lineage most of the time is building the graph and sorting all {args.nodes:,} nodes, which
-the baseline does too, and value reaches only {len(reached) / args.nodes:.0%} of them; on the
-lattice value reaches every node, there are {len(lattice.snapshot.edges) / len(release.snapshot.edges):.1f}× the links, and the integers
+The split groups the links by remix, orders the remixes before their sources and makes one
+pass over the links in integers (amounts over a per-level common denominator; `Fraction`
+objects only for the results). In the random lineage, as on the platform (a source is
+always older than its remix), every link goes from a smaller id to a larger one, so the
+order is a sort of the remixes by id; the lattice's ids shrink along its links, so Kahn's
+algorithm orders it, as the baseline does both. On the random lineage value reaches only
+{len(reached) / args.nodes:.0%} of the nodes, and most of the time goes to the graph and to
+building the exact results; on the lattice value reaches every node, there are
+{len(lattice.snapshot.edges) / len(release.snapshot.edges):.1f}× the links, and the integers
 pay off ({lattice_baseline.p50 / lattice_t.p50:.1f}× the baseline). Both baselines run with the
 collector on, like the "without pausing" row. The lattice's {bottom_paths.path_count:.1e}
 paths to its bottom node are never followed: `PathIndex` counts them and lists the largest
