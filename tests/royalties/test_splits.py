@@ -261,6 +261,20 @@ def test_refuses_a_link_to_an_unknown_node():
         compute_split(release(credits=[(1, 1)], edges=[(1, 7)], authors={1: ANA}))
 
 
+def test_refuses_a_link_from_an_unknown_source_that_value_reaches():
+    with pytest.raises(UnknownContributionError, match=r"links #7 → #2, but #7 is not among"):
+        compute_split(release(credits=[(2, 1)], edges=[(7, 2)], authors={2: ANA}))
+
+
+def test_a_link_from_an_unknown_source_that_no_value_reaches_is_not_looked_at():
+    # Only #1 is credited; #2 is in the snapshot, but nothing flows to it or from it.
+    split = compute_split(
+        release(credits=[(1, 1)], edges=[(7, 2)], authors={1: ANA, 2: BEN}, p=F(1, 2))
+    )
+
+    assert shares(split) == {ANA: F(1, 2), PAT: F(1, 2)}
+
+
 def test_refuses_a_repeated_link():
     with pytest.raises(InvalidLineageError, match=r"links #1 → #2 more than once"):
         compute_split(release(credits=[(2, 1)], edges=[(1, 2), (1, 2)], authors={1: ANA, 2: BEN}))
