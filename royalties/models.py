@@ -242,9 +242,13 @@ class AllocationLine(models.Model):
         Allocation, on_delete=models.PROTECT, related_name="lines", db_index=False,
         db_constraint=False,
     )  # fmt: skip
+    # Not indexed either: nothing looks allocation lines up by their release line (reads go
+    # from the person's allocations), release lines are never deleted, and every event's
+    # itemisation writes tens of thousands of these rows into each index.
     line = models.ForeignKey(
-        ReleaseLine, on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+        ReleaseLine, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     amount_minor = models.PositiveBigIntegerField()
 
     class Meta:
