@@ -427,7 +427,7 @@ def _itemise_after_commit(*, release_id: int) -> None:
     transaction.on_commit(lambda: itemise_revenue.delay(release_id))
 
 
-def revenue_itemise(*, release_id: int) -> int:
+def revenue_itemise(*, release_id: int, rows_per_write: int = 100_000) -> int:
     """Divide the release's waiting revenue events' allocations among the parties' lines.
 
     A job after each revenue post (`royalties.itemise_revenue`), and what a statement does
@@ -437,7 +437,8 @@ def revenue_itemise(*, release_id: int) -> int:
     strictly in order: one itemiser per release at a time (the release row is locked), the
     oldest waiting event first. Idempotent: an itemised event has its `EventItemisation`, and
     the lines and the marker are written in one transaction. Returns how many events it
-    itemised.
+    itemised. After a backlog (a worker down for a while), the lines go in by
+    `rows_per_write` at a time, so memory stays bounded however many events wait.
 
     Why after the commit: a large release's event has tens of thousands of lines to write
     and running totals to update, which took the larger half of a revenue post. The money is
@@ -467,6 +468,9 @@ def revenue_itemise(*, release_id: int) -> int:
                     .values_list("id", "user_id", "amount_minor")
                 )
             )
+            if len(line_rows) >= rows_per_write:
+                _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
+                line_rows = []
         _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), line_rows)
         for lines in streams.values():
             _set_allocated(ReleaseLine, lines.changed_totals())
