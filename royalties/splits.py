@@ -567,7 +567,12 @@ def compute_split(split_input: SplitInput) -> Split:
     _check_credits_known(split_input)
     with cyclic_gc_paused():
         lineage = _Lineage.build(split_input.snapshot, roots=_credited_ids(split_input))
-        return _split(split_input, lineage)
+        split = _split(split_input, lineage)
+        # Freed while the collector is paused: when it resumes, the first collection
+        # examines what was made during the pause and is still alive, and the lineage's
+        # tens of thousands of lists would be most of it.
+        del lineage
+    return split
 
 
 def _split(split_input: SplitInput, lineage: _Lineage) -> Split:
