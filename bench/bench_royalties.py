@@ -50,7 +50,7 @@ import psycopg  # noqa: E402
 
 from bench.bench_lineage import constant_columns, copy_lines, recreate_database  # noqa: E402
 from bench.bench_royalties_pure import random_lineage  # noqa: E402
-from bench.common import machine_description, update_section  # noqa: E402
+from bench.common import machine_description, settle, update_section  # noqa: E402
 from royalties.splits import (  # noqa: E402
     LineageSnapshot,
     SnapshotNode,
@@ -653,6 +653,7 @@ def main() -> None:
     ]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")  # the build's writes, flushed now rather than mid-timing
         fillfactors = dict(
             conn.execute(
                 "SELECT relname, reloptions::text FROM pg_class WHERE relname = ANY(%s)",
@@ -672,6 +673,7 @@ def main() -> None:
     assert per_statement == 3, "the ledger's per-statement checks are missing (royalties/0007)"
     build_s = time.perf_counter() - started
     print(f"built in {build_s:.0f} s; {fillfactors}", flush=True)
+    others_at_start = settle()
     load_at_start = os.getloadavg()[0]
 
     # (a) The split: selector + compute_split, and its parts.
@@ -760,7 +762,9 @@ post and its commit included, < 1 s.
 
 - Machine: {machine_description()}; load average {load_at_start:.2f} when the timings began,
   {os.getloadavg()[0]:.2f} when they ended (the machine is shared: other test suites may
-  run at the same time, and every figure here is wall-clock time).
+  run at the same time, and every figure here is wall-clock time). Before timing, the
+  build's writes were checkpointed and the run waited for the rest of the machine to go
+  quiet (`bench.common.settle`): other processes then used {others_at_start:.0%} of the CPUs.
 - Data, loaded with COPY: {PARTIES:,} users; {len(projects)} identical releases freezing the
   pure benchmark's lineage (same seed: {facts["nodes"]:,} contributions, {facts["links"]:,}
   links, {facts["credits"]:,} random credits, value reaches {facts["reached"]:,}

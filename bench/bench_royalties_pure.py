@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine_description, update_section  # noqa: E402
+from bench.common import machine_description, settle, update_section  # noqa: E402
 from royalties import splits  # noqa: E402
 from royalties.apportion import apportion  # noqa: E402
 from royalties.splits import (  # noqa: E402
@@ -295,6 +295,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print, do not update docs/")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    others_at_start = settle()
     load_at_start = os.getloadavg()[0]
 
     # 1. The split over a random lineage.
@@ -384,7 +385,9 @@ cost per unit is constant), and per-event largest remainder (the fast method tha
 enough: it breaks quota across events).
 
 - Machine: {machine}; load average {load_at_start:.2f} when the timings began
-  (the machine is shared: other test suites may run at the same time).
+  (the machine is shared: other test suites may run at the same time; the run first waited
+  for the rest of the machine to go quiet, `bench.common.settle`, and other processes then
+  used {others_at_start:.0%} of the CPUs).
 - Reproduce: `.venv/bin/python bench/bench_royalties_pure.py --nodes {args.nodes} --credits {args.credits} --parties {args.parties}`
 - Timings are wall-clock around the call, p50 / worst of {args.repeat} runs after a warm-up
   (fewer for the slow baselines), with Python's garbage collector on.

@@ -303,3 +303,47 @@ def http_load(
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+# --- a quiet machine before the timings -------------------------------------------------------
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat (steal counts as busy)."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
+def others_cpu_share(seconds: float = 1.0) -> float:
+    """The share of the machine's CPUs busy over `seconds` while this process sleeps.
+
+    It is what everything else (the database's background writers, other test suites,
+    a neighbour's virtual machine through steal time) takes from the benchmark.
+    """
+    busy_before, total_before = _cpu_jiffies()
+    time.sleep(seconds)
+    busy_after, total_after = _cpu_jiffies()
+    return (busy_after - busy_before) / max(total_after - total_before, 1)
+
+
+def settle(*, quiet_share: float = 0.1, timeout_s: float = 120.0) -> float:
+    """Wait until the rest of the machine is quiet before timings begin; return its CPU share.
+
+    On a two-core machine a checkpoint or another suite running beside a benchmark slows
+    pure Python by half or more (the load average only says so a minute later), and the
+    figures would measure the neighbour. This waits, up to `timeout_s`, for two quiet
+    seconds in a row (at most `quiet_share` of the CPUs busy), and returns the share seen
+    last, for the results to state; a machine that never settles is measured anyway.
+    """
+    deadline = time.monotonic() + timeout_s
+    quiet_in_a_row = 0
+    share = others_cpu_share()
+    while time.monotonic() < deadline:
+        quiet_in_a_row = quiet_in_a_row + 1 if share <= quiet_share else 0
+        if quiet_in_a_row == 2:
+            break
+        share = others_cpu_share()
+    return share
