@@ -60,7 +60,7 @@ fuzz: $(STAMP) $(SYSDEPS_STAMP) static ## Fuzz the whole API from its schema for
 	$(PY) -m pytest -m fuzz tests/security/test_fuzz.py $(PYTEST_ARGS)
 
 bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on PostgreSQL and Redis; rewrite docs/benchmarks.md
-	./bench/services.sh
+	./scripts/services.sh bench
 	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
 	  BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hitrec_bench}" \
 	  DEBUG=0 $(PY) bench/run_all.py $(BENCH_ARGS)
