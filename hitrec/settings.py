@@ -344,6 +344,8 @@ if env_str("SECURE_PROXY_SSL_HEADER"):
 
 # Statements below these balances (minor units) are not paid out; the balance carries forward.
 HITREC_PAYOUT_THRESHOLDS = {"default": env_int("HITREC_PAYOUT_THRESHOLD_MINOR", 1000), "JPY": 1000}
+# A month's statement run is built in batches of this many people, one job each.
+HITREC_STATEMENT_BATCH_SIZE = env_int("HITREC_STATEMENT_BATCH_SIZE", 500)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hitrec <noreply@hitrec.localhost>")

@@ -513,6 +513,7 @@ class StatementRunOutputSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     total = serializers.IntegerField()
     percent = serializers.SerializerMethodField()
+    error = serializers.CharField()  # what stopped a failed run
 
     def get_period(self, run) -> str:
         return f"{run.period:%Y-%m}"

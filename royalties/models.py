@@ -477,6 +477,31 @@ class StatementRun(models.Model):
         return f"statements {self.period:%Y-%m} ({self.status})"
 
 
+class StatementRunBatch(models.Model):
+    """A slice of a statement run's people, built by one job of its own.
+
+    A month's run over many people is built by every money worker at once, and a failed or
+    redelivered job repeats only its slice. `people` keeps the slice as planned, so a job
+    builds the same people whatever was earned since.
+    """
+
+    run = models.ForeignKey(StatementRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    people = models.JSONField()  # [[user_id, currency], ...]
+    size = models.PositiveIntegerField()
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="statement_batch_number_once"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="statement_batch_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.number} of {self.run}"
+
+
 class PayoutBatch(models.Model):
     """Issued statements sent together to the payment facilitator as one bulk-payout file."""
 

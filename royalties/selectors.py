@@ -1,5 +1,6 @@
 """Reads of royalties: a release's split, people's balances, earnings and statements."""
 
+import datetime as dt
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -14,15 +15,18 @@ from hitrec.rows import fetched_rows
 from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
 from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import (
+    Allocation,
     AllocationLine,
     LedgerAccount,
     PayoutBatch,
     PayoutItem,
     Posting,
     ProductionCost,
+    Recoupment,
     RevenueStream,
     Statement,
 )
+from royalties.periods import month_bounds, month_start
 from royalties.splits import (
     Credit,
     LineageSnapshot,
@@ -120,6 +124,27 @@ def earning_lines(*, user: User, limit: int = 100) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def statement_people(*, period: dt.date) -> list[tuple[int, str]]:
+    """Who gets a statement for the month, as (user id, currency) in order: everyone who
+    earned or was paid back costs in it, and everyone carrying a balance into it."""
+    start, end = month_bounds(period)
+    earners = set(
+        Allocation.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
+        .values_list("user_id", "event__currency")
+        .distinct()
+    ) | set(
+        Recoupment.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
+        .values_list("cost__borne_by_id", "event__currency")
+        .distinct()
+    )
+    carriers = set(
+        Statement.objects.filter(period__lt=month_start(period), carried_forward_minor__gt=0)
+        .values_list("user_id", "currency")
+        .distinct()
+    )
+    return sorted(earners | carriers)
 
 
 def statements_visible_to(*, user: User) -> QuerySet[Statement]:

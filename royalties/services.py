@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import math
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -44,10 +44,17 @@ from royalties.models import (
     Statement,
     StatementLine,
     StatementRun,
+    StatementRunBatch,
 )
 from royalties.money import AmountError, parse_amount
 from royalties.payout_files import Payment, PayoutFileError, parse_results, payout_csv
-from royalties.selectors import project_streams, release_split_input, revenue_stream_named
+from royalties.periods import month_bounds, month_start
+from royalties.selectors import (
+    project_streams,
+    release_split_input,
+    revenue_stream_named,
+    statement_people,
+)
 from royalties.splits import PathIndex, describe_path, format_fraction
 
 
@@ -750,24 +757,9 @@ def journal_entry_reverse(*, entry: JournalEntry, actor: User, memo: str = "") -
 # --- statements ----------------------------------------------------------------------------
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next_month(period: dt.date) -> dt.date:
-    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def payout_threshold(currency: str) -> int:
     thresholds = settings.HITREC_PAYOUT_THRESHOLDS
     return thresholds.get(currency, thresholds["default"])
-
-
-def _month_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = dt.UTC
-    start = dt.datetime(period.year, period.month, 1, tzinfo=tz)
-    end_day = _next_month(period)
-    return start, dt.datetime(end_day.year, end_day.month, 1, tzinfo=tz)
 
 
 @transaction.atomic
@@ -781,8 +773,12 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
     )
     if statement is not None and statement.status != Statement.Status.OPEN:
         return statement  # issued statements never change
-    start, end = _month_bounds(period)
-    _itemise_waiting(user_id=user_id, currency=currency, before=end)
+    start, end = month_bounds(period)
+    _itemise_waiting(
+        allocations=Allocation.objects.filter(
+            user_id=user_id, event__currency=currency, event__created_at__lt=end
+        )
+    )
     earned = (
         AllocationLine.objects.filter(
             allocation__user_id=user_id, allocation__event__currency=currency,
@@ -851,67 +847,34 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
     return statement
 
 
-def _itemise_waiting(*, user_id: int, currency: str, before: dt.datetime) -> None:
-    """Itemise first the events whose lines a statement reads and whose job has not run yet:
-    a statement's lines must add up to what the ledger owes the person."""
+def _itemise_waiting(*, allocations: QuerySet[Allocation]) -> None:
+    """Itemise first the events whose lines statements will read and whose job has not run
+    yet: a statement's lines must add up to what the ledger owes the person."""
     releases = set(
-        Allocation.objects.filter(
-            user_id=user_id, event__currency=currency, event__created_at__lt=before,
-            event__itemisation__isnull=True,
-        ).values_list("event__release_id", flat=True)
-    )  # fmt: skip
+        allocations.filter(event__itemisation__isnull=True).values_list(
+            "event__release_id", flat=True
+        )
+    )
     for release_id in sorted(releases):  # release locks in primary-key order
         revenue_itemise(release_id=release_id)
 
 
-def statements_build_month(
-    *, period: dt.date, progress: Callable[[int, int], None] | None = None
-) -> list[Statement]:
-    """Everyone's statements for a month: those who earned in it or carry a balance into it."""
-    period = month_start(period)
-    start, end = _month_bounds(period)
-    earners = set(
-        Allocation.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
-        .values_list("user_id", "event__currency")
-        .distinct()
-    ) | set(
-        Recoupment.objects.filter(event__created_at__gte=start, event__created_at__lt=end)
-        .values_list("cost__borne_by_id", "event__currency")
-        .distinct()
-    )
-    carriers = set(
-        Statement.objects.filter(period__lt=period, carried_forward_minor__gt=0)
-        .values_list("user_id", "currency")
-        .distinct()
-    )
-    people = sorted(earners | carriers)
+def statements_build_month(*, period: dt.date) -> list[Statement]:
+    """Everyone's statements for a month, at once (a statement run does it in batches)."""
+    return _statements_build(people=statement_people(period=period), period=month_start(period))
+
+
+def _statements_build(*, people: Iterable[tuple[int, str]], period: dt.date) -> list[Statement]:
     built = []
-    for done, (user_id, currency) in enumerate(people, start=1):
+    for user_id, currency in people:
         statement = statement_build(user_id=user_id, period=period, currency=currency)
         if statement is not None:
             built.append(statement)
-        if progress is not None:
-            progress(done, len(people))
     return built
 
 
-def progress_by_percent(report: Callable[[int, int], None]) -> Callable[[int, int], None]:
-    """`report`, called only when the whole percent done changes (and at the end): a run over
-    a million people reports about a hundred times, not a million (each report is a write)."""
-    last = -1
-
-    def maybe_report(done: int, total: int) -> None:
-        nonlocal last
-        percent = done * 100 // total if total else 100
-        if percent != last or done == total:
-            last = percent
-            report(done, total)
-
-    return maybe_report
-
-
 def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
-    """Staff ask for a month's statements; a worker builds them and reports progress."""
+    """Staff ask for a month's statements; workers build them and report progress."""
     if not actor.is_staff:
         raise PermissionDenied("Only staff can build statements.")
     from royalties.tasks import build_statements
@@ -922,21 +885,90 @@ def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
 
 
 def statement_run_execute(*, run_id: int) -> None:
-    """The worker's side of a statement run: guarded so a redelivered job does no harm."""
+    """The run's first job: it divides the month's people into batches, a job each.
+
+    A month at a million people is then built by every money worker at once, and a job that
+    fails or is redelivered repeats only its batch. Guarded: the batches are planned once
+    (with the run's total, in one transaction); a redelivered job queues again only those
+    not yet built (a batch's own job skips one that is built or being built).
+    """
+    from royalties.tasks import build_statement_batch
+
     with transaction.atomic():
         run = StatementRun.objects.select_for_update().get(pk=run_id)
-        if run.status == StatementRun.Status.DONE:
+        if run.status == StatementRun.Status.QUEUED:
+            people = statement_people(period=run.period)
+            size = settings.HITREC_STATEMENT_BATCH_SIZE
+            StatementRunBatch.objects.bulk_create(
+                StatementRunBatch(
+                    run=run,
+                    number=number,
+                    people=people[start : start + size],
+                    size=len(people[start : start + size]),
+                )  # fmt: skip
+                for number, start in enumerate(range(0, len(people), size), start=1)
+            )
+            run.total = len(people)
+            run.status = StatementRun.Status.RUNNING if people else StatementRun.Status.DONE
+            run.finished_at = None if people else timezone.now()
+            run.save(update_fields=["total", "status", "finished_at"])
+        if run.status != StatementRun.Status.RUNNING:
             return
-        run.status = StatementRun.Status.RUNNING
-        run.save(update_fields=["status"])
+        waiting = list(
+            run.batches.filter(built_at__isnull=True)
+            .order_by("number")
+            .values_list("id", flat=True)
+        )
+        transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
 
-    def report(done: int, total: int) -> None:
-        StatementRun.objects.filter(pk=run_id).update(done=done, total=total)
 
-    statements_build_month(period=run.period, progress=progress_by_percent(report))
-    StatementRun.objects.filter(pk=run_id).update(
-        status=StatementRun.Status.DONE, finished_at=timezone.now()
-    )
+def statement_batch_build(*, batch_id: int) -> None:
+    """Build one batch of a statement run: its people's statements, then the run's progress.
+
+    The statements, the batch's mark and the run's count of people done commit together, so
+    a batch counts once however often its job runs; the last batch finishes the run. A batch
+    another job is building is skipped (its row is locked), not waited for. A failure that
+    is not the database's (those are retried) marks the run failed, with the error.
+    """
+    try:
+        batch = StatementRunBatch.objects.select_related("run").get(pk=batch_id)
+        if batch.built_at is not None:
+            return
+        people = [(user_id, currency) for user_id, currency in batch.people]
+        # Each release's waiting lines first, each in a short transaction of its own: inside
+        # the batch's, a release's lock would be held until the whole batch commits.
+        _itemise_waiting(
+            allocations=Allocation.objects.filter(
+                user_id__in={user_id for user_id, _ in people},
+                event__created_at__lt=month_bounds(batch.run.period)[1],
+            )
+        )
+        with transaction.atomic():
+            batch = (
+                # Only the batch's row: were the run's locked too, a batch finishing would
+                # make the others skip theirs.
+                StatementRunBatch.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("run")
+                .filter(pk=batch_id, built_at__isnull=True)
+                .first()
+            )
+            if batch is None:
+                return
+            _statements_build(people=people, period=batch.run.period)
+            batch.built_at = timezone.now()
+            batch.save(update_fields=["built_at"])
+            StatementRun.objects.filter(pk=batch.run_id).update(done=F("done") + batch.size)
+    except OperationalError:
+        raise
+    except Exception as exc:
+        StatementRun.objects.filter(batches__id=batch_id).update(
+            status=StatementRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    # After the commit, so that of two batches finishing together the later sees both counts.
+    StatementRun.objects.filter(
+        pk=batch.run_id, status=StatementRun.Status.RUNNING, done=F("total")
+    ).update(status=StatementRun.Status.DONE, finished_at=timezone.now())
 
 
 @transaction.atomic

@@ -140,7 +140,11 @@ def test_a_money_job_is_done_while_a_flood_of_uploads_waits_on_the_media_queue(
     # Each worker took jobs from its own queues only.
     assert set(media.tasks("received")) == {"media.process_contribution"}
     assert media.tasks("received") == media.tasks("succeeded") != []
-    assert {"royalties.prepare_release", "royalties.build_statements"} <= set(money.tasks())
+    assert {
+        "royalties.prepare_release",
+        "royalties.build_statements",
+        "royalties.build_statement_batch",
+    } <= set(money.tasks())
     assert all(MONEY_AND_DEFAULT_JOBS.match(name) for name in money.tasks("received"))
 
 
@@ -227,7 +231,11 @@ def test_the_procfile_runs_web_workers_and_beat_for_real(
     media_jobs = others["worker-media"].tasks()
     money_jobs = others["worker-money"].tasks()
     assert media_jobs == ["media.process_contribution"]
-    assert {"royalties.prepare_release", "royalties.build_statements"} <= set(money_jobs)
+    assert {
+        "royalties.prepare_release",
+        "royalties.build_statements",
+        "royalties.build_statement_batch",
+    } <= set(money_jobs)
     assert all(MONEY_AND_DEFAULT_JOBS.match(name) for name in money_jobs)
     assert list(tmp_path.glob("celerybeat-schedule*"))  # beat keeps its last-run times there
     assert f'"POST /api/projects/{project.id}/revenue/ HTTP/1.1" 201' in web.log_text()
@@ -258,6 +266,7 @@ def test_every_job_goes_to_a_queue_exactly_one_procfile_worker_takes(settings):
     assert takers["media.process_contribution"] == ["worker-media"]
     assert (
         takers["royalties.build_statements"]
+        == takers["royalties.build_statement_batch"]
         == takers["royalties.prepare_release"]
         == ["worker-money"]
     )

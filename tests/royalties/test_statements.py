@@ -13,7 +13,6 @@ from projects.models import Submission
 from projects.services import CreditInput, project_release
 from royalties.models import LedgerAccount, Posting, RevenueEvent, Statement, StatementRun
 from royalties.services import (
-    progress_by_percent,
     revenue_record,
     statement_issue,
     statements_build_month,
@@ -238,26 +237,3 @@ def test_staff_correct_the_ledger_by_reversing_an_entry_never_by_editing(project
     assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] == 0
     with pytest.raises(ValidationError):
         journal_entry_reverse(entry=entry, actor=StaffFactory())
-
-
-def test_a_run_reports_its_progress_once_per_percent_and_at_the_end():
-    reports = []
-    progress = progress_by_percent(lambda done, total: reports.append((done, total)))
-
-    for done in range(1, 1001):
-        progress(done, 1000)
-
-    # The first person (0%), then each whole percent: 101 writes for 1,000 people.
-    assert len(reports) == 101
-    assert reports[0] == (1, 1000) and reports[-1] == (1000, 1000)
-    assert [done * 100 // 1000 for done, _ in reports] == list(range(101))
-
-
-def test_a_small_run_reports_every_person():
-    reports = []
-    progress = progress_by_percent(lambda done, total: reports.append((done, total)))
-
-    for done in range(1, 4):
-        progress(done, 3)
-
-    assert reports == [(1, 3), (2, 3), (3, 3)]

@@ -1,0 +1,231 @@
+"""Statement runs: a month's statements built in batches, a job each, with progress."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from projects.models import Submission
+from projects.services import CreditInput, project_release
+from royalties.models import Statement, StatementRun, StatementRunBatch
+from royalties.selectors import statement_people
+from royalties.services import (
+    revenue_record,
+    statement_batch_build,
+    statement_run_execute,
+    statement_run_start,
+    statements_build_month,
+)
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.contributions.factories import ContributionFactory
+from tests.projects.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def released_project(*, artists: int):
+    """A released project crediting one work by each of `artists` people, and its producer."""
+    producer = UserFactory()
+    project = make_project(owner=producer, title="Night Bus")
+    works = [ContributionFactory(author=UserFactory()) for _ in range(artists)]
+    Submission.objects.bulk_create(
+        Submission(project=project, contribution=work, submitted_by=work.author, status="accepted")
+        for work in works
+    )
+    project_release(
+        project=project,
+        actor=producer,
+        credits=[CreditInput(work.id, 1) for work in works],
+        commercial=True,
+    )
+    revenue_record(
+        project=project, actor=producer, amount="100.00", currency="USD", idempotency_key="a"
+    )
+    return project
+
+
+@pytest.fixture
+def five_people(settings):
+    settings.HITREC_STATEMENT_BATCH_SIZE = 2
+    released_project(artists=4)  # four artists and the producer
+    return timezone.now().date()
+
+
+def planned_run(period: dt.date, django_capture_on_commit_callbacks) -> StatementRun:
+    """A run whose batches are planned and queued, none of them built yet."""
+    run = StatementRun.objects.create(period=period.replace(day=1), requested_by=StaffFactory())
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        statement_run_execute(run_id=run.id)
+    assert len(queued) == 1  # the batches' jobs, queued after the commit
+    run.refresh_from_db()
+    return run
+
+
+def test_a_run_builds_everyone_in_batches_of_the_configured_size(
+    five_people, api_client, django_capture_on_commit_callbacks
+):
+    api_client.force_authenticate(StaffFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api_client.post(
+            "/api/payouts/statements/build/", {"period": f"{five_people:%Y-%m}"}
+        )
+
+    run = StatementRun.objects.get(pk=started.json()["id"])
+    batches = list(run.batches.all())
+    assert [(b.number, b.size) for b in batches] == [(1, 2), (2, 2), (3, 1)]
+    assert all(b.built_at is not None for b in batches)
+    people = statement_people(period=five_people)
+    assert [tuple(p) for b in batches for p in b.people] == people
+    assert len(people) == 5
+    assert Statement.objects.count() == 5
+    body = api_client.get(f"/api/payouts/runs/{run.id}/").json()
+    assert (body["status"], body["done"], body["total"], body["percent"]) == ("done", 5, 5, 100)
+    assert body["error"] == ""
+    assert run.finished_at is not None
+
+
+def test_progress_counts_the_people_of_each_built_batch(
+    five_people, api_client, django_capture_on_commit_callbacks
+):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    assert (run.status, run.done, run.total) == ("running", 0, 5)
+    first = run.batches.get(number=1)
+
+    statement_batch_build(batch_id=first.id)
+
+    api_client.force_authenticate(StaffFactory())
+    body = api_client.get(f"/api/payouts/runs/{run.id}/").json()
+    assert (body["status"], body["done"], body["total"], body["percent"]) == ("running", 2, 5, 40)
+    assert set(Statement.objects.values_list("user_id", flat=True)) == {
+        user_id for user_id, _ in first.people
+    }
+
+
+def test_a_batch_built_twice_counts_once(five_people, django_capture_on_commit_callbacks):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    first = run.batches.get(number=1)
+
+    statement_batch_build(batch_id=first.id)
+    built_at = StatementRunBatch.objects.get(pk=first.id).built_at
+    statement_batch_build(batch_id=first.id)  # a redelivered job
+
+    run.refresh_from_db()
+    assert run.done == 2
+    assert StatementRunBatch.objects.get(pk=first.id).built_at == built_at
+    assert Statement.objects.count() == 2
+
+
+def test_a_redelivered_run_plans_once_and_queues_what_is_not_built(
+    five_people, django_capture_on_commit_callbacks
+):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    first = run.batches.get(number=1)
+    statement_batch_build(batch_id=first.id)
+    first_built_at = StatementRunBatch.objects.get(pk=first.id).built_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_run_execute(run_id=run.id)  # the run's job, delivered again
+
+    run.refresh_from_db()
+    assert run.batches.count() == 3
+    assert (run.status, run.done, run.total) == ("done", 5, 5)
+    assert StatementRunBatch.objects.get(pk=first.id).built_at == first_built_at
+    assert Statement.objects.count() == 5
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        statement_run_execute(run_id=run.id)  # a finished run queues nothing
+    assert queued == []
+
+
+def test_a_month_without_earnings_finishes_at_once(django_capture_on_commit_callbacks):
+    staff = StaffFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = statement_run_start(period=dt.date(2020, 2, 1), actor=staff)
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("done", 0, 0)
+    assert run.batches.count() == 0
+
+
+def test_a_batch_that_cannot_be_built_fails_the_run_and_says_why(
+    five_people, django_capture_on_commit_callbacks
+):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    broken = run.batches.get(number=2)
+    broken.people = [["nobody", "USD"]]  # not a user id
+    broken.save()
+
+    with pytest.raises(ValueError, match="nobody"):
+        statement_batch_build(batch_id=broken.id)
+
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "nobody" in run.error
+    assert StatementRunBatch.objects.get(pk=broken.id).built_at is None
+    # The other batches still build, and the run stays failed: staff start another.
+    for batch in run.batches.exclude(pk=broken.id):
+        statement_batch_build(batch_id=batch.id)
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("failed", 3)
+
+
+def test_the_batches_build_the_same_statements_as_a_month_at_once(
+    five_people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_run_start(period=five_people, actor=StaffFactory())
+    batched = {
+        s.user_id: (s.earned_minor, s.payable_minor, list(s.lines.values_list("amount_minor")))
+        for s in Statement.objects.all()
+    }
+
+    at_once = {
+        s.user_id: (s.earned_minor, s.payable_minor, list(s.lines.values_list("amount_minor")))
+        for s in statements_build_month(period=five_people)  # rebuilds the open statements
+    }
+
+    assert batched == at_once
+    assert sum(earned for earned, _, _ in batched.values()) == 10_000
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_batches_built_at_once_by_two_workers_finish_the_run_once(five_people):
+    # Planned as the run's job plans it (its jobs would run at once here: no test transaction
+    # holds them back).
+    people = statement_people(period=five_people)
+    run = StatementRun.objects.create(
+        period=five_people.replace(day=1), status="running", total=len(people)
+    )
+    batch_ids = [
+        StatementRunBatch.objects.create(
+            run=run, number=number, people=people[i : i + 2], size=len(people[i : i + 2])
+        ).id
+        for number, i in enumerate(range(0, len(people), 2), start=1)
+    ]
+    start = threading.Barrier(len(batch_ids) * 2)
+    errors = []
+
+    def worker(batch_id: int) -> None:
+        try:
+            start.wait()
+            statement_batch_build(batch_id=batch_id)
+        except Exception as exc:  # reported below, with the others
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # Every batch twice, as if each job had been delivered to two workers.
+    threads = [threading.Thread(target=worker, args=(b,)) for b in batch_ids * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("done", 5, 5)
+    assert Statement.objects.count() == 5
