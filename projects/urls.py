@@ -5,6 +5,7 @@ from django.urls import path
 from projects import api
 from royalties.api import (
     ProductionCostReceiptApi,
+    ProductionCostWithdrawApi,
     ProjectCostsApi,
     ProjectRevenueApi,
     ProjectSplitApi,
@@ -64,6 +65,11 @@ urlpatterns = [
     path("<int:project_id>/revenue/", ProjectRevenueApi.as_view(), name="project-revenue"),
     path("<int:project_id>/streams/", ProjectStreamsApi.as_view(), name="project-streams"),
     path("<int:project_id>/costs/", ProjectCostsApi.as_view(), name="project-costs"),
+    path(
+        "<int:project_id>/costs/<int:cost_id>/withdraw/",
+        ProductionCostWithdrawApi.as_view(),
+        name="project-cost-withdraw",
+    ),
     path(
         "<int:project_id>/costs/<int:cost_id>/receipt",
         ProductionCostReceiptApi.as_view(),

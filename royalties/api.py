@@ -50,6 +50,7 @@ from royalties.services import (
     payout_batch_file,
     payout_results_import,
     production_cost_record,
+    production_cost_withdraw,
     revenue_record,
     revenue_stream_create,
     statement_issue,
@@ -273,6 +274,9 @@ class ProductionCostOutputSerializer(serializers.Serializer):
     outstanding_minor = serializers.IntegerField()
     receipt = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+    withdrawn_minor = serializers.IntegerField()  # never to be paid back
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawal_reason = serializers.CharField()
 
     def get_amount(self, cost) -> str:
         return format_minor(cost.amount_minor, currency=cost.currency)
@@ -323,6 +327,24 @@ class ProjectCostsApi(APIView):
             project=project, actor=request.user, borne_by=borne_by, **data.validated_data
         )
         return Response(ProductionCostOutputSerializer(cost).data, status=201)
+
+
+class ProductionCostWithdrawApi(APIView):
+    """A producer withdraws what revenue has not yet paid back of a cost."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, help_text="Why it is withdrawn.")
+
+    @extend_schema(request=InputSerializer, responses=ProductionCostOutputSerializer)
+    def post(self, request, project_id: int, cost_id: int):
+        project = _producers_project_or_404(request, project_id)
+        cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
+        if cost is None:
+            raise Http404("The project has no such cost.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cost = production_cost_withdraw(cost=cost, actor=request.user, **data.validated_data)
+        return Response(ProductionCostOutputSerializer(cost).data)
 
 
 class ProductionCostReceiptApi(APIView):

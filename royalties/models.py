@@ -72,14 +72,29 @@ class ProductionCost(models.Model):
     # Running total paid back so far; every change is covered by a Recoupment and the ledger.
     recouped_minor = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A producer may withdraw what revenue has not paid back yet (a cost recorded by mistake,
+    # or wrongly): that part is never paid back. What was paid back stays in the ledger.
+    withdrawn_minor = models.PositiveBigIntegerField(default=0)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["project_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="cost_positive"),
             models.CheckConstraint(
-                condition=Q(recouped_minor__lte=models.F("amount_minor")),
-                name="cost_recouped_at_most_amount",
+                condition=Q(
+                    recouped_minor__lte=models.F("amount_minor") - models.F("withdrawn_minor")
+                ),
+                name="cost_recouped_and_withdrawn_at_most_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_minor=0)
+                | Q(withdrawn_at__isnull=False, withdrawn_minor__gt=0),
+                name="cost_withdrawn_with_its_date",
             ),
         ]
 
@@ -88,7 +103,7 @@ class ProductionCost(models.Model):
 
     @property
     def outstanding_minor(self) -> int:
-        return self.amount_minor - self.recouped_minor
+        return self.amount_minor - self.recouped_minor - self.withdrawn_minor
 
 
 class ReleaseParty(models.Model):

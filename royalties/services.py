@@ -403,11 +403,49 @@ def _weights(shares: list[str], *, whole: str) -> list[int]:
     return weights
 
 
+@transaction.atomic
+def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) -> ProductionCost:
+    """A producer withdraws what revenue has not yet paid back of a cost (recorded by mistake,
+    or with the wrong amount: withdraw it and record the right one).
+
+    What was paid back stays paid: those recoupments are in the ledger, which is never
+    edited. The project row is locked first, as a revenue post locks it, so a post either
+    pays the cost back before the withdrawal or sees it withdrawn.
+    """
+    project = Project.objects.select_for_update().get(pk=cost.project_id)
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can withdraw costs.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the cost is withdrawn."]})
+    cost = ProductionCost.objects.select_for_update().get(pk=cost.pk)
+    if cost.withdrawn_at is not None:
+        raise ValidationError(
+            {"cost": [f"This cost was already withdrawn on {cost.withdrawn_at:%Y-%m-%d}."]}
+        )
+    if not cost.outstanding_minor:
+        raise ValidationError(
+            {
+                "cost": [
+                    "Revenue has already paid this cost back in full; nothing is left to withdraw."
+                ]
+            }
+        )
+    cost.withdrawn_minor = cost.outstanding_minor
+    cost.withdrawn_at = timezone.now()
+    cost.withdrawn_by = actor
+    cost.withdrawal_reason = reason
+    cost.save(
+        update_fields=["withdrawn_minor", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+    )
+    return cost
+
+
 def _costs_outstanding(project: Project) -> list[ProductionCost]:
     """The project's costs not yet paid back, oldest first, locked (in primary-key order)."""
     return list(
         ProductionCost.objects.select_for_update()
-        .filter(project=project, recouped_minor__lt=F("amount_minor"))
+        .filter(project=project, recouped_minor__lt=F("amount_minor") - F("withdrawn_minor"))
         .order_by("id")
     )
 

@@ -130,6 +130,10 @@ class CostForm(forms.Form):
         self.fields["borne_by"].label_from_instance = lambda user: user.username
 
 
+class CostWithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="e.g. recorded twice.")
+
+
 class StreamForm(forms.Form):
     name = forms.SlugField(
         max_length=40, help_text="publishing, master, sync, budget… (letters, digits, - and _)"

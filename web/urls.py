@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/desk/release/", views.desk_release, name="desk-release"),
     path("projects/<int:project_id>/desk/costs/", views.desk_cost, name="desk-cost"),
+    path(
+        "projects/<int:project_id>/desk/costs/<int:cost_id>/withdraw/",
+        views.desk_cost_withdraw,
+        name="desk-cost-withdraw",
+    ),
     path("projects/<int:project_id>/desk/streams/", views.desk_stream, name="desk-stream"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("licenses/hitrec/", views.hitrec_license, name="hitrec-license"),

@@ -52,7 +52,7 @@ from projects.services import (
     submission_create,
     submission_decide,
 )
-from royalties.models import PayoutBatch, RevenueEvent
+from royalties.models import PayoutBatch, ProductionCost, RevenueEvent
 from royalties.money import format_minor
 from royalties.selectors import (
     cost_bearers,
@@ -70,6 +70,7 @@ from royalties.services import (
     payout_batch_create,
     payout_results_import,
     production_cost_record,
+    production_cost_withdraw,
     revenue_record,
     revenue_stream_create,
 )
@@ -428,6 +429,7 @@ def _money_context(project: Project, *, actor: User) -> dict:
             "amount": money(cost.amount_minor),
             "recouped": money(cost.recouped_minor),
             "outstanding": money(cost.outstanding_minor),
+            "withdrawn": money(cost.withdrawn_minor),
         }
         for cost in project_costs(project=project)[:200]
     ]
@@ -465,6 +467,29 @@ def desk_cost(request, project_id: int):
                 request,
                 f"Recorded a cost of {format_minor(cost.amount_minor, currency=cost.currency)} "
                 f"{cost.currency} borne by {cost.borne_by.username}; revenue pays it back first.",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
+    else:
+        _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
+
+
+@login_required
+@require_POST
+def desk_cost_withdraw(request, project_id: int, cost_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    cost = get_object_or_404(ProductionCost, project=project, pk=cost_id)
+    form = forms.CostWithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            cost = production_cost_withdraw(
+                cost=cost, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(
+                request,
+                f"Withdrew {format_minor(cost.withdrawn_minor, currency=cost.currency)} "
+                f"{cost.currency} of “{cost.note}”: revenue will not pay it back.",
             )
         except (ValidationError, PermissionDenied) as exc:
             _report(request, exc)

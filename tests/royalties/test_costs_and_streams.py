@@ -6,7 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -28,6 +28,7 @@ from royalties.models import (
 from royalties.selectors import payable_balances, release_split
 from royalties.services import (
     production_cost_record,
+    production_cost_withdraw,
     revenue_record,
     revenue_stream_create,
     statements_build_month,
@@ -286,6 +287,110 @@ def test_the_revenue_list_shows_recoupments_in_constant_queries(
 # --- the money rules, over random costs, streams and events ----------------------------------
 
 
+def test_a_withdrawn_cost_is_not_paid_back_any_further(project, people):
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="100.00", currency="USD", note="Studio day"
+    )
+    earn(project, "30.00", "a")  # pays back 30.00 of it
+
+    withdrawn = production_cost_withdraw(
+        cost=cost, actor=people["prod"], reason="Recorded twice: the label paid for it."
+    )
+
+    assert (withdrawn.recouped_minor, withdrawn.withdrawn_minor) == (3000, 7000)
+    assert withdrawn.outstanding_minor == 0
+    assert withdrawn.withdrawal_reason == "Recorded twice: the label paid for it."
+    assert withdrawn.withdrawn_by == people["prod"]
+    later = earn(project, "50.00", "b")
+    assert later.recouped_minor == 0
+    assert sum(allocations(later).values()) == 5000  # all of it is profit, split as usual
+    # What was paid back stays paid: the ledger is never edited.
+    assert payable_balances(user=people["prod"]) == {"USD": 3000 + 2500}
+    assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] == 0
+
+
+def test_a_withdrawal_leaves_the_other_costs_to_be_paid_back(project, people):
+    mistake = production_cost_record(
+        project=project, actor=people["prod"], amount="80.00", currency="USD", note="Typo"
+    )
+    right = production_cost_record(
+        project=project, actor=people["prod"], amount="8.00", currency="USD", note="Strings"
+    )
+
+    production_cost_withdraw(cost=mistake, actor=people["prod"], reason="Meant 8.00")
+    event = earn(project, "10.00", "a")
+
+    assert list(event.recoupments.values_list("cost_id", "amount_minor")) == [(right.id, 800)]
+
+
+@pytest.mark.parametrize(
+    ("arrange", "reason", "refusal"),
+    [
+        ("recouped", "typo", "Revenue has already paid this cost back in full"),
+        ("withdrawn", "typo", "This cost was already withdrawn on"),
+        ("none", "   ", "Say why the cost is withdrawn."),
+    ],
+)
+def test_withdrawals_that_make_no_sense_are_refused_and_change_nothing(
+    project, people, arrange, reason, refusal
+):
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="10.00", currency="USD", note="Strings"
+    )
+    if arrange == "recouped":
+        earn(project, "10.00", "a")
+    if arrange == "withdrawn":
+        production_cost_withdraw(cost=cost, actor=people["prod"], reason="typo")
+    before = ProductionCost.objects.filter(pk=cost.pk).values().get()
+
+    with pytest.raises(ValidationError) as refused:
+        production_cost_withdraw(cost=cost, actor=people["prod"], reason=reason)
+
+    assert refusal in str(refused.value)
+    assert ProductionCost.objects.filter(pk=cost.pk).values().get() == before
+
+
+def test_only_the_projects_producers_withdraw_costs(project, people):
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="10.00", currency="USD", note="Strings"
+    )
+
+    with pytest.raises(PermissionDenied, match="Only the producers of “Night Bus”"):
+        production_cost_withdraw(cost=cost, actor=people["bo"], reason="typo")
+
+    cost.refresh_from_db()
+    assert (cost.withdrawn_at, cost.withdrawn_minor) == (None, 0)
+
+
+def test_producers_withdraw_a_cost_through_the_api(api_client, project, people):
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="12.50", currency="USD", note="Taxi"
+    )
+    url = f"/api/projects/{project.id}/costs/{cost.id}/withdraw/"
+    api_client.force_authenticate(people["prod"])
+
+    missing = api_client.post(url, {}, format="json")
+    done = api_client.post(url, {"reason": "Not ours"}, format="json")
+    again = api_client.post(url, {"reason": "Not ours"}, format="json")
+    unknown = api_client.post(
+        f"/api/projects/{project.id}/costs/{cost.id + 1}/withdraw/", {"reason": "x"}, format="json"
+    )
+
+    assert (missing.status_code, missing.json()) == (400, {"reason": ["This field is required."]})
+    assert done.status_code == 200
+    body = done.json()
+    assert (body["withdrawn_minor"], body["outstanding_minor"], body["withdrawal_reason"]) == (
+        1250,
+        0,
+        "Not ours",
+    )
+    assert body["withdrawn_at"] is not None
+    assert again.status_code == 400 and "already withdrawn" in again.json()["cost"][0]
+    assert unknown.status_code == 404
+    listed = api_client.get(f"/api/projects/{project.id}/costs/").json()["results"]
+    assert [(c["id"], c["withdrawn_minor"]) for c in listed] == [(cost.id, 1250)]
+
+
 def test_the_recoupment_plan_pays_each_cost_in_full_before_the_next():
     assert recoupment_plan(outstanding=[500, 300], amount=600) == [500, 100]
     assert recoupment_plan(outstanding=[500, 300], amount=10_000) == [500, 300]
@@ -302,6 +407,7 @@ def test_the_recoupment_plan_pays_each_cost_in_full_before_the_next():
     steps=st.lists(
         st.one_of(
             st.tuples(st.just("cost"), st.integers(1, 10**6)),
+            st.tuples(st.just("withdraw"), st.integers(0, 20)),  # the n-th cost, if any
             st.tuples(
                 st.just("revenue"),
                 st.integers(1, 10**7),
@@ -325,16 +431,31 @@ def test_costs_and_streams_keep_every_money_rule(steps, people, project):
         shares = {
             name: release_split(release=release, stream=s).shares() for name, s in streams.items()
         }
-        costs_total = recouped_total = 0
+        costs_total = recouped_total = withdrawn_total = 0
+        costs: list[ProductionCost] = []
         profit = dict.fromkeys(streams, 0)
         running: dict[tuple, int] = {}
         for n, step in enumerate(steps):
             if step[0] == "cost":
-                production_cost_record(
+                costs.append(production_cost_record(
                     project=project, actor=people["prod"], amount=f"{step[1] // 100}.{step[1] % 100:02d}",
                     currency="USD", note=f"cost {n}",
-                )  # fmt: skip
+                ))  # fmt: skip
                 costs_total += step[1]
+                continue
+            if step[0] == "withdraw":
+                if not costs:
+                    continue
+                cost = ProductionCost.objects.get(pk=costs[step[1] % len(costs)].pk)
+                if cost.withdrawn_at or not cost.outstanding_minor:
+                    with pytest.raises(ValidationError):
+                        production_cost_withdraw(cost=cost, actor=people["prod"], reason="typo")
+                    continue
+                withdrawn = production_cost_withdraw(
+                    cost=cost, actor=people["prod"], reason="typo"
+                ).withdrawn_minor
+                assert withdrawn == cost.amount_minor - cost.recouped_minor
+                withdrawn_total += withdrawn
                 continue
             _, amount, stream = step
             event = earn(project, f"{amount // 100}.{amount % 100:02d}", f"e{n}", stream=stream)
@@ -343,7 +464,7 @@ def test_costs_and_streams_keep_every_money_rule(steps, people, project):
             # Each event sums exactly; nothing is negative; costs first, in full, when it recoups.
             assert sum(parts.values()) + recouped == amount
             assert all(part >= 0 for part in parts.values())
-            owed = costs_total - recouped_total
+            owed = costs_total - recouped_total - withdrawn_total
             assert recouped == (0 if stream == "budget" else min(owed, amount))
             recouped_total += recouped
             profit[stream] += amount - recouped
@@ -352,9 +473,18 @@ def test_costs_and_streams_keep_every_money_rule(steps, people, project):
             for user_id, share in shares[stream].items():  # within a minor unit of exact
                 exact = share * profit[stream]
                 assert math.floor(exact) <= running.get((stream, user_id), 0) <= math.ceil(exact)
-        assert (
-            ProductionCost.objects.aggregate(total=Sum("recouped_minor"))["total"] or 0
-        ) == recouped_total
+        totals = ProductionCost.objects.aggregate(
+            recouped=Sum("recouped_minor"), withdrawn=Sum("withdrawn_minor")
+        )
+        assert (totals["recouped"] or 0, totals["withdrawn"] or 0) == (
+            recouped_total,
+            withdrawn_total,
+        )
+        # A withdrawn cost is never paid back beyond what it had been when withdrawn.
+        assert all(
+            cost.outstanding_minor == 0
+            for cost in ProductionCost.objects.filter(withdrawn_at__isnull=False)
+        )
         assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] in (0, None)
         allocated = Allocation.objects.aggregate(total=Sum("amount_minor"))["total"] or 0
         assert allocated + recouped_total == sum(s[1] for s in steps if s[0] == "revenue")

@@ -144,6 +144,40 @@ def test_a_cost_with_a_bad_amount_says_which_field_is_wrong(client, released, pe
     assert not ProductionCost.objects.exists()
 
 
+def test_a_producer_withdraws_what_is_outstanding_of_a_cost_from_the_desk(client, released, people):
+    cost = production_cost_record(
+        project=released, actor=people["prod"], amount="40.00", currency="USD", note="Strings"
+    )
+    revenue_record(
+        project=released, actor=people["prod"], amount="15.00", currency="USD",
+        idempotency_key="a",
+    )  # fmt: skip
+    signed_in(client, people["cop"])
+    desk = reverse("web:desk", args=[released.id])
+    row = re.compile(rf'<tr data-cost="{cost.id}">.*?</tr>', re.S)
+    before = row.search(client.get(desk).content.decode()).group(0)
+    assert "Withdraw the outstanding 25.00" in before
+
+    empty = client.post(reverse("web:desk-cost-withdraw", args=[released.id, cost.id]), {})
+    response = client.post(
+        reverse("web:desk-cost-withdraw", args=[released.id, cost.id]),
+        {"reason": "The label paid for the strings."},
+    )
+
+    assert errors(empty) == ["Reason: This field is required."]
+    assert response.status_code == 302 and response["Location"] == f"{desk}#costs"
+    assert notes(response)[-1] == "Withdrew 25.00 USD of “Strings”: revenue will not pay it back."
+    cost.refresh_from_db()
+    assert (cost.recouped_minor, cost.withdrawn_minor, cost.withdrawn_by) == (
+        1500,
+        2500,
+        people["cop"],
+    )
+    after = row.search(client.get(desk).content.decode()).group(0)
+    assert "withdrawn" in after and "The label paid for the strings." in after
+    assert "data-cost-withdraw" not in after  # nothing left to withdraw
+
+
 def test_costs_can_be_borne_only_by_the_projects_producers(client, released, people):
     response = signed_in(client, people["prod"]).post(
         reverse("web:desk-cost", args=[released.id]),
