@@ -60,6 +60,7 @@ from projects.models import Project, ProjectMember, Submission
 from royalties.documents import statement_csv
 from royalties.models import LedgerAccount, Posting, Statement
 from royalties.money import format_minor
+from royalties.periods import format_period
 from royalties.selectors import payable_balances, statement_document
 
 logger = logging.getLogger(__name__)
@@ -501,14 +502,16 @@ def _archive_statements(archive: _Archive, *, user: User) -> None:
     index = [["statement", "period", "currency", "status", "carried_in", "earned", "paid_out",
               "carried_forward", "file"]]  # fmt: skip
     for statement in statements.order_by("period", "currency", "id"):
-        name = f"statements/{statement.period:%Y-%m}-{statement.currency}-{statement.id}.csv"
+        name = (
+            f"statements/{format_period(statement.period)}-{statement.currency}-{statement.id}.csv"
+        )
         archive.write(name, statement_csv(statement_document(statement=statement)))
         money = {
             key: format_minor(getattr(statement, f"{key}_minor"), currency=statement.currency)
             for key in ("carried_in", "earned", "payable", "carried_forward")
         }
         index.append([
-            statement.id, f"{statement.period:%Y-%m}", statement.currency, statement.status,
+            statement.id, format_period(statement.period), statement.currency, statement.status,
             money["carried_in"], money["earned"], money["payable"], money["carried_forward"], name,
         ])  # fmt: skip
     archive.write("statements.csv", _csv_bytes(index))

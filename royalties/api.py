@@ -33,6 +33,7 @@ from royalties.models import (
 )
 from royalties.money import format_minor
 from royalties.payout_files import PayoutFileError, result_file_text
+from royalties.periods import PeriodError, format_period, parse_period
 from royalties.selectors import (
     earning_lines,
     payable_balances,
@@ -431,7 +432,7 @@ class StatementOutputSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
     def get_period(self, statement) -> str:
-        return f"{statement.period:%Y-%m}"
+        return format_period(statement.period)
 
 
 class StatementDetailOutputSerializer(StatementOutputSerializer):
@@ -538,7 +539,7 @@ class StatementRunOutputSerializer(serializers.Serializer):
     error = serializers.CharField()  # what stopped a failed run
 
     def get_period(self, run) -> str:
-        return f"{run.period:%Y-%m}"
+        return format_period(run.period)
 
     def get_percent(self, run) -> int:
         if run.status == "done":
@@ -552,22 +553,19 @@ class StatementBuildApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        period = serializers.RegexField(
-            r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "Give the month as YYYY-MM."}
-        )
+        period = serializers.CharField(max_length=20, help_text="The month, as YYYY-MM.")
 
-        def validate_period(self, value: str) -> str:
-            # A calendar month with a month after it (the statement's period ends there).
-            if not 1 <= int(value[:4]) <= 9998:
-                raise serializers.ValidationError("Give a month between 0001-01 and 9998-12.")
-            return value
+        def validate_period(self, value: str) -> dt.date:
+            try:
+                return parse_period(value)
+            except PeriodError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
 
     @extend_schema(request=InputSerializer, responses={202: StatementRunOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        year, month = map(int, data.validated_data["period"].split("-"))
-        run = statement_run_start(period=dt.date(year, month, 1), actor=request.user)
+        run = statement_run_start(period=data.validated_data["period"], actor=request.user)
         run.refresh_from_db()
         return Response(StatementRunOutputSerializer(run).data, status=202)
 

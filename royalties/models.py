@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from royalties.periods import format_period
+
 
 class RevenueStream(models.Model):
     """A kind of money a project earns (publishing, master, sync, budget…) with its own pool.
@@ -440,7 +442,7 @@ class Statement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.period:%Y-%m} {self.currency}"
+        return f"{self.user_id} {format_period(self.period)} {self.currency}"
 
 
 class StatementLine(models.Model):
@@ -489,7 +491,7 @@ class StatementRun(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"statements {self.period:%Y-%m} ({self.status})"
+        return f"statements {format_period(self.period)} ({self.status})"
 
 
 class StatementRunBatch(models.Model):

@@ -19,3 +19,34 @@ def month_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
         dt.datetime(period.year, period.month, 1, tzinfo=dt.UTC),
         dt.datetime(end_day.year, end_day.month, 1, tzinfo=dt.UTC),
     )
+
+
+class PeriodError(ValueError):
+    """A month given as text that is not one."""
+
+
+def parse_period(text: str) -> dt.date:
+    """A month given as ``YYYY-MM`` (as people and the API write it), as its first day.
+
+    The year stops at 9998: a statement's period ends where the next month begins.
+    """
+    year, dash, month = text.strip().partition("-")
+    if not (
+        text.strip().isascii()
+        and dash
+        and len(year) == 4
+        and len(month) == 2
+        and f"{year}{month}".isdigit()
+    ):
+        raise PeriodError("Give the month as YYYY-MM.")
+    if not 1 <= int(month) <= 12:
+        raise PeriodError("Give the month as YYYY-MM.")
+    if not 1 <= int(year) <= 9998:
+        raise PeriodError("Give a month between 0001-01 and 9998-12.")
+    return dt.date(int(year), int(month), 1)
+
+
+def format_period(period: dt.date) -> str:
+    """The month as ``YYYY-MM``, the form `parse_period` reads (strftime's ``%Y`` drops the
+    leading zeros of years before 1000 on some platforms)."""
+    return f"{period.year:04d}-{period.month:02d}"

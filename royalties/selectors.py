@@ -25,8 +25,9 @@ from royalties.models import (
     Recoupment,
     RevenueStream,
     Statement,
+    StatementRun,
 )
-from royalties.periods import month_bounds, month_start
+from royalties.periods import format_period, month_bounds, month_start
 from royalties.splits import (
     Credit,
     LineageSnapshot,
@@ -147,6 +148,13 @@ def statement_people(*, period: dt.date) -> list[tuple[int, str]]:
     return sorted(earners | carriers)
 
 
+def statement_runs(*, limit: int = 10) -> QuerySet[StatementRun]:
+    """The latest statement runs, newest first, with who asked for each (one query)."""
+    return StatementRun.objects.select_related("requested_by").order_by("-created_at", "-id")[
+        :limit
+    ]
+
+
 def statements_visible_to(*, user: User) -> QuerySet[Statement]:
     """A person sees their own statements; staff see everyone's."""
     statements = Statement.objects.select_related("user").order_by("-period", "currency", "id")
@@ -158,7 +166,7 @@ def statement_document(*, statement: Statement) -> StatementDocument:
     return StatementDocument(
         number=statement.id,
         person=statement.user.public_name,
-        period=f"{statement.period:%Y-%m}",
+        period=format_period(statement.period),
         currency=statement.currency,
         status=statement.status,
         carried_in_minor=statement.carried_in_minor,

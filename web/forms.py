@@ -1,5 +1,6 @@
 """Forms of the pages: they check what a person typed; services decide what it means."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import forms
@@ -10,6 +11,7 @@ from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from royalties.currencies import CURRENCY_CHOICES
 from royalties.payout_files import PayoutFileError, result_file_text
+from royalties.periods import PeriodError, parse_period
 
 
 class SignupForm(forms.Form):
@@ -148,6 +150,21 @@ class StreamForm(forms.Form):
         coerce=lambda value: value == "yes", empty_value=None, required=False,
         label="Pays back costs first",
     )  # fmt: skip
+
+
+class StatementRunForm(forms.Form):
+    """The month whose statements staff build for everyone."""
+
+    period = forms.CharField(
+        max_length=20, label="Month", widget=forms.TextInput(attrs={"type": "month"}),
+        help_text="YYYY-MM",
+    )  # fmt: skip
+
+    def clean_period(self) -> dt.date:
+        try:
+            return parse_period(self.cleaned_data["period"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class PayoutResultsForm(forms.Form):

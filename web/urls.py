@@ -40,6 +40,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("licenses/hitrec/", views.hitrec_license, name="hitrec-license"),
     path("staff/payouts/", views.staff_payouts, name="staff-payouts"),
+    path("staff/payouts/runs/", views.staff_statement_run, name="staff-statement-run"),
     path(
         "staff/payouts/batches/",
         views.staff_payout_batch_create,

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import Throttled
@@ -54,6 +55,7 @@ from projects.services import (
 )
 from royalties.models import PayoutBatch, ProductionCost, RevenueEvent
 from royalties.money import format_minor
+from royalties.periods import format_period
 from royalties.selectors import (
     cost_bearers,
     earning_lines,
@@ -63,6 +65,7 @@ from royalties.selectors import (
     project_streams,
     release_split,
     split_body,
+    statement_runs,
     statements_awaiting_payout,
     statements_visible_to,
 )
@@ -73,6 +76,7 @@ from royalties.services import (
     production_cost_withdraw,
     revenue_record,
     revenue_stream_create,
+    statement_run_start,
 )
 from royalties.uploads import ResultFileUploadHandler
 from web import forms
@@ -621,7 +625,7 @@ def dashboard(request):
     ]
     by_month: dict[str, int] = {}
     for statement in sorted(statements, key=lambda s: s.period):
-        key = f"{statement.period:%Y-%m}"
+        key = format_period(statement.period)
         by_month[key] = by_month.get(key, 0) + statement.earned_minor
     chart = bar_chart(
         [(month, Fraction(minor, 100)) for month, minor in by_month.items()],
@@ -685,8 +689,27 @@ def staff_payouts(request):
             "batches": batches,
             # One form per batch row: no ids, so the page has no duplicates.
             "results_form": forms.PayoutResultsForm(auto_id=False),
+            "runs": statement_runs(),
+            "run_form": forms.StatementRunForm(
+                initial={"period": format_period(timezone.now().date())}, auto_id="run_%s"
+            ),
         },
     )
+
+
+@_staff_only
+@require_POST
+def staff_statement_run(request):
+    form = forms.StatementRunForm(request.POST)
+    if form.is_valid():
+        run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
+        messages.success(
+            request,
+            f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
+        )
+    else:
+        _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 
 @_staff_only

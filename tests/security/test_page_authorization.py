@@ -129,6 +129,8 @@ ROWS = [
     PageRow("GET", "web:hitrec-license", "200 200 200 200 200 200"),
     PageRow("GET", "web:staff-payouts", "login 403 403 403 403 200"),
     PageRow("POST", "web:staff-payout-batch-create", "login 403 403 403 403 saved"),
+    PageRow("POST", "web:staff-statement-run", "login 403 403 403 403 saved",
+            data=fixed(period="2024-03")),
     PageRow("POST", "web:staff-payout-results", "login 403 403 403 403 saved",
             args=ids(batch_id="batch"), data=paid_results),
     # community

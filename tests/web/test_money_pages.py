@@ -1,5 +1,6 @@
 """The money pages: a producer's costs and revenue streams on the desk, staff's payouts page."""
 
+import datetime as dt
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -12,11 +13,20 @@ from django.utils import timezone
 
 from projects.models import Submission
 from projects.services import CreditInput, member_accept, member_invite, project_release
-from royalties.models import PayoutBatch, ProductionCost, RevenueEvent, RevenueStream, Statement
+from royalties.models import (
+    PayoutBatch,
+    ProductionCost,
+    RevenueEvent,
+    RevenueStream,
+    Statement,
+    StatementRun,
+    StatementRunBatch,
+)
 from royalties.services import (
     production_cost_record,
     revenue_record,
     revenue_stream_create,
+    statement_batch_build,
     statement_issue,
     statements_build_month,
 )
@@ -495,6 +505,73 @@ def test_the_payouts_page_reads_batches_in_a_constant_number_of_queries(
     assert page.count("<tr data-batch=") == 6
 
 
+def test_staff_build_a_months_statements_from_the_payouts_page(
+    client, released, people, django_capture_on_commit_callbacks
+):
+    revenue_record(
+        project=released, actor=people["prod"], amount="100.00", currency="USD",
+        idempotency_key="month",
+    )  # fmt: skip
+    staff = signed_in(client, StaffFactory(username="sam"))
+    month = timezone.now().date()
+    page = staff.get(reverse("web:staff-payouts")).content.decode()
+    assert f'value="{month:%Y-%m}"' in page  # this month, unless staff choose another
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("web:staff-statement-run"), {"period": f"{month:%Y-%m}"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:staff-payouts") + "#runs"
+    assert notes(response) == [
+        f"Building everyone's statements for {month:%B %Y}: follow the run below."
+    ]
+    run = StatementRun.objects.get()
+    assert (run.period, run.status, run.done, run.total) == (month.replace(day=1), "done", 2, 2)
+    assert set(Statement.objects.values_list("user__username", flat=True)) == {"prod", "ana"}
+    page = staff.get(reverse("web:staff-payouts")).content.decode()
+    row = re.search(rf'<tr data-run="{run.id}">.*?</tr>', page, re.S).group(0)
+    assert f"{month:%B %Y}" in row and "by sam" in row and "2 of 2" in row
+    assert '<span class="status">done</span>' in row and "data-follow-job" not in row
+
+
+@pytest.mark.parametrize(
+    ("period", "problem"),
+    [
+        ("2024-13", "Month: Give the month as YYYY-MM."),
+        ("March", "Month: Give the month as YYYY-MM."),
+        ("0000-01", "Month: Give a month between 0001-01 and 9998-12."),
+        ("", "Month: This field is required."),
+    ],
+)
+def test_a_month_that_is_not_one_starts_no_run(client, db, period, problem):
+    response = signed_in(client, StaffFactory()).post(
+        reverse("web:staff-statement-run"), {"period": period}
+    )
+
+    assert errors(response) == [problem]
+    assert not StatementRun.objects.exists()
+
+
+def test_a_running_run_shows_its_progress_and_a_failed_one_its_error(client, db):
+    staff = StaffFactory()
+    running = StatementRun.objects.create(
+        period=dt.date(2026, 10, 1), requested_by=staff, status="running", total=8, done=2
+    )
+    failed = StatementRun.objects.create(
+        period=dt.date(2026, 9, 1), requested_by=staff, status="failed", total=4, done=1,
+        error="ValueError: the database said no",
+    )  # fmt: skip
+
+    page = signed_in(client, staff).get(reverse("web:staff-payouts")).content.decode()
+
+    row = re.search(rf'<tr data-run="{running.id}">.*?</tr>', page, re.S).group(0)
+    follow = reverse("api:statement-run", args=[running.id])
+    assert f'data-follow-job="{follow}"' in row
+    assert '<progress max="100" value="25">' in row and "2 of 8" in row
+    row = re.search(rf'<tr data-run="{failed.id}">.*?</tr>', page, re.S).group(0)
+    assert "failed" in row and "ValueError: the database said no" in row
+
+
 def test_staff_find_the_payouts_page_in_the_menu(client, db):
     assert "Payouts" in signed_in(client, StaffFactory()).get("/").content.decode()
     assert ">Payouts<" not in signed_in(client, UserFactory()).get("/").content.decode()
@@ -529,3 +606,37 @@ def test_a_producer_records_a_cost_with_a_receipt_in_the_browser(page, live_serv
     with page.expect_download() as download:
         row.locator("a", has_text="Download").click()
     assert Path(download.value.path()).read_bytes() == PDF
+
+
+@pytest.mark.browser
+def test_the_payouts_page_follows_a_run_until_it_is_done(page, live_server):
+    staff = StaffFactory(username="sam")
+    ana = UserFactory(username="ana")
+    # A run as its planning job leaves it: two batches queued, none built yet (built below,
+    # as the money workers would, while the page watches).
+    run = StatementRun.objects.create(
+        period=dt.date(2026, 10, 1), requested_by=staff, status="running", total=2
+    )
+    batches = [
+        StatementRunBatch.objects.create(run=run, number=n, people=[[user.id, "USD"]], size=1)
+        for n, user in enumerate([staff, ana], start=1)
+    ]
+    page.goto("/login/")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto("/staff/payouts/")
+    row = page.locator(f'tr[data-run="{run.id}"]')
+    assert row.locator("progress").get_attribute("value") == "0"
+
+    statement_batch_build(batch_id=batches[0].id)
+    page.wait_for_function(
+        f"""() => document.querySelector('tr[data-run="{run.id}"] progress')?.value === 50"""
+    )
+    assert "1 of 2 people" in row.inner_text()
+    statement_batch_build(batch_id=batches[1].id)
+
+    # Done: the page reloads itself and shows the finished run.
+    row.locator(".status", has_text="done").wait_for(timeout=15_000)
+    assert "2 of 2" in row.inner_text() and not row.locator("progress").count()

@@ -154,9 +154,10 @@ function init(root) {
   root.querySelectorAll("form[data-desk]").forEach(enhanceDesk);
 }
 
-// A background job's progress (a contribution's processing, a data export), updated without
-// a reload: polls the JSON at data-follow-job ({status, progress: {stage, percent}}) and
-// reloads the page once the job has finished, to show its result.
+// A background job's progress (a contribution's processing, a data export, a statement run),
+// updated without a reload: polls the JSON at data-follow-job ({status, progress: {stage,
+// percent}}, or a run's {status, done, total, percent}) and reloads the page once the job
+// has finished, to show its result.
 const RUNNING = ["queued", "running", "pending", "processing"];
 
 function followJob(box) {
@@ -165,8 +166,9 @@ function followJob(box) {
   const poll = async () => {
     try {
       const job = await getJSON(box.dataset.followJob);
-      if (bar) bar.value = job.progress.percent;
-      if (stage) stage.textContent = job.progress.stage || job.status;
+      const progress = job.progress || { percent: job.percent, stage: `${job.done} of ${job.total} people` };
+      if (bar) bar.value = progress.percent;
+      if (stage) stage.textContent = progress.stage || job.status;
       if (!RUNNING.includes(job.status)) {
         window.location.reload();
         return;
