@@ -228,6 +228,10 @@ class RevenueStreamOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     contributor_pool = serializers.SerializerMethodField()
     recoups_costs = serializers.BooleanField()
+    contributions = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The credited contributions it pays; empty: every credit.",
+    )
     created_at = serializers.DateTimeField()
 
     def get_contributor_pool(self, stream) -> str:
@@ -248,6 +252,11 @@ class ProjectStreamsApi(APIView):
             '"budget").',
         )  # fmt: skip
         recoups_costs = serializers.BooleanField(required=False, allow_null=True, default=None)
+        contributions = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            required=False, default=list, max_length=10_000,
+            help_text="Pay only these credited contributions (ids); default: every credit.",
+        )  # fmt: skip
 
     @extend_schema(responses=RevenueStreamOutputSerializer(many=True))
     def get(self, request, project_id: int):

@@ -17,9 +17,10 @@ from royalties.periods import format_period
 class RevenueStream(models.Model):
     """A kind of money a project earns (publishing, master, sync, budget…) with its own pool.
 
-    Every stream shares the release's credits and upstream share; only the contributor pool
-    differs (a `budget` stream pays 100% to contributors), and whether its revenue first
-    recoups the production's costs. Created, never edited: revenue may already follow it.
+    Every stream shares the release's upstream share and lineage; its contributor pool may
+    differ (a `budget` stream pays 100% to contributors), and whether its revenue first
+    recoups the production's costs, and it may pay only some of the credited contributions
+    (publishing paying the songwriting). Created, never edited: revenue may already follow it.
     """
 
     project = models.ForeignKey(
@@ -29,6 +30,10 @@ class RevenueStream(models.Model):
     pool_numerator = models.PositiveBigIntegerField()
     pool_denominator = models.PositiveBigIntegerField()
     recoups_costs = models.BooleanField(default=True)
+    # The credited contributions whose weights share this stream's pool (their sources are
+    # paid through the lineage as ever); empty: every credit. Contribution ids, frozen as the
+    # release's credits are, so removing a work can never widen a stream to everyone.
+    contributions = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -45,16 +45,20 @@ from royalties.splits import (
 def release_split_input(*, release: Release, stream: RevenueStream | None = None) -> SplitInput:
     """The release's frozen credits, policy and lineage, in the split's own terms (3 queries).
 
-    A revenue stream changes only the contributor pool; credits and lineage are the release's.
+    A revenue stream has its own contributor pool and may pay only some of the release's
+    credits; the lineage and the upstream share are the release's.
 
     Bare tuples, not model instances: a large release has 100,000 snapshot rows, and
     building model objects for them cost five times the split itself; read with one fetch
     each (`fetched_rows`), and the nodes built with the garbage collector paused.
     """
+    paid = ReleaseCredit.objects.filter(release=release)
+    if stream is not None and stream.contributions:  # a stream that pays only some of them
+        paid = paid.filter(contribution_id__in=stream.contributions)
     credit_rows = fetched_rows(
-        ReleaseCredit.objects.filter(release=release)
-        .order_by("contribution_id")
-        .values_list("contribution_id", "weight_numerator", "weight_denominator")
+        paid.order_by("contribution_id").values_list(
+            "contribution_id", "weight_numerator", "weight_denominator"
+        )
     )
     node_rows = fetched_rows(  # into a dict: no ORDER BY (the model's sorts by depth)
         ReleaseNode.objects.filter(release=release)
@@ -243,6 +247,16 @@ def split_body(*, split: Split, release_id: int | None) -> dict:
 def project_costs(*, project: Project) -> QuerySet[ProductionCost]:
     """The project's production costs, newest first, with who bore each (one query)."""
     return ProductionCost.objects.filter(project=project).select_related("borne_by").order_by("-id")
+
+
+def credited_works(*, project: Project) -> dict[int, str]:
+    """The released project's credited contributions, {id: title}, in id order (one query;
+    empty before the release)."""
+    return dict(
+        ReleaseCredit.objects.filter(release__project=project)
+        .order_by("contribution_id")
+        .values_list("contribution_id", "contribution__title")
+    )
 
 
 def project_streams(*, project: Project) -> QuerySet[RevenueStream]:

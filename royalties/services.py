@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -172,10 +172,13 @@ def revenue_stream_create(
     name: str,
     contributor_pool: str | None = None,
     recoups_costs: bool | None = None,
+    contributions: Sequence[int] = (),
 ) -> RevenueStream:
-    """Producers name a kind of revenue (publishing, master, sync, budget…) and its pool."""
+    """Producers name a kind of revenue (publishing, master, sync, budget…) and its pool, and
+    may say which of the release's credited contributions it pays (default: all of them)."""
     if not is_producer(project=project, user=actor):
         raise PermissionDenied(f"Only the producers of “{project.title}” can add revenue streams.")
+    paid = _stream_contributions(project=project, contributions=contributions)
     default_pool, default_recoups = _STREAM_DEFAULTS.get(name, (project.contributor_pool, True))
     if contributor_pool is None:
         pool = default_pool
@@ -196,12 +199,39 @@ def revenue_stream_create(
                 project=project, name=name, pool_numerator=pool.numerator,
                 pool_denominator=pool.denominator,
                 recoups_costs=default_recoups if recoups_costs is None else recoups_costs,
-                created_by=actor,
+                contributions=paid, created_by=actor,
             )  # fmt: skip
     except IntegrityError:  # created by a concurrent request since the check above
         raise ValidationError(
             {"name": [f"“{project.title}” already has a stream “{name}”."]}
         ) from None
+
+
+def _stream_contributions(*, project: Project, contributions: Sequence[int]) -> list[int]:
+    """The credited contributions a new stream pays, checked against the release's credits
+    (empty when it pays them all)."""
+    paid = sorted(set(contributions))
+    if not paid:
+        return []
+    release = Release.objects.filter(project=project).first()
+    if release is None:
+        raise ValidationError(
+            {"contributions": [
+                "A stream can pay only some of the credits once the project is released: "
+                "its credits are fixed then."
+            ]}
+        )  # fmt: skip
+    credited = set(release.credits.values_list("contribution_id", flat=True))
+    strangers = [contribution for contribution in paid if contribution not in credited]
+    if strangers:
+        listed = ", ".join(f"#{contribution}" for contribution in strangers[:10])
+        raise ValidationError(
+            {"contributions": [
+                f"The release of “{project.title}” does not credit {listed}; a stream pays "
+                "only credited contributions."
+            ]}
+        )  # fmt: skip
+    return [] if set(paid) == credited else paid
 
 
 def _receipt_type(head: bytes) -> tuple[str, str]:

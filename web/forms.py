@@ -151,6 +151,17 @@ class StreamForm(forms.Form):
         label="Pays back costs first",
     )  # fmt: skip
 
+    def __init__(self, *args, credited: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if credited:  # released: a stream may pay only some of the credits
+            self.fields["contributions"] = forms.TypedMultipleChoiceField(
+                choices=[(cid, f"#{cid} {title}") for cid, title in credited.items()],
+                coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+                label="Pays only",
+                help_text="The credited works it pays (their sources are paid through the "
+                "lineage as ever). None ticked: every credit.",
+            )  # fmt: skip
+
 
 class StatementRunForm(forms.Form):
     """The month whose statements staff build for everyone."""

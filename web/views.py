@@ -58,6 +58,7 @@ from royalties.money import format_minor
 from royalties.periods import format_period
 from royalties.selectors import (
     cost_bearers,
+    credited_works,
     earning_lines,
     payable_balances,
     payout_batches,
@@ -437,8 +438,13 @@ def _money_context(project: Project, *, actor: User) -> dict:
         }
         for cost in project_costs(project=project)[:200]
     ]
+    credited = credited_works(project=project)
     streams = [
-        {"stream": stream, "pool": format_share(stream.contributor_pool)}
+        {
+            "stream": stream,
+            "pool": format_share(stream.contributor_pool),
+            "pays": [credited.get(cid, f"#{cid}") for cid in stream.contributions],
+        }
         for stream in project_streams(project=project)
     ]
     return {
@@ -450,7 +456,7 @@ def _money_context(project: Project, *, actor: User) -> dict:
             initial={"borne_by": actor.pk},
         ),
         "streams": streams,
-        "stream_form": forms.StreamForm(),
+        "stream_form": forms.StreamForm(credited=credited),
     }
 
 
@@ -506,7 +512,7 @@ def desk_cost_withdraw(request, project_id: int, cost_id: int):
 @require_POST
 def desk_stream(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
-    form = forms.StreamForm(request.POST)
+    form = forms.StreamForm(request.POST, credited=credited_works(project=project))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -514,6 +520,7 @@ def desk_stream(request, project_id: int):
                 project=project, actor=request.user, name=data["name"],
                 contributor_pool=data["contributor_pool"] or None,
                 recoups_costs=data["recoups_costs"],
+                contributions=data.get("contributions", ()),
             )  # fmt: skip
             messages.success(
                 request,

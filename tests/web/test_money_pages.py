@@ -253,6 +253,40 @@ def test_a_stream_added_on_the_desk_takes_revenue_from_the_project_page(client, 
     assert re.search(r"<td>40.00 USD</td><td>sync</td><td>TV spot</td>", page)
 
 
+def test_once_released_a_stream_added_on_the_desk_may_pay_only_some_credits(client, people):
+    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
+    song = ContributionFactory(author=people["ana"], title="Song")
+    lyrics = ContributionFactory(author=people["bo"], title="Lyrics")
+    for work in (song, lyrics):
+        Submission.objects.create(
+            project=project, contribution=work, submitted_by=work.author, status="accepted"
+        )
+    project_release(
+        project=project, actor=people["prod"], commercial=True,
+        credits=[CreditInput(song.id, 1), CreditInput(lyrics.id, 1)],
+    )  # fmt: skip
+    signed_in(client, people["prod"])
+    desk = reverse("web:desk", args=[project.id])
+    form = re.search(
+        r"<form[^>]*data-stream-form.*?</form>", client.get(desk).content.decode(), re.S
+    )
+    assert f'value="{lyrics.id}"' in form.group(0) and f"#{lyrics.id} Lyrics" in form.group(0)
+
+    client.post(
+        reverse("web:desk-stream", args=[project.id]),
+        {"name": "publishing", "contributions": [lyrics.id]},
+    )
+    bad = client.post(
+        reverse("web:desk-stream", args=[project.id]), {"name": "sync", "contributions": ["7x"]}
+    )
+
+    stream = RevenueStream.objects.get(project=project)
+    assert (stream.name, stream.contributions) == ("publishing", [lyrics.id])
+    assert errors(bad) and errors(bad)[0].startswith("Pays only:")
+    row = re.search(r'<tr data-stream="publishing">.*?</tr>', client.get(desk).content.decode())
+    assert "only Lyrics" in row.group(0)
+
+
 def test_budget_streams_default_to_paying_everything_to_contributors(client, released, people):
     signed_in(client, people["cop"]).post(
         reverse("web:desk-stream", args=[released.id]), {"name": "budget"}
