@@ -55,6 +55,7 @@ from royalties.services import (
     revenue_record,
     revenue_stream_create,
     statement_issue,
+    statement_issue_run_start,
     statement_pay,
     statement_run_start,
 )
@@ -540,6 +541,7 @@ StatementPayApi = _staff_statement_action(statement_pay, "Staff record an issued
 
 class StatementRunOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    kind = serializers.CharField()  # build or issue
     period = serializers.SerializerMethodField()
     status = serializers.CharField()
     done = serializers.IntegerField()
@@ -556,27 +558,53 @@ class StatementRunOutputSerializer(serializers.Serializer):
         return (100 * run.done // run.total) if run.total else 0
 
 
-class StatementBuildApi(APIView):
-    """Staff build a month's statements for everyone (a background job with progress)."""
+class PeriodInputSerializer(serializers.Serializer):
+    period = serializers.CharField(max_length=20, help_text="The month, as YYYY-MM.")
 
-    permission_classes = [IsAuthenticated]
+    def validate_period(self, value: str) -> dt.date:
+        try:
+            return parse_period(value)
+        except PeriodError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
-    class InputSerializer(serializers.Serializer):
-        period = serializers.CharField(max_length=20, help_text="The month, as YYYY-MM.")
 
-        def validate_period(self, value: str) -> dt.date:
-            try:
-                return parse_period(value)
-            except PeriodError as exc:
-                raise serializers.ValidationError(str(exc)) from exc
+def _statement_run_api(
+    start, doc: str, name: str, operation_id: str | None = None
+) -> type[APIView]:
+    """A staff action over a month's statements, done by a worker: 202 and the run to follow."""
 
-    @extend_schema(request=InputSerializer, responses={202: StatementRunOutputSerializer})
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        run = statement_run_start(period=data.validated_data["period"], actor=request.user)
-        run.refresh_from_db()
-        return Response(StatementRunOutputSerializer(run).data, status=202)
+    class StatementRunStartApi(APIView):
+        __doc__ = doc
+        permission_classes = [IsAuthenticated]
+
+        @extend_schema(
+            request=PeriodInputSerializer,
+            responses={202: StatementRunOutputSerializer},
+            operation_id=operation_id,
+        )
+        def post(self, request):
+            data = PeriodInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            run = start(period=data.validated_data["period"], actor=request.user)
+            run.refresh_from_db()
+            return Response(StatementRunOutputSerializer(run).data, status=202)
+
+    StatementRunStartApi.__name__ = StatementRunStartApi.__qualname__ = name
+    return StatementRunStartApi
+
+
+StatementBuildApi = _statement_run_api(
+    statement_run_start,
+    "Staff build a month's statements for everyone (a job with progress).",
+    "StatementBuildApi",
+)
+StatementIssueMonthApi = _statement_run_api(
+    statement_issue_run_start,
+    "Staff issue a month's open statements (a job with progress).",
+    "StatementIssueMonthApi",
+    # One statement's issue/ would otherwise share its generated operation id.
+    operation_id="payouts_statements_issue_month_create",
+)
 
 
 class StatementRunApi(APIView):

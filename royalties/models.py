@@ -473,7 +473,12 @@ class StatementLine(models.Model):
 
 
 class StatementRun(models.Model):
-    """One build of a month's statements for everyone: its progress, for staff to watch."""
+    """A job over a month's statements for everyone, for staff to watch: building them, or
+    issuing the open ones."""
+
+    class Kind(models.TextChoices):
+        BUILD = "build"
+        ISSUE = "issue"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -481,6 +486,7 @@ class StatementRun(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BUILD)
     period = models.DateField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
@@ -496,7 +502,7 @@ class StatementRun(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"statements {format_period(self.period)} ({self.status})"
+        return f"statements {format_period(self.period)}: {self.kind} ({self.status})"
 
 
 class StatementRunBatch(models.Model):

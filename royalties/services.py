@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -952,6 +953,82 @@ def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     return run
 
 
+@transaction.atomic
+def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
+    """Staff issue every open statement of a month at once; a worker does it, with progress.
+
+    Refused while the month's statements are being built (a statement issued mid-build would
+    miss what the rest of the run adds), and when none is open.
+    """
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can issue statements.")
+    from royalties.tasks import issue_statements
+
+    period = month_start(period)
+    building = StatementRun.objects.filter(
+        kind=StatementRun.Kind.BUILD,
+        period=period,
+        status__in=[StatementRun.Status.QUEUED, StatementRun.Status.RUNNING],
+    ).first()
+    if building is not None:
+        raise ValidationError(
+            {"period": [
+                f"The statements of {period:%B} {period.year} are being built (run "
+                f"#{building.pk}); issue them once it is done."
+            ]}
+        )  # fmt: skip
+    open_count = Statement.objects.filter(period=period, status=Statement.Status.OPEN).count()
+    if not open_count:
+        raise ValidationError(
+            {"period": [f"No statement of {period:%B} {period.year} is open to issue."]}
+        )
+    run = StatementRun.objects.create(
+        kind=StatementRun.Kind.ISSUE, period=period, requested_by=actor, total=open_count
+    )
+    transaction.on_commit(lambda: issue_statements.delay(run.id))
+    return run
+
+
+def statement_issue_run_execute(*, run_id: int) -> None:
+    """The worker's side of issuing a month: the open statements, a batch per transaction.
+
+    Each batch's statements, their notifications and the run's count commit together, so a
+    redelivered job goes on where the last one stopped. A statement opened after the run
+    was asked for (a late build) is issued too: the run issues what is open when it gets
+    there, and its total grows to say so.
+    """
+    run = StatementRun.objects.get(pk=run_id)
+    if run.status in (StatementRun.Status.DONE, StatementRun.Status.FAILED):
+        return
+    StatementRun.objects.filter(pk=run_id).update(status=StatementRun.Status.RUNNING)
+    size = settings.HITREC_STATEMENT_BATCH_SIZE
+    try:
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Statement.objects.select_for_update()
+                    .filter(period=run.period, status=Statement.Status.OPEN)
+                    .order_by("id")[:size]
+                )
+                if not batch:
+                    break
+                for statement in batch:
+                    _statement_issued(statement)
+                StatementRun.objects.filter(pk=run_id).update(
+                    done=F("done") + len(batch), total=Greatest(F("total"), F("done") + len(batch))
+                )
+    except OperationalError:
+        raise
+    except Exception as exc:
+        StatementRun.objects.filter(pk=run_id).update(
+            status=StatementRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    StatementRun.objects.filter(pk=run_id).update(
+        status=StatementRun.Status.DONE, finished_at=timezone.now()
+    )
+
+
 def statement_run_execute(*, run_id: int) -> None:
     """The run's first job: it divides the month's people into batches, a job each.
 
@@ -1047,11 +1124,16 @@ def statement_issue(*, statement: Statement, actor: User) -> Statement:
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status != Statement.Status.OPEN:
         raise ValidationError(f"This statement is already {statement.status}.")
+    _statement_issued(statement)
+    return statement
+
+
+def _statement_issued(statement: Statement) -> None:
+    """Mark the locked, open statement issued, and tell its person."""
     statement.status = Statement.Status.ISSUED
     statement.issued_at = timezone.now()
     statement.save(update_fields=["status", "issued_at"])
     notify.statement_issued(statement=statement)
-    return statement
 
 
 @transaction.atomic

@@ -23,6 +23,18 @@ def build_statement_batch(batch_id: int) -> None:
     statement_batch_build(batch_id=batch_id)
 
 
+@shared_task(
+    name="royalties.issue_statements",
+    autoretry_for=(OperationalError,),  # a lost connection, a deadlock: worth another try
+    retry_backoff=True,
+    retry_backoff_max=300,
+)
+def issue_statements(run_id: int) -> None:
+    from royalties.services import statement_issue_run_execute
+
+    statement_issue_run_execute(run_id=run_id)
+
+
 @shared_task(name="royalties.prepare_release")
 def prepare_release(release_id: int) -> None:
     from royalties.services import release_parties_prepare

@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/", api.PayoutsMeApi.as_view(), name="payouts-me"),
     path("statements/", api.StatementListApi.as_view(), name="statement-list"),
     path("statements/build/", api.StatementBuildApi.as_view(), name="statement-build"),
+    path("statements/issue/", api.StatementIssueMonthApi.as_view(), name="statement-issue-month"),
     path("statements/<int:statement_id>/", api.StatementDetailApi.as_view(), name="statement"),
     path(
         "statements/<int:statement_id>/issue/",

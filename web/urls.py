@@ -41,6 +41,7 @@ urlpatterns = [
     path("licenses/hitrec/", views.hitrec_license, name="hitrec-license"),
     path("staff/payouts/", views.staff_payouts, name="staff-payouts"),
     path("staff/payouts/runs/", views.staff_statement_run, name="staff-statement-run"),
+    path("staff/payouts/issue/", views.staff_statement_issue, name="staff-statement-issue"),
     path(
         "staff/payouts/batches/",
         views.staff_payout_batch_create,

@@ -77,6 +77,7 @@ from royalties.services import (
     production_cost_withdraw,
     revenue_record,
     revenue_stream_create,
+    statement_issue_run_start,
     statement_run_start,
 )
 from royalties.uploads import ResultFileUploadHandler
@@ -700,6 +701,9 @@ def staff_payouts(request):
             "run_form": forms.StatementRunForm(
                 initial={"period": format_period(timezone.now().date())}, auto_id="run_%s"
             ),
+            "issue_form": forms.StatementRunForm(
+                initial={"period": format_period(timezone.now().date())}, auto_id="issue_%s"
+            ),
         },
     )
 
@@ -714,6 +718,25 @@ def staff_statement_run(request):
             request,
             f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
         )
+    else:
+        _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
+
+
+@_staff_only
+@require_POST
+def staff_statement_issue(request):
+    form = forms.StatementRunForm(request.POST)
+    if form.is_valid():
+        try:
+            run = statement_issue_run_start(period=form.cleaned_data["period"], actor=request.user)
+            messages.success(
+                request,
+                f"Issuing the {run.total} open statement{'s' if run.total != 1 else ''} of "
+                f"{run.period:%B %Y}: each person is told as theirs is issued.",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
     else:
         _report_form(request, form)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")

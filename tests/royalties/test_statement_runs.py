@@ -4,9 +4,11 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from notifications.models import Notification
 from projects.models import Submission
 from projects.services import CreditInput, project_release
 from royalties.models import Statement, StatementRun, StatementRunBatch
@@ -14,6 +16,9 @@ from royalties.selectors import statement_people
 from royalties.services import (
     revenue_record,
     statement_batch_build,
+    statement_issue,
+    statement_issue_run_execute,
+    statement_issue_run_start,
     statement_run_execute,
     statement_run_start,
     statements_build_month,
@@ -229,3 +234,84 @@ def test_batches_built_at_once_by_two_workers_finish_the_run_once(five_people):
     run.refresh_from_db()
     assert (run.status, run.done, run.total) == ("done", 5, 5)
     assert Statement.objects.count() == 5
+
+
+# --- issuing a month ---------------------------------------------------------------------
+
+
+def built_month(period, django_capture_on_commit_callbacks) -> list[Statement]:
+    with django_capture_on_commit_callbacks(execute=True):
+        return statements_build_month(period=period)
+
+
+def test_issuing_a_month_issues_its_open_statements_and_tells_each_person(
+    five_people, api_client, django_capture_on_commit_callbacks
+):
+    statements = built_month(five_people, django_capture_on_commit_callbacks)
+    other_month = Statement.objects.create(
+        user=UserFactory(), period=dt.date(2020, 1, 1), currency="USD", earned_minor=5
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # one already issued
+        statement_issue(statement=statements[0], actor=StaffFactory())
+    api_client.force_authenticate(StaffFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api_client.post(
+            "/api/payouts/statements/issue/", {"period": f"{five_people:%Y-%m}"}
+        )
+
+    assert started.status_code == 202
+    assert (started.json()["kind"], started.json()["total"]) == ("issue", 4)
+    run = api_client.get(f"/api/payouts/runs/{started.json()['id']}/").json()
+    assert (run["status"], run["done"], run["total"], run["percent"]) == ("done", 4, 4, 100)
+    assert set(Statement.objects.filter(period=five_people.replace(day=1)).values_list(
+        "status", flat=True
+    )) == {"issued"}  # fmt: skip
+    other_month.refresh_from_db()
+    assert other_month.status == "open"
+    told = Notification.objects.filter(kind="statement_issued")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(
+        s.user_id for s in statements
+    )
+
+
+def test_issuing_waits_for_the_months_build_and_needs_an_open_statement(
+    five_people, django_capture_on_commit_callbacks
+):
+    staff = StaffFactory()
+    run = planned_run(five_people, django_capture_on_commit_callbacks)  # still building
+
+    with pytest.raises(ValidationError) as building:
+        statement_issue_run_start(period=five_people, actor=staff)
+    for batch in run.batches.all():
+        statement_batch_build(batch_id=batch.id)
+    with pytest.raises(ValidationError) as empty:
+        statement_issue_run_start(period=dt.date(2020, 2, 1), actor=staff)
+    with pytest.raises(PermissionDenied):
+        statement_issue_run_start(period=five_people, actor=UserFactory())
+
+    assert building.value.message_dict["period"] == [
+        f"The statements of {five_people:%B %Y} are being built (run #{run.id}); "
+        "issue them once it is done."
+    ]
+    assert empty.value.message_dict["period"] == ["No statement of February 2020 is open to issue."]
+    assert StatementRun.objects.filter(kind="issue").count() == 0
+    assert set(Statement.objects.values_list("status", flat=True)) == {"open"}
+
+
+def test_an_issue_run_goes_batch_by_batch_and_a_redelivered_one_changes_nothing(
+    five_people, django_capture_on_commit_callbacks
+):
+    built_month(five_people, django_capture_on_commit_callbacks)  # batch size 2: 3 batches
+    with django_capture_on_commit_callbacks(execute=False):
+        run = statement_issue_run_start(period=five_people, actor=StaffFactory())
+
+    with django_capture_on_commit_callbacks(execute=False) as told:
+        statement_issue_run_execute(run_id=run.id)
+    issued_at = dict(Statement.objects.values_list("id", "issued_at"))
+    statement_issue_run_execute(run_id=run.id)  # delivered again
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("done", 5, 5)
+    assert len(told) == 5  # a notification job per statement, after its batch's commit
+    assert dict(Statement.objects.values_list("id", "issued_at")) == issued_at

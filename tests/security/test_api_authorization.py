@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.contributions.uploads import png_upload
@@ -237,6 +238,8 @@ ROWS = [
     # payouts: one's own statements; staff build, issue and pay them.
     Row("GET", "payouts-me", "401 200 200 200 200 200"),
     Row("GET", "statement-list", "401 200 200 200 200 200"),
+    Row("POST", "statement-issue-month", "401 403 403 403 403 202",
+        data=lambda w: {"period": f"{timezone.now():%Y-%m}"}),
     Row("POST", "statement-build", "401 403 403 403 403 202",
         data=lambda w: {"period": "2024-02"}),
     Row("GET", "statement", "401 200 404 404 404 200", args={"statement_id": "statement"}),

@@ -15,6 +15,7 @@ import pytest
 from django.contrib.messages import constants, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from notifications.services import unsubscribe_token
 from tests.accounts.factories import DEFAULT_PASSWORD
@@ -129,6 +130,8 @@ ROWS = [
     PageRow("GET", "web:hitrec-license", "200 200 200 200 200 200"),
     PageRow("GET", "web:staff-payouts", "login 403 403 403 403 200"),
     PageRow("POST", "web:staff-payout-batch-create", "login 403 403 403 403 saved"),
+    PageRow("POST", "web:staff-statement-issue", "login 403 403 403 403 saved",
+            data=lambda w: {"period": f"{timezone.now():%Y-%m}"}),
     PageRow("POST", "web:staff-statement-run", "login 403 403 403 403 saved",
             data=fixed(period="2024-03")),
     PageRow("POST", "web:staff-payout-results", "login 403 403 403 403 saved",

@@ -568,6 +568,33 @@ def test_staff_build_a_months_statements_from_the_payouts_page(
     assert '<span class="status">done</span>' in row and "data-follow-job" not in row
 
 
+def test_staff_issue_a_months_open_statements_from_the_payouts_page(
+    client, released, people, django_capture_on_commit_callbacks
+):
+    revenue_record(
+        project=released, actor=people["prod"], amount="100.00", currency="USD",
+        idempotency_key="month",
+    )  # fmt: skip
+    month = timezone.now().date()
+    statements_build_month(period=month)
+    staff = signed_in(client, StaffFactory(username="sam"))
+    nothing_open = staff.post(reverse("web:staff-statement-issue"), {"period": "2020-01"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("web:staff-statement-issue"), {"period": f"{month:%Y-%m}"})
+
+    assert errors(nothing_open) == ["No statement of January 2020 is open to issue."]
+    assert notes(response)[-1] == (
+        f"Issuing the 2 open statements of {month:%B %Y}: each person is told as theirs is issued."
+    )
+    assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
+    run = StatementRun.objects.get(kind="issue")
+    page = staff.get(reverse("web:staff-payouts")).content.decode()
+    row = re.search(rf'<tr data-run="{run.id}">.*?</tr>', page, re.S).group(0)
+    assert "<td>issue</td>" in row and "2 of 2" in row and "done" in row
+    assert page.count('<tr data-statement="') == 2  # now waiting to be paid
+
+
 @pytest.mark.parametrize(
     ("period", "problem"),
     [
@@ -668,7 +695,7 @@ def test_the_payouts_page_follows_a_run_until_it_is_done(page, live_server):
     page.wait_for_function(
         f"""() => document.querySelector('tr[data-run="{run.id}"] progress')?.value === 50"""
     )
-    assert "1 of 2 people" in row.inner_text()
+    assert "1 of 2" in row.inner_text()
     statement_batch_build(batch_id=batches[1].id)
 
     # Done: the page reloads itself and shows the finished run.

@@ -166,7 +166,7 @@ function followJob(box) {
   const poll = async () => {
     try {
       const job = await getJSON(box.dataset.followJob);
-      const progress = job.progress || { percent: job.percent, stage: `${job.done} of ${job.total} people` };
+      const progress = job.progress || { percent: job.percent, stage: `${job.done} of ${job.total}` };
       if (bar) bar.value = progress.percent;
       if (stage) stage.textContent = progress.stage || job.status;
       if (!RUNNING.includes(job.status)) {
