@@ -95,6 +95,11 @@ def test_seed_demo_fills_an_empty_database_and_only_once(api_client):
         assert sum(event.allocations.values_list("amount_minor", flat=True)) == event.amount_minor
     assert Statement.objects.filter(payable_minor__gt=0).exists()
     assert Statement.objects.filter(carried_forward_minor__gt=0).exists()
+    # Its publishing stream pays fewer people than the release's own split.
+    publishing = api_client.get(f"/api/projects/{released.id}/split/?stream=publishing").json()
+    assert sum(Fraction(party["share"]) for party in publishing["parties"]) == 1
+    assert 1 < len(publishing["parties"]) < len(split["parties"])
+    assert events.filter(stream__name="publishing").count() == 1
 
     # A second run adds nothing.
     before = [model.objects.count() for model in (User, Contribution, Project, RevenueEvent)]

@@ -10,7 +10,8 @@ What it makes:
 - 18 contributions of every kind, with remix chains: a chain three deep (Night Bus), a
   diamond (Dawn Collage), CC BY and CC BY-NC work, and a NonCommercial remix;
 - Night Bus (released, commercial, credits with weights over that lineage), with revenue
-  recorded under idempotency keys, so split, balances and this month's statements are real;
+  recorded under idempotency keys, so split, balances and this month's statements are real,
+  and a publishing stream that pays the songwriting only;
 - Paper Boats (open, with asks and pending submissions) and Static Radio (a draft).
 
 It adds nothing when the database already has contributions. It stops at the first refusal
@@ -58,7 +59,12 @@ from projects.services import (
 from royalties.models import RevenueEvent, Statement
 from royalties.money import format_minor
 from royalties.selectors import release_split
-from royalties.services import payout_threshold, revenue_record, statements_build_month
+from royalties.services import (
+    payout_threshold,
+    revenue_record,
+    revenue_stream_create,
+    statements_build_month,
+)
 from royalties.splits import format_percent
 
 PASSWORD = "remix-the-world"  # noqa: S105 - the public demo password, as `demo_user` prints
@@ -446,6 +452,10 @@ REVENUE = [
     ],
 ]
 REPLAYED = REVENUE[0]  # posted twice, recorded once
+# A publishing stream pays the songwriting only (the vocal take and the instrumental, and
+# through the lineage what they build on), with one royalty payment.
+PUBLISHING_CREDITS = ["vocal-take", "instrumental"]
+PUBLISHING_REVENUE = ("night-bus/publishing/q3", "120.00", "Publishing royalties, third quarter")
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -505,6 +515,7 @@ class Seeder:
             ("processing the credited works", self.credited_ready),
             ("releasing Night Bus", self.release),
             ("revenue", self.revenue),
+            ("a publishing stream", self.publishing),
             ("statements", self.statements),
         ]
 
@@ -596,6 +607,18 @@ class Seeder:
             )  # fmt: skip
             if not recorded:
                 self.replay_recorded_nothing = True
+
+    def publishing(self) -> None:
+        project = self.projects[RELEASE_PROJECT]
+        revenue_stream_create(
+            project=project, actor=project.owner, name="publishing",
+            contributions=[self.works[key].id for key in PUBLISHING_CREDITS],
+        )  # fmt: skip
+        key, amount, note = PUBLISHING_REVENUE
+        revenue_record(
+            project=project, actor=project.owner, amount=amount, currency="USD", note=note,
+            idempotency_key=key, stream="publishing",
+        )  # fmt: skip
 
     def statements(self) -> None:
         statements_build_month(period=timezone.now().date())
