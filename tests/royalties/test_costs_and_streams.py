@@ -2,13 +2,15 @@
 
 import datetime as dt
 import math
+import threading
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -489,3 +491,45 @@ def test_costs_and_streams_keep_every_money_rule(steps, people, project):
         allocated = Allocation.objects.aggregate(total=Sum("amount_minor"))["total"] or 0
         assert allocated + recouped_total == sum(s[1] for s in steps if s[0] == "revenue")
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_a_withdrawal_racing_a_revenue_post_never_pays_back_what_was_withdrawn(
+    people, project, round_
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency are a PostgreSQL matter")
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="100.00", currency="USD", note="Studio"
+    )
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(action) -> None:
+        try:
+            barrier.wait()
+            action()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    post = partial(earn, project, "30.00", f"race-{round_}")
+    withdraw = partial(
+        production_cost_withdraw, cost=cost, actor=people["prod"], reason="Label paid"
+    )
+    threads = [threading.Thread(target=run, args=(action,)) for action in (post, withdraw)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    cost.refresh_from_db()
+    event = RevenueEvent.objects.get(project=project)
+    # Whichever came first, the other saw it: paid back and withdrawn make the cost exactly.
+    assert cost.recouped_minor + cost.withdrawn_minor == 10_000
+    assert event.recouped_minor == cost.recouped_minor in (0, 3_000)
+    assert sum(allocations(event).values()) + event.recouped_minor == 3_000
+    assert Posting.objects.aggregate(total=Sum("amount_minor"))["total"] == 0
