@@ -57,6 +57,7 @@ from royalties.services import (
     statement_issue,
     statement_issue_run_start,
     statement_pay,
+    statement_run_retry,
     statement_run_start,
 )
 from royalties.uploads import ResultFileUploadHandler
@@ -618,6 +619,22 @@ class StatementRunApi(APIView):
         if run is None:
             raise Http404("No such statement run.")
         return Response(StatementRunOutputSerializer(run).data)
+
+
+class StatementRunRetryApi(APIView):
+    """Staff try a failed statement run again."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: StatementRunOutputSerializer})
+    def post(self, request, run_id: int):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff retry statement runs.")
+        run = StatementRun.objects.filter(pk=run_id).first()
+        if run is None:
+            raise Http404("No such statement run.")
+        run = statement_run_retry(run=run, actor=request.user)
+        return Response(StatementRunOutputSerializer(run).data, status=202)
 
 
 # --- payout files for the payment facilitator ------------------------------------------------

@@ -1067,6 +1067,38 @@ def statement_run_execute(*, run_id: int) -> None:
         transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
 
 
+@transaction.atomic
+def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
+    """Staff try a failed run again (once what made it fail is put right): its jobs are queued
+    again and it goes on where it stopped, since what was built or issued is kept."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can retry statement runs.")
+    from royalties.tasks import build_statement_batch, build_statements, issue_statements
+
+    run = StatementRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != StatementRun.Status.FAILED:
+        raise ValidationError(
+            {"run": [f"Only a failed run can be tried again; this one is {run.status}."]}
+        )
+    run.error = ""
+    run.status = StatementRun.Status.RUNNING
+    waiting = list(
+        run.batches.filter(built_at__isnull=True).order_by("number").values_list("id", flat=True)
+    )
+    if run.kind == StatementRun.Kind.ISSUE:
+        transaction.on_commit(lambda: issue_statements.delay(run.id))
+    elif waiting:
+        transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
+    elif not run.batches.exists():  # it failed before its batches were planned
+        run.status = StatementRun.Status.QUEUED
+        transaction.on_commit(lambda: build_statements.delay(run.id))
+    else:  # every batch was built after all (a redelivered job): nothing is left to do
+        run.status = StatementRun.Status.DONE
+        run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    return run
+
+
 def statement_batch_build(*, batch_id: int) -> None:
     """Build one batch of a statement run: its people's statements, then the run's progress.
 

@@ -17,6 +17,9 @@ urlpatterns = [
     ),
     path("statements/<int:statement_id>/pay/", api.StatementPayApi.as_view(), name="statement-pay"),
     path("runs/<int:run_id>/", api.StatementRunApi.as_view(), name="statement-run"),
+    path(
+        "runs/<int:run_id>/retry/", api.StatementRunRetryApi.as_view(), name="statement-run-retry"
+    ),
     path("batches/", api.PayoutBatchListApi.as_view(), name="payout-batches"),
     path("batches/<int:batch_id>/file.csv", api.PayoutBatchFileApi.as_view(), name="payout-file"),
     path("batches/<int:batch_id>/results/", api.PayoutResultsApi.as_view(), name="payout-results"),

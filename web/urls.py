@@ -43,6 +43,11 @@ urlpatterns = [
     path("staff/payouts/runs/", views.staff_statement_run, name="staff-statement-run"),
     path("staff/payouts/issue/", views.staff_statement_issue, name="staff-statement-issue"),
     path(
+        "staff/payouts/runs/<int:run_id>/retry/",
+        views.staff_statement_run_retry,
+        name="staff-statement-run-retry",
+    ),
+    path(
         "staff/payouts/batches/",
         views.staff_payout_batch_create,
         name="staff-payout-batch-create",

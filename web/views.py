@@ -53,7 +53,7 @@ from projects.services import (
     submission_create,
     submission_decide,
 )
-from royalties.models import PayoutBatch, ProductionCost, RevenueEvent
+from royalties.models import PayoutBatch, ProductionCost, RevenueEvent, StatementRun
 from royalties.money import format_minor
 from royalties.periods import format_period
 from royalties.selectors import (
@@ -78,6 +78,7 @@ from royalties.services import (
     revenue_record,
     revenue_stream_create,
     statement_issue_run_start,
+    statement_run_retry,
     statement_run_start,
 )
 from royalties.uploads import ResultFileUploadHandler
@@ -720,6 +721,20 @@ def staff_statement_run(request):
         )
     else:
         _report_form(request, form)
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
+
+
+@_staff_only
+@require_POST
+def staff_statement_run_retry(request, run_id: int):
+    run = get_object_or_404(StatementRun, pk=run_id)
+    try:
+        run = statement_run_retry(run=run, actor=request.user)
+        messages.success(
+            request, f"Trying the {run.kind} run of {run.period:%B %Y} again: follow it below."
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 

@@ -1,5 +1,6 @@
 """Statement runs: a month's statements built in batches, a job each, with progress."""
 
+import contextlib
 import datetime as dt
 import threading
 
@@ -20,6 +21,7 @@ from royalties.services import (
     statement_issue_run_execute,
     statement_issue_run_start,
     statement_run_execute,
+    statement_run_retry,
     statement_run_start,
     statements_build_month,
 )
@@ -315,3 +317,70 @@ def test_an_issue_run_goes_batch_by_batch_and_a_redelivered_one_changes_nothing(
     assert (run.status, run.done, run.total) == ("done", 5, 5)
     assert len(told) == 5  # a notification job per statement, after its batch's commit
     assert dict(Statement.objects.values_list("id", "issued_at")) == issued_at
+
+
+# --- trying a failed run again -------------------------------------------------------------
+
+
+def test_a_failed_build_tried_again_builds_what_is_left_and_counts_each_person_once(
+    five_people, api_client, django_capture_on_commit_callbacks
+):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    broken = run.batches.get(number=2)
+    planned_people = broken.people
+    broken.people = [["nobody", "USD"]]
+    broken.save()
+    for batch in run.batches.order_by("number"):
+        with contextlib.suppress(ValueError):
+            statement_batch_build(batch_id=batch.id)
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("failed", 3)
+    broken.people = planned_people  # put right
+    broken.save()
+    api_client.force_authenticate(StaffFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = api_client.post(f"/api/payouts/runs/{run.id}/retry/")
+
+    assert retried.status_code == 202
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total, run.error) == ("done", 5, 5, "")
+    assert Statement.objects.count() == 5
+    again = api_client.post(f"/api/payouts/runs/{run.id}/retry/")
+    assert again.status_code == 400
+    assert again.json() == {"run": ["Only a failed run can be tried again; this one is done."]}
+
+
+def test_a_failed_issue_run_tried_again_issues_the_rest(
+    five_people, django_capture_on_commit_callbacks
+):
+    built_month(five_people, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        run = statement_issue_run_start(period=five_people, actor=StaffFactory())
+    StatementRun.objects.filter(pk=run.pk).update(status="failed", error="OSError: disk full")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_run_retry(run=run, actor=StaffFactory())
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.error) == ("done", 5, "")
+    assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
+    with pytest.raises(PermissionDenied):
+        statement_run_retry(run=run, actor=UserFactory())
+
+
+def test_a_failed_build_whose_batches_were_all_built_after_all_is_done_when_tried_again(
+    five_people, django_capture_on_commit_callbacks
+):
+    run = planned_run(five_people, django_capture_on_commit_callbacks)
+    for batch in run.batches.all():
+        statement_batch_build(batch_id=batch.id)
+    # A batch failed, and a redelivered copy of its job built it: the run says failed.
+    StatementRun.objects.filter(pk=run.pk).update(status="failed", error="OSError: once")
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        statement_run_retry(run=run, actor=StaffFactory())
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total, queued) == ("done", 5, 5, [])
+    assert run.finished_at is not None

@@ -249,6 +249,8 @@ ROWS = [
         args={"statement_id": "open_statement"}),
     Row("POST", "statement-pay", "401 403 404 404 404 200", args={"statement_id": "statement"}),
     Row("GET", "statement-run", "401 403 403 403 403 200", args={"run_id": "run"}),
+    # the world's run has not failed: staff are told only a failed one is tried again.
+    Row("POST", "statement-run-retry", "401 403 403 403 403 400", args={"run_id": "run"}),
     # payout batches for the payment facilitator: staff only. (The author's issued statement
     # is the one a new batch gathers; Dee's is in the world's batch.)
     Row("GET", "payout-batches", "401 403 403 403 403 200"),

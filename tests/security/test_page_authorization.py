@@ -132,6 +132,8 @@ ROWS = [
     PageRow("POST", "web:staff-payout-batch-create", "login 403 403 403 403 saved"),
     PageRow("POST", "web:staff-statement-issue", "login 403 403 403 403 saved",
             data=lambda w: {"period": f"{timezone.now():%Y-%m}"}),
+    PageRow("POST", "web:staff-statement-run-retry", "login 403 403 403 403 refused",
+            args=ids(run_id="run")),
     PageRow("POST", "web:staff-statement-run", "login 403 403 403 403 saved",
             data=fixed(period="2024-03")),
     PageRow("POST", "web:staff-payout-results", "login 403 403 403 403 saved",

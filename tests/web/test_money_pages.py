@@ -631,6 +631,19 @@ def test_a_running_run_shows_its_progress_and_a_failed_one_its_error(client, db)
     assert '<progress max="100" value="25">' in row and "2 of 8" in row
     row = re.search(rf'<tr data-run="{failed.id}">.*?</tr>', page, re.S).group(0)
     assert "failed" in row and "ValueError: the database said no" in row
+    retry = reverse("web:staff-statement-run-retry", args=[failed.id])
+    assert f'action="{retry}"' in row
+    assert "data-run-retry" not in re.search(
+        rf'<tr data-run="{running.id}">.*?</tr>', page, re.S
+    ).group(0)
+
+    tried = client.post(retry)
+    not_failed = client.post(reverse("web:staff-statement-run-retry", args=[running.id]))
+
+    assert notes(tried)[-1] == "Trying the build run of September 2026 again: follow it below."
+    assert errors(not_failed) == ["Only a failed run can be tried again; this one is running."]
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == ("queued", "")  # planned again by its first job
 
 
 def test_staff_find_the_payouts_page_in_the_menu(client, db):
