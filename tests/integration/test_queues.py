@@ -218,6 +218,18 @@ def test_the_procfile_runs_web_workers_and_beat_for_real(
             what="the upload and the statement run to be done",
             interval=0.3,
         )
+        issuing = as_(staff).post(
+            f"{web.url}/api/payouts/statements/issue/",
+            json={"period": f"{timezone.now():%Y-%m}"},
+            timeout=60,
+        )
+        assert issuing.status_code == 202, issuing.json()
+        wait_for(
+            lambda: StatementRun.objects.filter(pk=issuing.json()["id"], status="done").exists(),
+            timeout=60,
+            what="the month's statements to be issued",
+            interval=0.3,
+        )
         assert all(process.running() for process in [web, *others.values()])
     finally:
         web.stop()
@@ -228,6 +240,7 @@ def test_the_procfile_runs_web_workers_and_beat_for_real(
     assert Contribution.objects.get(pk=uploaded.json()["id"]).status == "ready"
     assert Release.objects.get(project=project).parties.count() == 3
     assert Statement.objects.filter(user__username__in=["prod", "ana", "bo"]).count() == 3
+    assert set(Statement.objects.values_list("status", flat=True)) == {"issued"}
     media_jobs = others["worker-media"].tasks()
     money_jobs = others["worker-money"].tasks()
     assert media_jobs == ["media.process_contribution"]
@@ -235,6 +248,7 @@ def test_the_procfile_runs_web_workers_and_beat_for_real(
         "royalties.prepare_release",
         "royalties.build_statements",
         "royalties.build_statement_batch",
+        "royalties.issue_statements",
     } <= set(money_jobs)
     assert all(MONEY_AND_DEFAULT_JOBS.match(name) for name in money_jobs)
     assert list(tmp_path.glob("celerybeat-schedule*"))  # beat keeps its last-run times there
