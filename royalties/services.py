@@ -1012,8 +1012,7 @@ def statement_issue_run_execute(*, run_id: int) -> None:
                 )
                 if not batch:
                     break
-                for statement in batch:
-                    _statement_issued(statement)
+                _statements_issued(batch)
                 StatementRun.objects.filter(pk=run_id).update(
                     done=F("done") + len(batch), total=Greatest(F("total"), F("done") + len(batch))
                 )
@@ -1156,16 +1155,20 @@ def statement_issue(*, statement: Statement, actor: User) -> Statement:
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status != Statement.Status.OPEN:
         raise ValidationError(f"This statement is already {statement.status}.")
-    _statement_issued(statement)
+    _statements_issued([statement])
     return statement
 
 
-def _statement_issued(statement: Statement) -> None:
-    """Mark the locked, open statement issued, and tell its person."""
-    statement.status = Statement.Status.ISSUED
-    statement.issued_at = timezone.now()
-    statement.save(update_fields=["status", "issued_at"])
-    notify.statement_issued(statement=statement)
+def _statements_issued(statements: list[Statement]) -> None:
+    """Mark the locked, open statements issued (one UPDATE), and tell each person."""
+    issued_at = timezone.now()
+    Statement.objects.filter(pk__in=[s.pk for s in statements]).update(
+        status=Statement.Status.ISSUED, issued_at=issued_at
+    )
+    for statement in statements:
+        statement.status = Statement.Status.ISSUED
+        statement.issued_at = issued_at
+        notify.statement_issued(statement=statement)
 
 
 @transaction.atomic
