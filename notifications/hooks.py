@@ -48,6 +48,11 @@ def statement_issued(*, statement) -> None:
     _after_commit("statement_issued", statement_id=statement.id)
 
 
+def cost_changed(*, cost, change: str) -> None:
+    """A cost was recorded or withdrawn (`change`): whoever bore it hears, unless it was them."""
+    _after_commit("cost", cost_id=cost.id, change=change)
+
+
 def mentioned(*, text: str, actor, url: str, where: str) -> None:
     """`text` (a comment at `url`, described by `where`, e.g. "a comment on “Loop”") was
     written by `actor`: the existing people it @mentions hear of it, each once."""

@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     RELEASED = "released", "A project you are credited in was released"
     REVENUE = "revenue", "Revenue was recorded for your work"
     STATEMENT_ISSUED = "statement_issued", "Your payout statement was issued"
+    COST = "cost", "A producer recorded or withdrew a cost you bore"
     MENTION = "mention", "Someone mentioned you"
     PROPOSAL_PUBLISHED = "proposal_published", "A payment proposal that includes you was published"
     PROPOSAL_REVISED = "proposal_revised", "A payment proposal that includes you was revised"
@@ -42,6 +43,7 @@ DEFAULT_DELIVERY = {
     Kind.RELEASED: Delivery.IMMEDIATE,
     Kind.REVENUE: Delivery.DIGEST,
     Kind.STATEMENT_ISSUED: Delivery.IMMEDIATE,
+    Kind.COST: Delivery.IMMEDIATE,  # money owed to the person, changed by someone else
     Kind.MENTION: Delivery.IMMEDIATE,
     # A proposal's window is short (two weeks): what it proposes, changes and decides is
     # worth an email at once; acceptances pile up, so producers get those in the digest.

@@ -476,6 +476,44 @@ def notify_proposal_released(*, proposal_id: int) -> int:
     )
 
 
+def notify_cost(*, cost_id: int, change: str) -> int:
+    """The producer who bore a cost learns that another recorded it, or withdrew it, and what
+    that means for what revenue pays them back."""
+    from royalties.models import ProductionCost
+    from royalties.money import format_minor
+
+    cost = (
+        ProductionCost.objects.select_related("project", "recorded_by", "withdrawn_by")
+        .filter(pk=cost_id)
+        .first()
+    )
+    if cost is None or (change == "withdrawn" and cost.withdrawn_at is None):
+        return 0
+    project, currency = cost.project, cost.currency
+    if change == "withdrawn":
+        actor = cost.withdrawn_by
+        amount = format_minor(cost.withdrawn_minor, currency=currency)
+        text = (
+            f"{actor.username} withdrew {amount} {currency} of “{cost.note}”, a cost you bore on "
+            f"“{project.title}”: revenue will not pay it back. Reason: "
+            f"{Truncator(cost.withdrawal_reason).chars(300)}"
+        )
+    else:
+        actor = cost.recorded_by
+        amount = format_minor(cost.amount_minor, currency=currency)
+        text = (
+            f"{actor.username} recorded a cost you bore on “{project.title}”: {amount} "
+            f"{currency} for “{cost.note}”. Revenue pays it back to you first."
+        )
+    return _record(
+        kind=Kind.COST,
+        key=f"cost:{cost.id}:{change}",
+        actor_id=actor.id,
+        link=f"/projects/{project.id}/desk/#costs",
+        texts={cost.borne_by_id: text},
+    )
+
+
 FAN_OUT = {
     Kind.REMIXED: notify_remixed,
     Kind.ASK_POSTED: notify_ask_posted,
@@ -483,6 +521,7 @@ FAN_OUT = {
     Kind.RELEASED: notify_released,
     Kind.REVENUE: notify_revenue,
     Kind.STATEMENT_ISSUED: notify_statement_issued,
+    Kind.COST: notify_cost,
     Kind.MENTION: notify_mentioned,
     Kind.PROPOSAL_PUBLISHED: notify_proposal_published,
     Kind.PROPOSAL_REVISED: notify_proposal_revised,

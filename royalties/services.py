@@ -288,7 +288,7 @@ def production_cost_record(
             f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt
         )
     try:
-        return ProductionCost.objects.create(
+        cost = ProductionCost.objects.create(
             project=project, amount_minor=amount_minor, currency=currency, note=note.strip(),
             receipt=stored, receipt_mime=mime, borne_by=borne_by, recorded_by=actor,
         )  # fmt: skip
@@ -296,6 +296,8 @@ def production_cost_record(
         if stored:  # no receipt without its cost
             default_storage.delete(stored)
         raise
+    notify.cost_changed(cost=cost, change="recorded")
+    return cost
 
 
 def _replayed(event: RevenueEvent, fingerprint: str) -> RevenueEvent:
@@ -469,6 +471,7 @@ def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) 
     cost.save(
         update_fields=["withdrawn_minor", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
     )
+    notify.cost_changed(cost=cost, change="withdrawn")
     return cost
 
 

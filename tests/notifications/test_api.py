@@ -106,7 +106,7 @@ def test_preferences_read_and_change(user):
     assert client.get("/api/notifications/preferences/").json() == {
         "remixed": "immediate", "ask_posted": "digest", "submission_decided": "immediate",
         "released": "immediate", "revenue": "digest", "statement_issued": "immediate",
-        "mention": "immediate", "proposal_published": "immediate",
+        "cost": "immediate", "mention": "immediate", "proposal_published": "immediate",
         "proposal_revised": "immediate", "proposal_commented": "immediate",
         "proposal_accepted": "digest", "proposal_released": "immediate",
     }  # fmt: skip
@@ -163,7 +163,7 @@ def test_the_settings_page_saves_preferences(client, user):
     assert "Daily digest" in client.get("/settings/notifications/").content.decode()
     choices = {
         "remixed": "off", "ask_posted": "digest", "submission_decided": "immediate",
-        "released": "immediate", "revenue": "off", "statement_issued": "digest",
+        "released": "immediate", "revenue": "off", "statement_issued": "digest", "cost": "off",
         "mention": "digest", "proposal_published": "immediate", "proposal_revised": "digest",
         "proposal_commented": "off", "proposal_accepted": "off", "proposal_released": "immediate",
     }  # fmt: skip

@@ -11,7 +11,13 @@ from notifications import hooks
 from notifications.models import Notification
 from projects.models import ProjectMember, Submission
 from projects.services import CreditInput, ask_create, project_release, submission_decide
-from royalties.services import revenue_record, statement_issue, statements_build_month
+from royalties.services import (
+    production_cost_record,
+    production_cost_withdraw,
+    revenue_record,
+    statement_issue,
+    statements_build_month,
+)
 from tests.accounts.factories import StaffFactory
 from tests.projects.factories import make_project
 
@@ -203,3 +209,29 @@ def test_recording_the_same_event_twice_adds_nothing(
     notify.delay("remixed", {"remix_id": remix.id, "source_ids": [loop.id]})
 
     assert Notification.objects.count() == 1
+
+
+def test_a_cost_recorded_or_withdrawn_by_another_producer_tells_who_bore_it(
+    people, project, django_capture_on_commit_callbacks
+):
+    cop = people["bo"]
+    ProjectMember.objects.create(project=project, user=cop, accepted_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        strings = production_cost_record(
+            project=project, actor=people["prod"], amount="40.00", currency="USD",
+            note="Strings", borne_by=cop,
+        )  # fmt: skip
+        own = production_cost_record(
+            project=project, actor=cop, amount="5.00", currency="USD", note="Taxi"
+        )
+        production_cost_withdraw(cost=strings, actor=people["prod"], reason="The label paid.")
+        production_cost_withdraw(cost=own, actor=cop, reason="Mine, not the project's.")
+
+    assert inbox(cop) == [  # newest first
+        ("cost", "prod withdrew 40.00 USD of “Strings”, a cost you bore on “Night Bus”: "
+                 "revenue will not pay it back. Reason: The label paid."),
+        ("cost", "prod recorded a cost you bore on “Night Bus”: 40.00 USD for “Strings”. "
+                 "Revenue pays it back to you first."),
+    ]  # fmt: skip
+    assert inbox(people["prod"]) == []  # nobody is told of their own action
