@@ -44,6 +44,7 @@ from royalties.selectors import (
     split_body,
     split_preview,
     statement_document,
+    statement_runs,
     statements_visible_to,
 )
 from royalties.services import (
@@ -543,6 +544,9 @@ StatementPayApi = _staff_statement_action(statement_pay, "Staff record an issued
 class StatementRunOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()  # build or issue
+    requested_by = UserRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
     period = serializers.SerializerMethodField()
     status = serializers.CharField()
     done = serializers.IntegerField()
@@ -606,6 +610,20 @@ StatementIssueMonthApi = _statement_run_api(
     # One statement's issue/ would otherwise share its generated operation id.
     operation_id="payouts_statements_issue_month_create",
 )
+
+
+class StatementRunListApi(APIView):
+    """Staff see the statement runs, newest first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=StatementRunOutputSerializer(many=True))
+    def get(self, request):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff follow statement runs.")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(statement_runs(), request)
+        return paginator.get_paginated_response(StatementRunOutputSerializer(page, many=True).data)
 
 
 class StatementRunApi(APIView):

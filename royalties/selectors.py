@@ -152,11 +152,9 @@ def statement_people(*, period: dt.date) -> list[tuple[int, str]]:
     return sorted(earners | carriers)
 
 
-def statement_runs(*, limit: int = 10) -> QuerySet[StatementRun]:
-    """The latest statement runs, newest first, with who asked for each (one query)."""
-    return StatementRun.objects.select_related("requested_by").order_by("-created_at", "-id")[
-        :limit
-    ]
+def statement_runs() -> QuerySet[StatementRun]:
+    """Statement runs, newest first, with who asked for each (one query)."""
+    return StatementRun.objects.select_related("requested_by").order_by("-created_at", "-id")
 
 
 def statements_visible_to(*, user: User) -> QuerySet[Statement]:

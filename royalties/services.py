@@ -945,15 +945,37 @@ def _statements_build(*, people: Iterable[tuple[int, str]], period: dt.date) -> 
     return built
 
 
+@transaction.atomic
 def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
-    """Staff ask for a month's statements; workers build them and report progress."""
+    """Staff ask for a month's statements; workers build them and report progress.
+
+    Refused while the month's statements are being issued: the two would lock the same
+    statements in different orders.
+    """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can build statements.")
     from royalties.tasks import build_statements
 
-    run = StatementRun.objects.create(period=month_start(period), requested_by=actor)
+    period = month_start(period)
+    issuing = _month_run_under_way(period=period, kind=StatementRun.Kind.ISSUE)
+    if issuing is not None:
+        raise ValidationError(
+            {"period": [
+                f"The statements of {period:%B} {period.year} are being issued (run "
+                f"#{issuing.pk}); build them once it is done."
+            ]}
+        )  # fmt: skip
+    run = StatementRun.objects.create(period=period, requested_by=actor)
     transaction.on_commit(lambda: build_statements.delay(run.id))
     return run
+
+
+def _month_run_under_way(*, period: dt.date, kind: str) -> StatementRun | None:
+    return StatementRun.objects.filter(
+        kind=kind,
+        period=period,
+        status__in=[StatementRun.Status.QUEUED, StatementRun.Status.RUNNING],
+    ).first()
 
 
 @transaction.atomic
@@ -968,11 +990,7 @@ def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
     from royalties.tasks import issue_statements
 
     period = month_start(period)
-    building = StatementRun.objects.filter(
-        kind=StatementRun.Kind.BUILD,
-        period=period,
-        status__in=[StatementRun.Status.QUEUED, StatementRun.Status.RUNNING],
-    ).first()
+    building = _month_run_under_way(period=period, kind=StatementRun.Kind.BUILD)
     if building is not None:
         raise ValidationError(
             {"period": [

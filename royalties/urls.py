@@ -16,6 +16,7 @@ urlpatterns = [
         name="statement-issue",
     ),
     path("statements/<int:statement_id>/pay/", api.StatementPayApi.as_view(), name="statement-pay"),
+    path("runs/", api.StatementRunListApi.as_view(), name="statement-runs"),
     path("runs/<int:run_id>/", api.StatementRunApi.as_view(), name="statement-run"),
     path(
         "runs/<int:run_id>/retry/", api.StatementRunRetryApi.as_view(), name="statement-run-retry"

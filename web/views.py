@@ -698,7 +698,7 @@ def staff_payouts(request):
             "batches": batches,
             # One form per batch row: no ids, so the page has no duplicates.
             "results_form": forms.PayoutResultsForm(auto_id=False),
-            "runs": statement_runs(),
+            "runs": statement_runs()[:10],
             "run_form": forms.StatementRunForm(
                 initial={"period": format_period(timezone.now().date())}, auto_id="run_%s"
             ),

@@ -384,3 +384,42 @@ def test_a_failed_build_whose_batches_were_all_built_after_all_is_done_when_trie
     run.refresh_from_db()
     assert (run.status, run.done, run.total, queued) == ("done", 5, 5, [])
     assert run.finished_at is not None
+
+
+def test_building_waits_for_the_months_issuing(five_people, django_capture_on_commit_callbacks):
+    built_month(five_people, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not yet run
+        issuing = statement_issue_run_start(period=five_people, actor=StaffFactory())
+
+    with pytest.raises(ValidationError) as refused:
+        statement_run_start(period=five_people, actor=StaffFactory())
+
+    assert refused.value.message_dict["period"] == [
+        f"The statements of {five_people:%B %Y} are being issued (run #{issuing.id}); "
+        "build them once it is done."
+    ]
+    assert list(StatementRun.objects.values_list("kind", flat=True)) == ["issue"]
+
+
+def test_staff_list_the_runs_newest_first_in_a_constant_number_of_queries(
+    api_client, django_assert_max_num_queries
+):
+    staff = StaffFactory(username="sam")
+    api_client.force_authenticate(staff)
+    StatementRun.objects.create(period=dt.date(2026, 1, 1), requested_by=staff)
+    with django_assert_max_num_queries(10) as few:
+        api_client.get("/api/payouts/runs/")
+    for month in range(2, 12):
+        StatementRun.objects.create(
+            period=dt.date(2026, month, 1), requested_by=StaffFactory(), kind="issue"
+        )
+
+    with django_assert_max_num_queries(len(few)):
+        listed = api_client.get("/api/payouts/runs/?page_size=50").json()
+
+    assert listed["count"] == 11
+    assert [run["period"] for run in listed["results"]][:2] == ["2026-11", "2026-10"]
+    oldest = listed["results"][-1]
+    assert (oldest["kind"], oldest["requested_by"]["username"]) == ("build", "sam")
+    api_client.force_authenticate(UserFactory())
+    assert api_client.get("/api/payouts/runs/").status_code == 403

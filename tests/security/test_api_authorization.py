@@ -248,6 +248,7 @@ ROWS = [
     Row("POST", "statement-issue", "401 404 404 403 404 200",
         args={"statement_id": "open_statement"}),
     Row("POST", "statement-pay", "401 403 404 404 404 200", args={"statement_id": "statement"}),
+    Row("GET", "statement-runs", "401 403 403 403 403 200"),
     Row("GET", "statement-run", "401 403 403 403 403 200", args={"run_id": "run"}),
     # the world's run has not failed: staff are told only a failed one is tried again.
     Row("POST", "statement-run-retry", "401 403 403 403 403 400", args={"run_id": "run"}),
