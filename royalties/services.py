@@ -856,10 +856,14 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
             allocation__user_id=user_id, allocation__event__currency=currency,
             allocation__event__created_at__gte=start, allocation__event__created_at__lt=end,
         )
+        # A line per project, stream and contribution: what a publishing stream paid is not
+        # folded into the release's own revenue.
         .values("allocation__event__project_id", "line__contribution_id", "line__path",
-                "line__contribution__title", "allocation__event__project__title")
+                "line__contribution__title", "allocation__event__project__title",
+                "allocation__event__stream__name")
         .annotate(amount=Sum("amount_minor"))
-        .order_by("allocation__event__project_id", "line__contribution_id")
+        .order_by("allocation__event__project_id", F("allocation__event__stream__name").asc(
+            nulls_first=True), "line__contribution_id")
     )  # fmt: skip
     repaid = (
         Recoupment.objects.filter(
@@ -895,9 +899,12 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
             project_id=row["allocation__event__project_id"],
             contribution_id=row["line__contribution_id"],
             description=(
-                f"{row['allocation__event__project__title']}: "
+                _earning_source(
+                    row["allocation__event__project__title"], row["allocation__event__stream__name"]
+                )
+                + ": "
                 + (row["line__contribution__title"] or "producer's share")
-            )[:300],
+            )[:300],  # fmt: skip
             path=row["line__path"],
             amount_minor=row["amount"],
         )
@@ -917,6 +924,11 @@ def statement_build(*, user_id: int, period: dt.date, currency: str) -> Statemen
         for row in repaid
     )
     return statement
+
+
+def _earning_source(project_title: str, stream: str | None) -> str:
+    """How a statement line names where money came from: the project, and its stream if any."""
+    return f"{project_title} ({stream})" if stream else project_title
 
 
 def _itemise_waiting(*, allocations: QuerySet[Allocation]) -> None:

@@ -7,13 +7,14 @@ from itertools import combinations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 
 from contributions.models import RemixLink
 from projects.models import Submission
 from projects.services import CreditInput, project_release
 from royalties.models import Posting, RevenueEvent, RevenueStream
 from royalties.selectors import release_split, release_split_input
-from royalties.services import revenue_record, revenue_stream_create
+from royalties.services import revenue_record, revenue_stream_create, statements_build_month
 from royalties.splits import SplitInput, compute_split
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
@@ -184,3 +185,24 @@ def test_streams_that_pay_some_credits_through_the_api(api_client, project, peop
     ]
     split = api_client.get(f"/api/projects/{project.id}/split/?stream=publishing").json()
     assert {party["username"] for party in split["parties"]} == {"prod", "cy"}
+
+
+def test_a_statement_shows_a_streams_earnings_on_their_own_lines(project, people, works):
+    revenue_stream_create(
+        project=project, actor=people["prod"], name="publishing",
+        contributions=[works["lyrics"].id],
+    )  # fmt: skip
+    for key, stream in (("d1", None), ("p1", "publishing")):
+        revenue_record(
+            project=project, actor=people["prod"], amount="90.00", currency="USD",
+            idempotency_key=key, stream=stream,
+        )  # fmt: skip
+
+    [cy] = [
+        s for s in statements_build_month(period=timezone.now().date()) if s.user.username == "cy"
+    ]
+
+    lines = list(cy.lines.order_by("id").values_list("description", "amount_minor"))
+    # The release's split gives the lyrics 1/4 of the pool of 1/2; publishing all of it.
+    assert lines == [("Night Bus: Lyrics", 1125), ("Night Bus (publishing): Lyrics", 4500)]
+    assert cy.earned_minor == sum(amount for _, amount in lines)
