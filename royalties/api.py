@@ -391,6 +391,7 @@ class EarningLineSerializer(serializers.Serializer):
     date = serializers.DateTimeField()
     project = serializers.IntegerField()
     project_title = serializers.CharField()
+    stream = serializers.CharField(allow_null=True)  # the revenue stream, if not the release's own
     contribution = serializers.IntegerField(allow_null=True)
     contribution_title = serializers.CharField(allow_null=True)
     path = serializers.CharField()

@@ -112,7 +112,9 @@ def earning_lines(*, user: User, limit: int = 100) -> list[dict]:
     """The person's latest earnings, line by line, with the path that paid each."""
     rows = (
         AllocationLine.objects.filter(allocation__user=user)
-        .select_related("allocation__event__project", "line__contribution")
+        .select_related(
+            "allocation__event__project", "allocation__event__stream", "line__contribution"
+        )
         .order_by("-allocation__event_id", "line_id")[:limit]
     )
     return [
@@ -121,6 +123,7 @@ def earning_lines(*, user: User, limit: int = 100) -> list[dict]:
             "date": row.allocation.event.created_at,
             "project": row.allocation.event.project_id,
             "project_title": row.allocation.event.project.title,
+            "stream": row.allocation.event.stream.name if row.allocation.event.stream else None,
             "contribution": row.line.contribution_id,
             "contribution_title": row.line.contribution.title if row.line.contribution else None,
             "path": row.line.path,

@@ -187,7 +187,9 @@ def test_streams_that_pay_some_credits_through_the_api(api_client, project, peop
     assert {party["username"] for party in split["parties"]} == {"prod", "cy"}
 
 
-def test_a_statement_shows_a_streams_earnings_on_their_own_lines(project, people, works):
+def test_a_statement_shows_a_streams_earnings_on_their_own_lines(
+    api_client, project, people, works
+):
     revenue_stream_create(
         project=project, actor=people["prod"], name="publishing",
         contributions=[works["lyrics"].id],
@@ -206,3 +208,9 @@ def test_a_statement_shows_a_streams_earnings_on_their_own_lines(project, people
     # The release's split gives the lyrics 1/4 of the pool of 1/2; publishing all of it.
     assert lines == [("Night Bus: Lyrics", 1125), ("Night Bus (publishing): Lyrics", 4500)]
     assert cy.earned_minor == sum(amount for _, amount in lines)
+    api_client.force_authenticate(people["cy"])
+    mine = api_client.get("/api/payouts/me/").json()["lines"]
+    assert sorted((line["stream"] or "", line["amount_minor"]) for line in mine) == [
+        ("", 1125),
+        ("publishing", 4500),
+    ]
