@@ -167,6 +167,27 @@ class WorkerProcess:
         with Celery("ping", broker=self.redis_url, set_as_current=False) as probe:
             return bool(probe.control.ping(destination=[self.nodename], timeout=0.5))
 
+    def idle(self) -> bool:
+        """Whether no job is running or reserved on this worker and none waits in its queues.
+
+        A test's jobs may still run after the test has what it waits for (a notification
+        after an itemisation): the test database must not be emptied under them.
+        """
+        import redis
+
+        with Celery("probe", broker=self.redis_url, set_as_current=False) as probe:
+            inspect = probe.control.inspect(destination=[self.nodename], timeout=1)
+            active, reserved = inspect.active(), inspect.reserved()
+        if active is None or reserved is None:  # no answer: busy, or not yet listening
+            return False
+        if any(active.values()) or any(reserved.values()):
+            return False
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            return not any(client.llen(self.queues[role]) for role in self.consume)
+        finally:
+            client.close()
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -428,6 +449,18 @@ def celery_worker_process(
         connection.close()
 
 
+def held_twice(check):
+    """`check`, reported true only once it has held on two calls in a row."""
+    held = 0
+
+    def twice() -> bool:
+        nonlocal held
+        held = held + 1 if check() else 0
+        return held >= 2
+
+    return twice
+
+
 @pytest.fixture
 def celery_worker(celery_worker_process, transactional_db, settings, worker_media_root):
     """Use in integration tests: tasks go through Redis to the real worker process."""
@@ -437,6 +470,9 @@ def celery_worker(celery_worker_process, transactional_db, settings, worker_medi
     celery_app.conf.task_always_eager = False
     yield celery_worker_process
     celery_app.conf.task_always_eager = previous
+    # Twice in a row: a job between the queue and the worker shows in neither for a moment.
+    idle_twice = held_twice(celery_worker_process.idle)
+    wait_for(idle_twice, timeout=60, what="the worker to finish this test's jobs", interval=0.2)
 
 
 @pytest.fixture
