@@ -4,7 +4,8 @@ import datetime as dt
 import hashlib
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -1035,7 +1036,7 @@ def statement_issue_run_execute(*, run_id: int) -> None:
         return
     StatementRun.objects.filter(pk=run_id).update(status=StatementRun.Status.RUNNING)
     size = settings.HITREC_STATEMENT_BATCH_SIZE
-    try:
+    with _failure_recorded(StatementRun.objects.filter(pk=run_id)):
         while True:
             with transaction.atomic():
                 batch = list(
@@ -1049,13 +1050,6 @@ def statement_issue_run_execute(*, run_id: int) -> None:
                 StatementRun.objects.filter(pk=run_id).update(
                     done=F("done") + len(batch), total=Greatest(F("total"), F("done") + len(batch))
                 )
-    except OperationalError:
-        raise
-    except Exception as exc:
-        StatementRun.objects.filter(pk=run_id).update(
-            status=StatementRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        raise
     StatementRun.objects.filter(pk=run_id).update(
         status=StatementRun.Status.DONE, finished_at=timezone.now()
     )
@@ -1131,6 +1125,19 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
     return run
 
 
+@contextmanager
+def _failure_recorded(runs: QuerySet[StatementRun]) -> Iterator[None]:
+    """A run's job failing for a reason other than the database's (a lost connection or a
+    deadlock is retried by the task) marks the run failed, with the error, for staff to see."""
+    try:
+        yield
+    except OperationalError:
+        raise
+    except Exception as exc:
+        runs.update(status=StatementRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+
+
 def statement_batch_build(*, batch_id: int) -> None:
     """Build one batch of a statement run: its people's statements, then the run's progress.
 
@@ -1139,7 +1146,7 @@ def statement_batch_build(*, batch_id: int) -> None:
     another job is building is skipped (its row is locked), not waited for. A failure that
     is not the database's (those are retried) marks the run failed, with the error.
     """
-    try:
+    with _failure_recorded(StatementRun.objects.filter(batches__id=batch_id)):
         batch = StatementRunBatch.objects.select_related("run").get(pk=batch_id)
         if batch.built_at is not None:
             return
@@ -1167,13 +1174,6 @@ def statement_batch_build(*, batch_id: int) -> None:
             batch.built_at = timezone.now()
             batch.save(update_fields=["built_at"])
             StatementRun.objects.filter(pk=batch.run_id).update(done=F("done") + batch.size)
-    except OperationalError:
-        raise
-    except Exception as exc:
-        StatementRun.objects.filter(batches__id=batch_id).update(
-            status=StatementRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        raise
     # After the commit, so that of two batches finishing together the later sees both counts.
     StatementRun.objects.filter(
         pk=batch.run_id, status=StatementRun.Status.RUNNING, done=F("total")
