@@ -4,20 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_proposal_kinds'),
+        ("notifications", "0002_proposal_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('remixed', 'Your work was remixed'), ('ask_posted', 'A project you follow posted an ask'), ('submission_decided', 'Your submission was accepted or declined'), ('released', 'A project you are credited in was released'), ('revenue', 'Revenue was recorded for your work'), ('statement_issued', 'Your payout statement was issued'), ('cost', 'A producer recorded or withdrew a cost you bore'), ('mention', 'Someone mentioned you'), ('proposal_published', 'A payment proposal that includes you was published'), ('proposal_revised', 'A payment proposal that includes you was revised'), ('proposal_commented', 'Someone commented on a payment proposal you produce'), ('proposal_accepted', 'Someone accepted a payment proposal you produce'), ('proposal_released', 'A payment proposal you are part of became final')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("remixed", "Your work was remixed"),
+                    ("ask_posted", "A project you follow posted an ask"),
+                    ("submission_decided", "Your submission was accepted or declined"),
+                    ("released", "A project you are credited in was released"),
+                    ("revenue", "Revenue was recorded for your work"),
+                    ("statement_issued", "Your payout statement was issued"),
+                    ("cost", "A producer recorded or withdrew a cost you bore"),
+                    ("mention", "Someone mentioned you"),
+                    ("proposal_published", "A payment proposal that includes you was published"),
+                    ("proposal_revised", "A payment proposal that includes you was revised"),
+                    ("proposal_commented", "Someone commented on a payment proposal you produce"),
+                    ("proposal_accepted", "Someone accepted a payment proposal you produce"),
+                    ("proposal_released", "A payment proposal you are part of became final"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='kind',
-            field=models.CharField(choices=[('remixed', 'Your work was remixed'), ('ask_posted', 'A project you follow posted an ask'), ('submission_decided', 'Your submission was accepted or declined'), ('released', 'A project you are credited in was released'), ('revenue', 'Revenue was recorded for your work'), ('statement_issued', 'Your payout statement was issued'), ('cost', 'A producer recorded or withdrew a cost you bore'), ('mention', 'Someone mentioned you'), ('proposal_published', 'A payment proposal that includes you was published'), ('proposal_revised', 'A payment proposal that includes you was revised'), ('proposal_commented', 'Someone commented on a payment proposal you produce'), ('proposal_accepted', 'Someone accepted a payment proposal you produce'), ('proposal_released', 'A payment proposal you are part of became final')], max_length=20),
+            model_name="preference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("remixed", "Your work was remixed"),
+                    ("ask_posted", "A project you follow posted an ask"),
+                    ("submission_decided", "Your submission was accepted or declined"),
+                    ("released", "A project you are credited in was released"),
+                    ("revenue", "Revenue was recorded for your work"),
+                    ("statement_issued", "Your payout statement was issued"),
+                    ("cost", "A producer recorded or withdrew a cost you bore"),
+                    ("mention", "Someone mentioned you"),
+                    ("proposal_published", "A payment proposal that includes you was published"),
+                    ("proposal_revised", "A payment proposal that includes you was revised"),
+                    ("proposal_commented", "Someone commented on a payment proposal you produce"),
+                    ("proposal_accepted", "Someone accepted a payment proposal you produce"),
+                    ("proposal_released", "A payment proposal you are part of became final"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
