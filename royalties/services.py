@@ -962,55 +962,53 @@ def _statements_build(*, people: Iterable[tuple[int, str]], period: dt.date) -> 
 def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     """Staff ask for a month's statements; workers build them and report progress.
 
-    Refused while the month's statements are being issued: the two would lock the same
-    statements in different orders.
+    Refused while another run of the month is under way (`_refuse_while_under_way`).
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can build statements.")
     from royalties.tasks import build_statements
 
     period = month_start(period)
-    issuing = _month_run_under_way(period=period, kind=StatementRun.Kind.ISSUE)
-    if issuing is not None:
-        raise ValidationError(
-            {"period": [
-                f"The statements of {period:%B} {period.year} are being issued (run "
-                f"#{issuing.pk}); build them once it is done."
-            ]}
-        )  # fmt: skip
+    _refuse_while_under_way(period=period, then="build")
     run = StatementRun.objects.create(period=period, requested_by=actor)
     transaction.on_commit(lambda: build_statements.delay(run.id))
     return run
 
 
-def _month_run_under_way(*, period: dt.date, kind: str) -> StatementRun | None:
-    return StatementRun.objects.filter(
-        kind=kind,
-        period=period,
-        status__in=[StatementRun.Status.QUEUED, StatementRun.Status.RUNNING],
-    ).first()
+def _refuse_while_under_way(*, period: dt.date, then: str) -> None:
+    """One run at a time per month: a second would lock the same statements (in another
+    order, when it is of the other kind), and a double click would count nothing twice but
+    show a run that found nothing left to do."""
+    under_way = (
+        StatementRun.objects.filter(
+            period=period, status__in=[StatementRun.Status.QUEUED, StatementRun.Status.RUNNING]
+        )
+        .order_by("id")
+        .first()
+    )
+    if under_way is not None:
+        doing = "issued" if under_way.kind == StatementRun.Kind.ISSUE else "built"
+        raise ValidationError(
+            {"period": [
+                f"The statements of {period:%B} {period.year} are being {doing} (run "
+                f"#{under_way.pk}); {then} them once it is done."
+            ]}
+        )  # fmt: skip
 
 
 @transaction.atomic
 def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
     """Staff issue every open statement of a month at once; a worker does it, with progress.
 
-    Refused while the month's statements are being built (a statement issued mid-build would
-    miss what the rest of the run adds), and when none is open.
+    Refused while another run of the month is under way (a statement issued mid-build would
+    miss what the rest of the build adds), and when none is open.
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can issue statements.")
     from royalties.tasks import issue_statements
 
     period = month_start(period)
-    building = _month_run_under_way(period=period, kind=StatementRun.Kind.BUILD)
-    if building is not None:
-        raise ValidationError(
-            {"period": [
-                f"The statements of {period:%B} {period.year} are being built (run "
-                f"#{building.pk}); issue them once it is done."
-            ]}
-        )  # fmt: skip
+    _refuse_while_under_way(period=period, then="issue")
     open_count = Statement.objects.filter(period=period, status=Statement.Status.OPEN).count()
     if not open_count:
         raise ValidationError(

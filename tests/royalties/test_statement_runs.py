@@ -423,3 +423,21 @@ def test_staff_list_the_runs_newest_first_in_a_constant_number_of_queries(
     assert (oldest["kind"], oldest["requested_by"]["username"]) == ("build", "sam")
     api_client.force_authenticate(UserFactory())
     assert api_client.get("/api/payouts/runs/").status_code == 403
+
+
+def test_a_month_has_one_run_at_a_time(five_people, django_capture_on_commit_callbacks):
+    staff = StaffFactory()
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not yet run
+        first = statement_run_start(period=five_people, actor=staff)
+
+    with pytest.raises(ValidationError) as refused:
+        statement_run_start(period=five_people, actor=staff)  # a double click
+    other_month = statement_run_start(period=dt.date(2020, 3, 1), actor=staff)
+
+    assert refused.value.message_dict["period"] == [
+        f"The statements of {five_people:%B %Y} are being built (run #{first.id}); "
+        "build them once it is done."
+    ]
+    assert other_month.period == dt.date(2020, 3, 1)
+    StatementRun.objects.filter(pk=first.pk).update(status="failed")  # no longer under way
+    assert statement_run_start(period=five_people, actor=staff).period == first.period
