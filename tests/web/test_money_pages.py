@@ -714,3 +714,44 @@ def test_the_payouts_page_follows_a_run_until_it_is_done(page, live_server):
     # Done: the page reloads itself and shows the finished run.
     row.locator(".status", has_text="done").wait_for(timeout=15_000)
     assert "2 of 2" in row.inner_text() and not row.locator("progress").count()
+
+
+@pytest.mark.browser
+def test_a_producer_withdraws_a_cost_and_adds_a_stream_for_some_credits_in_the_browser(
+    page, live_server, people
+):
+    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
+    song = ContributionFactory(author=people["ana"], title="Song")
+    lyrics = ContributionFactory(author=people["bo"], title="Lyrics")
+    for work in (song, lyrics):
+        Submission.objects.create(
+            project=project, contribution=work, submitted_by=work.author, status="accepted"
+        )
+    project_release(
+        project=project, actor=people["prod"], commercial=True,
+        credits=[CreditInput(song.id, 1), CreditInput(lyrics.id, 1)],
+    )  # fmt: skip
+    cost = production_cost_record(
+        project=project, actor=people["prod"], amount="80.00", currency="USD", note="Typo"
+    )
+    page.goto("/login/")
+    page.fill("input[name=username]", "prod")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto(f"/projects/{project.id}/desk/")
+
+    row = page.locator(f'tr[data-cost="{cost.id}"]')
+    row.locator("input[name=reason]").fill("Meant 8.00")
+    row.locator("button", has_text="Withdraw the outstanding 80.00").click()
+    page.wait_for_url(re.compile(rf"/projects/{project.id}/desk/#costs$"))
+    assert "Withdrew 80.00 USD of “Typo”" in page.locator(".messages").inner_text()
+    assert "withdrawn" in row.inner_text() and "Meant 8.00" in row.inner_text()
+
+    form = page.locator("form[data-stream-form]")
+    form.locator("input[name=name]").fill("publishing")
+    form.get_by_label(f"#{lyrics.id} Lyrics").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/projects/{project.id}/desk/#streams$"))
+    assert "only Lyrics" in page.locator('tr[data-stream="publishing"]').inner_text()
+    assert RevenueStream.objects.get(project=project).contributions == [lyrics.id]
