@@ -714,11 +714,14 @@ def staff_payouts(request):
 def staff_statement_run(request):
     form = forms.StatementRunForm(request.POST)
     if form.is_valid():
-        run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
-        messages.success(
-            request,
-            f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
-        )
+        try:
+            run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
+            messages.success(
+                request,
+                f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _report(request, exc)
     else:
         _report_form(request, form)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")

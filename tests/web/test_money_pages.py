@@ -60,6 +60,23 @@ def released(people):
     return project
 
 
+@pytest.fixture
+def song_and_lyrics(people):
+    """Night Bus, released crediting Ana's song and Bo's lyrics (1 each), by Prod."""
+    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
+    song = ContributionFactory(author=people["ana"], title="Song")
+    lyrics = ContributionFactory(author=people["bo"], title="Lyrics")
+    for work in (song, lyrics):
+        Submission.objects.create(
+            project=project, contribution=work, submitted_by=work.author, status="accepted"
+        )
+    project_release(
+        project=project, actor=people["prod"], commercial=True,
+        credits=[CreditInput(song.id, 1), CreditInput(lyrics.id, 1)],
+    )  # fmt: skip
+    return {"project": project, "song": song, "lyrics": lyrics}
+
+
 def signed_in(client, user):
     client.force_login(user)
     return client
@@ -253,18 +270,10 @@ def test_a_stream_added_on_the_desk_takes_revenue_from_the_project_page(client, 
     assert re.search(r"<td>40.00 USD</td><td>sync</td><td>TV spot</td>", page)
 
 
-def test_once_released_a_stream_added_on_the_desk_may_pay_only_some_credits(client, people):
-    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
-    song = ContributionFactory(author=people["ana"], title="Song")
-    lyrics = ContributionFactory(author=people["bo"], title="Lyrics")
-    for work in (song, lyrics):
-        Submission.objects.create(
-            project=project, contribution=work, submitted_by=work.author, status="accepted"
-        )
-    project_release(
-        project=project, actor=people["prod"], commercial=True,
-        credits=[CreditInput(song.id, 1), CreditInput(lyrics.id, 1)],
-    )  # fmt: skip
+def test_once_released_a_stream_added_on_the_desk_may_pay_only_some_credits(
+    client, people, song_and_lyrics
+):
+    project, lyrics = song_and_lyrics["project"], song_and_lyrics["lyrics"]
     signed_in(client, people["prod"])
     desk = reverse("web:desk", args=[project.id])
     form = re.search(
@@ -595,6 +604,24 @@ def test_staff_issue_a_months_open_statements_from_the_payouts_page(
     assert page.count('<tr data-statement="') == 2  # now waiting to be paid
 
 
+def test_a_second_run_for_a_month_under_way_is_refused_on_the_page(
+    client, db, django_capture_on_commit_callbacks
+):
+    staff = signed_in(client, StaffFactory())
+    with django_capture_on_commit_callbacks(execute=False):  # the first is queued, not run
+        staff.post(reverse("web:staff-statement-run"), {"period": "2026-10"})
+    first = StatementRun.objects.get()
+
+    again = staff.post(reverse("web:staff-statement-run"), {"period": "2026-10"})
+
+    assert again.status_code == 302
+    assert errors(again) == [
+        f"The statements of October 2026 are being built (run #{first.id}); build them once "
+        "it is done."
+    ]
+    assert StatementRun.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("period", "problem"),
     [
@@ -718,19 +745,9 @@ def test_the_payouts_page_follows_a_run_until_it_is_done(page, live_server):
 
 @pytest.mark.browser
 def test_a_producer_withdraws_a_cost_and_adds_a_stream_for_some_credits_in_the_browser(
-    page, live_server, people
+    page, live_server, people, song_and_lyrics
 ):
-    project = make_project(owner=people["prod"], title="Night Bus", contributor_pool="1/2")
-    song = ContributionFactory(author=people["ana"], title="Song")
-    lyrics = ContributionFactory(author=people["bo"], title="Lyrics")
-    for work in (song, lyrics):
-        Submission.objects.create(
-            project=project, contribution=work, submitted_by=work.author, status="accepted"
-        )
-    project_release(
-        project=project, actor=people["prod"], commercial=True,
-        credits=[CreditInput(song.id, 1), CreditInput(lyrics.id, 1)],
-    )  # fmt: skip
+    project, lyrics = song_and_lyrics["project"], song_and_lyrics["lyrics"]
     cost = production_cost_record(
         project=project, actor=people["prod"], amount="80.00", currency="USD", note="Typo"
     )
