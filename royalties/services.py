@@ -1061,34 +1061,35 @@ def statement_run_execute(*, run_id: int) -> None:
     (with the run's total, in one transaction); a redelivered job queues again only those
     not yet built (a batch's own job skips one that is built or being built).
     """
-    from royalties.tasks import build_statement_batch
-
     with transaction.atomic():
         run = StatementRun.objects.select_for_update().get(pk=run_id)
         if run.status == StatementRun.Status.QUEUED:
             people = statement_people(period=run.period)
             size = settings.HITREC_STATEMENT_BATCH_SIZE
+            slices = [people[start : start + size] for start in range(0, len(people), size)]
             StatementRunBatch.objects.bulk_create(
-                StatementRunBatch(
-                    run=run,
-                    number=number,
-                    people=people[start : start + size],
-                    size=len(people[start : start + size]),
-                )  # fmt: skip
-                for number, start in enumerate(range(0, len(people), size), start=1)
+                StatementRunBatch(run=run, number=number, people=slice_, size=len(slice_))
+                for number, slice_ in enumerate(slices, start=1)
             )
             run.total = len(people)
             run.status = StatementRun.Status.RUNNING if people else StatementRun.Status.DONE
             run.finished_at = None if people else timezone.now()
             run.save(update_fields=["total", "status", "finished_at"])
-        if run.status != StatementRun.Status.RUNNING:
-            return
-        waiting = list(
-            run.batches.filter(built_at__isnull=True)
-            .order_by("number")
-            .values_list("id", flat=True)
-        )
+        if run.status == StatementRun.Status.RUNNING:
+            _batches_queue(run)
+
+
+def _batches_queue(run: StatementRun) -> bool:
+    """Queue, after the commit, a job for each of the run's batches not yet built; whether
+    there was any."""
+    from royalties.tasks import build_statement_batch
+
+    waiting = list(
+        run.batches.filter(built_at__isnull=True).order_by("number").values_list("id", flat=True)
+    )
+    if waiting:
         transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
+    return bool(waiting)
 
 
 @transaction.atomic
@@ -1097,7 +1098,7 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
     again and it goes on where it stopped, since what was built or issued is kept."""
     if not actor.is_staff:
         raise PermissionDenied("Only staff can retry statement runs.")
-    from royalties.tasks import build_statement_batch, build_statements, issue_statements
+    from royalties.tasks import build_statements, issue_statements
 
     run = StatementRun.objects.select_for_update().get(pk=run.pk)
     if run.status != StatementRun.Status.FAILED:
@@ -1106,19 +1107,16 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
         )
     run.error = ""
     run.status = StatementRun.Status.RUNNING
-    waiting = list(
-        run.batches.filter(built_at__isnull=True).order_by("number").values_list("id", flat=True)
-    )
     if run.kind == StatementRun.Kind.ISSUE:
         transaction.on_commit(lambda: issue_statements.delay(run.id))
-    elif waiting:
-        transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
-    elif not run.batches.exists():  # it failed before its batches were planned
-        run.status = StatementRun.Status.QUEUED
-        transaction.on_commit(lambda: build_statements.delay(run.id))
-    else:  # every batch was built after all (a redelivered job): nothing is left to do
+    elif _batches_queue(run):  # its unbuilt batches go on
+        pass
+    elif run.batches.exists():  # every batch was built after all (a redelivered job)
         run.status = StatementRun.Status.DONE
         run.finished_at = timezone.now()
+    else:  # it failed before its batches were planned: plan them
+        run.status = StatementRun.Status.QUEUED
+        transaction.on_commit(lambda: build_statements.delay(run.id))
     run.save(update_fields=["status", "error", "finished_at"])
     return run
 
