@@ -332,9 +332,10 @@ def others_cpu_share(seconds: float = 1.0) -> float:
 def settle(*, quiet_share: float = 0.1, timeout_s: float = 120.0) -> float:
     """Wait until the rest of the machine is quiet before timings begin; return its CPU share.
 
-    On a two-core machine a checkpoint or another suite running beside a benchmark slows
-    pure Python by half or more (the load average only says so a minute later), and the
-    figures would measure the neighbour. This waits, up to `timeout_s`, for two quiet
+    On a two-core machine a checkpoint or another suite running beside a benchmark takes
+    CPU from it (the load average only says so a minute later), and the figures would
+    measure the neighbour too: a full run at load average 1.4 read the pure split at 336 ms,
+    one on a quiet machine at 146 ms (two full runs of `make bench`). This waits, up to `timeout_s`, for two quiet
     seconds in a row (at most `quiet_share` of the CPUs busy), and returns the share seen
     last, for the results to state; a machine that never settles is measured anyway.
     """
