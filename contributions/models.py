@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from contributions.licenses import DEFAULT_LICENSE, LICENSE_CHOICES
 
@@ -47,6 +48,12 @@ class Contribution(models.Model):
     error = models.TextField(blank=True)
     progress_stage = models.CharField(max_length=40, blank=True)
     progress_percent = models.PositiveSmallIntegerField(default=0)
+    # When the current processing job was queued or last started: the sweeper re-queues a
+    # job still pending or processing long after this (media.services.processing_sweep).
+    processing_since = models.DateTimeField(default=timezone.now)
+    # Runs of the current job that started and never finished (a worker killed, out of
+    # memory, past the time limit); after a few the file is failed, not retried for ever.
+    processing_interrupted = models.PositiveSmallIntegerField(default=0)
 
     # Set when the author deleted a work others build on: it stays in lineages as a tombstone.
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -70,6 +77,12 @@ class Contribution(models.Model):
                 fields=["-created_at", "-id"],
                 condition=Q(removed_at__isnull=True),
                 name="contribution_public_newest",
+            ),
+            # The sweeper's look-up: only unfinished jobs, a handful at any time.
+            models.Index(
+                fields=["processing_since"],
+                condition=Q(status__in=["pending", "processing"]),
+                name="contribution_unfinished_jobs",
             ),
         ]
         constraints = [

@@ -142,6 +142,7 @@ def contribution_file_replace(
                 "height": None, "duration_s": None, "codec": "", "metadata": {}, **body,
                 "status": Contribution.Status.PENDING, "error": "",
                 "progress_stage": "queued", "progress_percent": 0,
+                "processing_since": timezone.now(), "processing_interrupted": 0,
             }  # fmt: skip
             for field, value in fresh.items():
                 setattr(contribution, field, value)

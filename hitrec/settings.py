@@ -228,7 +228,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "proposals.close_due",
         "schedule": crontab(minute="*/15"),
     },
+    "media-requeue-unfinished": {
+        "task": "media.requeue_unfinished",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+# A processing job still pending or processing this long after it was queued or started was
+# lost (media.services.processing_sweep): above the hard time limit, so no live run has it.
+HITREC_PROCESSING_STUCK_SECONDS = env_int(
+    "HITREC_PROCESSING_STUCK_SECONDS", CELERY_TASK_TIME_LIMIT + 600
+)
+# Runs of one job that may be interrupted (worker killed, out of memory) before it fails.
+HITREC_PROCESSING_MAX_INTERRUPTIONS = env_int("HITREC_PROCESSING_MAX_INTERRUPTIONS", 3)
 # How long a person's data export archive stays downloadable.
 HITREC_DATA_EXPORT_DAYS = env_int("HITREC_DATA_EXPORT_DAYS", 7)
 # How long a payment proposal is open for comments before it becomes the release.
@@ -352,9 +363,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hitrec <noreply@hitrec.local
 # Where the site is reached from outside: emails carry absolute links built on it.
 HITREC_SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# Staff who are mailed when a job fails through our fault (addresses, comma-separated).
+ADMINS = [(address, address) for address in env_list("HITREC_ADMINS", [])]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["production"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A processing job that crashed, passed its time limit or ran out of tries: staff are
+    # told by mail (Django mails request errors the same way), the author by the reason.
+    "loggers": {"media": {"handlers": ["mail_admins"], "level": "INFO"}},
 }

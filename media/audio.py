@@ -20,7 +20,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from media import ffmpeg
-from media.errors import MediaRefused
+from media.errors import DECODE_ERRORS, MediaRefused
 from media.images import Rendition, staging
 
 DEFAULT_PEAKS = 1000
@@ -145,8 +145,8 @@ def mutagen_info(path: Path, fmt: str | None) -> AudioInfo | None:
         return None
     try:
         parsed = _MUTAGEN_TYPES[fmt](path)
-    except (mutagen.MutagenError, OSError, ValueError):
-        return None
+    except (mutagen.MutagenError, *DECODE_ERRORS):
+        return None  # damaged, or a variant mutagen does not know: ffprobe decides
     stream = parsed.info
     length = float(getattr(stream, "length", 0) or 0)
     if length <= 0:

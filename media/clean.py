@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from media import ffmpeg
-from media.errors import MediaRefused
+from media.errors import MediaRefused, decoding
 
 # JPEG segments that carry metadata: APP1 (EXIF, XMP), APP13 (IPTC/Photoshop), APP3..APP12
 # and APP15 (vendors' blocks), COM (comments). APP0 (JFIF), APP2 (ICC colour profile) and
@@ -25,17 +25,8 @@ _WEBP_DROP = {b"EXIF", b"XMP "}
 def clean_copy(path: Path, *, kind: str, format: str, dest: Path) -> Path:
     """Write `dest`: the original at `path` without location or other descriptive metadata."""
     if kind == "image":
-        if format == "jpeg":
-            _jpeg(path, dest)
-        elif format == "png":
-            _png(path, dest)
-        elif format == "webp":
-            _webp(path, dest)
-        elif format == "tiff":
-            with Image.open(path) as im:
-                im.save(dest, "TIFF", compression="tiff_deflate")
-        else:  # GIF carries no EXIF; comments are not locations
-            shutil.copyfile(path, dest)
+        with decoding(DAMAGED):
+            _image(path, format=format, dest=dest)
     elif kind in ("audio", "video"):
         ffmpeg.run(
             "ffmpeg",
@@ -50,17 +41,32 @@ def clean_copy(path: Path, *, kind: str, format: str, dest: Path) -> Path:
 
 
 _MUXERS = {"m4a": "ipod", "aac": "adts", "opus": "ogg", "mov": "mov", "mp4": "mp4"}
+DAMAGED = "This image is damaged, so hitrec cannot make a copy of it without its metadata."
+
+
+def _image(path: Path, *, format: str, dest: Path) -> None:
+    if format == "jpeg":
+        _jpeg(path, dest)
+    elif format == "png":
+        _png(path, dest)
+    elif format == "webp":
+        _webp(path, dest)
+    elif format == "tiff":
+        with Image.open(path) as im:
+            im.save(dest, "TIFF", compression="tiff_deflate")
+    else:  # GIF carries no EXIF; comments are not locations
+        shutil.copyfile(path, dest)
 
 
 def _jpeg(path: Path, dest: Path) -> None:
     data = path.read_bytes()
     if data[:2] != b"\xff\xd8":
-        raise MediaRefused("This JPEG is damaged, so hitrec cannot read it.")
+        raise MediaRefused(DAMAGED)
     out = bytearray(data[:2])
     i = 2
     while i + 4 <= len(data):
         if data[i] != 0xFF:
-            raise MediaRefused("This JPEG is damaged, so hitrec cannot read it.")
+            raise MediaRefused(DAMAGED)
         marker = data[i + 1]
         if marker == 0xDA:  # start of scan: the compressed picture follows, copied as it is
             out += data[i:]

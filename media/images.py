@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
-from media.errors import MediaRefused, MediaTransientError
+from media.errors import MediaRefused, MediaTransientError, decoding
 
 DEFAULT_SIZES = (256, 768, 1600)
 DEFAULT_MAX_PIXELS = 80_000_000  # a 10 000 × 8 000 photo; Pillow itself warns at ~89 MP
@@ -119,7 +119,9 @@ def process_image(
     """
     if not sizes or min(sizes) < 1:
         raise ValueError("sizes must hold at least one positive long side")
-    with _open_checked(Path(path), max_pixels) as im:
+    # Everything Pillow does with the upload may meet its damage, even reading its EXIF
+    # (getexif() loads a PNG's pixels to reach chunks after the image data).
+    with decoding(BROKEN), _open_checked(Path(path), max_pixels) as im:
         fmt = "jpeg" if im.format == "MPO" else str(im.format).lower()
         width, height = _displayed_size(im)
         targets = _target_sizes(sizes, max(width, height))
@@ -151,8 +153,6 @@ def _open_checked(path: Path, max_pixels: int) -> Iterator[Image.Image]:
             im = Image.open(path)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise MediaRefused(_too_many_pixels(max_pixels)) from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise MediaRefused(BROKEN, detail=str(exc)) from exc
     with im:
         if im.format not in ACCEPTED_FORMATS:
             raise MediaRefused(
@@ -194,15 +194,12 @@ def _decode_largest(im: Image.Image, target: int) -> tuple[Image.Image, tuple[in
     if scale < 1:
         # draft() must come before anything that loads pixels, or it silently does nothing.
         im.draft("RGB", (max(1, math.ceil(im.width * scale)), max(1, math.ceil(im.height * scale))))
-    try:
-        im.load()  # an animated GIF or WebP opens on its first frame, which stands for the whole
-        decoded_size = im.size
-        # In place: a transposed copy of a 24 MP decode would cost another 70 MB.
-        ImageOps.exif_transpose(im, in_place=True)
-        fitted = _fit(_resizable(im), target)
-        return _to_srgb(fitted, im.info.get("icc_profile")), decoded_size
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise MediaRefused(BROKEN, detail=str(exc)) from exc
+    im.load()  # an animated GIF or WebP opens on its first frame, which stands for the whole
+    decoded_size = im.size
+    # In place: a transposed copy of a 24 MP decode would cost another 70 MB.
+    ImageOps.exif_transpose(im, in_place=True)
+    fitted = _fit(_resizable(im), target)
+    return _to_srgb(fitted, im.info.get("icc_profile")), decoded_size
 
 
 def _resizable(im: Image.Image) -> Image.Image:

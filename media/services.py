@@ -4,12 +4,15 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from contributions.models import Contribution
 from hitrec.caching import public_reads_changed
@@ -25,17 +28,34 @@ logger = logging.getLogger(__name__)
 # Progress is written at most this often (in percent), so a long job doesn't hammer the table.
 PROGRESS_STEP = 5
 INTERNAL_ERROR = (
-    "hitrec could not process this file because of a fault on our side, not in your file. "
-    "Staff can reprocess it once the fault is fixed."
+    "Processing failed because of a fault on our side, not in your file. Staff have been "
+    "told and will process it again once the fault is fixed."
+)
+TOO_SLOW = (
+    "Processing this file took longer than hitrec allows, so it was stopped. Staff have been "
+    "told; a shorter or smaller file may go through."
+)
+INTERRUPTED = (
+    "Processing this file was interrupted {times} times (it may need more memory than hitrec "
+    "has), so hitrec stopped trying. Staff have been told."
+)
+UNAVAILABLE = (
+    "hitrec could not process this file because a service it needs was unavailable, after "
+    "several tries. Staff have been told and will process it again."
 )
 
 
 def processing_enqueue(*, contribution: Contribution) -> None:
-    """Queue the processing job once the upload's transaction has committed."""
+    """Queue the processing job once the upload's transaction has committed.
+
+    Robust: in the embedded mode the job runs right there, inside the request, and whatever
+    happens to it must not change the upload's answer (the job records its own outcome); with
+    a broker, a failed send leaves the contribution pending for the sweeper.
+    """
     from media.tasks import process_contribution
 
     contribution_id = contribution.id
-    transaction.on_commit(lambda: process_contribution.delay(contribution_id))
+    transaction.on_commit(lambda: process_contribution.delay(contribution_id), robust=True)
 
 
 def pipeline_limits() -> Limits:
@@ -75,45 +95,119 @@ def _claim(contribution_id: int) -> Contribution | None:
             return None
         if contribution.status in (Contribution.Status.READY, Contribution.Status.FAILED):
             return None
-        # PENDING, or PROCESSING left behind by a worker that died: (re)run it.
+        if contribution.status == Contribution.Status.PROCESSING:
+            # A run started and never finished: its worker was killed, ran out of memory or
+            # passed the hard time limit. Run it again, but not for ever.
+            contribution.processing_interrupted += 1
+            if contribution.processing_interrupted >= settings.HITREC_PROCESSING_MAX_INTERRUPTIONS:
+                logger.error(
+                    "contribution %s: processing interrupted %s times, giving up",
+                    contribution_id,
+                    contribution.processing_interrupted,
+                )
+                _failed(contribution, INTERRUPTED.format(times=contribution.processing_interrupted))
+                return None
         contribution.status = Contribution.Status.PROCESSING
+        contribution.processing_since = timezone.now()
         contribution.progress_stage, contribution.progress_percent = "starting", 0
-        contribution.save(update_fields=["status", "progress_stage", "progress_percent"])
+        contribution.save(
+            update_fields=[
+                "status",
+                "processing_since",
+                "processing_interrupted",
+                "progress_stage",
+                "progress_percent",
+            ]
+        )
         public_reads_changed()
         return contribution
 
 
 def contribution_process(*, contribution_id: int) -> None:
-    """Sniff, validate and render one contribution's original; mark it ready or failed."""
+    """Sniff, validate and render one contribution's original; mark it ready or failed.
+
+    Every outcome is recorded on the contribution: ready, or failed with a sentence for its
+    author. Only errors worth another try (`MediaTransientError`, a lost connection) are
+    raised, for the task to retry, with the contribution back to pending meanwhile.
+    """
     contribution = _claim(contribution_id)
     if contribution is None:
         return
-    progress = _progress_recorder(contribution_id)
+    try:
+        _process(contribution)
+    except MediaRefused as refusal:
+        _fail(contribution, refusal.reason)
+    except (MediaTransientError, ConnectionError):
+        _pending_again(contribution)
+        raise
+    except SoftTimeLimitExceeded:
+        logger.exception("processing contribution %s passed its time limit", contribution_id)
+        _fail(contribution, TOO_SLOW)
+    except Exception:
+        # Our fault, not the file's: logged for staff (ERROR, mailed to ADMINS where set).
+        logger.exception("processing contribution %s crashed", contribution_id)
+        _fail(contribution, INTERNAL_ERROR)
+
+
+def _process(contribution: Contribution) -> None:
+    progress = _progress_recorder(contribution.pk)
     if contribution.kind == Contribution.Kind.TEXT and not contribution.file:
         progress("rendering text", 50)
         result = process_text(contribution.text)
         _finish(contribution, fields={"metadata": dataclasses.asdict(result)}, renditions=())
         return
     with tempfile.TemporaryDirectory(prefix="hitrec-job-") as workdir:
-        try:
-            original = _local_copy(contribution.file.name, Path(workdir))
-            progress("inspecting", 5)
-            out_dir = Path(workdir) / "out"
-            out_dir.mkdir()
-            result = process_file(
-                original, out_dir=out_dir, limits=pipeline_limits(), progress=progress
-            )
-            clean = _clean_rendition(original, result, out_dir)
-        except MediaRefused as refusal:
-            _fail(contribution, refusal.reason)
-            return
-        except (MediaTransientError, ConnectionError):
-            raise  # the task retries these with backoff; the status stays "processing"
-        except Exception:
-            logger.exception("processing contribution %s crashed", contribution_id)
-            _fail(contribution, INTERNAL_ERROR)
-            raise
+        original = _local_copy(contribution.file.name, Path(workdir))
+        progress("inspecting", 5)
+        out_dir = Path(workdir) / "out"
+        out_dir.mkdir()
+        result = process_file(
+            original, out_dir=out_dir, limits=pipeline_limits(), progress=progress
+        )
+        clean = _clean_rendition(original, result, out_dir)
         _finish(contribution, fields=_fields_from(result), renditions=(*result.renditions, clean))
+
+
+def processing_give_up(*, contribution_id: int) -> None:
+    """The job's retries ran out on an error outside the file: fail it, saying so."""
+    logger.error("contribution %s: processing retries exhausted", contribution_id)
+    _fail(Contribution(pk=contribution_id), UNAVAILABLE)
+
+
+def _pending_again(contribution: Contribution) -> None:
+    """Back to pending while the task waits to retry, so that the retry's claim is no
+    'interrupted run' (those count towards giving up)."""
+    Contribution.objects.filter(pk=contribution.pk, status=Contribution.Status.PROCESSING).update(
+        status=Contribution.Status.PENDING, progress_stage="waiting to retry"
+    )
+    public_reads_changed()
+
+
+def processing_sweep() -> int:
+    """Queue again every job left pending or processing past HITREC_PROCESSING_STUCK_SECONDS.
+
+    A job is lost when its message is (a broker that lost it, a send that failed after the
+    commit, a worker host that vanished with it unacknowledged). The limit is above the hard
+    time limit, so no live run is still at work on a row it picks; each run it starts again
+    counts as interrupted in `_claim`, which fails the file after a few.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.HITREC_PROCESSING_STUCK_SECONDS)
+    unfinished = Contribution.objects.filter(
+        status__in=[Contribution.Status.PENDING, Contribution.Status.PROCESSING],
+        removed_at__isnull=True,
+        processing_since__lt=cutoff,
+    )
+    requeued = 0
+    for contribution_id in list(unfinished.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            # Still stuck (not claimed meanwhile); the new time keeps the next sweep off it.
+            if unfinished.filter(pk=contribution_id).update(processing_since=now):
+                processing_enqueue(contribution=Contribution(pk=contribution_id))
+                requeued += 1
+    if requeued:
+        logger.warning("re-queued %s unfinished processing jobs", requeued)
+    return requeued
 
 
 def _clean_rendition(original: Path, result: ProcessResult, out_dir: Path) -> PipelineRendition:
@@ -209,17 +303,33 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
 def _fail(contribution: Contribution, reason: str) -> None:
     with transaction.atomic():
         locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
-        if locked is None:
-            return  # deleted while it was processed: nothing left to mark
-        files = list(locked.renditions.values_list("file", flat=True))
-        locked.renditions.all().delete()
-        locked.status = Contribution.Status.FAILED
-        locked.error = reason
-        locked.progress_stage, locked.progress_percent = "failed", 100
-        locked.save(update_fields=["status", "error", "progress_stage", "progress_percent"])
-        public_reads_changed()
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
-    logger.info("contribution %s failed processing: %s", contribution.pk, reason)
+        if locked is None or locked.status in (
+            Contribution.Status.READY,
+            Contribution.Status.FAILED,
+        ):
+            return  # deleted, or finished by another delivery: nothing left to mark
+        _failed(locked, reason)
+
+
+def _failed(locked: Contribution, reason: str) -> None:
+    """Mark a contribution locked by the caller's transaction failed, without renditions."""
+    files = list(locked.renditions.values_list("file", flat=True))
+    locked.renditions.all().delete()
+    locked.status = Contribution.Status.FAILED
+    locked.error = reason
+    locked.progress_stage, locked.progress_percent = "failed", 100
+    locked.save(
+        update_fields=[
+            "status",
+            "error",
+            "processing_interrupted",
+            "progress_stage",
+            "progress_percent",
+        ]
+    )
+    public_reads_changed()
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+    logger.info("contribution %s failed processing: %s", locked.pk, reason)
 
 
 def processing_restart(*, contribution_id: int) -> bool:
@@ -230,6 +340,8 @@ def processing_restart(*, contribution_id: int) -> bool:
             error="",
             progress_stage="queued",
             progress_percent=0,
+            processing_since=timezone.now(),
+            processing_interrupted=0,
         )
         if updated:
             processing_enqueue(contribution=Contribution(pk=contribution_id))

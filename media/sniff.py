@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from media import ffmpeg
 from media.audio import mutagen_info
-from media.errors import MediaRefused
+from media.errors import MediaRefused, decoding
 
 HEAD_BYTES = 4096
 _SCAN_BYTES = 64 * 1024
@@ -242,7 +242,7 @@ def _magic_format(head: bytes) -> str | None:
     if head.startswith(b"OggS"):
         return "ogg"
     # Version 2-4, revision 0: a text that merely starts with "ID3" has no NUL there.
-    if head.startswith(b"ID3") and head[3:4] in (b"\x02", b"\x03", b"\x04") and head[4] == 0:
+    if head.startswith(b"ID3") and head[3:4] in (b"\x02", b"\x03", b"\x04") and head[4:5] == b"\0":
         return "id3"
     if head[4:8] == b"ftyp":
         return "mov" if head[8:12] == b"qt  " else "isobmff"
@@ -329,14 +329,12 @@ def _confirm_image(path: Path, fmt: str) -> Sniffed:
     expected = _PILLOW_FORMATS[fmt]
     try:
         # Opening reads only the header; pixel limits are process_image's business.
-        with warnings.catch_warnings():
+        with decoding(_damaged(fmt)), warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=[expected]) as im:
                 opened = im.format
     except Image.DecompressionBombError:
         opened = expected
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise MediaRefused(_damaged(fmt)) from exc
     if opened not in (expected, "MPO" if fmt == "jpeg" else expected):
         raise MediaRefused(_damaged(fmt))
     return _sniffed(fmt)

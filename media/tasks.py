@@ -4,15 +4,27 @@ from celery import shared_task
 
 from media.errors import MediaTransientError
 
+RETRIES = 5
 
-@shared_task(
-    name="media.process_contribution",
-    autoretry_for=(MediaTransientError, ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
-def process_contribution(contribution_id: int) -> None:
-    from media.services import contribution_process
 
-    contribution_process(contribution_id=contribution_id)
+@shared_task(bind=True, name="media.process_contribution", max_retries=RETRIES)
+def process_contribution(self, contribution_id: int) -> None:
+    from media.services import contribution_process, processing_give_up
+
+    try:
+        contribution_process(contribution_id=contribution_id)
+    except (MediaTransientError, ConnectionError) as exc:
+        # Only errors outside the file are retried; when the tries run out the file ends
+        # failed, saying so, rather than pending for ever.
+        if self.request.retries >= self.max_retries:
+            processing_give_up(contribution_id=contribution_id)
+            return
+        raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc
+
+
+@shared_task(name="media.requeue_unfinished")
+def requeue_unfinished() -> int:
+    """Periodic (beat): queue again the jobs lost on the way (media.services.processing_sweep)."""
+    from media.services import processing_sweep
+
+    return processing_sweep()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one place that installs the Debian packages hitrec needs (media tools, graph layout,
-# a browser for the page tests); quick when they are already there.
+# a browser for the page tests, nginx in front of gunicorn); quick when they are already there.
 set -euo pipefail
 
 need=()
@@ -9,6 +9,8 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# nginx sends stored files for Django (X-Accel-Redirect): the integration test and benchmark.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -66,6 +66,13 @@ def small_png(directory: Path) -> Path:
     return path
 
 
+def noisy_png(directory: Path) -> Path:
+    """A PNG whose compressed data is most of the file, so damage lands in the data stream."""
+    path = directory / "noise.png"
+    Image.effect_noise((160, 120), 64).convert("RGB").save(path, "PNG")
+    return path
+
+
 def webp(directory: Path) -> Path:
     path = directory / "picture.webp"
     quadrant_image((640, 480)).save(path, "WEBP")
@@ -75,6 +82,30 @@ def webp(directory: Path) -> Path:
 def tiff(directory: Path) -> Path:
     path = directory / "scan.tiff"
     quadrant_image((500, 300)).save(path, "TIFF")
+    return path
+
+
+def jpeg_in_tiff(directory: Path) -> Path:
+    """A TIFF whose strips are JPEG-compressed (compression 7), as scanners write them."""
+    path = directory / "scan-jpeg.tiff"
+    quadrant_image((320, 240)).save(path, "TIFF", compression="jpeg")
+    return path
+
+
+def old_style_jpeg_in_tiff(directory: Path) -> Path:
+    """The same file claiming TIFF 6.0's old-style JPEG (compression 6), which libtiff only
+    half supports: old scanners and faxes still produce it."""
+    data = bytearray(jpeg_in_tiff(directory).read_bytes())
+    path = directory / "scan-ojpeg.tiff"
+    little = data[:2] == b"II"
+    order = "<" if little else ">"
+    (ifd,) = struct.unpack(order + "I", data[4:8])
+    (count,) = struct.unpack(order + "H", data[ifd : ifd + 2])
+    for entry in range(ifd + 2, ifd + 2 + 12 * count, 12):
+        tag, kind = struct.unpack(order + "HH", data[entry : entry + 4])
+        if tag == 259:  # Compression, a SHORT stored in the entry itself
+            data[entry + 8 : entry + 10] = struct.pack(order + "H", 6)
+    path.write_bytes(bytes(data))
     return path
 
 

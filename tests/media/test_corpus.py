@@ -1,0 +1,78 @@
+"""Damaged files of every format, uploaded through the API in the embedded mode: never a 500,
+every upload ends ready or failed with a reason its author can read, and no file left over."""
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contributions.models import Contribution
+from media.models import Rendition
+from media.services import INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE
+from tests.media.corpus import corpus
+
+# (cuts, flips) per sample: images are cheap to process, so they get the most.
+# HITREC_CORPUS_SCALE multiplies them for a longer hunt (make fuzz uses 4).
+SCALE = int(os.environ.get("HITREC_CORPUS_SCALE", "1"))
+DAMAGE = {
+    kind: (cuts * SCALE, flips * SCALE)
+    for kind, (cuts, flips) in {
+        "image": (12, 20), "audio": (5, 6), "video": (4, 4), "text": (10, 10)
+    }.items()
+}  # fmt: skip
+OUR_FAULTS = {INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE}
+
+
+def stored_files(root: str) -> set[str]:
+    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file()}
+
+
+def referenced_files() -> set[str]:
+    originals = Contribution.objects.exclude(file="").values_list("file", flat=True)
+    return {*originals, *Rendition.objects.values_list("file", flat=True)}
+
+
+def assert_finished_with_a_reason(contribution: Contribution, name: str) -> None:
+    assert contribution.status in ("ready", "failed"), f"{name} ended {contribution.status}"
+    if contribution.status == "failed":
+        assert contribution.error, f"{name} failed without a reason"
+        assert contribution.error not in OUR_FAULTS, f"{name}: {contribution.error}"
+        assert not contribution.renditions.exists(), f"{name} failed but kept renditions"
+
+
+@pytest.mark.parametrize("kind", ["image", "audio", "video", "text"])
+@pytest.mark.django_db(transaction=True)
+def test_damaged_uploads_end_ready_or_failed_with_a_reason_and_leave_no_orphans(
+    kind, user_client, tmp_path, caplog
+):
+    # transaction=True: each upload commits and runs its job inside the request, as the
+    # embedded default (`make run` without REDIS_URL) does.
+    caplog.set_level(logging.ERROR, logger="media")
+    files = corpus(kind, tmp_path, cuts=DAMAGE[kind][0], flips=DAMAGE[kind][1])
+    answers: dict[int, list[str]] = {}
+
+    for damaged in files:
+        response = user_client.post(
+            "/api/contributions/",
+            {"title": damaged.name, "file": SimpleUploadedFile(damaged.name, damaged.data)},
+            format="multipart",
+        )
+        answers.setdefault(response.status_code, []).append(damaged.name)
+        assert response.status_code < 500, f"{damaged.name}: {response.content[:300]!r}"
+        if response.status_code == 201:
+            contribution = Contribution.objects.get(pk=response.json()["id"])
+            assert_finished_with_a_reason(contribution, damaged.name)
+        else:
+            assert "detail" in response.json() or "file" in response.json(), damaged.name
+
+    assert set(answers) <= {201, 400, 413, 415}, answers
+    # No crash was logged: every decoder error was classified as the file's.
+    crashes = [r for r in caplog.records if r.name.startswith("media") and r.levelno >= logging.ERROR]
+    assert not crashes, [r.getMessage() for r in crashes]
+    assert stored_files(settings.MEDIA_ROOT) == referenced_files()
+    # The corpus is no formality: some damage is refused, at upload or by its job.
+    failed = Contribution.objects.filter(status="failed").exists()
+    assert failed or set(answers) != {201}, answers
