@@ -56,8 +56,9 @@ worker: setup ## Run a Celery worker on every queue, or on some: make worker QUE
 test: $(STAMP) $(SYSDEPS_STAMP) static ## Set up and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-fuzz: $(STAMP) $(SYSDEPS_STAMP) static ## Fuzz the whole API from its schema for minutes (make test runs a short pass)
+fuzz: $(STAMP) $(SYSDEPS_STAMP) static ## Fuzz the API from its schema, and the media pipeline with 4x the damaged files, for minutes (make test runs short passes)
 	$(PY) -m pytest -m fuzz tests/security/test_fuzz.py $(PYTEST_ARGS)
+	HITREC_CORPUS_SCALE=4 $(PY) -m pytest tests/media/test_corpus.py $(PYTEST_ARGS)
 
 bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on PostgreSQL and Redis; rewrite docs/benchmarks.md
 	./scripts/services.sh bench

@@ -40,8 +40,8 @@ INTERRUPTED = (
     "has), so hitrec stopped trying. Staff have been told."
 )
 UNAVAILABLE = (
-    "hitrec could not process this file because a service it needs was unavailable, after "
-    "several tries. Staff have been told and will process it again."
+    "hitrec could not process this file because a service it needs was unavailable. Staff "
+    "have been told and will process it again."
 )
 
 

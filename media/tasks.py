@@ -15,8 +15,9 @@ def process_contribution(self, contribution_id: int) -> None:
         contribution_process(contribution_id=contribution_id)
     except (MediaTransientError, ConnectionError) as exc:
         # Only errors outside the file are retried; when the tries run out the file ends
-        # failed, saying so, rather than pending for ever.
-        if self.request.retries >= self.max_retries:
+        # failed, saying so, rather than pending for ever. Run in-process (the embedded
+        # mode) there is no later to retry at: it fails at once.
+        if self.request.is_eager or self.request.retries >= self.max_retries:
             processing_give_up(contribution_id=contribution_id)
             return
         raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from contributions.models import Contribution
+from media.models import Rendition
+from media.services import INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE
 from tests.media import samples
 
 # Every valid sample of every format the test data has, by kind.
@@ -58,7 +61,35 @@ def damaged(sample: str, data: bytes, *, cuts: int, flips: int, seed: int = 0) -
 def corpus(kind: str, directory: Path, *, cuts: int, flips: int) -> list[Damaged]:
     """The damaged copies of every valid sample of `kind`, generated into memory."""
     made = []
+    directory.mkdir(parents=True, exist_ok=True)
     for sample in VALID_SAMPLES[kind]:
         data = getattr(samples, sample)(directory).read_bytes()
         made.extend(damaged(sample, data, cuts=cuts, flips=flips))
     return made
+
+
+OUR_FAULTS = {INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE}
+
+
+def assert_finished_with_a_reason(contribution: Contribution, name: str) -> None:
+    """Ready, or failed with a sentence about the file (not about our faults), no renditions."""
+    assert contribution.status in ("ready", "failed"), f"{name} ended {contribution.status}"
+    if contribution.status == "failed":
+        assert contribution.error, f"{name} failed without a reason"
+        assert contribution.error not in OUR_FAULTS, f"{name}: {contribution.error}"
+        assert not contribution.renditions.exists(), f"{name} failed but kept renditions"
+
+
+def stored_files(root: str, *, since: float = 0) -> set[str]:
+    """Files under the media root (written at or after `since`, a time.time())."""
+    return {
+        str(path.relative_to(root))
+        for path in Path(root).rglob("*")
+        if path.is_file() and path.stat().st_mtime >= since
+    }
+
+
+def referenced_files() -> set[str]:
+    """Every stored name a row points at: originals and renditions."""
+    originals = Contribution.objects.exclude(file="").values_list("file", flat=True)
+    return {*originals, *Rendition.objects.values_list("file", flat=True)}

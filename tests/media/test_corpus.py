@@ -3,16 +3,13 @@ every upload ends ready or failed with a reason its author can read, and no file
 
 import logging
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contributions.models import Contribution
-from media.models import Rendition
-from media.services import INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE
-from tests.media.corpus import corpus
+from tests.media.corpus import assert_finished_with_a_reason, corpus, referenced_files, stored_files
 
 # (cuts, flips) per sample: images are cheap to process, so they get the most.
 # HITREC_CORPUS_SCALE multiplies them for a longer hunt (make fuzz uses 4).
@@ -23,24 +20,6 @@ DAMAGE = {
         "image": (12, 20), "audio": (5, 6), "video": (4, 4), "text": (10, 10)
     }.items()
 }  # fmt: skip
-OUR_FAULTS = {INTERNAL_ERROR, TOO_SLOW, UNAVAILABLE}
-
-
-def stored_files(root: str) -> set[str]:
-    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file()}
-
-
-def referenced_files() -> set[str]:
-    originals = Contribution.objects.exclude(file="").values_list("file", flat=True)
-    return {*originals, *Rendition.objects.values_list("file", flat=True)}
-
-
-def assert_finished_with_a_reason(contribution: Contribution, name: str) -> None:
-    assert contribution.status in ("ready", "failed"), f"{name} ended {contribution.status}"
-    if contribution.status == "failed":
-        assert contribution.error, f"{name} failed without a reason"
-        assert contribution.error not in OUR_FAULTS, f"{name}: {contribution.error}"
-        assert not contribution.renditions.exists(), f"{name} failed but kept renditions"
 
 
 @pytest.mark.parametrize("kind", ["image", "audio", "video", "text"])
@@ -70,7 +49,9 @@ def test_damaged_uploads_end_ready_or_failed_with_a_reason_and_leave_no_orphans(
 
     assert set(answers) <= {201, 400, 413, 415}, answers
     # No crash was logged: every decoder error was classified as the file's.
-    crashes = [r for r in caplog.records if r.name.startswith("media") and r.levelno >= logging.ERROR]
+    crashes = [
+        r for r in caplog.records if r.name.startswith("media") and r.levelno >= logging.ERROR
+    ]
     assert not crashes, [r.getMessage() for r in crashes]
     assert stored_files(settings.MEDIA_ROOT) == referenced_files()
     # The corpus is no formality: some damage is refused, at upload or by its job.

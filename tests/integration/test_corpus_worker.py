@@ -1,0 +1,51 @@
+"""Damaged files of every format, uploaded through the API and processed by a real worker:
+never a 500, every upload ends ready or failed with a reason, and no file left over."""
+
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contributions.models import Contribution
+from tests.integration.worker import wait_for
+from tests.media.corpus import assert_finished_with_a_reason, corpus, referenced_files, stored_files
+
+pytestmark = pytest.mark.integration
+
+# (cuts, flips) per sample: fewer than in-process (tests/media/test_corpus.py); this one
+# proves the worker's path (storage, retries, status) rather than the decoders again.
+DAMAGE = {"image": (6, 8), "audio": (3, 3), "video": (3, 3), "text": (4, 4)}
+
+
+def test_damaged_uploads_end_ready_or_failed_on_a_real_worker(
+    celery_worker, user_client, tmp_path, settings
+):
+    started = time.time()
+    uploaded: dict[int, str] = {}
+    for kind, (cuts, flips) in DAMAGE.items():
+        for damaged in corpus(kind, tmp_path / kind, cuts=cuts, flips=flips):
+            response = user_client.post(
+                "/api/contributions/",
+                {"title": damaged.name, "file": SimpleUploadedFile(damaged.name, damaged.data)},
+                format="multipart",
+            )
+            assert response.status_code < 500, f"{damaged.name}: {response.content[:300]!r}"
+            if response.status_code == 201:
+                uploaded[response.json()["id"]] = damaged.name
+
+    wait_for(
+        lambda: (
+            not Contribution.objects.filter(
+                pk__in=uploaded, status__in=["pending", "processing"]
+            ).exists()
+        ),
+        timeout=300,
+        what="the worker to finish every damaged upload",
+        interval=0.5,
+    )
+    for contribution in Contribution.objects.filter(pk__in=uploaded):
+        assert_finished_with_a_reason(contribution, uploaded[contribution.pk])
+    assert Contribution.objects.filter(pk__in=uploaded, status="failed").exists()
+    assert "crashed" not in celery_worker.log_text()
+    # Everything this test stored is an original or a rendition some row points at.
+    assert stored_files(settings.MEDIA_ROOT, since=started) <= referenced_files()
