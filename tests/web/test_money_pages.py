@@ -772,3 +772,47 @@ def test_a_producer_withdraws_a_cost_and_adds_a_stream_for_some_credits_in_the_b
     page.wait_for_url(re.compile(rf"/projects/{project.id}/desk/#streams$"))
     assert "only Lyrics" in page.locator('tr[data-stream="publishing"]').inner_text()
     assert RevenueStream.objects.get(project=project).contributions == [lyrics.id]
+
+
+# --- the earnings page ---------------------------------------------------------------------
+
+
+def statement_row(client, statement) -> str:
+    page = client.get(reverse("web:dashboard")).content.decode()
+    return re.search(rf'<tr data-statement="{statement.id}">.*?</tr>', page, re.S).group(0)
+
+
+def test_the_earnings_page_says_an_owed_balance_is_to_be_paid_and_not_paid_out(
+    client, issued, people
+):
+    ana = issued["ana"]
+    page = signed_in(client, people["ana"]).get(reverse("web:dashboard")).content.decode()
+    assert "Paid out" not in page
+    assert "<th>Paid</th>" in page
+
+    row = statement_row(client, ana)
+
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells[3] == "50.00"  # to be paid
+    assert "not yet" in cells[4]  # paid
+    assert "issued: payment on its way" in row
+
+
+def test_the_earnings_page_shows_what_was_paid_once_it_is_paid(client, issued, people):
+    ana = issued["ana"]
+    staff = signed_in(client, StaffFactory())
+    staff.post(reverse("web:staff-payout-batch-create"))
+    batch = PayoutBatch.objects.get()
+    staff.post(
+        reverse("web:staff-payout-results", args=[batch.id]),
+        {"file": results_file(f"reference,status,message\nhitrec-{ana.id},paid,\n")},
+    )
+    ana.refresh_from_db()
+    assert ana.status == "paid"
+
+    row = statement_row(signed_in(client, people["ana"]), ana)
+
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells[3] == "—"
+    assert cells[4] == f"50.00 on {ana.paid_at:%Y-%m-%d}"
+    assert "not yet" not in row
