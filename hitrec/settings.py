@@ -238,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
 HITREC_PROCESSING_STUCK_SECONDS = env_int(
     "HITREC_PROCESSING_STUCK_SECONDS", CELERY_TASK_TIME_LIMIT + 600
 )
+# Retries of a media job whose error lies outside the file (2, 4, 8… s apart), then it fails.
+HITREC_PROCESSING_RETRIES = env_int("HITREC_PROCESSING_RETRIES", 5)
 # Runs of one job that may be interrupted (worker killed, out of memory) before it fails.
 HITREC_PROCESSING_MAX_INTERRUPTIONS = env_int("HITREC_PROCESSING_MAX_INTERRUPTIONS", 3)
 # How long a person's data export archive stays downloadable.

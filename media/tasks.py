@@ -1,13 +1,12 @@
 """Celery tasks of the processing pipeline: thin, take ids, call services."""
 
 from celery import shared_task
+from django.conf import settings
 
 from media.errors import MediaTransientError
 
-RETRIES = 5
 
-
-@shared_task(bind=True, name="media.process_contribution", max_retries=RETRIES)
+@shared_task(bind=True, name="media.process_contribution")
 def process_contribution(self, contribution_id: int) -> None:
     from media.services import contribution_process, processing_give_up
 
@@ -17,10 +16,12 @@ def process_contribution(self, contribution_id: int) -> None:
         # Only errors outside the file are retried; when the tries run out the file ends
         # failed, saying so, rather than pending for ever. Run in-process (the embedded
         # mode) there is no later to retry at: it fails at once.
-        if self.request.is_eager or self.request.retries >= self.max_retries:
+        tries = settings.HITREC_PROCESSING_RETRIES
+        if self.request.is_eager or self.request.retries >= tries:
             processing_give_up(contribution_id=contribution_id)
             return
-        raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc
+        backoff = min(300, 2 ** (self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=backoff, max_retries=tries) from exc
 
 
 @shared_task(name="media.requeue_unfinished")
