@@ -17,6 +17,9 @@ QUEUE_SETTING_OF_APP = {
     "royalties": "HITREC_QUEUE_MONEY",  # release preparation, statements: short, never late
     "proposals": "HITREC_QUEUE_MONEY",  # a payment proposal whose window ended becomes the release
 }
+# Jobs that leave their app's queue: the sweeper is a quick database look-up that must not
+# wait behind a flood of uploads, nor hold a media worker while they wait.
+QUEUE_SETTING_OF_TASK = {"media.requeue_unfinished": "HITREC_QUEUE_DEFAULT"}
 
 
 def route_task(name: str, args, kwargs, options, task=None, **extra) -> dict:
@@ -27,5 +30,7 @@ def route_task(name: str, args, kwargs, options, task=None, **extra) -> dict:
     """
     from django.conf import settings
 
-    setting = QUEUE_SETTING_OF_APP.get(name.partition(".")[0], "HITREC_QUEUE_DEFAULT")
+    setting = QUEUE_SETTING_OF_TASK.get(name) or QUEUE_SETTING_OF_APP.get(
+        name.partition(".")[0], "HITREC_QUEUE_DEFAULT"
+    )
     return {"queue": getattr(settings, setting)}
