@@ -252,15 +252,15 @@ def release_project(url: str, split_input: SplitInput, *, name: str, depth: dict
 def baseline_allocate(
     *, project, release, stream, actor, amount_minor, note, idempotency_key, fingerprint
 ):  # fmt: skip
-    """royalties.services._allocate and its helpers as they were before (commit 6d54f67),
+    """royalties.services.revenue._allocate and its helpers as they were before (commit 6d54f67),
     verbatim but for the imports, the names and the balance check written inline: model
     instances, `bulk_create` in batches of 2,000, `bulk_update`."""
     from royalties.apportion import apportion
     from royalties.models import Allocation, EventItemisation, ReleaseParty, RevenueEvent
-    from royalties.services import _parties_for
+    from royalties.services.revenue import parties_for
 
     assert stream is None, "the baseline predates revenue streams"
-    _parties_for(release)  # creates them on a first event; the old path read model instances
+    parties_for(release)  # creates them on a first event; the old path read model instances
     parties = list(release.parties.filter(stream=None).order_by("user_id"))
     previous_revenue = sum(party.allocated_minor for party in parties)
     allocations = apportion(
@@ -318,11 +318,11 @@ def baseline_allocate_lines(parties, rows, allocations) -> None:
 
 def baseline_post_revenue(event, project, allocations) -> None:
     from royalties.models import JournalEntry, LedgerAccount, Posting
-    from royalties.services import _accounts
+    from royalties.services.ledger import accounts_for
 
     payees = [user_id for user_id, amount in allocations.items() if amount]
-    revenue = _accounts(LedgerAccount.Kind.PROJECT_REVENUE, event.currency, project=project)
-    payable = _accounts(LedgerAccount.Kind.PAYABLE, event.currency, users=payees)
+    revenue = accounts_for(LedgerAccount.Kind.PROJECT_REVENUE, event.currency, project=project)
+    payable = accounts_for(LedgerAccount.Kind.PAYABLE, event.currency, users=payees)
     entry = JournalEntry.objects.create(
         kind=JournalEntry.Kind.REVENUE, event=event, memo=f"revenue: {event.note}"[:500]
     )
@@ -387,13 +387,13 @@ class Series:
 
 
 def record(project, key: str) -> Event:
-    """Post AMOUNT to the project, timing statements, the commit and `_parties_for`, and,
+    """Post AMOUNT to the project, timing statements, the commit and `parties_for`, and,
     apart, the two jobs queued after the commit (run inline here)."""
     from django.db import connection
 
     from notifications import tasks
-    from royalties import services
     from royalties import tasks as royalty_tasks
+    from royalties.services import revenue as services
 
     spent = {"statements": 0.0, "commit": 0.0, "parties_for": 0.0, "updates": 0.0, "queries": 0}
     spent["copies"] = 0.0
@@ -417,7 +417,7 @@ def record(project, key: str) -> Event:
     # Private hooks, good enough for a benchmark: Django's commit (the COMMIT statement is
     # not an execute) and the function that creates or reads the parties.
     commit = connection._commit
-    parties_for = services._parties_for
+    parties_for = services.parties_for
 
     def timed_commit():
         if in_job[0]:
@@ -428,7 +428,7 @@ def record(project, key: str) -> Event:
         finally:
             spent["commit"] += time.perf_counter() - start
 
-    insert_rows = services._insert_rows
+    insert_rows = services.insert_rows
 
     def timed_insert_rows(model, fields, rows):
         if in_job[0]:
@@ -463,8 +463,8 @@ def record(project, key: str) -> Event:
 
     notify_task, itemise_task = tasks.notify, royalty_tasks.itemise_revenue
     connection._commit = timed_commit
-    services._parties_for = timed_parties_for
-    services._insert_rows = timed_insert_rows
+    services.parties_for = timed_parties_for
+    services.insert_rows = timed_insert_rows
     tasks.notify = TimedJob(notify_task, "notify")
     royalty_tasks.itemise_revenue = TimedJob(itemise_task, "itemise")
     try:
@@ -477,8 +477,8 @@ def record(project, key: str) -> Event:
             total = time.perf_counter() - start
     finally:
         del connection._commit
-        services._parties_for = parties_for
-        services._insert_rows = insert_rows
+        services.parties_for = parties_for
+        services.insert_rows = insert_rows
         tasks.notify = notify_task
         royalty_tasks.itemise_revenue = itemise_task
     assert created
@@ -489,7 +489,7 @@ def record(project, key: str) -> Event:
 
 def with_baseline(action: Callable[[], Event]) -> Event:
     """Run `action` with the old write path in place of `_allocate`."""
-    from royalties import services
+    from royalties.services import revenue as services
 
     current = services._allocate
     services._allocate = baseline_allocate

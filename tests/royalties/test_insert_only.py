@@ -19,12 +19,8 @@ from royalties.models import (
     RevenueEvent,
     RevenueStream,
 )
-from royalties.services import (
-    _insert_rows,
-    production_cost_record,
-    revenue_record,
-    revenue_stream_create,
-)
+from royalties.services import production_cost_record, revenue_record, revenue_stream_create
+from royalties.services.ledger import insert_rows
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
@@ -180,6 +176,6 @@ def test_rows_written_in_bulk_are_checked_too(ledger):
     rows = [(allocation.id, line.id + 10**9, 5), (10**9, line.id, 5)]
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        _insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), rows)
+        insert_rows(AllocationLine, ("allocation", "line", "amount_minor"), rows)
 
     assert AllocationLine.objects.count() == before

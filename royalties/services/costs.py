@@ -1,0 +1,159 @@
+"""Production costs: recorded with receipts, paid back first from revenue, withdrawn."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from notifications import hooks as notify
+from projects.models import Project
+from projects.selectors import is_producer
+from royalties.models import (
+    ProductionCost,
+    Recoupment,
+    RevenueEvent,
+)
+from royalties.money import AmountError, parse_amount
+
+RECEIPT_MAX_BYTES = 10 * 1000 * 1000
+
+
+_RECEIPT_TYPES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def _receipt_type(head: bytes) -> tuple[str, str]:
+    for magic, mime, extension in _RECEIPT_TYPES:
+        if head.startswith(magic):
+            return mime, extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    raise ValidationError({"receipt": ["A receipt must be a PDF, JPEG, PNG or WebP file."]})
+
+
+def production_cost_record(
+    *,
+    project: Project,
+    actor: User,
+    amount: str,
+    currency: str,
+    note: str,
+    borne_by: User | None = None,
+    receipt: UploadedFile | None = None,
+) -> ProductionCost:
+    """A producer records what making the work cost and who paid; revenue pays it back first.
+
+    The receipt is kept as uploaded (checked to be a PDF or a picture by its content) and
+    only ever served as a download to the project's producers, the bearer and staff.
+    """
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can record costs.")
+    if currency != project.currency:
+        raise ValidationError(
+            {"currency": [f"“{project.title}” keeps its accounts in {project.currency}."]}
+        )
+    try:
+        amount_minor = parse_amount(amount, currency=currency)
+    except AmountError as exc:
+        raise ValidationError({"amount": [str(exc)]}) from exc
+    if not note.strip():
+        raise ValidationError({"note": ["Say what the cost was for."]})
+    borne_by = borne_by or actor
+    if not is_producer(project=project, user=borne_by):
+        raise ValidationError(
+            {"borne_by": ["Costs are paid back to a producer of the project who bore them."]}
+        )
+    stored = ""
+    mime = ""
+    if receipt is not None:
+        if receipt.size > RECEIPT_MAX_BYTES:
+            raise ValidationError({"receipt": ["A receipt is limited to 10 MB."]})
+        receipt.seek(0)
+        mime, extension = _receipt_type(receipt.read(16))
+        receipt.seek(0)
+        stored = default_storage.save(
+            f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt
+        )
+    try:
+        cost = ProductionCost.objects.create(
+            project=project, amount_minor=amount_minor, currency=currency, note=note.strip(),
+            receipt=stored, receipt_mime=mime, borne_by=borne_by, recorded_by=actor,
+        )  # fmt: skip
+    except Exception:
+        if stored:  # no receipt without its cost
+            default_storage.delete(stored)
+        raise
+    notify.cost_changed(cost=cost, change="recorded")
+    return cost
+
+
+@transaction.atomic
+def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) -> ProductionCost:
+    """A producer withdraws what revenue has not yet paid back of a cost (recorded by mistake,
+    or with the wrong amount: withdraw it and record the right one).
+
+    What was paid back stays paid: those recoupments are in the ledger, which is never
+    edited. The project row is locked first, as a revenue post locks it, so a post either
+    pays the cost back before the withdrawal or sees it withdrawn.
+    """
+    project = Project.objects.select_for_update().get(pk=cost.project_id)
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(f"Only the producers of “{project.title}” can withdraw costs.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the cost is withdrawn."]})
+    cost = ProductionCost.objects.select_for_update().get(pk=cost.pk)
+    if cost.withdrawn_at is not None:
+        raise ValidationError(
+            {"cost": [f"This cost was already withdrawn on {cost.withdrawn_at:%Y-%m-%d}."]}
+        )
+    if not cost.outstanding_minor:
+        raise ValidationError(
+            {
+                "cost": [
+                    "Revenue has already paid this cost back in full; nothing is left to withdraw."
+                ]
+            }
+        )
+    cost.withdrawn_minor = cost.outstanding_minor
+    cost.withdrawn_at = timezone.now()
+    cost.withdrawn_by = actor
+    cost.withdrawal_reason = reason
+    cost.save(
+        update_fields=["withdrawn_minor", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+    )
+    notify.cost_changed(cost=cost, change="withdrawn")
+    return cost
+
+
+def costs_outstanding(project: Project) -> list[ProductionCost]:
+    """The project's costs not yet paid back, oldest first, locked (in primary-key order)."""
+    return list(
+        ProductionCost.objects.select_for_update()
+        .filter(project=project, recouped_minor__lt=F("amount_minor") - F("withdrawn_minor"))
+        .order_by("id")
+    )
+
+
+def recoup(event: RevenueEvent, costs: list[ProductionCost], plan: list[int]) -> dict[int, int]:
+    """Record the event's recoupments; returns what each cost bearer is paid back."""
+    repaid: dict[int, int] = {}
+    rows = []
+    for cost, amount in zip(costs, plan, strict=True):
+        if not amount:
+            continue
+        rows.append(Recoupment(event=event, cost=cost, amount_minor=amount))
+        cost.recouped_minor += amount
+        repaid[cost.borne_by_id] = repaid.get(cost.borne_by_id, 0) + amount
+    if rows:
+        Recoupment.objects.bulk_create(rows)
+        ProductionCost.objects.bulk_update([row.cost for row in rows], ["recouped_minor"])
+    return repaid
