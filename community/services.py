@@ -19,6 +19,7 @@ from community.models import (
 from community.selectors import comment_moderator_role
 from contributions.models import Contribution
 from contributions.services import _tombstone_make
+from hitrec.events import TextPublished, announce
 from hitrec.text_input import clean_text
 from media.text import render_markdown
 from projects.models import Project
@@ -86,12 +87,8 @@ def comment_create(
         author=author, contribution=contribution, project=project, parent=parent, body=body,
         html=render_markdown(body),
     )  # fmt: skip
-    # Imported here: notifications build on community (they read our followers), not the
-    # other way round. The hook acts only once this transaction commits.
-    from notifications.hooks import mentioned
-
     url, where = _where(comment)
-    mentioned(text=body, actor=author, url=url, where=where)
+    announce(TextPublished(text=body, actor_id=author.id, url=url, where=where))
     return comment
 
 

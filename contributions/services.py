@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from accounts.models import User
+from contributions.events import OriginalStored, RemixSourcesAdded
 from contributions.licenses import Work, describe, remix_refusals, source_refusals
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
+from hitrec.events import announce
 from media.sniff import ACCEPTED
-from notifications import hooks as notify
 
 
 def _work(contribution: Contribution) -> Work:
@@ -109,7 +110,7 @@ def contribution_create(
                 _sources_replace(remix=contribution, source_ids=sources)
             if project is not None:
                 _submit_to_project(contribution=contribution, project_id=project)
-            _processing_enqueue_on_commit(contribution)
+            announce(OriginalStored(contribution_id=contribution.id))
             public_reads_changed()
     except BaseException:
         # The row rolled back; the stored original must go too, or it is an orphan.
@@ -148,7 +149,7 @@ def contribution_file_replace(
                 setattr(contribution, field, value)
             contribution.save()
             _delete_files_on_commit([previous])
-            _processing_enqueue_on_commit(contribution)
+            announce(OriginalStored(contribution_id=contribution.id))
             public_reads_changed()
     except BaseException:
         if stored:
@@ -166,12 +167,6 @@ def _submit_to_project(*, contribution: Contribution, project_id: int) -> None:
     if target is None:
         raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
     submission_create(project=target, actor=contribution.author, contribution=contribution)
-
-
-def _processing_enqueue_on_commit(contribution: Contribution) -> None:
-    from media.services import processing_enqueue
-
-    processing_enqueue(contribution=contribution)
 
 
 def _check_author(contribution: Contribution, actor: User, action: str) -> None:
@@ -254,7 +249,8 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
     RemixLink.objects.bulk_create(
         [RemixLink(source_id=sid, remix=remix) for sid in sorted(found - existing)]
     )
-    notify.remixed(remix=remix, source_ids=sorted(found - existing))
+    if added := tuple(sorted(found - existing)):
+        announce(RemixSourcesAdded(remix_id=remix.id, source_ids=added))
 
 
 def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> None:

@@ -19,9 +19,10 @@ from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals, describe, source_refusals
 from contributions.lineage import closure_get
 from contributions.models import Contribution
+from hitrec.events import announce
 from media.errors import MediaRefused
 from media.images import process_image
-from notifications import hooks as notify
+from projects.events import AskPosted, ProjectReleased, SubmissionDecided
 from projects.models import (
     Ask,
     Project,
@@ -257,7 +258,7 @@ def ask_create(
     ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
     ask.full_clean(exclude=["project"])
     ask.save()
-    notify.ask_posted(ask=ask, actor=actor)
+    announce(AskPosted(ask_id=ask.id, actor_id=actor.id))
     return ask
 
 
@@ -366,7 +367,7 @@ def submission_decide(
     submission.decided_by = actor
     submission.decided_at = timezone.now()
     submission.save()
-    notify.submission_decided(submission=submission)
+    announce(SubmissionDecided(submission_id=submission.id))
     return submission
 
 
@@ -461,9 +462,6 @@ def project_release(
     )
     project.status = Project.Status.RELEASED
     project.save(update_fields=["status", "updated_at"])
-    # Royalties build on releases, not the other way round: imported here.
-    from royalties.tasks import prepare_release
-
-    transaction.on_commit(lambda: prepare_release.delay(release.id))
-    notify.released(release=release)
+    # Royalties prepare its split and notifications tell its people (they subscribe).
+    announce(ProjectReleased(release_id=release.id))
     return release

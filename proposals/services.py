@@ -13,12 +13,19 @@ from django.utils import timezone
 from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals
 from contributions.models import Contribution
+from hitrec.events import TextPublished, announce
 from hitrec.text_input import clean_text
 from media.text import render_markdown
-from notifications import hooks as notify
 from projects.models import Project, Release
 from projects.selectors import is_producer, release_credit_problems
 from projects.services import CreditInput, project_release
+from proposals.events import (
+    ProposalAccepted,
+    ProposalCommented,
+    ProposalPublished,
+    ProposalReleased,
+    ProposalRevised,
+)
 from proposals.models import (
     COMMENT_MAX_CHARS,
     NOTE_MAX_CHARS,
@@ -158,7 +165,7 @@ def proposal_publish(
         proposal=proposal, project=project, actor=actor, number=1, credits=credits,
         commercial=commercial, note=note,
     )  # fmt: skip
-    notify.proposal_published(revision=revision)
+    announce(ProposalPublished(revision_id=revision.id))
     return proposal
 
 
@@ -193,7 +200,7 @@ def proposal_revise(
         proposal.window_ends_at = _window_ends(now)
     proposal.close_problem = ""
     proposal.save(update_fields=["window_ends_at", "close_problem", "updated_at"])
-    notify.proposal_revised(revision=revision, previous=current)
+    announce(ProposalRevised(revision_id=revision.id, previous_id=current.id))
     return revision
 
 
@@ -238,11 +245,11 @@ def proposal_comment(
         html=render_markdown(body),
         from_producer=is_producer(project=proposal.project, user=author),
     )  # fmt: skip
-    notify.proposal_commented(comment=comment)
-    notify.mentioned(
-        text=body, actor=author, url=f"{proposal_url(proposal)}#comment-{comment.id}",
+    announce(ProposalCommented(comment_id=comment.id))
+    announce(TextPublished(
+        text=body, actor_id=author.id, url=f"{proposal_url(proposal)}#comment-{comment.id}",
         where=f"a comment on the payment proposal for “{proposal.project.title}”",
-    )  # fmt: skip
+    ))  # fmt: skip
     return comment
 
 
@@ -269,7 +276,7 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> ProposalAcceptance:
         )
     acceptance, created = ProposalAcceptance.objects.get_or_create(person=person)
     if created:
-        notify.proposal_accepted(acceptance=acceptance)
+        announce(ProposalAccepted(acceptance_id=acceptance.id))
     return acceptance
 
 
@@ -329,7 +336,7 @@ def _finalise(
     proposal.closed_at = timezone.now()
     proposal.close_problem = ""
     proposal.save()
-    notify.proposal_released(proposal=proposal)
+    announce(ProposalReleased(proposal_id=proposal.id))
     return release
 
 

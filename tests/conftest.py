@@ -62,3 +62,22 @@ def user_client(user) -> APIClient:
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture
+def heard():
+    """`heard(SomeEvent)` is the list of SomeEvents announced from then on, as subscribers
+    get them (after the commit); the listener is removed when the test ends."""
+    from hitrec.events import subscribe, unsubscribe
+
+    listening = []
+
+    def listen(event_type):
+        events = []
+        subscribe(event_type, events.append)
+        listening.append((event_type, events.append))
+        return events
+
+    yield listen
+    for event_type, subscriber in listening:
+        unsubscribe(event_type, subscriber)

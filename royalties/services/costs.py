@@ -10,9 +10,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import hooks as notify
+from hitrec.events import announce
 from projects.models import Project
 from projects.selectors import is_producer
+from royalties.events import CostChanged
 from royalties.models import (
     ProductionCost,
     Recoupment,
@@ -91,7 +92,7 @@ def production_cost_record(
         if stored:  # no receipt without its cost
             default_storage.delete(stored)
         raise
-    notify.cost_changed(cost=cost, change="recorded")
+    announce(CostChanged(cost_id=cost.id, change="recorded"))
     return cost
 
 
@@ -130,7 +131,7 @@ def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) 
     cost.save(
         update_fields=["withdrawn_minor", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
     )
-    notify.cost_changed(cost=cost, change="withdrawn")
+    announce(CostChanged(cost_id=cost.id, change="withdrawn"))
     return cost
 
 

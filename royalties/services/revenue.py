@@ -11,13 +11,14 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
+from hitrec.events import announce
 from hitrec.gcpause import cyclic_gc_paused
 from hitrec.rows import fetched_rows
-from notifications import hooks as notify
 from projects.models import Project, Release
 from projects.policy import PolicyError, parse_share
 from projects.selectors import is_producer
 from royalties.apportion import apportion_weights, recoupment_plan
+from royalties.events import RevenueRecorded
 from royalties.models import (
     Allocation,
     ReleaseLine,
@@ -115,7 +116,7 @@ def revenue_record(
                     amount_minor=amount_minor, note=note, idempotency_key=idempotency_key,
                     fingerprint=fingerprint,
                 )  # fmt: skip
-            notify.revenue_recorded(event=event)
+            announce(RevenueRecorded(event_id=event.id))
             itemise_after_commit(release_id=release.id)
             return event, True
     except IntegrityError:

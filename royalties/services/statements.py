@@ -12,7 +12,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import hooks as notify
+from hitrec.events import announce
+from royalties.events import StatementIssued
 from royalties.models import (
     Allocation,
     AllocationLine,
@@ -401,7 +402,7 @@ def _statements_issued(statements: list[Statement]) -> None:
     for statement in statements:
         statement.status = Statement.Status.ISSUED
         statement.issued_at = issued_at
-        notify.statement_issued(statement=statement)
+        announce(StatementIssued(statement_id=statement.id))
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ from django.utils import timezone
 from community.models import Follow
 from contributions.models import Contribution
 from contributions.services import contribution_create
-from notifications import hooks
 from notifications.models import Notification
 from projects.models import ProjectMember, Submission
 from projects.services import CreditInput, ask_create, project_release, submission_decide
@@ -143,12 +142,10 @@ def test_revenue_tells_everyone_with_a_positive_allocation(
     people, released, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        # Where the lead wires it: in revenue_record, after _allocate created the event.
         event, created = revenue_record(
             project=released, actor=people["prod"], amount="40.00", currency="USD",
             idempotency_key="k-1",
         )  # fmt: skip
-        hooks.revenue_recorded(event=event)
 
     assert created
     assert inbox(people["ana"]) == [
@@ -168,7 +165,6 @@ def test_a_tiny_event_tells_only_those_it_paid(
             project=released, actor=released.owner, amount="0.02", currency="USD",
             idempotency_key="tiny",
         )  # fmt: skip
-        hooks.revenue_recorded(event=event)
 
     # Quotas 1, 0.75 and 0.25 cents: the producer and bo are paid a cent each, ana nothing.
     paid = {a.user_id for a in event.allocations.all() if a.amount_minor > 0}
@@ -186,9 +182,7 @@ def test_an_issued_statement_tells_its_person(people, released, django_capture_o
     statement = people["ana"].statements.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        # Where the lead wires it: at the end of statement_issue.
         statement = statement_issue(statement=statement, actor=StaffFactory())
-        hooks.statement_issued(statement=statement)
 
     month = f"{statement.period:%B %Y}"
     assert inbox(people["ana"]) == [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications import hooks
+from hitrec.events import TextPublished, announce
 from notifications.mentions import mention_candidates
 from notifications.models import Notification
 from tests.accounts.factories import UserFactory
@@ -33,10 +33,10 @@ def test_a_mention_tells_each_existing_person_once_but_not_the_writer(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.mentioned(
+        announce(TextPublished(
             text="@ana and @ANA, meet @ghost; @bo wrote this. Thanks @d.j.",
-            actor=bo, url="/contributions/7/#comment-3", where="a comment on “Loop”",
-        )  # fmt: skip
+            actor_id=bo.id, url="/contributions/7/#comment-3", where="a comment on “Loop”",
+        ))  # fmt: skip
 
     rows = Notification.objects.order_by("recipient_id")
     assert [(n.recipient, n.kind, n.link) for n in rows] == [
@@ -50,8 +50,9 @@ def test_a_mention_tells_each_existing_person_once_but_not_the_writer(
 def test_a_mention_never_links_off_the_site(django_capture_on_commit_callbacks):
     UserFactory(username="ana")
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.mentioned(
-            text="@ana look", actor=UserFactory(), url="https://evil.example/", where="a comment"
-        )
+        announce(TextPublished(
+            text="@ana look", actor_id=UserFactory().id, url="https://evil.example/",
+            where="a comment",
+        ))  # fmt: skip
 
     assert Notification.objects.get().link == ""

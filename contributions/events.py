@@ -1,0 +1,20 @@
+"""What contributions announce (hitrec.events): an original to process, sources added."""
+
+from dataclasses import dataclass
+
+from hitrec.events import Event
+
+
+@dataclass(frozen=True)
+class OriginalStored(Event):
+    """An original was stored, uploaded or replaced: it waits to be processed."""
+
+    contribution_id: int
+
+
+@dataclass(frozen=True)
+class RemixSourcesAdded(Event):
+    """A remix named these sources, newly: their authors may want to hear of it."""
+
+    remix_id: int
+    source_ids: tuple[int, ...]
