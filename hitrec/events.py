@@ -13,7 +13,6 @@ queue a job, and the job does the work.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +48,18 @@ def subscribers(event_type: type[Event]) -> list[Callable[[Event], None]]:
 def announce(event: Event) -> None:
     """Tell the subscribers of `type(event)` once the current transaction commits."""
     for subscriber in _subscribers.get(type(event), ()):
-        transaction.on_commit(functools.partial(subscriber, event), robust=True)
+        transaction.on_commit(_delivery(subscriber, event), robust=True)
+
+
+def _delivery(subscriber: Callable[[Event], None], event: Event) -> Callable[[], None]:
+    def deliver() -> None:
+        subscriber(event)
+
+    # Django logs a robust callback's failure by its __qualname__ (a partial has none): name
+    # the subscriber and the event, so the log says who failed to hear what.
+    name = getattr(subscriber, "__qualname__", repr(subscriber))
+    deliver.__qualname__ = f"{name}({type(event).__name__})"
+    return deliver
 
 
 @dataclass(frozen=True)
