@@ -23,55 +23,39 @@ Closing an account ("delete my account") — what goes and what stays, and why:
 - Co-producer memberships end; their data exports are removed with their archives.
 - Sessions: an unusable password changes the session hash and an inactive user is refused
   by the auth backend, so every session of theirs is dead on its next request.
-- Other apps holding personal data (comments, follows, notifications) connect to
-  ``account_closing``, sent inside the closing transaction.
+- Apps above accounts do their part on ``accounts.closing.account_closing``, sent inside the
+  closing transaction: contributions (the works), projects (submissions, unreleased projects,
+  memberships), community and proposals (comments, follows).
 """
 
-import csv
-import io
-import json
 import logging
-import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
-from django.dispatch import Signal
+from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename, slugify
 from rest_framework.authtoken.models import Token
 
+from accounts.closing import account_closing, money_owed
+from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
-from contributions.models import Contribution
-from contributions.services import contribution_delete
 from hitrec.caching import public_reads_changed
-from projects.models import Project, ProjectMember, Submission
-from royalties.documents import statement_csv
-from royalties.models import LedgerAccount, Posting, Statement
-from royalties.money import format_minor
-from royalties.periods import format_period
-from royalties.selectors import payable_balances, statement_document
+from hitrec.storage import files_delete_on_commit
 
 logger = logging.getLogger(__name__)
 
 # Usernames given to closed accounts; nobody may sign up with one.
 CLOSED_USERNAME_PREFIX = "deleted-"
 CLOSED_DISPLAY_NAME = "Former artist"
-
-# Sent with `user` inside the transaction that closes an account, before its personal
-# fields are scrubbed: apps that keep personal data of their own remove it here.
-account_closing = Signal()
 
 
 @transaction.atomic
@@ -143,7 +127,6 @@ EXPORT_INTERNAL_ERROR = (
     "hitrec could not build your archive because of a fault on our side. "
     "Ask for a new one; if it fails again, tell us."
 )
-_COPY_CHUNK = 1024 * 1024
 
 EXPORT_README = """\
 Everything hitrec holds about you, as of {exported_at} (UTC).
@@ -287,7 +270,7 @@ def _export_fail(export_id: int, reason: str) -> None:
         export.progress_stage, export.progress_percent = "failed", 100
         export.finished_at = timezone.now()
         export.save()
-        _delete_files_on_commit([name])
+        files_delete_on_commit([name])
 
 
 @transaction.atomic
@@ -303,73 +286,39 @@ def data_exports_expire(*, now=None) -> int:
     DataExport.objects.filter(pk__in=[export.pk for export in expired]).update(
         status=DataExport.Status.EXPIRED, file=""
     )
-    _delete_files_on_commit(names)
+    files_delete_on_commit(names)
     return len(expired)
 
 
-def _delete_files_on_commit(names: Sequence[str]) -> None:
-    names = [name for name in names if name]
-    if names:
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
-
-
-def _json_bytes(value) -> bytes:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def _safe_name(name: str, fallback: str) -> str:
-    try:
-        return get_valid_filename(name)[-100:] or fallback
-    except SuspiciousFileOperation:
-        return fallback
-
-
-class _Archive:
-    """A zip being written entry by entry; files are streamed in, never read whole."""
-
-    def __init__(self, zf: zipfile.ZipFile, when):
-        self.zf = zf
-        self.date_time = when.timetuple()[:6]
-
-    def _info(self, name: str, compress: int) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=self.date_time)
-        info.compress_type = compress
-        info.external_attr = 0o644 << 16
-        return info
-
-    def write(self, name: str, data: bytes) -> None:
-        self.zf.writestr(self._info(name, zipfile.ZIP_DEFLATED), data)
-
-    def copy(self, name: str, storage_name: str) -> None:
-        # Media files are compressed already: stored as they are, which also keeps it fast.
-        info = self._info(name, zipfile.ZIP_STORED)
-        # The source is opened first: a missing file leaves no half-written entry behind.
-        with (
-            default_storage.open(storage_name, "rb") as source,
-            self.zf.open(info, "w", force_zip64=True) as target,
-        ):
-            shutil.copyfileobj(source, target, length=_COPY_CHUNK)
-
-
 def _archive_write(path: Path, *, user: User, progress: Callable[[str, float], None]) -> None:
+    """The profile, then each app's section (accounts.exports) in order, then a README."""
     now = timezone.now()
     with zipfile.ZipFile(path, "w", allowZip64=True) as zf:
-        archive = _Archive(zf, timezone.localtime(now))
+        archive = ExportArchive(zf, timezone.localtime(now))
         progress("profile", 2)
-        archive.write("profile.json", _json_bytes(_profile(user)))
-        _archive_contributions(archive, user=user, progress=progress)
-        progress("projects", 86)
-        archive.write("projects.json", _json_bytes(_projects(user)))
-        comments = _comments(user)
-        if comments is not None:
-            archive.write("comments.json", _json_bytes(comments))
-        progress("statements", 88)
-        _archive_statements(archive, user=user)
-        progress("ledger", 92)
-        archive.write("ledger.json", _json_bytes(_ledger(user)))
+        archive.write_json("profile.json", _profile(user))
+        sections = export_sections()
+        whole = sum(section.weight for section in sections) or 1
+        done = 0
+        for section in sections:
+            # Each section's own 0..1 maps onto its share of 5..95 (saving starts at 95).
+            low = 5 + 90 * done / whole
+            high = 5 + 90 * (done + section.weight) / whole
+            progress(section.stage, low)
+            section.write(archive, user, _section_progress(progress, section.stage, low, high))
+            done += section.weight
         expires_on = f"{now + _export_expiry():%Y-%m-%d}"
         readme = EXPORT_README.format(exported_at=f"{now:%Y-%m-%d %H:%M}", expires_on=expires_on)
         archive.write("README.txt", readme.encode("utf-8"))
+
+
+def _section_progress(
+    progress: Callable[[str, float], None], stage: str, low: float, high: float
+) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        progress(stage, low + (high - low) * max(0.0, min(1.0, fraction)))
+
+    return report
 
 
 def _profile(user: User) -> dict:
@@ -384,177 +333,6 @@ def _profile(user: User) -> dict:
     }
 
 
-def _archive_contributions(
-    archive: _Archive, *, user: User, progress: Callable[[str, float], None]
-) -> None:
-    works = list(
-        Contribution.objects.filter(author=user)
-        .order_by("id")
-        .prefetch_related(
-            models.Prefetch("sources", Contribution.objects.select_related("author")),
-            models.Prefetch("submissions", Submission.objects.select_related("project")),
-        )
-    )
-    # Progress follows the bytes copied: the originals are nearly all of the work.
-    total = sum(work.bytes for work in works if work.file) or 1
-    copied = 0
-    entries = []
-    for work in works:
-        entry = {
-            "id": work.id,
-            "title": work.title,
-            "kind": work.kind,
-            "description": work.description,
-            "license": work.license,
-            "created_at": work.created_at,
-            "updated_at": work.updated_at,
-            "status": work.status,
-            "error": work.error,
-            "removed_at": work.removed_at,
-            "original_name": work.original_name,
-            "mime": work.mime,
-            "bytes": work.bytes,
-            "sha256": work.sha256,
-            "width": work.width,
-            "height": work.height,
-            "duration_s": work.duration_s,
-            "sources": [
-                {"id": s.id, "title": s.title, "author": s.author.username}
-                for s in sorted(work.sources.all(), key=lambda s: s.id)
-            ],
-            "submissions": [
-                {"project": s.project_id, "project_title": s.project.title, "status": s.status}
-                for s in work.submissions.all()
-            ],
-            "file": None,
-        }
-        if work.file:
-            fallback = f"original{Path(work.file.name).suffix}"
-            name = _safe_name(work.original_name or Path(work.file.name).name, fallback)
-            entry["file"] = f"contributions/{work.id}-{name}"
-            try:
-                archive.copy(entry["file"], work.file.name)
-            except FileNotFoundError:
-                logger.warning("export: the original of contribution %s is missing", work.id)
-                entry["file"], entry["file_missing"] = None, True
-            copied += work.bytes
-        elif work.kind == Contribution.Kind.TEXT and work.text:
-            entry["file"] = f"contributions/{work.id}-{slugify(work.title)[:80] or 'text'}.md"
-            archive.write(entry["file"], work.text.encode("utf-8"))
-        entries.append(entry)
-        progress("contributions", 5 + 80 * copied / total)
-    archive.write("contributions.json", _json_bytes(entries))
-
-
-def _projects(user: User) -> list[dict]:
-    memberships = ProjectMember.objects.filter(user=user).select_related("project")
-    return [
-        {
-            "id": m.project.id,
-            "title": m.project.title,
-            "brief": m.project.brief,
-            "status": m.project.status,
-            "role": m.role,
-            "accepted_at": m.accepted_at,
-            "created_at": m.project.created_at,
-        }
-        for m in memberships.order_by("project_id")
-    ]
-
-
-_COMMENT_FIELDS_LEFT_OUT = {"html", "hidden_by"}
-
-
-def _comment_model():
-    """community's Comment, if that app defines it (it is younger than this code)."""
-    try:
-        return apps.get_model("community", "Comment")
-    except LookupError:
-        return None
-
-
-def _comments(user: User) -> list[dict] | None:
-    model = _comment_model()
-    if model is None:
-        return None
-    field_names = {field.name for field in model._meta.concrete_fields}
-    author_field = next((name for name in ("author", "user") if name in field_names), None)
-    if author_field is None:
-        return None
-    rows = model._default_manager.filter(**{author_field: user}).order_by("pk")
-    # The stored columns: the person's own words and where they wrote them; not the HTML
-    # rendered from them (derived) nor who hid one (another person).
-    fields = [f for f in model._meta.concrete_fields if f.name not in _COMMENT_FIELDS_LEFT_OUT]
-    return [
-        {field.attname: _plain(field.value_from_object(row)) for field in fields}
-        for row in rows.iterator()
-    ]
-
-
-def _plain(value):
-    if isinstance(value, models.fields.files.FieldFile):
-        return value.name or None
-    return value
-
-
-def _archive_statements(archive: _Archive, *, user: User) -> None:
-    statements = Statement.objects.filter(user=user).select_related("user")
-    index = [["statement", "period", "currency", "status", "carried_in", "earned", "paid_out",
-              "carried_forward", "file"]]  # fmt: skip
-    for statement in statements.order_by("period", "currency", "id"):
-        name = (
-            f"statements/{format_period(statement.period)}-{statement.currency}-{statement.id}.csv"
-        )
-        archive.write(name, statement_csv(statement_document(statement=statement)))
-        money = {
-            key: format_minor(getattr(statement, f"{key}_minor"), currency=statement.currency)
-            for key in ("carried_in", "earned", "payable", "carried_forward")
-        }
-        index.append([
-            statement.id, format_period(statement.period), statement.currency, statement.status,
-            money["carried_in"], money["earned"], money["payable"], money["carried_forward"], name,
-        ])  # fmt: skip
-    archive.write("statements.csv", _csv_bytes(index))
-
-
-def _csv_bytes(rows: list[list]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def _ledger(user: User) -> dict:
-    postings = (
-        Posting.objects.filter(account__kind=LedgerAccount.Kind.PAYABLE, account__user=user)
-        .select_related("entry__event__project", "account")
-        .order_by("entry_id", "id")
-    )
-    return {
-        "balances": [
-            {
-                "currency": currency,
-                "balance_minor": minor,
-                "balance": format_minor(minor, currency=currency),
-            }
-            for currency, minor in payable_balances(user=user).items()
-        ],
-        "postings": [
-            {
-                "entry": posting.entry_id,
-                "kind": posting.entry.kind,
-                "date": posting.entry.created_at,
-                "memo": posting.entry.memo,
-                "project": posting.entry.event.project_id if posting.entry.event else None,
-                "project_title": posting.entry.event.project.title if posting.entry.event else None,
-                "currency": posting.account.currency,
-                "amount_minor": posting.amount_minor,
-                "owed_change_minor": -posting.amount_minor,
-            }
-            for posting in postings.iterator()
-        ],
-    }
-
-
 # --- closing an account --------------------------------------------------------------------
 
 
@@ -566,46 +344,19 @@ def account_delete(*, user: User, password: str) -> User:
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        _account_submissions_withdraw(user)
-        _account_contributions_delete(user)
-        _account_projects_delete(user)
-        ProjectMember.objects.filter(user=user).exclude(role=ProjectMember.Role.PRODUCER).delete()
         exports = list(user.data_exports.values_list("file", flat=True))
         user.data_exports.all().delete()
-        _delete_files_on_commit(exports)
+        files_delete_on_commit(exports)
         Token.objects.filter(user=user).delete()
+        # Their works, projects, memberships, comments: each app forgets its part
+        # (accounts.closing), in this transaction.
         account_closing.send(sender=User, user=user)
         _account_scrub(user)
     return user
 
 
-def _account_submissions_withdraw(user: User) -> None:
-    Submission.objects.filter(
-        contribution__author=user,
-        status__in=[Submission.Status.PENDING, Submission.Status.ACCEPTED],
-    ).exclude(project__status__in=[Project.Status.RELEASED, Project.Status.ARCHIVED]).update(
-        status=Submission.Status.WITHDRAWN
-    )
-
-
-def _account_contributions_delete(user: User) -> None:
-    # Newest first: remixes go before their sources, so a source that only this person's
-    # own removed remixes built on is removed as well, instead of left as a tombstone.
-    for contribution in Contribution.objects.filter(author=user, removed_at__isnull=True).order_by(
-        "-id"
-    ):
-        contribution_delete(contribution=contribution, actor=user)
-
-
-def _account_projects_delete(user: User) -> None:
-    unreleased = Project.objects.filter(owner=user, release__isnull=True)
-    covers = list(unreleased.exclude(cover="").values_list("cover", flat=True))
-    unreleased.delete()
-    _delete_files_on_commit(covers)
-
-
 def _account_scrub(user: User) -> None:
-    owed = any(minor > 0 for minor in payable_balances(user=user).values())
+    owed = money_owed(user)
     user.payout_email = (user.payout_email or user.email) if owed else ""
     user.username = f"{CLOSED_USERNAME_PREFIX}{user.pk}"
     user.display_name = CLOSED_DISPLAY_NAME

@@ -7,8 +7,10 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
-        # Imported here: the accounts app's services load models, which are ready only now.
-        from accounts.services import account_closing
+        from accounts.closing import account_closing
+        from accounts.exports import export_section_register
+        from community import exports
         from community.receivers import forget_on_account_closing
 
         account_closing.connect(forget_on_account_closing, dispatch_uid="community-forget")
+        export_section_register(exports.SECTION)

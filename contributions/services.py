@@ -19,6 +19,7 @@ from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
+from hitrec.storage import files_delete_on_commit
 from media.sniff import ACCEPTED
 
 
@@ -30,12 +31,6 @@ def _storage_name(filename: str) -> str:
     # A fresh folder per upload: names never collide and never reveal another upload's name.
     safe = get_valid_filename(filename or "original")[-100:] or "original"
     return f"originals/{uuid.uuid4().hex}/{safe}"
-
-
-def _delete_files_on_commit(names: Sequence[str]) -> None:
-    names = [name for name in names if name]
-    if names:
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 def _body_from(*, file: UploadedFile | None, text: str | None) -> dict:
@@ -148,7 +143,7 @@ def contribution_file_replace(
             for field, value in fresh.items():
                 setattr(contribution, field, value)
             contribution.save()
-            _delete_files_on_commit([previous])
+            files_delete_on_commit([previous])
             announce(OriginalStored(contribution_id=contribution.id))
             public_reads_changed()
     except BaseException:
@@ -301,7 +296,7 @@ def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
         # release, that record keeps the tombstone.
         _tombstone_make(contribution)
         return False
-    _delete_files_on_commit(files)
+    files_delete_on_commit(files)
     return True
 
 
@@ -322,4 +317,4 @@ def _tombstone_make(contribution: Contribution) -> None:
     contribution.removed_at = contribution.removed_at or timezone.now()
     contribution.save()
     public_reads_changed()
-    _delete_files_on_commit(files)
+    files_delete_on_commit(files)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contributions.models import Contribution
 from hitrec.caching import public_reads_changed
+from hitrec.storage import files_delete_on_commit
 from media.clean import clean_copy
 from media.errors import MediaRefused, MediaTransientError
 from media.images import Rendition as PipelineRendition
@@ -268,8 +269,7 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
         if locked is None or locked.is_removed:
             # Deleted or taken down while it was processed: what we just stored is nobody's.
-            fresh = list(stored.values())
-            transaction.on_commit(lambda: [default_storage.delete(n) for n in fresh])
+            files_delete_on_commit(stored.values())
             return
         if locked.status != Contribution.Status.PROCESSING:
             return  # finished meanwhile by another delivery of this job
@@ -297,7 +297,7 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         public_reads_changed()
         logger.info("contribution %s: processed", locked.pk)
         stale_files = [r.file.name for r in stale if r.file.name not in stored.values()]
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in stale_files])
+        files_delete_on_commit(stale_files)
 
 
 def _fail(contribution: Contribution, reason: str) -> None:
@@ -328,7 +328,7 @@ def _failed(locked: Contribution, reason: str) -> None:
         ]
     )
     public_reads_changed()
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+    files_delete_on_commit(files)
     logger.info("contribution %s failed processing: %s", locked.pk, reason)
 
 

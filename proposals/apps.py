@@ -9,7 +9,7 @@ class ProposalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the accounts app's services load models, which are ready only now.
-        from accounts.services import account_closing
+        from accounts.closing import account_closing
         from proposals.receivers import forget_on_account_closing
 
         account_closing.connect(forget_on_account_closing, dispatch_uid="proposals-forget")

@@ -335,7 +335,7 @@ def test_the_settings_page_deletes_the_account_with_the_password(world, client):
 
 
 def test_other_apps_are_told_inside_the_closing_transaction(world):
-    from accounts.services import account_closing
+    from accounts.closing import account_closing
 
     seen = []
 

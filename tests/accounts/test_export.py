@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import DataExport
 from accounts.services import data_export_build, data_export_request, data_exports_expire
+from community.models import Comment
 from contributions.models import RemixLink
 from contributions.services import contribution_create, contribution_delete
 from projects.models import Submission
@@ -102,9 +103,8 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
     sketch_file = f"contributions/{sketch.id}-my_sketch_1.png"
     verse_file = f"contributions/{verse.id}-night-verse.md"
     expected = {"README.txt", "profile.json", "contributions.json", "projects.json",
-                "statements.csv", statement_file, "ledger.json", sketch_file, verse_file}  # fmt: skip
-    if services._comment_model() is not None:
-        expected.add("comments.json")
+                "comments.json", "statements.csv", statement_file, "ledger.json", sketch_file,
+                verse_file}  # fmt: skip
     # Exactly these: no renditions (thumbnails are derived), nothing of anyone else.
     assert set(archive.namelist()) == expected
 
@@ -294,17 +294,12 @@ def test_the_settings_page_offers_the_export_and_its_download(
     assert client.get(f"/api/auth/me/exports/{export.id}/download").status_code == 200
 
 
-def test_the_archive_holds_the_persons_comments_when_comments_exist(
-    world, django_capture_on_commit_callbacks
-):
-    # community.Comment is imported defensively by the export: it is optional to accounts.
-    comment_model = services._comment_model()
-    if comment_model is None:
-        pytest.skip("community has no Comment model")
-    mine = comment_model.objects.create(
+def test_the_archive_holds_the_persons_comments(world, django_capture_on_commit_callbacks):
+    # The community app writes this section of the export (community/exports.py).
+    mine = Comment.objects.create(
         author=world["ana"], contribution=world["verse"], body="Thanks, @bo!", html="<p>x</p>"
     )
-    comment_model.objects.create(
+    Comment.objects.create(
         author=world["bo"], contribution=world["verse"], body="Not hers", html="<p>y</p>"
     )
     client = token_client(world["ana"])
