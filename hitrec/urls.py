@@ -1,10 +1,13 @@
-"""URL map: the JSON API under /api/, its schema and docs, the admin, and the web pages."""
+"""URL map: the JSON API under /api/, its schema and docs, the admin, and the web pages.
+
+Each app mounts its own routes; this map only says where (the composition root: it names
+the apps' URL modules as strings and imports none of their code).
+"""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from contributions.api import LicensesAllowedApi
 from hitrec.api import ApiDocsView, HealthApi
 
 api_patterns = [
@@ -12,8 +15,9 @@ api_patterns = [
     path("auth/", include("accounts.urls")),
     path("contributions/", include("contributions.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/", include("royalties.project_urls")),
     path("payouts/", include("royalties.urls")),
-    path("licenses/allowed/", LicensesAllowedApi.as_view(), name="licenses-allowed"),
+    path("licenses/", include("contributions.license_urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("community.urls")),
     path("", include("proposals.urls")),

@@ -20,7 +20,7 @@ from projects.selectors import (
     project_visible_or_404,
     submission_list,
 )
-from royalties.currencies import CURRENCY_CHOICES
+from hitrec.currencies import CURRENCY_CHOICES
 
 
 def _contribution_or_400(contribution_id: int) -> Contribution:

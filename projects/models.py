@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from contributions.models import Contribution
-from royalties.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from hitrec.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
 
 
 class Project(models.Model):

@@ -3,15 +3,6 @@
 from django.urls import path
 
 from projects import api
-from royalties.api import (
-    ProductionCostReceiptApi,
-    ProductionCostWithdrawApi,
-    ProjectCostsApi,
-    ProjectRevenueApi,
-    ProjectSplitApi,
-    ProjectStreamsApi,
-    SplitPreviewApi,
-)
 
 urlpatterns = [
     path("", api.ProjectListCreateApi.as_view(), name="project-list"),
@@ -58,21 +49,4 @@ urlpatterns = [
         "<int:project_id>/resources/", api.ProjectResourcesApi.as_view(), name="project-resources"
     ),
     path("<int:project_id>/release/", api.ProjectReleaseApi.as_view(), name="project-release"),
-    path("<int:project_id>/split/", ProjectSplitApi.as_view(), name="project-split"),
-    path(
-        "<int:project_id>/split/preview/", SplitPreviewApi.as_view(), name="project-split-preview"
-    ),
-    path("<int:project_id>/revenue/", ProjectRevenueApi.as_view(), name="project-revenue"),
-    path("<int:project_id>/streams/", ProjectStreamsApi.as_view(), name="project-streams"),
-    path("<int:project_id>/costs/", ProjectCostsApi.as_view(), name="project-costs"),
-    path(
-        "<int:project_id>/costs/<int:cost_id>/withdraw/",
-        ProductionCostWithdrawApi.as_view(),
-        name="project-cost-withdraw",
-    ),
-    path(
-        "<int:project_id>/costs/<int:cost_id>/receipt",
-        ProductionCostReceiptApi.as_view(),
-        name="project-cost-receipt",
-    ),
 ]

@@ -2,7 +2,7 @@
 
 import re
 
-from royalties.currencies import MINOR_UNIT_DIGITS
+from hitrec.currencies import MINOR_UNIT_DIGITS
 
 _AMOUNT = re.compile(r"^\s*(\d{1,15})(?:\.(\d+))?\s*$")
 MAX_MINOR = 10**15  # a quadrillion minor units per event is far beyond any real revenue

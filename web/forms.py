@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
-from royalties.currencies import CURRENCY_CHOICES
+from hitrec.currencies import CURRENCY_CHOICES
 from royalties.payout_files import PayoutFileError, result_file_text
 from royalties.periods import PeriodError, parse_period
 
