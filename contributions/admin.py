@@ -1,9 +1,8 @@
-"""Admin for staff: contributions with their remix links, and renditions read-only."""
+"""Admin for staff: contributions with their remix links (media adds their renditions)."""
 
 from django.contrib import admin
 
 from contributions.models import Contribution, RemixLink
-from media.models import Rendition
 
 
 class SourceInline(admin.TabularInline):
@@ -15,16 +14,6 @@ class SourceInline(admin.TabularInline):
     can_delete = False
     verbose_name = "source"
     verbose_name_plural = "sources (this is a remix of)"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class RenditionInline(admin.TabularInline):
-    model = Rendition
-    extra = 0
-    can_delete = False
-    readonly_fields = ("role", "name", "file", "mime", "width", "height", "bytes")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -47,5 +36,5 @@ class ContributionAdmin(admin.ModelAdmin):
     raw_id_fields = ("author",)
     readonly_fields = ("bytes", "sha256", "mime", "width", "height", "duration_s", "codec",
                        "metadata", "progress_stage", "progress_percent", "created_at", "updated_at")  # fmt: skip
-    inlines = [SourceInline, RenditionInline]
+    inlines = [SourceInline]
     list_select_related = ("author",)

@@ -6,9 +6,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
+from contributions.extensions import project_works
 from contributions.lineage import lineage_get
 from contributions.models import Contribution
-from media.models import Rendition
 
 
 def contribution_queryset() -> QuerySet[Contribution]:
@@ -17,7 +17,7 @@ def contribution_queryset() -> QuerySet[Contribution]:
         Contribution.objects.select_related("author")
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
-            Prefetch("renditions", queryset=Rendition.objects.order_by("role", "width", "name")),
+            "renditions",  # media's; in their own order (role, width, name) within a work
         )
         .defer("text")
     )
@@ -54,13 +54,7 @@ def contribution_list(
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if project:
-        # Imported here: projects build on contributions, not the other way round.
-        from projects.selectors import project_visible_to
-
-        if not project_visible_to(user=viewer or AnonymousUser()).filter(pk=project).exists():
-            return qs.none()
-        # The work a project has taken in: accepted submissions and resources.
-        qs = qs.filter(submissions__project_id=project, submissions__status="accepted")
+        qs = project_works(qs, project_id=project, viewer=viewer or AnonymousUser())
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 
@@ -69,7 +63,7 @@ def contribution_get(*, contribution_id: int) -> Contribution | None:
         Contribution.objects.select_related("author")
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
-            Prefetch("renditions", queryset=Rendition.objects.order_by("role", "width", "name")),
+            "renditions",  # media's; in their own order (role, width, name) within a work
         )
         .filter(pk=contribution_id)
         .first()

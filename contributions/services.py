@@ -14,6 +14,7 @@ from django.utils.text import get_valid_filename
 
 from accounts.models import User
 from contributions.events import OriginalStored, RemixSourcesAdded
+from contributions.extensions import submitting
 from contributions.licenses import Work, describe, remix_refusals, source_refusals
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
@@ -104,7 +105,7 @@ def contribution_create(
             if sources:
                 _sources_replace(remix=contribution, source_ids=sources)
             if project is not None:
-                _submit_to_project(contribution=contribution, project_id=project)
+                submitting(contribution=contribution, project_id=project)
             announce(OriginalStored(contribution_id=contribution.id))
             public_reads_changed()
     except BaseException:
@@ -151,17 +152,6 @@ def contribution_file_replace(
             default_storage.delete(stored)
         raise
     return contribution
-
-
-def _submit_to_project(*, contribution: Contribution, project_id: int) -> None:
-    # Imported here: projects build on contributions, not the other way round.
-    from projects.selectors import project_visible_to
-    from projects.services import submission_create
-
-    target = project_visible_to(user=contribution.author).filter(pk=project_id).first()
-    if target is None:
-        raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
-    submission_create(project=target, actor=contribution.author, contribution=contribution)
 
 
 def _check_author(contribution: Contribution, actor: User, action: str) -> None:

@@ -1,7 +1,12 @@
-"""What projects does when accounts announce something: a closing account leaves its projects."""
+"""What projects does when lower apps announce something: an upload submitted to a project,
+a closing account leaving its projects."""
+
+from django.core.exceptions import ValidationError
 
 from hitrec.storage import files_delete_on_commit
 from projects.models import Project, ProjectMember, Submission
+from projects.selectors import project_visible_to
+from projects.services import submission_create
 
 
 def forget_on_account_closing(sender, *, user, **kwargs) -> None:
@@ -19,3 +24,13 @@ def forget_on_account_closing(sender, *, user, **kwargs) -> None:
     unreleased.delete()
     files_delete_on_commit(covers)
     ProjectMember.objects.filter(user=user).exclude(role=ProjectMember.Role.PRODUCER).delete()
+
+
+def submit_on_upload(sender, *, contribution, project_id: int, **kwargs) -> bool:
+    """contributions' `contribution_submitting`: submit the new work to the project it names
+    (in the upload's transaction; a refusal rolls the upload back)."""
+    target = project_visible_to(user=contribution.author).filter(pk=project_id).first()
+    if target is None:
+        raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
+    submission_create(project=target, actor=contribution.author, contribution=contribution)
+    return True

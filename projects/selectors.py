@@ -38,6 +38,14 @@ def project_visible_to(*, user: User) -> QuerySet[Project]:
     return Project.objects.filter(visible).distinct()
 
 
+def project_works(works: QuerySet, *, project_id: int, viewer: User) -> QuerySet:
+    """Of `works`, those the project took in (accepted submissions and resources), if the
+    viewer may see the project; none otherwise (contributions' list, `?project=`)."""
+    if not project_visible_to(user=viewer).filter(pk=project_id).exists():
+        return works.none()
+    return works.filter(submissions__project_id=project_id, submissions__status="accepted")
+
+
 def project_list(*, user: User, status: str | None = None, mine: bool = False) -> QuerySet[Project]:
     projects = project_visible_to(user=user).select_related("owner")
     if status:
