@@ -45,6 +45,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts import tasks
 from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
@@ -158,9 +159,7 @@ def _export_expiry() -> timedelta:
 
 
 def _enqueue_export_build(export_id: int) -> None:
-    from accounts.tasks import build_data_export
-
-    transaction.on_commit(lambda: build_data_export.delay(export_id))
+    transaction.on_commit(lambda: tasks.build_data_export.delay(export_id))
 
 
 @transaction.atomic

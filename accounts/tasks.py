@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from accounts import services
+
 
 @shared_task(
     name="accounts.build_data_export",
@@ -11,14 +13,10 @@ from celery import shared_task
     max_retries=5,
 )
 def build_data_export(export_id: int) -> None:
-    from accounts.services import data_export_build
-
-    data_export_build(export_id=export_id)
+    services.data_export_build(export_id=export_id)
 
 
 @shared_task(name="accounts.expire_data_exports")
 def expire_data_exports() -> int:
     """Periodic: remove archives past HITREC_DATA_EXPORT_DAYS (schedule it with celery beat)."""
-    from accounts.services import data_exports_expire
-
-    return data_exports_expire()
+    return services.data_exports_expire()

@@ -89,8 +89,6 @@ class Credit:
 
 def upstream_credits(*, contribution_id: int) -> list[Credit]:
     """Everyone whose work this one builds on, nearest first: the attribution CC requires."""
-    from accounts.models import User
-
     lineage = lineage_get(contribution_id=contribution_id, direction="up")
     ancestors = [node for node in lineage.nodes if node.direction == "up"]
     licenses = dict(

@@ -37,6 +37,8 @@ class AutoSchema(SpectacularAutoSchema):
         paginator = super()._get_paginator()
         handler = inspect.unwrap(getattr(self.view, self.method.lower(), None) or (lambda: None))
         if paginator is None and "StandardPagination" in handler.__code__.co_names:
+            # Imported here: DRF loads this schema class while hitrec.api's views are being
+            # defined, so a module-level import of hitrec.api would be circular.
             from hitrec.api import StandardPagination
 
             return StandardPagination()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from contributions.models import Contribution
 from hitrec.caching import public_reads_changed
 from hitrec.storage import files_delete_on_commit
+from media import tasks
 from media.clean import clean_copy
 from media.errors import MediaRefused, MediaTransientError
 from media.images import Rendition as PipelineRendition
@@ -53,10 +54,8 @@ def processing_enqueue(*, contribution: Contribution) -> None:
     happens to it must not change the upload's answer (the job records its own outcome); with
     a broker, a failed send leaves the contribution pending for the sweeper.
     """
-    from media.tasks import process_contribution
-
     contribution_id = contribution.id
-    transaction.on_commit(lambda: process_contribution.delay(contribution_id), robust=True)
+    transaction.on_commit(lambda: tasks.process_contribution.delay(contribution_id), robust=True)
 
 
 def pipeline_limits() -> Limits:

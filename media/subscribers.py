@@ -2,12 +2,12 @@
 
 from contributions.events import OriginalStored
 from hitrec.events import subscribe
-from media.tasks import process_contribution
+from media import tasks
 
 
 def original_stored(event: OriginalStored) -> None:
     """An original was uploaded or replaced: queue its processing job (after the commit)."""
-    process_contribution.delay(event.contribution_id)
+    tasks.process_contribution.delay(event.contribution_id)
 
 
 def subscribe_all() -> None:

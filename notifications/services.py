@@ -14,10 +14,24 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from notifications import emails
+from community.selectors import project_followers
+from contributions.models import Contribution
+from notifications import emails, tasks
 from notifications.mentions import mention_candidates
 from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.selectors import deliveries_for, preferences_get
+from projects.models import Ask, ProjectMember, Release, ReleaseNode, Submission
+from projects.selectors import PUBLIC_STATUSES
+from proposals.models import (
+    Proposal,
+    ProposalAcceptance,
+    ProposalComment,
+    ProposalPerson,
+    ProposalRevision,
+)
+from royalties.models import Allocation, ProductionCost, RevenueEvent, Statement
+from royalties.money import format_minor
+from royalties.splits import format_percent
 
 Status = Notification.EmailStatus
 # SQLite allows 32766 parameters a statement; far under it, and a sensible batch anyway.
@@ -86,16 +100,12 @@ def _record(*, kind: Kind, key: str, actor_id: int | None, link: str, texts: dic
 
 
 def _email_on_commit(notification_ids: Iterable[int]) -> None:
-    from notifications.tasks import send_email
-
     for notification_id in notification_ids:
-        transaction.on_commit(lambda i=notification_id: send_email.delay(i))
+        transaction.on_commit(lambda i=notification_id: tasks.send_email.delay(i))
 
 
 def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
     """Each author of a newly named source learns that their work was remixed."""
-    from contributions.models import Contribution
-
     remix = Contribution.objects.select_related("author").filter(pk=remix_id).first()
     if remix is None or not source_ids:
         return 0
@@ -119,10 +129,6 @@ def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
 
 def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
     """The followers of a project learn what it now asks for."""
-    from community.selectors import project_followers
-    from projects.models import Ask
-    from projects.selectors import PUBLIC_STATUSES
-
     ask = Ask.objects.select_related("project").filter(pk=ask_id).first()
     if ask is None:
         return 0
@@ -146,8 +152,6 @@ def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
 
 def notify_submission_decided(*, submission_id: int) -> int:
     """The artist learns that their submission was accepted or declined, with the note."""
-    from projects.models import Submission
-
     submission = (
         Submission.objects.select_related("project", "contribution")
         .filter(pk=submission_id)
@@ -171,12 +175,9 @@ def notify_submission_decided(*, submission_id: int) -> int:
 
 def notify_released(*, release_id: int) -> int:
     """Everyone whose work is in the frozen lineage learns that the project was released."""
-    from projects.models import Release, ReleaseNode
-
     release = Release.objects.select_related("project").filter(pk=release_id).first()
     if release is None:
         return 0
-    from proposals.models import Proposal
 
     if Proposal.objects.filter(release=release).exists():
         # A proposal became this release: its own notification tells the same people, with
@@ -204,9 +205,6 @@ def notify_released(*, release_id: int) -> int:
 
 def notify_revenue(*, event_id: int) -> int:
     """Everyone allocated a part of a revenue event learns how much."""
-    from royalties.models import Allocation, RevenueEvent
-    from royalties.money import format_minor
-
     event = RevenueEvent.objects.select_related("project").filter(pk=event_id).first()
     if event is None:
         return 0
@@ -230,9 +228,6 @@ def notify_revenue(*, event_id: int) -> int:
 
 def notify_statement_issued(*, statement_id: int) -> int:
     """The person learns that their statement was issued, and what it pays."""
-    from royalties.models import Statement
-    from royalties.money import format_minor
-
     statement = Statement.objects.filter(pk=statement_id).first()
     if statement is None:
         return 0
@@ -309,14 +304,10 @@ def _proposal_link(proposal_id: int, anchor: str = "") -> str:
 def _share_words(share: str) -> str:
     from fractions import Fraction
 
-    from royalties.splits import format_percent
-
     return f"{share} ({format_percent(Fraction(share))}%)"
 
 
 def _producer_ids(project_id: int) -> list[int]:
-    from projects.models import ProjectMember
-
     return list(
         ProjectMember.objects.filter(project_id=project_id, accepted_at__isnull=False)
         .order_by("user_id")
@@ -326,8 +317,6 @@ def _producer_ids(project_id: int) -> list[int]:
 
 def notify_proposal_published(*, revision_id: int) -> int:
     """Everyone whose work is in a new payment proposal learns their share and the deadline."""
-    from proposals.models import ProposalRevision
-
     revision = (
         ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
     )
@@ -350,8 +339,6 @@ def notify_proposal_published(*, revision_id: int) -> int:
 
 def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
     """Everyone in the new or the previous revision learns what changed for them."""
-    from proposals.models import ProposalPerson, ProposalRevision
-
     revision = (
         ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
     )
@@ -391,8 +378,6 @@ def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
 
 def notify_proposal_commented(*, comment_id: int) -> int:
     """The producers learn of a comment on their proposal; an answered person of the answer."""
-    from proposals.models import ProposalComment
-
     comment = (
         ProposalComment.objects.select_related("proposal__project", "author", "parent")
         .filter(pk=comment_id)
@@ -423,8 +408,6 @@ def notify_proposal_commented(*, comment_id: int) -> int:
 
 def notify_proposal_accepted(*, acceptance_id: int) -> int:
     """The producers learn who accepted, and how many are still to."""
-    from proposals.models import ProposalAcceptance, ProposalPerson
-
     acceptance = (
         ProposalAcceptance.objects.select_related(
             "person__user", "person__revision__proposal__project"
@@ -453,8 +436,6 @@ def notify_proposal_accepted(*, acceptance_id: int) -> int:
 
 def notify_proposal_released(*, proposal_id: int) -> int:
     """Everyone in the final revision, the producers and the commenters learn it is final."""
-    from proposals.models import Proposal, ProposalComment
-
     proposal = Proposal.objects.select_related("project").filter(pk=proposal_id).first()
     if proposal is None or proposal.release_id is None:
         return 0
@@ -479,9 +460,6 @@ def notify_proposal_released(*, proposal_id: int) -> int:
 def notify_cost(*, cost_id: int, change: str) -> int:
     """The producer who bore a cost learns that another recorded it, or withdrew it, and what
     that means for what revenue pays them back."""
-    from royalties.models import ProductionCost
-    from royalties.money import format_minor
-
     cost = (
         ProductionCost.objects.select_related("project", "recorded_by", "withdrawn_by")
         .filter(pk=cost_id)
@@ -698,8 +676,6 @@ def digest_send(*, user_id: int) -> bool:
 
 def digests_enqueue() -> int:
     """The daily run: one digest job per person with something waiting."""
-    from notifications.tasks import send_digest
-
     people = list(
         Notification.objects.filter(email_status=Status.DIGEST)
         .order_by()
@@ -707,5 +683,5 @@ def digests_enqueue() -> int:
         .distinct()
     )
     for user_id in people:
-        send_digest.delay(user_id)
+        tasks.send_digest.delay(user_id)
     return len(people)

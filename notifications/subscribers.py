@@ -6,7 +6,7 @@ off the request (notifications.services.notify); a subscriber only names the kin
 
 from contributions.events import RemixSourcesAdded
 from hitrec.events import Event, TextPublished, subscribe
-from notifications.tasks import notify
+from notifications import tasks
 from projects.events import AskPosted, ProjectReleased, SubmissionDecided
 from proposals.events import (
     ProposalAccepted,
@@ -42,7 +42,7 @@ def announced(event: Event) -> None:
     }
     if isinstance(event, TextPublished) and "@" not in event.text:
         return  # no one can be mentioned: no job
-    notify.delay(KINDS[type(event)], arguments)
+    tasks.notify.delay(KINDS[type(event)], arguments)
 
 
 def subscribe_all() -> None:

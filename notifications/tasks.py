@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
+from notifications import services
+
 
 @shared_task(name="notifications.notify")
 def notify(kind: str, arguments: dict) -> None:
     """Record the notifications of one event (who is told is worked out here, off the request)."""
-    from notifications.services import notify as notify_service
-
-    notify_service(kind=kind, arguments=arguments)
+    services.notify(kind=kind, arguments=arguments)
 
 
 # An SMTP failure (smtplib.SMTPException and socket errors are OSErrors) leaves the row
@@ -21,9 +21,7 @@ def notify(kind: str, arguments: dict) -> None:
     max_retries=6,
 )
 def send_email(notification_id: int) -> None:
-    from notifications.services import email_send
-
-    email_send(notification_id=notification_id)
+    services.email_send(notification_id=notification_id)
 
 
 @shared_task(
@@ -34,14 +32,10 @@ def send_email(notification_id: int) -> None:
     max_retries=6,
 )
 def send_digest(user_id: int) -> None:
-    from notifications.services import digest_send
-
-    digest_send(user_id=user_id)
+    services.digest_send(user_id=user_id)
 
 
 @shared_task(name="notifications.send_digests")
 def send_digests() -> None:
     """The daily run (CELERY_BEAT_SCHEDULE): one digest job per person with something waiting."""
-    from notifications.services import digests_enqueue
-
-    digests_enqueue()
+    services.digests_enqueue()

@@ -19,6 +19,7 @@ from media.text import render_markdown
 from projects.models import Project, Release
 from projects.selectors import is_producer, release_credit_problems
 from projects.services import CreditInput, project_release
+from proposals import tasks
 from proposals.events import (
     ProposalAccepted,
     ProposalCommented,
@@ -387,11 +388,9 @@ def proposal_close(*, proposal_id: int) -> Release | None:
 
 def proposals_close_due() -> int:
     """The beat's run: each proposal whose window ended is closed in its own transaction."""
-    from proposals.tasks import close_proposal
-
     due = proposals_due(now=timezone.now())
     for proposal_id in due:
-        close_proposal.delay(proposal_id)
+        tasks.close_proposal.delay(proposal_id)
     return len(due)
 
 

@@ -2,12 +2,12 @@
 
 from hitrec.events import subscribe
 from projects.events import ProjectReleased
-from royalties.tasks import prepare_release
+from royalties import tasks
 
 
 def project_released(event: ProjectReleased) -> None:
     """Prepare the release's parties and lines ahead of its first revenue (a job)."""
-    prepare_release.delay(event.release_id)
+    tasks.prepare_release.delay(event.release_id)
 
 
 def subscribe_all() -> None:

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from royalties import services
+
 # A lost connection or a deadlock is worth another try (the jobs are idempotent); any other
 # error is a bug or bad data, which another try would not mend.
 RETRY_DATABASE_ERRORS = {
@@ -14,34 +16,24 @@ RETRY_DATABASE_ERRORS = {
 
 @shared_task(name="royalties.build_statements", **RETRY_DATABASE_ERRORS)
 def build_statements(run_id: int) -> None:
-    from royalties.services import statement_run_execute
-
-    statement_run_execute(run_id=run_id)
+    services.statement_run_execute(run_id=run_id)
 
 
 @shared_task(name="royalties.build_statement_batch", **RETRY_DATABASE_ERRORS)
 def build_statement_batch(batch_id: int) -> None:
-    from royalties.services import statement_batch_build
-
-    statement_batch_build(batch_id=batch_id)
+    services.statement_batch_build(batch_id=batch_id)
 
 
 @shared_task(name="royalties.issue_statements", **RETRY_DATABASE_ERRORS)
 def issue_statements(run_id: int) -> None:
-    from royalties.services import statement_issue_run_execute
-
-    statement_issue_run_execute(run_id=run_id)
+    services.statement_issue_run_execute(run_id=run_id)
 
 
 @shared_task(name="royalties.prepare_release")
 def prepare_release(release_id: int) -> None:
-    from royalties.services import release_parties_prepare
-
-    release_parties_prepare(release_id=release_id)
+    services.release_parties_prepare(release_id=release_id)
 
 
 @shared_task(name="royalties.itemise_revenue", **RETRY_DATABASE_ERRORS)
 def itemise_revenue(release_id: int) -> None:
-    from royalties.services import revenue_itemise
-
-    revenue_itemise(release_id=release_id)
+    services.revenue_itemise(release_id=release_id)

@@ -8,6 +8,7 @@ from django.db import transaction
 from hitrec.gcpause import cyclic_gc_paused
 from hitrec.rows import fetched_rows
 from projects.models import Release
+from royalties import tasks
 from royalties.apportion import apportion_weights
 from royalties.models import (
     Allocation,
@@ -35,9 +36,7 @@ def weights_from_shares(shares: list[str], *, whole: str) -> list[int]:
 
 
 def itemise_after_commit(*, release_id: int) -> None:
-    from royalties.tasks import itemise_revenue
-
-    transaction.on_commit(lambda: itemise_revenue.delay(release_id))
+    transaction.on_commit(lambda: tasks.itemise_revenue.delay(release_id))
 
 
 def revenue_itemise(*, release_id: int, rows_per_write: int = 100_000) -> int:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hitrec.events import announce
+from royalties import tasks
 from royalties.events import StatementIssued
 from royalties.models import (
     Allocation,
@@ -171,12 +172,10 @@ def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can build statements.")
-    from royalties.tasks import build_statements
-
     period = month_start(period)
     _refuse_while_under_way(period=period, then="build")
     run = StatementRun.objects.create(period=period, requested_by=actor)
-    transaction.on_commit(lambda: build_statements.delay(run.id))
+    transaction.on_commit(lambda: tasks.build_statements.delay(run.id))
     return run
 
 
@@ -210,8 +209,6 @@ def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can issue statements.")
-    from royalties.tasks import issue_statements
-
     period = month_start(period)
     _refuse_while_under_way(period=period, then="issue")
     open_count = Statement.objects.filter(period=period, status=Statement.Status.OPEN).count()
@@ -222,7 +219,7 @@ def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
     run = StatementRun.objects.create(
         kind=StatementRun.Kind.ISSUE, period=period, requested_by=actor, total=open_count
     )
-    transaction.on_commit(lambda: issue_statements.delay(run.id))
+    transaction.on_commit(lambda: tasks.issue_statements.delay(run.id))
     return run
 
 
@@ -287,13 +284,13 @@ def statement_run_execute(*, run_id: int) -> None:
 def _batches_queue(run: StatementRun) -> bool:
     """Queue, after the commit, a job for each of the run's batches not yet built; whether
     there was any."""
-    from royalties.tasks import build_statement_batch
-
     waiting = list(
         run.batches.filter(built_at__isnull=True).order_by("number").values_list("id", flat=True)
     )
     if waiting:
-        transaction.on_commit(lambda: [build_statement_batch.delay(batch) for batch in waiting])
+        transaction.on_commit(
+            lambda: [tasks.build_statement_batch.delay(batch) for batch in waiting]
+        )
     return bool(waiting)
 
 
@@ -303,8 +300,6 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
     again and it goes on where it stopped, since what was built or issued is kept."""
     if not actor.is_staff:
         raise PermissionDenied("Only staff can retry statement runs.")
-    from royalties.tasks import build_statements, issue_statements
-
     run = StatementRun.objects.select_for_update().get(pk=run.pk)
     if run.status != StatementRun.Status.FAILED:
         raise ValidationError(
@@ -313,7 +308,7 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
     run.error = ""
     run.status = StatementRun.Status.RUNNING
     if run.kind == StatementRun.Kind.ISSUE:
-        transaction.on_commit(lambda: issue_statements.delay(run.id))
+        transaction.on_commit(lambda: tasks.issue_statements.delay(run.id))
     elif _batches_queue(run):  # its unbuilt batches go on
         pass
     elif run.batches.exists():  # every batch was built after all (a redelivered job)
@@ -321,7 +316,7 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
         run.finished_at = timezone.now()
     else:  # it failed before its batches were planned: plan them
         run.status = StatementRun.Status.QUEUED
-        transaction.on_commit(lambda: build_statements.delay(run.id))
+        transaction.on_commit(lambda: tasks.build_statements.delay(run.id))
     run.save(update_fields=["status", "error", "finished_at"])
     return run
 
