@@ -66,9 +66,10 @@ bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on Pos
 	  BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hitrec_bench}" \
 	  DEBUG=0 $(PY) bench/run_all.py $(BENCH_ARGS)
 
-lint: $(STAMP) ## ruff check and format check, and no missing migrations
+lint: $(STAMP) ## ruff check and format check, the apps' layers (import-linter), no missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
