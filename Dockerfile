@@ -22,7 +22,7 @@ COPY . .
 # schedule file and must be writable by the unprivileged user the processes run as.
 RUN useradd --create-home --uid 10001 hitrec \
     && mkdir -p var \
-    && DEBUG=0 python manage.py collectstatic --noinput -v 0 \
+    && DEBUG=0 SECRET_KEY=collectstatic-at-build-only python manage.py collectstatic --noinput -v 0 \
     && chown -R hitrec:hitrec var
 
 USER hitrec

@@ -62,7 +62,8 @@ fuzz: $(STAMP) $(SYSDEPS_STAMP) static ## Fuzz the API from its schema, and the 
 
 bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on PostgreSQL and Redis; rewrite docs/benchmarks.md
 	./scripts/services.sh bench
-	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
+	SECRET_KEY="$${SECRET_KEY:-hitrec-benchmarks-only-not-a-secret}" \
+	  REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
 	  BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hitrec_bench}" \
 	  DEBUG=0 $(PY) bench/run_all.py $(BENCH_ARGS)
 

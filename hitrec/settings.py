@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from hitrec.env import env_bool, env_int, env_list, env_str
@@ -17,9 +18,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HITREC_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
-# Without SECRET_KEY a fixed development key is used; its "django-insecure-" prefix makes
-# `manage.py check --deploy` refuse it, so it cannot slip into production unnoticed.
-SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-hitrec-local-development-key"
+# Production (DEBUG off) refuses to start without a secret key of its own: a known one would
+# let anyone forge sessions, password-reset and unsubscribe links. In development (DEBUG=1,
+# as `make run` sets) a fixed key stands in; its "django-insecure-" prefix fails
+# `manage.py check --deploy`.
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "The environment variable SECRET_KEY is not set, and DEBUG is off (production): "
+            "set SECRET_KEY to a long random string, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            "or DEBUG=1 for local development."
+        )
+    SECRET_KEY = "django-insecure-hitrec-local-development-key"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

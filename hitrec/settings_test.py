@@ -6,8 +6,14 @@ tests of HTTPS settings and abuse limits (tests/security) set those values thems
 by the integration tests run on hitrec.settings.
 """
 
-from hitrec.settings import *  # noqa: F403
-from hitrec.settings import HITREC_THROTTLE_RATES, REST_FRAMEWORK
+import os
+
+# Production settings refuse to start without a secret key; the suite (and the worker and
+# web processes it starts, which inherit this environment) uses a key of its own.
+os.environ.setdefault("SECRET_KEY", "hitrec-test-suite-only-" + "x" * 40)
+
+from hitrec.settings import *  # noqa: E402, F403
+from hitrec.settings import HITREC_THROTTLE_RATES, REST_FRAMEWORK  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

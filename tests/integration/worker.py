@@ -286,6 +286,7 @@ def service_env(*, redis_url: str, media_root: str, var_dir: Path) -> dict[str, 
     return {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "DJANGO_SETTINGS_MODULE": "hitrec.settings",
+        "SECRET_KEY": os.environ["SECRET_KEY"],  # production refuses to start without one
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": media_root,

@@ -281,3 +281,29 @@ def test_the_pages_have_no_inline_script_for_the_policy_to_block(client):
             found[path] = parser.found
 
     assert found == {}
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "The environment variable SECRET_KEY is not set, and DEBUG is off" in result.stderr
+
+
+def test_development_starts_without_a_secret_key_on_a_known_insecure_one(tmp_path):
+    env = production_env(tmp_path, DEBUG="1")
+    del env["SECRET_KEY"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    # It starts; the deployment check names the insecure key (and DEBUG) as unfit.
+    assert "security.W009" in result.stdout + result.stderr
