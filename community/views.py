@@ -14,15 +14,8 @@ from community import forms, services
 from community.models import Comment
 from community.selectors import comment_get
 from contributions.models import Contribution
+from hitrec.pages import problems_of, refusals_reported
 from projects.selectors import project_visible_or_404
-
-
-def _problems(exc: ValidationError | PermissionDenied) -> list[str]:
-    if isinstance(exc, PermissionDenied):
-        return [str(exc)]
-    if hasattr(exc, "error_dict"):
-        return [message for messages_ in exc.message_dict.values() for message in messages_]
-    return exc.messages
 
 
 def _page_of(*, contribution_id: int | None = None, project_id: int | None = None) -> str:
@@ -53,17 +46,14 @@ def _comment_post(request, *, on: dict, page: str):
     parent = None
     if form.cleaned_data["parent"]:
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
-    try:
+    with refusals_reported(request):
         if form.cleaned_data["parent"] and parent is None:
             raise ValidationError("The comment you replied to is gone.")
         comment = services.comment_create(
             author=request.user, body=form.cleaned_data["body"], parent=parent, **on
         )
-    except (ValidationError, PermissionDenied) as exc:
-        for problem in _problems(exc):
-            messages.error(request, problem)
-        return HttpResponseRedirect(f"{page}#comments")
-    return HttpResponseRedirect(f"{page}#comment-{comment.id}")
+        return HttpResponseRedirect(f"{page}#comment-{comment.id}")
+    return HttpResponseRedirect(f"{page}#comments")  # refused: the messages say why
 
 
 @login_required
@@ -92,11 +82,8 @@ def comment_moderate(request, comment_id: int, verb: str):
         "unhide": services.comment_unhide,
         "delete": services.comment_delete,
     }[verb]
-    try:
+    with refusals_reported(request):
         service(comment=comment, actor=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        for problem in _problems(exc):
-            messages.error(request, problem)
     page = _page_of(contribution_id=comment.contribution_id, project_id=comment.project_id)
     return HttpResponseRedirect(f"{page}#comment-{comment.id}")
 
@@ -109,11 +96,8 @@ def comment_moderate(request, comment_id: int, verb: str):
 def artist_follow(request, username: str, verb: str):
     artist = get_object_or_404(User, username__iexact=username, is_active=True)
     service = services.follow_create if verb == "follow" else services.follow_delete
-    try:
+    with refusals_reported(request):
         service(follower=request.user, artist=artist)
-    except (ValidationError, PermissionDenied) as exc:
-        for problem in _problems(exc):
-            messages.error(request, problem)
     return _back(request, reverse("web:artist", args=[artist.username]))
 
 
@@ -122,11 +106,8 @@ def artist_follow(request, username: str, verb: str):
 def project_follow(request, project_id: int, verb: str):
     project = project_visible_or_404(user=request.user, project_id=project_id)
     service = services.follow_create if verb == "follow" else services.follow_delete
-    try:
+    with refusals_reported(request):
         service(follower=request.user, project=project)
-    except (ValidationError, PermissionDenied) as exc:
-        for problem in _problems(exc):
-            messages.error(request, problem)
     return _back(request, _page_of(project_id=project.id))
 
 
@@ -141,7 +122,7 @@ def contribution_report(request, contribution_id: int):
         try:
             services.report_create(reporter=request.user, contribution=work, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            for problem in _problems(exc):
+            for problem in problems_of(exc):
                 form.add_error(None, problem)
         else:
             messages.success(request, "Thank you. Staff will look at your report.")

@@ -4,13 +4,14 @@ from fractions import Fraction
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contributions.models import Contribution
+from hitrec.pages import refusals_reported
 from projects.models import Project, Submission
 from projects.policy import format_share, weights_from_form
 from projects.selectors import is_producer, project_visible_or_404, submission_list
@@ -38,17 +39,6 @@ DONE = {
     "release": "Released: the credits, the policy and the lineage are now frozen.",
     "withdraw": "The proposal was withdrawn.",
 }
-
-
-def _report(request, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, PermissionDenied):
-        problems = [str(exc)]
-    elif hasattr(exc, "error_dict"):
-        problems = [m for messages_ in exc.message_dict.values() for m in messages_]
-    else:
-        problems = exc.messages
-    for problem in problems:
-        messages.error(request, problem)
 
 
 def _credits_from(request) -> tuple[list[CreditInput], list[str]]:
@@ -95,7 +85,7 @@ def proposal_publish(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
     credits, problems = _credits_from(request)
     if not problems:
-        try:
+        with refusals_reported(request):
             proposal = services.proposal_publish(
                 project=project, actor=request.user, credits=credits,
                 commercial=request.POST.get("commercial") == "on",
@@ -103,8 +93,6 @@ def proposal_publish(request, project_id: int):
             )  # fmt: skip
             messages.success(request, "Published: everyone in it has been told.")
             return redirect("proposals:proposal", proposal_id=proposal.id)
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     for problem in problems:
         messages.error(request, problem)
     return redirect("proposals:project", project_id=project.id)
@@ -189,7 +177,7 @@ def proposal_revise(request, proposal_id: int):
     proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
     credits, problems = _credits_from(request)
     if not problems:
-        try:
+        with refusals_reported(request):
             revision = services.proposal_revise(
                 proposal=proposal, actor=request.user, credits=credits,
                 commercial=request.POST.get("commercial") == "on",
@@ -198,8 +186,6 @@ def proposal_revise(request, proposal_id: int):
             messages.success(
                 request, f"Revision {revision.number} is published; everyone is asked again."
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     for problem in problems:
         messages.error(request, problem)
     return redirect("proposals:proposal", proposal_id=proposal.id)
@@ -211,7 +197,7 @@ def proposal_comment(request, proposal_id: int):
     proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
     page = services.proposal_url(proposal)
     parent = None
-    try:
+    with refusals_reported(request):
         if request.POST.get("parent"):
             parent = ProposalComment.objects.filter(
                 pk=int(request.POST["parent"]) if request.POST["parent"].isdigit() else 0,
@@ -223,10 +209,8 @@ def proposal_comment(request, proposal_id: int):
             proposal=proposal, author=request.user, body=request.POST.get("body", ""),
             parent=parent,
         )  # fmt: skip
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-        return HttpResponseRedirect(f"{page}#comments")
-    return HttpResponseRedirect(f"{page}#comment-{comment.id}")
+        return HttpResponseRedirect(f"{page}#comment-{comment.id}")
+    return HttpResponseRedirect(f"{page}#comments")  # refused: the messages say why
 
 
 @login_required
@@ -235,9 +219,7 @@ def proposal_action(request, proposal_id: int, verb: str):
     if verb not in ACTIONS:
         raise Http404("No such action.")
     proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
-    try:
+    with refusals_reported(request):
         ACTIONS[verb](proposal, request.user)
         messages.success(request, DONE[verb])
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
     return redirect("proposals:proposal", proposal_id=proposal.id)

@@ -27,6 +27,7 @@ from contributions.models import Contribution
 from contributions.selectors import contribution_get, contribution_list, upstream_credits
 from contributions.services import contribution_create
 from contributions.uploads import UploadTooLarge
+from hitrec.pages import form_errors_apply, form_report, problems_of, refusals_reported
 from hitrec.throttles import (
     LOGIN_BLOCKED_MESSAGE,
     AuthRateThrottle,
@@ -85,40 +86,6 @@ from royalties.uploads import ResultFileUploadHandler
 from web import forms
 from web.charts import bar_chart
 
-
-def _problems(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [message for messages_ in exc.message_dict.values() for message in messages_]
-    return exc.messages
-
-
-def _report(request, exc: ValidationError | PermissionDenied) -> None:
-    """A refused action, told to the person as messages on the page they return to."""
-    problems = _problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
-    for problem in problems:
-        messages.error(request, problem)
-
-
-def _report_form(request, form) -> None:
-    """A form filled in wrongly, told as messages ("Quantity: …") on the page returned to."""
-    for name, errors in form.errors.items():
-        label = (
-            form.fields[name].label or name.replace("_", " ").capitalize()
-            if name in form.fields
-            else ""
-        )
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- home, accounts ------------------------------------------------------------------------
 
 
@@ -138,7 +105,7 @@ def signup(request):
         try:
             user = user_register(**form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors_apply(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to hitrec, {user.username}.")
@@ -269,7 +236,7 @@ def upload(request):
                 project=data["project"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors_apply(form, exc)
         else:
             return redirect("web:contribution", contribution_id=work.id)
     source_ids = (
@@ -309,7 +276,7 @@ def project_new(request):
         try:
             project = project_create(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors_apply(form, exc)
         else:
             return redirect("web:project", project_id=project.id)
     return render(request, "web/project_new.html", {"form": form})
@@ -377,7 +344,7 @@ def project_submit(request, project_id: int):
             if form.cleaned_data["ask"]
             else None
         )
-        try:
+        with refusals_reported(request):
             if work is None:
                 raise ValidationError("There is no such contribution.")
             submission_create(
@@ -385,10 +352,8 @@ def project_submit(request, project_id: int):
                 message=form.cleaned_data["message"],
             )  # fmt: skip
             messages.success(request, f"“{work.title}” was submitted; the producers will decide.")
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return redirect("web:project", project_id=project.id)
 
 
@@ -396,10 +361,8 @@ def project_submit(request, project_id: int):
 @require_POST
 def project_open(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
-    try:
+    with refusals_reported(request):
         project_status_change(project=project, actor=request.user, to="open")
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
     return redirect("web:project", project_id=project.id)
 
 
@@ -469,7 +432,7 @@ def desk_cost(request, project_id: int):
     form = forms.CostForm(request.POST, request.FILES, bearers=cost_bearers(project=project))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_reported(request):
             cost = production_cost_record(
                 project=project, actor=request.user, amount=data["amount"],
                 currency=project.currency, note=data["note"], borne_by=data["borne_by"],
@@ -480,10 +443,8 @@ def desk_cost(request, project_id: int):
                 f"Recorded a cost of {format_minor(cost.amount_minor, currency=cost.currency)} "
                 f"{cost.currency} borne by {cost.borne_by.username}; revenue pays it back first.",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
 
 
@@ -494,7 +455,7 @@ def desk_cost_withdraw(request, project_id: int, cost_id: int):
     cost = get_object_or_404(ProductionCost, project=project, pk=cost_id)
     form = forms.CostWithdrawForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             cost = production_cost_withdraw(
                 cost=cost, actor=request.user, reason=form.cleaned_data["reason"]
             )
@@ -503,10 +464,8 @@ def desk_cost_withdraw(request, project_id: int, cost_id: int):
                 f"Withdrew {format_minor(cost.withdrawn_minor, currency=cost.currency)} "
                 f"{cost.currency} of “{cost.note}”: revenue will not pay it back.",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
 
 
@@ -517,7 +476,7 @@ def desk_stream(request, project_id: int):
     form = forms.StreamForm(request.POST, credited=credited_works(project=project))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_reported(request):
             stream = revenue_stream_create(
                 project=project, actor=request.user, name=data["name"],
                 contributor_pool=data["contributor_pool"] or None,
@@ -529,10 +488,8 @@ def desk_stream(request, project_id: int):
                 f"Added the revenue stream “{stream.name}”: contributors share "
                 f"{format_share(stream.contributor_pool)} of its profit.",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#streams")
 
 
@@ -542,12 +499,10 @@ def desk_ask(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
     form = forms.AskForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             ask_create(project=project, actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return redirect("web:desk", project_id=project.id)
 
 
@@ -558,13 +513,11 @@ def desk_decide(request, project_id: int, submission_id: int, decision: str):
     submission = get_object_or_404(Submission, pk=submission_id, project=project)
     form = forms.DecisionForm(request.POST)
     form.is_valid()
-    try:
+    with refusals_reported(request):
         submission_decide(
             submission=submission, actor=request.user, accept=decision == "accept",
             note=form.cleaned_data.get("note", ""),
         )  # fmt: skip
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
     return redirect("web:desk", project_id=project.id)
 
 
@@ -586,10 +539,8 @@ def desk_release(request, project_id: int):
                 request, "Released. The credits, the policy and the lineage are now frozen."
             )
             return redirect("web:project", project_id=project.id)
-        except ValidationError as exc:
-            problems = _problems(exc)
-        except PermissionDenied as exc:
-            problems = [str(exc)]
+        except (ValidationError, PermissionDenied) as exc:
+            problems = problems_of(exc)
     for problem in problems:
         messages.error(request, problem)
     return redirect("web:desk", project_id=project.id)
@@ -601,7 +552,7 @@ def project_revenue(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
     form = forms.RevenueForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             event, created = revenue_record(
                 project=project, actor=request.user, amount=form.cleaned_data["amount"],
                 currency=project.currency, note=form.cleaned_data["note"],
@@ -615,10 +566,8 @@ def project_revenue(request, project_id: int):
                     f"Recorded {format_minor(event.amount_minor, currency=event.currency)} "
                     f"{event.currency}{into} and shared it out.",
                 )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:project", args=[project.id]) + "#revenue")
 
 
@@ -714,16 +663,14 @@ def staff_payouts(request):
 def staff_statement_run(request):
     form = forms.StatementRunForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
             messages.success(
                 request,
                 f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 
@@ -731,13 +678,11 @@ def staff_statement_run(request):
 @require_POST
 def staff_statement_run_retry(request, run_id: int):
     run = get_object_or_404(StatementRun, pk=run_id)
-    try:
+    with refusals_reported(request):
         run = statement_run_retry(run=run, actor=request.user)
         messages.success(
             request, f"Trying the {run.kind} run of {run.period:%B %Y} again: follow it below."
         )
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 
@@ -746,24 +691,22 @@ def staff_statement_run_retry(request, run_id: int):
 def staff_statement_issue(request):
     form = forms.StatementRunForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             run = statement_issue_run_start(period=form.cleaned_data["period"], actor=request.user)
             messages.success(
                 request,
                 f"Issuing the {run.total} open statement{'s' if run.total != 1 else ''} of "
                 f"{run.period:%B %Y}: each person is told as theirs is issued.",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 
 @_staff_only
 @require_POST
 def staff_payout_batch_create(request):
-    try:
+    with refusals_reported(request):
         batch = payout_batch_create(actor=request.user)
         count = batch.items.count()
         messages.success(
@@ -771,8 +714,6 @@ def staff_payout_batch_create(request):
             f"Batch #{batch.id} holds {count} payment{'s' if count != 1 else ''}: download its "
             "file for the payment facilitator, then upload the result file it sends back.",
         )
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
     return redirect("web:staff-payouts")
 
 
@@ -797,7 +738,7 @@ def _staff_payout_results(request, batch_id: int):
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
     form = forms.PayoutResultsForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        with refusals_reported(request):
             counts = payout_results_import(
                 batch=batch, actor=request.user, text=form.cleaned_data["file"]
             )
@@ -806,8 +747,6 @@ def _staff_payout_results(request, batch_id: int):
                 f"Batch #{batch.id}: {counts['paid']} paid, {counts['failed']} failed, "
                 f"{counts['unchanged']} unchanged (recorded by an earlier import).",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _report(request, exc)
     else:
-        _report_form(request, form)
+        form_report(request, form)
     return redirect("web:staff-payouts")
