@@ -1,0 +1,109 @@
+"""Pages of contributions: browsing, one work, uploading (with its sources and licence)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from community.selectors import community_section
+from contributions.licenses import LICENSES, Work, allowed_remix_licenses
+from contributions.lineage import lineage_get
+from contributions.models import Contribution
+from contributions.selectors import contribution_get, contribution_list, upstream_credits
+from contributions.services import contribution_create
+from hitrec.pages import form_errors_apply
+from web import forms
+
+
+def browse(request):
+    form = forms.ContributionFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    page = Paginator(contribution_list(**filters), 24).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "web/browse.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+def contribution(request, contribution_id: int):
+    work = contribution_get(contribution_id=contribution_id)
+    if work is None:
+        raise Http404("No contribution with that id.")
+    lineage = lineage_get(contribution_id=work.id, direction="down", depth=1)
+    renditions = {r.name: r for r in work.renditions.all()}
+    context = {
+        "work": work,
+        "license": LICENSES[work.license],
+        "credits": upstream_credits(contribution_id=work.id),
+        "remixes": [node for node in lineage.nodes if node.direction == "down"],
+        "renditions": renditions,
+        "webp": [
+            r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/webp"
+        ],
+        "jpeg": max(
+            (r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/jpeg"),
+            key=lambda r: r.width or 0,
+            default=None,
+        ),
+        "poster": next((r for r in work.renditions.all() if r.role == "poster"), None),
+        "preview": next((r for r in work.renditions.all() if r.role == "preview"), None),
+        "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
+        "remixable": LICENSES[work.license].remixable and not work.is_removed,
+        "is_author": request.user.is_authenticated and request.user.id == work.author_id,
+        "community": community_section(viewer=request.user, contribution=work),
+    }
+    return render(request, "web/contribution.html", context)
+
+
+def _source_works(ids: list[int]) -> list[Contribution]:
+    found = {c.id: c for c in Contribution.objects.filter(id__in=ids).select_related("author")}
+    return [found[i] for i in ids if i in found]
+
+
+@login_required
+def upload(request):
+    initial = {}
+    if "remix" in request.GET:
+        initial["sources"] = request.GET["remix"]
+    if "project" in request.GET and request.GET["project"].isdigit():
+        initial["project"] = request.GET["project"]
+    form = forms.UploadForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            work = contribution_create(
+                author=request.user,
+                title=data["title"],
+                description=data["description"],
+                license=data["license"],
+                file=data["file"] or None,
+                text=data["text"] or None,
+                sources=data["sources"],
+                project=data["project"],
+            )
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            return redirect("web:contribution", contribution_id=work.id)
+    source_ids = (
+        form.cleaned_data.get("sources", [])
+        if form.is_bound and hasattr(form, "cleaned_data")
+        else []
+    )
+    remixed = initial.get("sources", "")
+    if not source_ids and remixed.isascii() and remixed.isdigit() and int(remixed) < 2**63:
+        source_ids = [int(initial["sources"])]
+    sources = _source_works(source_ids)
+    allowed = allowed_remix_licenses(Work(s.id, s.title, s.license) for s in sources)
+    return render(
+        request,
+        "web/upload.html",
+        {
+            "form": form,
+            "sources": sources,
+            "allowed": [LICENSES[slug] for slug in allowed],
+            "licenses": LICENSES,
+        },
+    )

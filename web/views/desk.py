@@ -1,0 +1,219 @@
+"""The producer's desk: asks, decisions on submissions, costs, streams and the release."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from hitrec.pages import form_report, problems_of, refusals_reported
+from projects.models import Project, Submission
+from projects.policy import format_share, weights_from_form
+from projects.selectors import (
+    is_producer,
+    project_visible_or_404,
+    submission_list,
+)
+from projects.services import (
+    CreditInput,
+    ask_create,
+    project_release,
+    submission_decide,
+)
+from royalties.models import ProductionCost
+from royalties.money import format_minor
+from royalties.selectors import (
+    cost_bearers,
+    credited_works,
+    project_costs,
+    project_streams,
+)
+from royalties.services import (
+    production_cost_record,
+    production_cost_withdraw,
+    revenue_stream_create,
+)
+from web import forms
+
+
+@login_required
+def desk(request, project_id: int):
+    """The producer's desk: asks, submissions to decide, credits to assemble, the release."""
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    if not is_producer(project=project, user=request.user):
+        raise PermissionDenied("Only the producers of this project use its desk.")
+    submissions = submission_list(project=project, user=request.user)
+    context = {
+        "project": project,
+        "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
+        "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
+        "ask_form": forms.AskForm(),
+        "asks": project.asks.order_by("id"),
+        "pool": format_share(project.contributor_pool),
+        "upstream": format_share(project.upstream_share),
+    }
+    if project.status != Project.Status.DRAFT:
+        context.update(_money_context(project, actor=request.user))
+    return render(request, "web/desk.html", context)
+
+
+def _money_context(project: Project, *, actor: User) -> dict:
+    """The desk's costs and revenue streams, with the forms that add to them."""
+
+    def money(minor: int) -> str:
+        return format_minor(minor, currency=project.currency)
+
+    costs = [
+        {
+            "cost": cost,
+            "amount": money(cost.amount_minor),
+            "recouped": money(cost.recouped_minor),
+            "outstanding": money(cost.outstanding_minor),
+            "withdrawn": money(cost.withdrawn_minor),
+        }
+        for cost in project_costs(project=project)[:200]
+    ]
+    credited = credited_works(project=project)
+    streams = [
+        {
+            "stream": stream,
+            "pool": format_share(stream.contributor_pool),
+            "pays": [credited.get(cid, f"#{cid}") for cid in stream.contributions],
+        }
+        for stream in project_streams(project=project)
+    ]
+    return {
+        "money_panels": True,
+        "costs": costs,
+        "cost_form": forms.CostForm(
+            bearers=cost_bearers(project=project),
+            currency=project.currency,
+            initial={"borne_by": actor.pk},
+        ),
+        "streams": streams,
+        "stream_form": forms.StreamForm(credited=credited),
+    }
+
+
+@login_required
+@require_POST
+def desk_cost(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    form = forms.CostForm(request.POST, request.FILES, bearers=cost_bearers(project=project))
+    if form.is_valid():
+        data = form.cleaned_data
+        with refusals_reported(request):
+            cost = production_cost_record(
+                project=project, actor=request.user, amount=data["amount"],
+                currency=project.currency, note=data["note"], borne_by=data["borne_by"],
+                receipt=data["receipt"] or None,
+            )  # fmt: skip
+            messages.success(
+                request,
+                f"Recorded a cost of {format_minor(cost.amount_minor, currency=cost.currency)} "
+                f"{cost.currency} borne by {cost.borne_by.username}; revenue pays it back first.",
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
+
+
+@login_required
+@require_POST
+def desk_cost_withdraw(request, project_id: int, cost_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    cost = get_object_or_404(ProductionCost, project=project, pk=cost_id)
+    form = forms.CostWithdrawForm(request.POST)
+    if form.is_valid():
+        with refusals_reported(request):
+            cost = production_cost_withdraw(
+                cost=cost, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(
+                request,
+                f"Withdrew {format_minor(cost.withdrawn_minor, currency=cost.currency)} "
+                f"{cost.currency} of “{cost.note}”: revenue will not pay it back.",
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
+
+
+@login_required
+@require_POST
+def desk_stream(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    form = forms.StreamForm(request.POST, credited=credited_works(project=project))
+    if form.is_valid():
+        data = form.cleaned_data
+        with refusals_reported(request):
+            stream = revenue_stream_create(
+                project=project, actor=request.user, name=data["name"],
+                contributor_pool=data["contributor_pool"] or None,
+                recoups_costs=data["recoups_costs"],
+                contributions=data.get("contributions", ()),
+            )  # fmt: skip
+            messages.success(
+                request,
+                f"Added the revenue stream “{stream.name}”: contributors share "
+                f"{format_share(stream.contributor_pool)} of its profit.",
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#streams")
+
+
+@login_required
+@require_POST
+def desk_ask(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    form = forms.AskForm(request.POST)
+    if form.is_valid():
+        with refusals_reported(request):
+            ask_create(project=project, actor=request.user, **form.cleaned_data)
+    else:
+        form_report(request, form)
+    return redirect("web:desk", project_id=project.id)
+
+
+@login_required
+@require_POST
+def desk_decide(request, project_id: int, submission_id: int, decision: str):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    submission = get_object_or_404(Submission, pk=submission_id, project=project)
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    with refusals_reported(request):
+        submission_decide(
+            submission=submission, actor=request.user, accept=decision == "accept",
+            note=form.cleaned_data.get("note", ""),
+        )  # fmt: skip
+    return redirect("web:desk", project_id=project.id)
+
+
+@login_required
+@require_POST
+def desk_release(request, project_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    weights, problems = weights_from_form(request.POST.items())
+    credits = [CreditInput(contribution, weight) for contribution, weight in weights]
+    if request.POST.get("confirm") != "yes":
+        problems.append("Tick the box that confirms you understand the release is frozen for ever.")
+    if not problems:
+        try:
+            project_release(
+                project=project, actor=request.user, credits=credits,
+                commercial=request.POST.get("commercial") == "on",
+            )  # fmt: skip
+            messages.success(
+                request, "Released. The credits, the policy and the lineage are now frozen."
+            )
+            return redirect("web:project", project_id=project.id)
+        except (ValidationError, PermissionDenied) as exc:
+            problems = problems_of(exc)
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect("web:desk", project_id=project.id)

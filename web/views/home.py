@@ -1,0 +1,104 @@
+"""Pages of the home page, signing up and in, an artist's page and the hitrec licence."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from rest_framework.exceptions import Throttled
+
+from accounts.models import User
+from accounts.services import user_register
+from community.selectors import home_feed
+from contributions.selectors import contribution_list
+from hitrec.pages import form_errors_apply
+from hitrec.throttles import (
+    LOGIN_BLOCKED_MESSAGE,
+    AuthRateThrottle,
+    client_address,
+    login_failure_record,
+    login_failures_clear,
+    login_wait,
+    too_many,
+)
+from projects.selectors import (
+    project_list,
+)
+from web import forms
+
+
+def home(request):
+    newest = contribution_list()[:12]
+    projects = project_list(user=request.user, status="open")[:6]
+    return render(
+        request,
+        "web/home.html",
+        {"newest": newest, "projects": projects, "following": home_feed(user=request.user)},
+    )
+
+
+def signup(request):
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(**form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to hitrec, {user.username}.")
+            return redirect("web:artist", username=user.username)
+    return render(request, "web/signup.html", {"form": form})
+
+
+class LoginPage(auth_views.LoginView):
+    """The sign-in page, slowed down like the token API: per address, and per account and
+    address after repeated failures (hitrec/throttles.py), answered with a 429 page."""
+
+    template_name = "web/login.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            AuthRateThrottle().allow_request(request, self)
+            wait = login_wait(
+                username=request.POST.get("username", ""), address=client_address(request)
+            )
+            if wait is not None:
+                raise too_many(LOGIN_BLOCKED_MESSAGE, wait)
+        except Throttled as exc:
+            return self._refused(exc)
+        return super().post(request, *args, **kwargs)
+
+    def _refused(self, exc: Throttled):
+        messages.error(self.request, str(exc.detail))
+        form = self.get_form_class()(
+            self.request, initial={"username": self.request.POST.get("username", "")}
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(exc.wait)
+        return response
+
+    def form_invalid(self, form):
+        login_failure_record(
+            username=self.request.POST.get("username", ""), address=client_address(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_failures_clear(
+            username=self.request.POST.get("username", ""), address=client_address(self.request)
+        )
+        return super().form_valid(form)
+
+
+def artist(request, username: str):
+    person = get_object_or_404(User, username__iexact=username)
+    works = Paginator(contribution_list(author=str(person.id)), 24).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "web/artist.html", {"person": person, "works": works})
+
+
+def hitrec_license(request):
+    return render(request, "web/license.html")

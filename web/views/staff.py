@@ -1,0 +1,169 @@
+"""Staff's payouts page: statement runs, issuing, payout batches and the facilitator's results."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from contributions.uploads import UploadTooLarge
+from hitrec.pages import form_report, refusals_reported
+from royalties.models import PayoutBatch, StatementRun
+from royalties.money import format_minor
+from royalties.periods import format_period
+from royalties.selectors import (
+    payout_batches,
+    statement_runs,
+    statements_awaiting_payout,
+)
+from royalties.services import (
+    payout_batch_create,
+    payout_results_import,
+    statement_issue_run_start,
+    statement_run_retry,
+    statement_run_start,
+)
+from royalties.uploads import ResultFileUploadHandler
+from web import forms
+
+
+def _staff_only(view):
+    """Staff pages: sign in first, then 403 for everyone but staff (a batch's existence
+    included, as the API does)."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff handle payouts.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@_staff_only
+def staff_payouts(request):
+    """Issued statements waiting to be paid, the batches sent, and their result files."""
+    waiting = statements_awaiting_payout()
+    batches = Paginator(payout_batches(), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/staff_payouts.html",
+        {
+            "waiting": [
+                (s, format_minor(s.payable_minor, currency=s.currency)) for s in waiting[:200]
+            ],
+            "waiting_count": waiting.count(),
+            "batches": batches,
+            # One form per batch row: no ids, so the page has no duplicates.
+            "results_form": forms.PayoutResultsForm(auto_id=False),
+            "runs": statement_runs()[:10],
+            "run_form": forms.StatementRunForm(
+                initial={"period": format_period(timezone.now().date())}, auto_id="run_%s"
+            ),
+            "issue_form": forms.StatementRunForm(
+                initial={"period": format_period(timezone.now().date())}, auto_id="issue_%s"
+            ),
+        },
+    )
+
+
+@_staff_only
+@require_POST
+def staff_statement_run(request):
+    form = forms.StatementRunForm(request.POST)
+    if form.is_valid():
+        with refusals_reported(request):
+            run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
+            messages.success(
+                request,
+                f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
+
+
+@_staff_only
+@require_POST
+def staff_statement_run_retry(request, run_id: int):
+    run = get_object_or_404(StatementRun, pk=run_id)
+    with refusals_reported(request):
+        run = statement_run_retry(run=run, actor=request.user)
+        messages.success(
+            request, f"Trying the {run.kind} run of {run.period:%B %Y} again: follow it below."
+        )
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
+
+
+@_staff_only
+@require_POST
+def staff_statement_issue(request):
+    form = forms.StatementRunForm(request.POST)
+    if form.is_valid():
+        with refusals_reported(request):
+            run = statement_issue_run_start(period=form.cleaned_data["period"], actor=request.user)
+            messages.success(
+                request,
+                f"Issuing the {run.total} open statement{'s' if run.total != 1 else ''} of "
+                f"{run.period:%B %Y}: each person is told as theirs is issued.",
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
+
+
+@_staff_only
+@require_POST
+def staff_payout_batch_create(request):
+    with refusals_reported(request):
+        batch = payout_batch_create(actor=request.user)
+        count = batch.items.count()
+        messages.success(
+            request,
+            f"Batch #{batch.id} holds {count} payment{'s' if count != 1 else ''}: download its "
+            "file for the payment facilitator, then upload the result file it sends back.",
+        )
+    return redirect("web:staff-payouts")
+
+
+@csrf_exempt  # checked by the view below, once the body is read under its own limit
+@_staff_only
+def staff_payout_results(request, batch_id: int):
+    # The site-wide handler would take a CSV for a 1 MB text contribution. Django's pattern
+    # for a view's own upload handlers: csrf_exempt outside (the CSRF check reads the body),
+    # csrf_protect inside.
+    request.upload_handlers = [ResultFileUploadHandler(request)]
+    try:
+        request.POST  # noqa: B018 - reads the body now, under the result file's limit
+    except UploadTooLarge as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("web:staff-payouts")
+    return _staff_payout_results(request, batch_id)
+
+
+@csrf_protect
+@require_POST
+def _staff_payout_results(request, batch_id: int):
+    batch = get_object_or_404(PayoutBatch, pk=batch_id)
+    form = forms.PayoutResultsForm(request.POST, request.FILES)
+    if form.is_valid():
+        with refusals_reported(request):
+            counts = payout_results_import(
+                batch=batch, actor=request.user, text=form.cleaned_data["file"]
+            )
+            messages.success(
+                request,
+                f"Batch #{batch.id}: {counts['paid']} paid, {counts['failed']} failed, "
+                f"{counts['unchanged']} unchanged (recorded by an earlier import).",
+            )
+    else:
+        form_report(request, form)
+    return redirect("web:staff-payouts")
