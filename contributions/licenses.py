@@ -125,3 +125,17 @@ def commercial_release_refusals(works: Iterable[Work]) -> list[str]:
         for work in works
         if not LICENSES[work.license].commercial
     ]
+
+
+def remix_licenses_explained(sources: Sequence[Work]) -> tuple[list[str], str]:
+    """The licenses a remix of these sources may carry, and a sentence saying why (the upload
+    page and `GET /api/licenses/allowed/` show the same words)."""
+    allowed = allowed_remix_licenses(sources)
+    problems = [problem for source in sources for problem in source_refusals(source)]
+    if problems:
+        return allowed, " ".join(problems)
+    if not sources:
+        return allowed, "An original work may carry any license."
+    if not allowed:
+        return allowed, "No single license honours all of these sources together."
+    return allowed, f"These sources allow: {', '.join(LICENSES[slug].name for slug in allowed)}."

@@ -4,8 +4,11 @@ import datetime as dt
 from collections.abc import Sequence
 from fractions import Fraction
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from contributions.lineage import closure_get
@@ -268,3 +271,49 @@ def proposals_due(*, now: dt.datetime) -> list[int]:
         .order_by("window_ends_at", "id")
         .values_list("id", flat=True)
     )
+
+
+# --- who may comment on or accept a proposal (the page asks, the services enforce) ---------
+
+
+def proposal_closed_refusal(*, proposal: Proposal, doing: str) -> ValidationError | None:
+    """Why an open proposal's action (`doing`, e.g. "take comments") is refused once it closed."""
+    if proposal.status != Proposal.Status.OPEN:
+        return ValidationError(f"This proposal was {proposal.status}; it can no longer {doing}.")
+    return None
+
+
+def proposal_comment_refusal(
+    *, proposal: Proposal, user: User | AnonymousUser
+) -> ValidationError | PermissionDenied | None:
+    """Why `user` may not comment on the proposal now, or None: anyone signed in comments
+    while it is open and its window has not ended."""
+    if not user.is_authenticated:
+        return PermissionDenied("Sign in to comment.")
+    closed = proposal_closed_refusal(proposal=proposal, doing="take comments")
+    if closed is not None:
+        return closed
+    if proposal.window_ends_at <= timezone.now():
+        return ValidationError(
+            f"The comment window ended at {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}."
+        )
+    return None
+
+
+def proposal_accept_refusal(
+    *, proposal: Proposal, user: User | AnonymousUser
+) -> ValidationError | PermissionDenied | None:
+    """Why `user` may not accept the proposal's current revision, or None: the people whose
+    work is in it accept it while it is open (again, harmlessly)."""
+    closed = proposal_closed_refusal(proposal=proposal, doing="be accepted")
+    if closed is not None:
+        return closed
+    revision = proposal.revisions.order_by("-number").first()
+    if (
+        not user.is_authenticated
+        or not ProposalPerson.objects.filter(revision=revision, user_id=user.id).exists()
+    ):
+        return PermissionDenied(
+            "Only the people whose work is in this proposal's current revision can accept it."
+        )
+    return None

@@ -37,7 +37,15 @@ from proposals.models import (
     ProposalPerson,
     ProposalRevision,
 )
-from proposals.selectors import people_waiting, proposals_due, proposed_split, same_split
+from proposals.selectors import (
+    people_waiting,
+    proposal_accept_refusal,
+    proposal_closed_refusal,
+    proposal_comment_refusal,
+    proposals_due,
+    proposed_split,
+    same_split,
+)
 from royalties.splits import format_fraction
 
 logger = logging.getLogger(__name__)
@@ -57,8 +65,9 @@ def _locked(proposal: Proposal) -> Proposal:
 
 
 def _require_open(proposal: Proposal, doing: str) -> None:
-    if proposal.status != Proposal.Status.OPEN:
-        raise ValidationError(f"This proposal was {proposal.status}; it can no longer {doing}.")
+    refusal = proposal_closed_refusal(proposal=proposal, doing=doing)
+    if refusal is not None:
+        raise refusal
 
 
 def _window_ends(start: dt.datetime) -> dt.datetime:
@@ -225,14 +234,12 @@ def proposal_comment(
     *, proposal: Proposal, author: User, body: str, parent: ProposalComment | None = None
 ) -> ProposalComment:
     """Anyone signed in comments while the proposal is open; producers' answers are marked."""
-    if not author.is_authenticated:
-        raise PermissionDenied("Sign in to comment.")
+    refusal = proposal_comment_refusal(proposal=proposal, user=author)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal  # who may comment, before what they wrote
     body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
-    _require_open(proposal, "take comments")
-    if proposal.window_ends_at <= timezone.now():
-        raise ValidationError(
-            f"The comment window ended at {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}."
-        )
+    if refusal is not None:
+        raise refusal
     if parent is not None:
         if parent.proposal_id != proposal.id:
             raise ValidationError({"parent": ["That comment is on another proposal."]})
@@ -268,13 +275,11 @@ def proposal_comment_delete(*, comment: ProposalComment, actor: User) -> None:
 def proposal_accept(*, proposal: Proposal, actor: User) -> ProposalAcceptance:
     """Someone whose work is in the current revision accepts it. Accepting twice is harmless."""
     proposal = _locked(proposal)
-    _require_open(proposal, "be accepted")
+    refusal = proposal_accept_refusal(proposal=proposal, user=actor)
+    if refusal is not None:
+        raise refusal
     revision = proposal.revisions.order_by("-number").first()
-    person = ProposalPerson.objects.filter(revision=revision, user_id=actor.id).first()
-    if person is None:
-        raise PermissionDenied(
-            "Only the people whose work is in this proposal's current revision can accept it."
-        )
+    person = ProposalPerson.objects.get(revision=revision, user_id=actor.id)
     acceptance, created = ProposalAcceptance.objects.get_or_create(person=person)
     if created:
         announce(ProposalAccepted(acceptance_id=acceptance.id))

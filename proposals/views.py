@@ -21,6 +21,8 @@ from proposals.models import COMMENT_MAX_CHARS, ProposalComment
 from proposals.selectors import (
     comment_list,
     open_proposal,
+    proposal_accept_refusal,
+    proposal_comment_refusal,
     proposal_list,
     proposal_visible_or_404,
     revision_diff,
@@ -118,9 +120,9 @@ def proposal(request, proposal_id: int):
         ).values_list("id", "title")
     )
     producer = is_producer(project=project, user=request.user)
-    now = timezone.now()
     is_open = proposal.status == proposal.Status.OPEN
     me = next((p for p in people if p.user_id == request.user.id), None)
+    accepted_by_me = me is not None and hasattr(me, "acceptance")
     context = {
         "proposal": proposal,
         "project": project,
@@ -153,10 +155,11 @@ def proposal(request, proposal_id: int):
         "history": history,
         "comments": list(comment_list(proposal=proposal)),
         "comment_max": COMMENT_MAX_CHARS,
-        "window_open": is_open and now < proposal.window_ends_at,
-        "can_comment": request.user.is_authenticated and is_open and now < proposal.window_ends_at,
-        "can_accept": is_open and me is not None and not hasattr(me, "acceptance"),
-        "accepted_by_me": me is not None and hasattr(me, "acceptance"),
+        "window_open": is_open and timezone.now() < proposal.window_ends_at,
+        "can_comment": proposal_comment_refusal(proposal=proposal, user=request.user) is None,
+        "can_accept": not accepted_by_me
+        and proposal_accept_refusal(proposal=proposal, user=request.user) is None,
+        "accepted_by_me": accepted_by_me,
         "everyone_accepted": all(hasattr(p, "acceptance") for p in people),
         "producer": producer,
         "policy": {

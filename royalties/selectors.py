@@ -23,6 +23,7 @@ from royalties.models import (
     Posting,
     ProductionCost,
     Recoupment,
+    RevenueEvent,
     RevenueStream,
     Statement,
     StatementRun,
@@ -302,4 +303,14 @@ def statements_awaiting_payout() -> QuerySet[Statement]:
         .exclude(pk__in=PayoutItem.objects.values("statement_id"))
         .select_related("user")
         .order_by("period", "currency", "id")
+    )
+
+
+def project_revenue_events(*, project: Project, limit: int = 50) -> list[RevenueEvent]:
+    """A project's latest revenue events, newest first, with their streams (its producers'
+    revenue table)."""
+    return list(
+        RevenueEvent.objects.filter(project=project)
+        .select_related("stream")
+        .order_by("-id")[:limit]
     )

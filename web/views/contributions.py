@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from community.selectors import community_section
-from contributions.licenses import LICENSES, Work, allowed_remix_licenses
+from contributions.licenses import LICENSES, Work, remix_licenses_explained
 from contributions.lineage import lineage_get
 from contributions.models import Contribution
 from contributions.selectors import contribution_get, contribution_list, upstream_credits
@@ -96,7 +96,9 @@ def upload(request):
     if not source_ids and remixed.isascii() and remixed.isdigit() and int(remixed) < 2**63:
         source_ids = [int(initial["sources"])]
     sources = _source_works(source_ids)
-    allowed = allowed_remix_licenses(Work(s.id, s.title, s.license) for s in sources)
+    allowed, explanation = remix_licenses_explained(
+        [Work(s.id, s.title, s.license) for s in sources]
+    )
     return render(
         request,
         "web/upload.html",
@@ -104,6 +106,7 @@ def upload(request):
             "form": form,
             "sources": sources,
             "allowed": [LICENSES[slug] for slug in allowed],
+            "explanation": explanation,
             "licenses": LICENSES,
         },
     )

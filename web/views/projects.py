@@ -28,9 +28,9 @@ from projects.services import (
     project_status_change,
     submission_create,
 )
-from royalties.models import RevenueEvent
 from royalties.money import format_minor
 from royalties.selectors import (
+    project_revenue_events,
     project_streams,
     release_split,
     split_body,
@@ -95,11 +95,7 @@ def project(request, project_id: int):
     if release is not None:
         context.update(_split_context(release))
         if producer:
-            events = (
-                RevenueEvent.objects.filter(project=project)
-                .select_related("stream")
-                .order_by("-id")[:50]
-            )
+            events = project_revenue_events(project=project)
             context["events"] = [
                 (e, format_minor(e.amount_minor, currency=e.currency)) for e in events
             ]
