@@ -1,6 +1,8 @@
 """Projects, their producers, asks and submissions, and the frozen record of a release."""
 
+from collections.abc import Iterable
 from fractions import Fraction
+from typing import Protocol, Self
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +10,13 @@ from django.db.models import F, Q
 
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
+
+
+class CreditLike(Protocol):
+    """A credit to write: a contribution id and its weight (projects.services.CreditInput)."""
+
+    contribution: int
+    weight: Fraction
 
 
 class Project(models.Model):
@@ -204,30 +213,56 @@ class Release(models.Model):
         return Fraction(self.upstream_numerator, self.upstream_denominator)
 
 
-class ReleaseCredit(models.Model):
+class WeightedCredit(models.Model):
+    """A contribution credited with an exact, positive weight: a release's credits, and a
+    payment proposal revision's (proposals.ProposalCredit), which may become them."""
+
+    weight_numerator = models.PositiveBigIntegerField()
+    weight_denominator = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def weight(self) -> Fraction:
+        return Fraction(self.weight_numerator, self.weight_denominator)
+
+    @classmethod
+    def for_credits(cls, credits: Iterable[CreditLike], **owner: object) -> list[Self]:
+        """Unsaved rows for `credits` (contribution id and weight each) under `owner`
+        (`release=…`, `revision=…`), in contribution order, ready for bulk_create."""
+        return [
+            cls(
+                contribution_id=credit.contribution,
+                weight_numerator=credit.weight.numerator,
+                weight_denominator=credit.weight.denominator,
+                **owner,
+            )
+            for credit in sorted(credits, key=lambda c: c.contribution)
+        ]
+
+    @staticmethod
+    def weight_positive(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(weight_numerator__gt=0) & Q(weight_denominator__gt=0), name=name
+        )
+
+
+class ReleaseCredit(WeightedCredit):
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="credits")
     contribution = models.ForeignKey(
         Contribution, on_delete=models.PROTECT, related_name="release_credits"
     )
-    weight_numerator = models.PositiveBigIntegerField()
-    weight_denominator = models.PositiveBigIntegerField()
 
     class Meta:
         ordering = ["release_id", "contribution_id"]
         constraints = [
             models.UniqueConstraint(fields=["release", "contribution"], name="credit_once"),
-            models.CheckConstraint(
-                condition=Q(weight_numerator__gt=0) & Q(weight_denominator__gt=0),
-                name="credit_weight_positive",
-            ),
+            WeightedCredit.weight_positive("credit_weight_positive"),
         ]
 
     def __str__(self) -> str:
         return f"credit {self.contribution_id} in release {self.release_id}"
-
-    @property
-    def weight(self) -> Fraction:
-        return Fraction(self.weight_numerator, self.weight_denominator)
 
 
 class ReleaseNode(models.Model):

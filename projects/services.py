@@ -434,15 +434,7 @@ def project_release(
         upstream_numerator=project.upstream_numerator,
         upstream_denominator=project.upstream_denominator,
     )
-    ReleaseCredit.objects.bulk_create(
-        ReleaseCredit(
-            release=release,
-            contribution_id=credit.contribution,
-            weight_numerator=credit.weight.numerator,
-            weight_denominator=credit.weight.denominator,
-        )
-        for credit in sorted(credits, key=lambda c: c.contribution)
-    )
+    ReleaseCredit.objects.bulk_create(ReleaseCredit.for_credits(credits, release=release))
     ReleaseNode.objects.bulk_create(
         ReleaseNode(
             release=release,

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from contributions.models import Contribution
-from projects.models import Project, Release
+from projects.models import Project, Release, WeightedCredit
 
 COMMENT_MAX_CHARS = 5000
 NOTE_MAX_CHARS = 2000
@@ -116,11 +116,9 @@ class ProposalRevision(models.Model):
         return Fraction(self.upstream_numerator, self.upstream_denominator)
 
 
-class ProposalCredit(models.Model):
+class ProposalCredit(WeightedCredit):
     revision = models.ForeignKey(ProposalRevision, on_delete=models.CASCADE, related_name="credits")
     contribution = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="+")
-    weight_numerator = models.PositiveBigIntegerField()
-    weight_denominator = models.PositiveBigIntegerField()
 
     class Meta:
         ordering = ["revision_id", "contribution_id"]
@@ -128,18 +126,11 @@ class ProposalCredit(models.Model):
             models.UniqueConstraint(
                 fields=["revision", "contribution"], name="proposal_credit_once"
             ),
-            models.CheckConstraint(
-                condition=Q(weight_numerator__gt=0) & Q(weight_denominator__gt=0),
-                name="proposal_credit_weight_positive",
-            ),
+            WeightedCredit.weight_positive("proposal_credit_weight_positive"),
         ]
 
     def __str__(self) -> str:
         return f"credit {self.contribution_id} in revision {self.revision_id}"
-
-    @property
-    def weight(self) -> Fraction:
-        return Fraction(self.weight_numerator, self.weight_denominator)
 
 
 class ProposalPerson(models.Model):

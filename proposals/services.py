@@ -119,15 +119,7 @@ def _revision_create(
         note=note,
         created_by=actor,
     )
-    ProposalCredit.objects.bulk_create(
-        ProposalCredit(
-            revision=revision,
-            contribution_id=credit.contribution,
-            weight_numerator=credit.weight.numerator,
-            weight_denominator=credit.weight.denominator,
-        )
-        for credit in sorted(credits, key=lambda c: c.contribution)
-    )
+    ProposalCredit.objects.bulk_create(ProposalCredit.for_credits(credits, revision=revision))
     ProposalPerson.objects.bulk_create(
         ProposalPerson(
             revision=revision, user_id=user_id, share=format_fraction(split.share_of(user_id))
