@@ -19,7 +19,55 @@ class CreditLike(Protocol):
     weight: Fraction
 
 
-class Project(models.Model):
+class SplitPolicy(models.Model):
+    """The split policy as exact fractions: the contributor pool p and the upstream share u.
+
+    A project holds the policy it will release under; a release freezes a copy, and so does
+    each payment proposal revision (proposals.ProposalRevision).
+    """
+
+    pool_numerator = models.PositiveBigIntegerField()
+    pool_denominator = models.PositiveBigIntegerField()
+    upstream_numerator = models.PositiveBigIntegerField()
+    upstream_denominator = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def contributor_pool(self) -> Fraction:
+        return Fraction(self.pool_numerator, self.pool_denominator)
+
+    @property
+    def upstream_share(self) -> Fraction:
+        return Fraction(self.upstream_numerator, self.upstream_denominator)
+
+    def policy_fields(self) -> dict[str, int]:
+        """The policy's four columns, to freeze a copy of it in another policy's row."""
+        return {
+            "pool_numerator": self.pool_numerator,
+            "pool_denominator": self.pool_denominator,
+            "upstream_numerator": self.upstream_numerator,
+            "upstream_denominator": self.upstream_denominator,
+        }
+
+    @staticmethod
+    def policy_constraints(prefix: str) -> list[models.CheckConstraint]:
+        """0 ≤ p ≤ 1 and 0 ≤ u < 1, in the database (named `<prefix>_…`)."""
+        return [
+            models.CheckConstraint(
+                condition=Q(pool_denominator__gt=0) & Q(pool_numerator__lte=F("pool_denominator")),
+                name=f"{prefix}_pool_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(upstream_denominator__gt=0)
+                & Q(upstream_numerator__lt=F("upstream_denominator")),
+                name=f"{prefix}_upstream_share_below_1",
+            ),
+        ]
+
+
+class Project(SplitPolicy):
     class Status(models.TextChoices):
         DRAFT = "draft"
         OPEN = "open"
@@ -34,7 +82,7 @@ class Project(models.Model):
     cover = models.FileField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
-    # The policy as exact fractions: p (contributor pool) and u (upstream share).
+    # The policy a new project starts with: p = 1/2, u = 1/4.
     pool_numerator = models.PositiveBigIntegerField(default=1)
     pool_denominator = models.PositiveBigIntegerField(default=2)
     upstream_numerator = models.PositiveBigIntegerField(default=1)
@@ -44,28 +92,10 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(pool_denominator__gt=0) & Q(pool_numerator__lte=F("pool_denominator")),
-                name="project_pool_between_0_and_1",
-            ),
-            models.CheckConstraint(
-                condition=Q(upstream_denominator__gt=0)
-                & Q(upstream_numerator__lt=F("upstream_denominator")),
-                name="project_upstream_share_below_1",
-            ),
-        ]
+        constraints = SplitPolicy.policy_constraints("project")
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def contributor_pool(self) -> Fraction:
-        return Fraction(self.pool_numerator, self.pool_denominator)
-
-    @property
-    def upstream_share(self) -> Fraction:
-        return Fraction(self.upstream_numerator, self.upstream_denominator)
 
     @property
     def is_frozen(self) -> bool:
@@ -176,7 +206,7 @@ class Submission(models.Model):
         return f"{self.contribution_id} → {self.project_id} ({self.status})"
 
 
-class Release(models.Model):
+class Release(SplitPolicy):
     """The finished work, frozen for ever: policy, credits and the lineage snapshot.
 
     Rows of Release, ReleaseCredit, ReleaseNode and ReleaseEdge are insert-only: database
@@ -192,10 +222,6 @@ class Release(models.Model):
     )
     commercial = models.BooleanField()
     currency = models.CharField(max_length=3)
-    pool_numerator = models.PositiveBigIntegerField()
-    pool_denominator = models.PositiveBigIntegerField()
-    upstream_numerator = models.PositiveBigIntegerField()
-    upstream_denominator = models.PositiveBigIntegerField()
     released_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -203,14 +229,6 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"Release of project {self.project_id}"
-
-    @property
-    def contributor_pool(self) -> Fraction:
-        return Fraction(self.pool_numerator, self.pool_denominator)
-
-    @property
-    def upstream_share(self) -> Fraction:
-        return Fraction(self.upstream_numerator, self.upstream_denominator)
 
 
 class WeightedCredit(models.Model):

@@ -429,10 +429,7 @@ def project_release(
         producer=project.owner,
         commercial=commercial,
         currency=project.currency,
-        pool_numerator=project.pool_numerator,
-        pool_denominator=project.pool_denominator,
-        upstream_numerator=project.upstream_numerator,
-        upstream_denominator=project.upstream_denominator,
+        **project.policy_fields(),
     )
     ReleaseCredit.objects.bulk_create(ReleaseCredit.for_credits(credits, release=release))
     ReleaseNode.objects.bulk_create(

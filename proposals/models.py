@@ -7,14 +7,12 @@ When the comment window ends (or earlier, once everyone accepted) the current re
 becomes the project's release, and the proposal points at it.
 """
 
-from fractions import Fraction
-
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from contributions.models import Contribution
-from projects.models import Project, Release, WeightedCredit
+from projects.models import Project, Release, SplitPolicy, WeightedCredit
 
 COMMENT_MAX_CHARS = 5000
 NOTE_MAX_CHARS = 2000
@@ -68,17 +66,13 @@ class Proposal(models.Model):
         return f"proposal #{self.pk} for project {self.project_id} ({self.status})"
 
 
-class ProposalRevision(models.Model):
+class ProposalRevision(SplitPolicy):
     """One version of the proposal: credits, policy and the split they give, for ever."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     commercial = models.BooleanField()
     currency = models.CharField(max_length=3)
-    pool_numerator = models.PositiveBigIntegerField()
-    pool_denominator = models.PositiveBigIntegerField()
-    upstream_numerator = models.PositiveBigIntegerField()
-    upstream_denominator = models.PositiveBigIntegerField()
     # The split as `GET /api/projects/{id}/split/` shows it (exact "n/d" strings), plus
     # `paths`: the largest lineage paths that pay each contribution.
     split = models.JSONField()
@@ -93,27 +87,11 @@ class ProposalRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "number"], name="revision_number_once"),
             models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
-            models.CheckConstraint(
-                condition=Q(pool_denominator__gt=0) & Q(pool_numerator__lte=F("pool_denominator")),
-                name="revision_pool_between_0_and_1",
-            ),
-            models.CheckConstraint(
-                condition=Q(upstream_denominator__gt=0)
-                & Q(upstream_numerator__lt=F("upstream_denominator")),
-                name="revision_upstream_share_below_1",
-            ),
+            *SplitPolicy.policy_constraints("revision"),
         ]
 
     def __str__(self) -> str:
         return f"revision {self.number} of proposal {self.proposal_id}"
-
-    @property
-    def contributor_pool(self) -> Fraction:
-        return Fraction(self.pool_numerator, self.pool_denominator)
-
-    @property
-    def upstream_share(self) -> Fraction:
-        return Fraction(self.upstream_numerator, self.upstream_denominator)
 
 
 class ProposalCredit(WeightedCredit):
