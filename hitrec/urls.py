@@ -33,7 +33,7 @@ urlpatterns = [
     path("", include("community.pages")),
     path("", include("proposals.pages")),
     path("", include("accounts.pages")),
-    path("", include("web.urls")),
+    path("", include("web.pages")),
 ]
 
 # No route serves MEDIA_ROOT directly, not even in DEBUG: stored files go out only through

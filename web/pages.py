@@ -1,4 +1,4 @@
-"""Routes of the server-rendered pages."""
+"""Page routes of web (mounted at the site root): the pages over contributions, projects, money."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
