@@ -50,6 +50,7 @@ from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
 from hitrec.caching import public_reads_changed
+from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 
 logger = logging.getLogger(__name__)
@@ -122,8 +123,6 @@ def user_profile_update(
 
 # --- data export ---------------------------------------------------------------------------
 
-# Progress is written at most this often (in percent), so a long job doesn't hammer the table.
-EXPORT_PROGRESS_STEP = 5
 EXPORT_INTERNAL_ERROR = (
     "hitrec could not build your archive because of a fault on our side. "
     "Ask for a new one; if it fails again, tell us."
@@ -181,28 +180,13 @@ def data_export_request(*, user: User) -> DataExport:
 
 
 def _export_progress_recorder(export_id: int) -> Callable[[str, float], None]:
-    last: dict[str, object] = {"stage": None, "percent": -EXPORT_PROGRESS_STEP}
-
-    def record(stage: str, percent: float) -> None:
-        percent = max(0, min(100, int(percent)))
-        if stage == last["stage"] and percent - int(last["percent"]) < EXPORT_PROGRESS_STEP:
-            return
-        last.update(stage=stage, percent=percent)
-        DataExport.objects.filter(pk=export_id).update(
-            progress_stage=stage[:40], progress_percent=percent
-        )
-
-    return record
+    return progress_recorder(DataExport.objects.filter(pk=export_id))
 
 
 def _export_claim(export_id: int) -> DataExport | None:
     """Mark the job running unless it already finished: the guard that makes reruns no-ops."""
-    with transaction.atomic():
-        export = (
-            DataExport.objects.select_for_update().select_related("user").filter(pk=export_id)
-        ).first()
-        if export is None or not export.is_in_progress:
-            return None
+
+    def start(export: DataExport) -> list[str]:
         # QUEUED, or RUNNING left behind by a worker that died: (re)build it. The storage
         # name is chosen once, so a rerun replaces a half-saved archive instead of orphaning
         # it; a random folder, because names under MEDIA_ROOT must not be guessable.
@@ -210,8 +194,18 @@ def _export_claim(export_id: int) -> DataExport | None:
             export.file.name = f"exports/{uuid.uuid4().hex}/hitrec-data.zip"
         export.status = DataExport.Status.RUNNING
         export.progress_stage, export.progress_percent, export.error = "starting", 0, ""
-        export.save(update_fields=["file", "status", "progress_stage", "progress_percent", "error"])
-        return export
+        return ["file", "status", "progress_stage", "progress_percent", "error"]
+
+    return job_claim(
+        DataExport.objects.select_related("user"),
+        export_id,
+        finished=(
+            DataExport.Status.READY,
+            DataExport.Status.FAILED,
+            DataExport.Status.EXPIRED,
+        ),
+        start=start,
+    )
 
 
 def data_export_build(*, export_id: int) -> None:
@@ -264,12 +258,14 @@ def _export_fail(export_id: int, reason: str) -> None:
             return
         name = export.file.name
         export.file.name = ""
-        export.status = DataExport.Status.FAILED
-        export.error = reason
-        export.progress_stage, export.progress_percent = "failed", 100
         export.finished_at = timezone.now()
-        export.save()
-        files_delete_on_commit([name])
+        job_failed(
+            export,
+            status=DataExport.Status.FAILED,
+            reason=reason,
+            files=[name],
+            also=["file", "finished_at"],
+        )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from contributions.models import Contribution
 from hitrec.caching import public_reads_changed
+from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 from media import tasks
 from media.clean import clean_copy
@@ -27,8 +29,6 @@ from media.text import process_text
 
 logger = logging.getLogger(__name__)
 
-# Progress is written at most this often (in percent), so a long job doesn't hammer the table.
-PROGRESS_STEP = 5
 INTERNAL_ERROR = (
     "Processing failed because of a fault on our side, not in your file. Staff have been "
     "told and will process it again once the fault is fixed."
@@ -71,29 +71,17 @@ def pipeline_limits() -> Limits:
     )
 
 
-def _progress_recorder(contribution_id: int):
-    last: dict[str, object] = {"stage": None, "percent": -PROGRESS_STEP}
-
-    def record(stage: str, percent: int) -> None:
-        percent = max(0, min(100, int(percent)))
-        if stage == last["stage"] and percent - int(last["percent"]) < PROGRESS_STEP:
-            return
-        last.update(stage=stage, percent=percent)
-        Contribution.objects.filter(pk=contribution_id).update(
-            progress_stage=stage[:40], progress_percent=percent
-        )
-        public_reads_changed()
-
-    return record
+def _progress_recorder(contribution_id: int) -> Callable[[str, float], None]:
+    return progress_recorder(
+        Contribution.objects.filter(pk=contribution_id), after=public_reads_changed
+    )
 
 
 def _claim(contribution_id: int) -> Contribution | None:
     """Mark the job as running, unless it already finished: the guard that makes reruns no-ops."""
-    with transaction.atomic():
-        contribution = Contribution.objects.select_for_update().filter(pk=contribution_id).first()
-        if contribution is None or contribution.is_removed:
-            return None
-        if contribution.status in (Contribution.Status.READY, Contribution.Status.FAILED):
+
+    def start(contribution: Contribution) -> list[str] | None:
+        if contribution.is_removed:
             return None
         if contribution.status == Contribution.Status.PROCESSING:
             # A run started and never finished: its worker was killed, ran out of memory or
@@ -110,17 +98,23 @@ def _claim(contribution_id: int) -> Contribution | None:
         contribution.status = Contribution.Status.PROCESSING
         contribution.processing_since = timezone.now()
         contribution.progress_stage, contribution.progress_percent = "starting", 0
-        contribution.save(
-            update_fields=[
-                "status",
-                "processing_since",
-                "processing_interrupted",
-                "progress_stage",
-                "progress_percent",
-            ]
-        )
+        return [
+            "status",
+            "processing_since",
+            "processing_interrupted",
+            "progress_stage",
+            "progress_percent",
+        ]
+
+    claimed = job_claim(
+        Contribution.objects.all(),
+        contribution_id,
+        finished=(Contribution.Status.READY, Contribution.Status.FAILED),
+        start=start,
+    )
+    if claimed is not None:
         public_reads_changed()
-        return contribution
+    return claimed
 
 
 def contribution_process(*, contribution_id: int) -> None:
@@ -153,8 +147,8 @@ def _process(contribution: Contribution) -> None:
     progress = _progress_recorder(contribution.pk)
     if contribution.kind == Contribution.Kind.TEXT and not contribution.file:
         progress("rendering text", 50)
-        result = process_text(contribution.text)
-        _finish(contribution, fields={"metadata": dataclasses.asdict(result)}, renditions=())
+        text_result = process_text(contribution.text)
+        _finish(contribution, fields={"metadata": dataclasses.asdict(text_result)}, renditions=())
         return
     with tempfile.TemporaryDirectory(prefix="hitrec-job-") as workdir:
         original = _local_copy(contribution.file.name, Path(workdir))
@@ -314,20 +308,14 @@ def _failed(locked: Contribution, reason: str) -> None:
     """Mark a contribution locked by the caller's transaction failed, without renditions."""
     files = list(locked.renditions.values_list("file", flat=True))
     locked.renditions.all().delete()
-    locked.status = Contribution.Status.FAILED
-    locked.error = reason
-    locked.progress_stage, locked.progress_percent = "failed", 100
-    locked.save(
-        update_fields=[
-            "status",
-            "error",
-            "processing_interrupted",
-            "progress_stage",
-            "progress_percent",
-        ]
+    job_failed(
+        locked,
+        status=Contribution.Status.FAILED,
+        reason=reason,
+        files=files,
+        also=["processing_interrupted"],
     )
     public_reads_changed()
-    files_delete_on_commit(files)
     logger.info("contribution %s failed processing: %s", locked.pk, reason)
 
 

@@ -1,0 +1,83 @@
+"""The kit of a long job on a row (processing an upload, building a data export): claim the
+row or skip it, report progress on it now and then, and mark it failed with a reason.
+
+Each model keeps its own statuses and what else its job writes; what they share lives
+here once: the status guard that makes a redelivered job a no-op, the throttled progress
+writes, and a failure that says why and lets go of the row's files once it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from hitrec.storage import files_delete_on_commit
+
+# Progress is written at most this often (in percent) within a stage, so a long job does
+# not hammer its table.
+PROGRESS_STEP = 5
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def job_claim(
+    rows: models.QuerySet[Row],
+    pk: int,
+    *,
+    finished: Iterable[str],
+    start: Callable[[Row], list[str] | None],
+) -> Row | None:
+    """Lock the job's row and start it, unless it is gone or `finished` (the guard).
+
+    `start(row)` sets what a run's start sets on the row and returns the fields to save, or
+    None to skip the run (say, a row taken down meanwhile); it runs under the row's lock.
+    """
+    with transaction.atomic():
+        row = rows.select_for_update().filter(pk=pk).first()
+        if row is None or row.status in set(finished):
+            return None
+        fields = start(row)
+        if fields is None:
+            return None
+        row.save(update_fields=fields)
+        return row
+
+
+def progress_recorder(
+    rows: models.QuerySet[Any], *, after: Callable[[], None] | None = None
+) -> Callable[[str, float], None]:
+    """A `progress(stage, percent)` callback writing `progress_stage` and `progress_percent`
+    on `rows` at each new stage and every PROGRESS_STEP percent within one; `after()` runs
+    after each write (say, to let cached reads go)."""
+    last: dict[str, Any] = {"stage": None, "percent": -PROGRESS_STEP}
+
+    def record(stage: str, percent: float) -> None:
+        percent = max(0, min(100, int(percent)))
+        if stage == last["stage"] and percent - last["percent"] < PROGRESS_STEP:
+            return
+        last.update(stage=stage, percent=percent)
+        rows.update(progress_stage=stage[:40], progress_percent=percent)
+        if after is not None:
+            after()
+
+    return record
+
+
+def job_failed(
+    row: models.Model,
+    *,
+    status: str,
+    reason: str,
+    files: Iterable[str] = (),
+    also: Iterable[str] = (),
+) -> None:
+    """Mark a row locked by the caller's transaction failed, saying why; its `files` are
+    deleted once the failure commits, and the fields named in `also` (set by the caller)
+    are saved with it."""
+    row.status = status  # type: ignore[attr-defined]
+    row.error = reason  # type: ignore[attr-defined]
+    row.progress_stage, row.progress_percent = "failed", 100  # type: ignore[attr-defined]
+    row.save(update_fields=["status", "error", "progress_stage", "progress_percent", *also])
+    files_delete_on_commit(files)
