@@ -67,10 +67,20 @@ bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on Pos
 	  BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hitrec_bench}" \
 	  DEBUG=0 $(PY) bench/run_all.py $(BENCH_ARGS)
 
-lint: $(STAMP) ## ruff check and format check, the apps' layers (import-linter), no missing migrations
+# What mypy checks: every app's services and selectors (a new one joins by itself) and the
+# pure modules; web/ (views, forms, pages) and migrations are not in it.
+TYPECHECK := $(filter-out web/% tests/% bench/% %/migrations/%,\
+	$(wildcard */services.py */services/*.py */selectors.py)) \
+	royalties/splits.py royalties/apportion.py royalties/periods.py royalties/money.py \
+	royalties/payout_files.py projects/policy.py contributions/licenses.py \
+	contributions/lineage.py hitrec/events.py hitrec/storage.py hitrec/env.py \
+	hitrec/currencies.py hitrec/gcpause.py media/pipeline.py media/sniff.py
+
+lint: $(STAMP) ## ruff check and format check, the apps' layers (import-linter), type-check (mypy), no missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy $(TYPECHECK)
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP) ## Apply ruff's fixes and formatting

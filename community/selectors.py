@@ -107,7 +107,9 @@ def comment_list(
 ) -> QuerySet[Comment]:
     """The top-level comments on one thing, oldest first, with their replies prefetched."""
     replies = Comment.objects.select_related("author").order_by("created_at", "id")
-    target = {"contribution": contribution} if contribution is not None else {"project": project}
+    target: dict[str, Contribution | Project | None] = (
+        {"contribution": contribution} if contribution is not None else {"project": project}
+    )
     return (
         Comment.objects.filter(parent__isnull=True, **target)
         .select_related("author")

@@ -38,14 +38,25 @@ def _require_staff(actor: User, action: str) -> None:
         raise PermissionDenied(f"Only staff can {action}.")
 
 
+def _target(comment: Comment) -> Contribution | Project:
+    """What a comment is on: its contribution or its project, exactly one of the two (the
+    CHECK `comment_one_target`)."""
+    target = comment.contribution or comment.project
+    if target is None:
+        # Only a row past its CHECK; reading the missing target's title fails the same way.
+        raise AttributeError(f"Comment #{comment.pk} is on neither a contribution nor a project.")
+    return target
+
+
 def _where(comment: Comment) -> tuple[str, str]:
     """The page a comment is on (with its anchor) and how to name it in a notification."""
-    if comment.contribution_id:
+    target = _target(comment)
+    if isinstance(target, Contribution):
         page = reverse("web:contribution", args=[comment.contribution_id])
-        name = f"a comment on “{comment.contribution.title}”"
+        name = f"a comment on “{target.title}”"
     else:
         page = reverse("web:project", args=[comment.project_id])
-        name = f"a comment on the project “{comment.project.title}”"
+        name = f"a comment on the project “{target.title}”"
     return f"{page}#comment-{comment.id}", name
 
 
@@ -137,10 +148,11 @@ def _moderated(comment: Comment, actor: User, verb: str) -> tuple[Comment, str]:
         user=actor, contribution=locked.contribution, project=locked.project
     )
     if role is None:
-        if locked.contribution_id:
-            whose = f"the author of “{locked.contribution.title}”"
+        target = _target(locked)
+        if isinstance(target, Contribution):
+            whose = f"the author of “{target.title}”"
         else:
-            whose = f"the producers of “{locked.project.title}”"
+            whose = f"the producers of “{target.title}”"
         raise PermissionDenied(f"Only {whose} (or staff) can {verb} comments there.")
     return locked, role
 
@@ -177,7 +189,9 @@ def comment_unhide(*, comment: Comment, actor: User) -> Comment:
 # --- following -----------------------------------------------------------------------------
 
 
-def _follow_target(follower: User, artist: User | None, project: Project | None) -> dict:
+def _follow_target(
+    follower: User, artist: User | None, project: Project | None
+) -> dict[str, User | Project]:
     if (artist is None) == (project is None):
         raise ValidationError("Follow an artist or a project: name exactly one.")
     if artist is not None:
@@ -188,6 +202,8 @@ def _follow_target(follower: User, artist: User | None, project: Project | None)
                 {"artist": [f"There is no artist “{artist.username}” to follow."]}
             )
         return {"artist": artist}
+    if project is None:  # the check above: exactly one of the two
+        raise ValidationError("Follow an artist or a project: name exactly one.")
     if not project_visible_to(user=follower).filter(pk=project.pk).exists():
         raise ValidationError({"project": [f"There is no project #{project.pk} to follow."]})
     return {"project": project}
@@ -221,7 +237,9 @@ def follow_delete(
     _require_signed_in(follower, "follow artists and projects")
     if (artist is None) == (project is None):
         raise ValidationError("Unfollow an artist or a project: name exactly one.")
-    target = {"artist": artist} if artist is not None else {"project": project}
+    target: dict[str, User | Project | None] = (
+        {"artist": artist} if artist is not None else {"project": project}
+    )
     deleted, _ = Follow.objects.filter(follower=follower, **target).delete()
     return bool(deleted)
 

@@ -57,6 +57,7 @@ from typing import Literal
 
 import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from contributions.models import Contribution
 from hitrec.gcpause import cyclic_gc_paused
@@ -220,7 +221,7 @@ def _run(
         return _built(rows)
 
 
-def _cursor():
+def _cursor() -> CursorWrapper:
     """A cursor for the lineage statement.
 
     On PostgreSQL one that binds its parameters on the server (Django's own bind on the
@@ -235,9 +236,11 @@ def _cursor():
     connection.validate_thread_sharing()
     connection.ensure_connection()
     server_binding = psycopg.Cursor(connection.connection)
+    # Stub gap: django-stubs types `make_debug_cursor`/`make_cursor`'s argument as a
+    # CursorWrapper; Django passes them the database driver's own cursor, which they wrap.
     if connection.queries_logged:
-        return connection.make_debug_cursor(server_binding)
-    return connection.make_cursor(server_binding)
+        return connection.make_debug_cursor(server_binding)  # type: ignore[arg-type]
+    return connection.make_cursor(server_binding)  # type: ignore[arg-type]
 
 
 def _built(rows: list[tuple]) -> tuple[tuple[LineageNode, ...], tuple[LineageEdge, ...]]:

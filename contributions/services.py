@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
+from typing import Required, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -28,53 +29,70 @@ def _work(contribution: Contribution) -> Work:
     return Work(id=contribution.id, title=contribution.title, license=contribution.license)
 
 
-def _storage_name(filename: str) -> str:
+def _storage_name(filename: str | None) -> str:
     # A fresh folder per upload: names never collide and never reveal another upload's name.
     safe = get_valid_filename(filename or "original")[-100:] or "original"
     return f"originals/{uuid.uuid4().hex}/{safe}"
 
 
-def _body_from(*, file: UploadedFile | None, text: str | None) -> dict:
+class _Body(TypedDict, total=False):
+    """A contribution's body fields: text, or a file (which the caller stores apart)."""
+
+    kind: Required[str]
+    bytes: Required[int]
+    sha256: Required[str]
+    text: str
+    mime: str
+    file: UploadedFile
+    original_name: str
+
+
+def _body_from(*, file: UploadedFile | None, text: str | None) -> _Body:
     """What the contribution stores for its body: a file, or text (even when uploaded as a file)."""
     if file is not None and text:
         raise ValidationError({"file": ["Send either a file or a text body, not both."]})
-    if file is None and not text:
-        raise ValidationError({"file": ["Send a file, or a text body in `text`."]})
     if file is None:
+        if not text:
+            raise ValidationError({"file": ["Send a file, or a text body in `text`."]})
         encoded = text.encode("utf-8")
-        kind, size, sha256 = "text", len(encoded), hashlib.sha256(encoded).hexdigest()
-    else:
-        facts = upload_facts(file)
-        kind, size, sha256 = facts.kind, facts.size, facts.sha256
-        if size == 0:
-            raise ValidationError({"file": ["This file is empty (0 bytes)."]})
-        if kind is None:
-            raise ValidationError(
-                {"file": [f"hitrec does not accept this kind of file. It accepts {ACCEPTED}."]}
-            )
+        _check_size("text", len(encoded))
+        return _text_body(text, size=len(encoded), sha256=hashlib.sha256(encoded).hexdigest())
+    facts = upload_facts(file)
+    if facts.size == 0:
+        raise ValidationError({"file": ["This file is empty (0 bytes)."]})
+    if facts.kind is None:
+        raise ValidationError(
+            {"file": [f"hitrec does not accept this kind of file. It accepts {ACCEPTED}."]}
+        )
+    _check_size(facts.kind, facts.size)
+    if facts.kind != "text":
+        return {
+            "kind": facts.kind, "bytes": facts.size, "sha256": facts.sha256,
+            "file": file, "original_name": (file.name or "")[:255],
+        }  # fmt: skip
+    # Text is kept as text (it is small): the pipeline and pages read the body directly.
+    file.seek(0)
+    try:
+        decoded = file.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            {"file": ["This text file is not in UTF-8. Save it as UTF-8 and upload it again."]}
+        ) from exc
+    return _text_body(decoded, size=facts.size, sha256=facts.sha256)
+
+
+def _check_size(kind: str, size: int) -> None:
     if size > size_limit(kind):
         raise ValidationError(
             {"file": [f"This {kind} is {human_bytes(size)}; {kind} uploads are limited to "
                       f"{human_bytes(size_limit(kind))}."]}
         )  # fmt: skip
-    body = {"kind": kind, "bytes": size, "sha256": sha256}
-    if kind == "text" and file is not None:
-        # Text is kept as text (it is small): the pipeline and pages read the body directly.
-        file.seek(0)
-        try:
-            text = file.read().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(
-                {"file": ["This text file is not in UTF-8. Save it as UTF-8 and upload it again."]}
-            ) from exc
-        file = None
-    if kind == "text":
-        if "\x00" in text:
-            raise ValidationError({"text": ["Text may not contain NUL characters."]})
-        body.update(text=text, mime="text/plain")
-    else:
-        body.update(file=file, original_name=(file.name or "")[:255])
-    return body
+
+
+def _text_body(text: str, *, size: int, sha256: str) -> _Body:
+    if "\x00" in text:
+        raise ValidationError({"text": ["Text may not contain NUL characters."]})
+    return {"kind": "text", "bytes": size, "sha256": sha256, "text": text, "mime": "text/plain"}
 
 
 def contribution_create(

@@ -1,8 +1,9 @@
 """Use cases of notifications: record them, email them (at once or in a digest), read, choose."""
 
+import functools
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.core import signing
@@ -101,7 +102,11 @@ def _record(*, kind: Kind, key: str, actor_id: int | None, link: str, texts: dic
 
 def _email_on_commit(notification_ids: Iterable[int]) -> None:
     for notification_id in notification_ids:
-        transaction.on_commit(lambda i=notification_id: tasks.send_email.delay(i))
+        transaction.on_commit(functools.partial(_email_send, notification_id))
+
+
+def _email_send(notification_id: int) -> None:
+    tasks.send_email.delay(notification_id)
 
 
 def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
@@ -440,6 +445,9 @@ def notify_proposal_released(*, proposal_id: int) -> int:
     if proposal is None or proposal.release_id is None:
         return 0
     revision = proposal.revisions.order_by("-number").first()
+    if revision is None:
+        # Publishing writes revision 1 with the proposal, and revisions are never deleted.
+        raise ProposalRevision.DoesNotExist(f"Proposal #{proposal.id} has no revision.")
     title = proposal.project.title
     final = f"The payment proposal for “{title}” became its release"
     commenters = ProposalComment.objects.filter(proposal=proposal).values_list(
@@ -470,6 +478,9 @@ def notify_cost(*, cost_id: int, change: str) -> int:
     project, currency = cost.project, cost.currency
     if change == "withdrawn":
         actor = cost.withdrawn_by
+        if actor is None:
+            # `production_cost_withdraw` sets both; without it `actor.username` fails alike.
+            raise AttributeError(f"Cost #{cost.id} is withdrawn by nobody.")
         amount = format_minor(cost.withdrawn_minor, currency=currency)
         text = (
             f"{actor.username} withdrew {amount} {currency} of “{cost.note}”, a cost you bore on "
@@ -492,7 +503,7 @@ def notify_cost(*, cost_id: int, change: str) -> int:
     )
 
 
-FAN_OUT = {
+FAN_OUT: dict[Kind, Callable[..., int]] = {
     Kind.REMIXED: notify_remixed,
     Kind.ASK_POSTED: notify_ask_posted,
     Kind.SUBMISSION_DECIDED: notify_submission_decided,

@@ -431,7 +431,11 @@ def project_release(
         currency=project.currency,
         **project.policy_fields(),
     )
-    ReleaseCredit.objects.bulk_create(ReleaseCredit.for_credits(credits, release=release))
+    # CreditLike (projects/models.py) declares settable attributes, which a frozen CreditInput
+    # cannot match; declared there as read-only properties, this ignore goes (mypy says so).
+    ReleaseCredit.objects.bulk_create(
+        ReleaseCredit.for_credits(credits, release=release)  # type: ignore[arg-type]
+    )
     ReleaseNode.objects.bulk_create(
         ReleaseNode(
             release=release,

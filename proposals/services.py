@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,6 +52,15 @@ from royalties.splits import format_fraction
 logger = logging.getLogger(__name__)
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _current_revision(revisions: QuerySet[ProposalRevision]) -> ProposalRevision:
+    """The latest of a proposal's `revisions`. There always is one: publishing writes
+    revision 1 in the proposal's own transaction, and revisions are never deleted."""
+    revision = revisions.order_by("-number").first()
+    if revision is None:
+        raise ProposalRevision.DoesNotExist("A payment proposal without a revision.")
+    return revision
 
 
 def _require_producer(project: Project, actor: User, action: str) -> None:
@@ -116,7 +126,11 @@ def _revision_create(
         note=note,
         created_by=actor,
     )
-    ProposalCredit.objects.bulk_create(ProposalCredit.for_credits(credits, revision=revision))
+    # CreditLike (projects/models.py) declares settable attributes, which a frozen CreditInput
+    # cannot match; declared there as read-only properties, this ignore goes (mypy says so).
+    ProposalCredit.objects.bulk_create(
+        ProposalCredit.for_credits(credits, revision=revision)  # type: ignore[arg-type]
+    )
     ProposalPerson.objects.bulk_create(
         ProposalPerson(
             revision=revision, user_id=user_id, share=format_fraction(split.share_of(user_id))
@@ -189,7 +203,7 @@ def proposal_revise(
     project = Project.objects.get(pk=proposal.project_id)
     if project.status != Project.Status.OPEN:
         raise ValidationError(f"“{project.title}” is {project.status}; it takes no revisions.")
-    current = proposal.revisions.order_by("-number").first()
+    current = _current_revision(proposal.revisions.all())
     revision = _revision_create(
         proposal=proposal, project=project, actor=actor, number=current.number + 1,
         credits=credits, commercial=commercial, note=note,
@@ -236,7 +250,7 @@ def proposal_comment(
             parent = ProposalComment.objects.get(pk=parent.parent_id)
         if parent.removed_at is not None:
             raise ValidationError({"parent": ["That comment was deleted; it takes no replies."]})
-    revision = proposal.revisions.order_by("-number").first()
+    revision = _current_revision(proposal.revisions.all())
     comment = ProposalComment.objects.create(
         proposal=proposal, revision=revision, author=author, parent=parent, body=body,
         html=render_markdown(body),
@@ -287,7 +301,7 @@ def proposal_release(*, proposal: Proposal, actor: User) -> Release:
     proposal = _locked(proposal)
     proposal.project = project
     _require_open(proposal, "be released")
-    revision = proposal.revisions.order_by("-number").first()
+    revision = _current_revision(proposal.revisions.all())
     if timezone.now() < proposal.window_ends_at:
         waiting = people_waiting(revision=revision)
         if waiting:
@@ -359,7 +373,7 @@ def proposal_close(*, proposal_id: int) -> Release | None:
         if proposal.window_ends_at > timezone.now():
             return None
         proposal.project = Project.objects.select_related("owner").get(pk=proposal.project_id)
-        revision = proposal.revisions.select_related("created_by").order_by("-number").first()
+        revision = _current_revision(proposal.revisions.select_related("created_by"))
         if proposal.project.is_frozen:
             # Released directly (POST /api/projects/{id}/release/): nothing left to decide.
             proposal.status = Proposal.Status.WITHDRAWN

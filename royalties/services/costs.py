@@ -75,6 +75,10 @@ def production_cost_record(
     stored = ""
     mime = ""
     if receipt is not None:
+        if receipt.size is None:
+            # Django's upload handlers always give an upload its size; comparing an unknown
+            # size raises this same TypeError.
+            raise TypeError("A receipt of unknown size cannot be checked against the limit.")
         if receipt.size > RECEIPT_MAX_BYTES:
             raise ValidationError({"receipt": ["A receipt is limited to 10 MB."]})
         receipt.seek(0)

@@ -1,10 +1,10 @@
 """The double-entry ledger's writers: accounts, balanced entries, bulk rows of minor units."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Model, Q
 
 from accounts.models import User
 from projects.models import Project
@@ -50,10 +50,21 @@ def _bigint_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def _column(model: type[Model], name: str) -> str:
+    """The database column of one of the model's concrete fields, all these writers name.
+
+    Anything else has no column: the same AttributeError as quoting the missing one raises.
+    """
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise AttributeError(f"{model.__name__}.{name} has no database column.")
+    return field.column
+
+
 def insert_rows(
     model: type[Allocation] | type[AllocationLine] | type[Posting],
     fields: tuple[str, ...],
-    rows: list[tuple[int, ...]],
+    rows: Sequence[tuple[int, ...]],
 ) -> None:
     """Insert rows of bigint values (ids, minor units) into the model's `fields`, in order.
 
@@ -63,7 +74,7 @@ def insert_rows(
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A COPY is not an `execute`: errors (a refused reference, an unbalanced entry)
@@ -167,7 +178,9 @@ _PAYABLE_ACCOUNT_ONE = "INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON C
 def _payable_accounts_create(currency: str, user_ids: list[int]) -> None:
     quote, meta = connection.ops.quote_name, LedgerAccount._meta
     table = quote(meta.db_table)
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ("kind", "currency", "user"))
+    columns = ", ".join(
+        quote(_column(LedgerAccount, name)) for name in ("kind", "currency", "user")
+    )
     kind = LedgerAccount.Kind.PAYABLE.value
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

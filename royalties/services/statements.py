@@ -343,6 +343,8 @@ def statement_batch_build(*, batch_id: int) -> None:
     is not the database's (those are retried) marks the run failed, with the error.
     """
     with _failure_recorded(StatementRun.objects.filter(batches__id=batch_id)):
+        # None only when the locked read below finds it built (or gone) meanwhile.
+        batch: StatementRunBatch | None
         batch = StatementRunBatch.objects.select_related("run").get(pk=batch_id)
         if batch.built_at is not None:
             return
