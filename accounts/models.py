@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -14,9 +15,7 @@ class User(AbstractUser):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(
-                models.functions.Lower("username"), name="accounts_user_username_ci_unique"
-            ),
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
 
     def __str__(self) -> str:

@@ -61,7 +61,7 @@ class Contribution(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    sources = models.ManyToManyField(
+    sources: "models.ManyToManyField[Contribution, RemixLink]" = models.ManyToManyField(
         "self", through="RemixLink", through_fields=("remix", "source"), symmetrical=False,
         related_name="remixes",
     )  # fmt: skip

@@ -17,7 +17,7 @@ class UploadTooLarge(APIException):
     default_code = "upload_too_large"
 
 
-def human_bytes(size: int) -> str:
+def human_bytes(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1000 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -71,8 +71,9 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
 
     def file_complete(self, file_size):
         uploaded = super().file_complete(file_size)
-        uploaded.sha256 = self.sha256.hexdigest()
-        uploaded.kind_guess = self.kind_guess
+        # What upload_facts reads back: the hash and kind found while it streamed in.
+        uploaded.sha256 = self.sha256.hexdigest()  # type: ignore[union-attr]
+        uploaded.kind_guess = self.kind_guess  # type: ignore[union-attr]
         return uploaded
 
 
@@ -85,8 +86,12 @@ class UploadFacts:
 
 def upload_facts(file: UploadedFile) -> UploadFacts:
     """Size, hash and kind of an upload: from the handler if it streamed in, else read once."""
-    if getattr(file, "sha256", None):
-        return UploadFacts(size=file.size, sha256=file.sha256, kind=file.kind_guess)
+    # The handler sets these on the files it streamed in (file_complete above).
+    streamed_sha256 = getattr(file, "sha256", None)
+    if streamed_sha256 and file.size is not None:
+        return UploadFacts(
+            size=file.size, sha256=streamed_sha256, kind=getattr(file, "kind_guess", None)
+        )
     digest, size, head = hashlib.sha256(), 0, b""
     file.seek(0)
     for chunk in file.chunks():

@@ -9,7 +9,7 @@ writes, and a failure that says why and lets go of the row's files once it commi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import models, transaction
 
@@ -18,6 +18,19 @@ from hitrec.storage import files_delete_on_commit
 # Progress is written at most this often (in percent) within a stage, so a long job does
 # not hammer its table.
 PROGRESS_STEP = 5
+
+
+class JobRow(Protocol):
+    """What a job's row has: a status, and the fields job_failed and progress write."""
+
+    pk: Any
+    status: str
+    error: str
+    progress_stage: str
+    progress_percent: int
+
+    def save(self, *, update_fields: Iterable[str]) -> None: ...
+
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -36,7 +49,7 @@ def job_claim(
     """
     with transaction.atomic():
         row = rows.select_for_update().filter(pk=pk).first()
-        if row is None or row.status in set(finished):
+        if row is None or getattr(row, "status") in set(finished):  # noqa: B009 - a job's row
             return None
         fields = start(row)
         if fields is None:
@@ -66,7 +79,7 @@ def progress_recorder(
 
 
 def job_failed(
-    row: models.Model,
+    row: JobRow,
     *,
     status: str,
     reason: str,
@@ -76,8 +89,8 @@ def job_failed(
     """Mark a row locked by the caller's transaction failed, saying why; its `files` are
     deleted once the failure commits, and the fields named in `also` (set by the caller)
     are saved with it."""
-    row.status = status  # type: ignore[attr-defined]
-    row.error = reason  # type: ignore[attr-defined]
-    row.progress_stage, row.progress_percent = "failed", 100  # type: ignore[attr-defined]
+    row.status = status
+    row.error = reason
+    row.progress_stage, row.progress_percent = "failed", 100
     row.save(update_fields=["status", "error", "progress_stage", "progress_percent", *also])
     files_delete_on_commit(files)

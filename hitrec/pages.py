@@ -44,7 +44,7 @@ def form_report(request: HttpRequest, form: Form) -> None:
             else ""
         )
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{label}: {error}" if label else str(error))
 
 
 def form_errors_apply(form: Form, exc: ValidationError) -> None:

@@ -145,7 +145,7 @@ def mutagen_info(path: Path, fmt: str | None) -> AudioInfo | None:
         return None
     try:
         parsed = _MUTAGEN_TYPES[fmt](path)
-    except (mutagen.MutagenError, *DECODE_ERRORS):
+    except (mutagen.MutagenError, *DECODE_ERRORS):  # type: ignore[misc]  # mypy reads no starred tuple here
         return None  # damaged, or a variant mutagen does not know: ffprobe decides
     stream = parsed.info
     length = float(getattr(stream, "length", 0) or 0)
@@ -230,7 +230,17 @@ def _decode(
             progress("decoding", percent)
 
     # Headers can lie about the length; reading stops at the limit whatever they claim.
-    args = ["-t", f"{read_at_most_s:g}", "-i", path, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    args: list[str | Path] = [
+        "-t",
+        f"{read_at_most_s:g}",
+        "-i",
+        path,
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+    ]
     # -flush_packets 0: ffmpeg writes the pipe in 32 KiB blocks instead of ~420-byte packets
     # (about 78× fewer reads on our side; the waveform itself is unchanged).
     args += ["-ac", "1", "-ar", str(WAVEFORM_RATE), "-f", "s16le", "-c:a", "pcm_s16le"]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 # struct.error, a damaged header SyntaxError or EOFError (tests/media/test_corpus.py damages
 # every sample). Inside a `decoding()` block these are the file's fault; anywhere else, and
 # any other exception anywhere, they are ours.
-DECODE_ERRORS: tuple[type[BaseException], ...] = (
+DECODE_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     ValueError,
     SyntaxError,

@@ -176,7 +176,7 @@ def _supervise(
         )
     if returncode == _CANNOT_START:
         # The limits are too tight for ffmpeg itself: the worker's fault, not the file's.
-        raise MediaTransientError(f"{Path(proc.args[0]).name} could not start: {detail}")
+        raise MediaTransientError(f"{Path(str(proc.args[0])).name} could not start: {detail}")  # type: ignore[index]  # Popen was given a list
     if returncode != 0 and b"Cannot allocate memory" in stderr_tail:
         raise MediaRefused(
             f"hitrec gave up trying to {what}: it needed more memory than a file like this should.",
@@ -199,7 +199,7 @@ def _read_stdout(
 ) -> bytes:
     assert proc.stdout is not None  # noqa: S101 - set by Popen
     captured = bytearray()
-    for chunk in iter(lambda: proc.stdout.read1(_CHUNK), b""):  # type: ignore[union-attr]
+    for chunk in iter(lambda: proc.stdout.read1(_CHUNK), b""):  # type: ignore[union-attr,attr-defined]  # typeshed: IO[bytes] has no read1; a pipe is a BufferedReader
         if on_stdout is not None:
             on_stdout(chunk)
             continue

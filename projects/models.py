@@ -15,8 +15,11 @@ from hitrec.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
 class CreditLike(Protocol):
     """A credit to write: a contribution id and its weight (projects.services.CreditInput)."""
 
-    contribution: int
-    weight: Fraction
+    @property
+    def contribution(self) -> int: ...
+
+    @property
+    def weight(self) -> Fraction: ...
 
 
 class SplitPolicy(models.Model):
@@ -52,7 +55,7 @@ class SplitPolicy(models.Model):
         }
 
     @staticmethod
-    def policy_constraints(prefix: str) -> list[models.CheckConstraint]:
+    def policy_constraints(prefix: str) -> list[models.BaseConstraint]:
         """0 ≤ p ≤ 1 and 0 ≤ u < 1, in the database (named `<prefix>_…`)."""
         return [
             models.CheckConstraint(

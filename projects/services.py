@@ -433,9 +433,7 @@ def project_release(
     )
     # CreditLike (projects/models.py) declares settable attributes, which a frozen CreditInput
     # cannot match; declared there as read-only properties, this ignore goes (mypy says so).
-    ReleaseCredit.objects.bulk_create(
-        ReleaseCredit.for_credits(credits, release=release)  # type: ignore[arg-type]
-    )
+    ReleaseCredit.objects.bulk_create(ReleaseCredit.for_credits(credits, release=release))
     ReleaseNode.objects.bulk_create(
         ReleaseNode(
             release=release,

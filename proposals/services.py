@@ -128,9 +128,7 @@ def _revision_create(
     )
     # CreditLike (projects/models.py) declares settable attributes, which a frozen CreditInput
     # cannot match; declared there as read-only properties, this ignore goes (mypy says so).
-    ProposalCredit.objects.bulk_create(
-        ProposalCredit.for_credits(credits, revision=revision)  # type: ignore[arg-type]
-    )
+    ProposalCredit.objects.bulk_create(ProposalCredit.for_credits(credits, revision=revision))
     ProposalPerson.objects.bulk_create(
         ProposalPerson(
             revision=revision, user_id=user_id, share=format_fraction(split.share_of(user_id))
