@@ -38,8 +38,9 @@ from contributions.services import (
     contribution_file_replace,
     contribution_update,
 )
-from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
+from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
+from hitrec.files import stored_file_response
 from hitrec.parsers import JSONParser
 from hitrec.schema import ErrorSerializer
 from hitrec.throttles import UploadRateThrottle
@@ -52,9 +53,8 @@ class RenditionSerializer(serializers.Serializer):
     height = serializers.IntegerField(allow_null=True)
 
     def get_url(self, rendition) -> str:
-        return self.context["request"].build_absolute_uri(
-            f"/api/contributions/{rendition.contribution_id}/renditions/{rendition.name}"
-        )
+        # Versioned (`?v=`): a reprocessed rendition keeps its name but gets a new URL.
+        return self.context["request"].build_absolute_uri(rendition.url_path)
 
 
 class MediaSerializer(serializers.Serializer):
@@ -157,7 +157,7 @@ def _rendition_body(rendition, origin: str) -> dict | None:
     if rendition is None:
         return None
     return {
-        "url": f"{origin}/api/contributions/{rendition.contribution_id}/renditions/{rendition.name}",
+        "url": f"{origin}{rendition.url_path}",
         "mime": rendition.mime,
         "width": rendition.width,
         "height": rendition.height,
@@ -420,14 +420,15 @@ class ContributionOriginalApi(APIView):
         file = serializers.FileField(allow_empty_file=True, max_length=255)
 
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        reading = self.request.method in ("GET", "HEAD")
+        return [AllowAny()] if reading else super().get_permissions()
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, contribution_id: int):
         """The author (and staff) get the file as uploaded; everyone else gets the copy the
         pipeline made without its metadata, so no location leaves the original upload."""
         contribution = _get_or_404(contribution_id)
-        if not contribution.file:
+        if not contribution.file or contribution.is_removed:
             raise Http404("This contribution has no file.")
         user = request.user
         if user.is_authenticated and (user.id == contribution.author_id or user.is_staff):
@@ -438,10 +439,13 @@ class ContributionOriginalApi(APIView):
                 raise Http404("The file can be downloaded once it has been processed.")
             name = clean.file.name
         return stored_file_response(
+            request,
             name,
             content_type="application/octet-stream",
             filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
             inline=False,
+            # One URL, a different file by who asks: a signed-in reader's answer is theirs.
+            public=not user.is_authenticated,
         )
 
     @extend_schema(
@@ -469,10 +473,18 @@ class RenditionFileApi(APIView):
     def get(self, request, contribution_id: int, name: str):
         contribution = _get_or_404(contribution_id)
         rendition = next((r for r in contribution.renditions.all() if r.name == name), None)
-        if rendition is None:
+        if rendition is None or contribution.is_removed:
             raise Http404("No such rendition.")
         return stored_file_response(
-            rendition.file.name, content_type=rendition.mime, filename=rendition.name, inline=True
+            request,
+            rendition.file.name,
+            content_type=rendition.mime,
+            filename=rendition.name,
+            inline=True,
+            public=True,
+            # Only the URL with this content's version may be kept for good; an old or missing
+            # `v` still answers (the current file) but is revalidated.
+            immutable=request.query_params.get("v") == rendition.version,
         )
 
 

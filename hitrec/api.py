@@ -1,11 +1,10 @@
-"""Project-wide API pieces: errors, pagination, shared serializers, file responses, health."""
+"""Project-wide API pieces: errors, pagination, shared serializers, health, the API docs."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -113,60 +112,6 @@ class UserRefSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     username = serializers.CharField()
-
-
-# Types a stored file may be served as: passive formats a browser shows but never runs.
-# Anything else (HTML, SVG, XML, JavaScript, PDF, ...) goes out as application/octet-stream.
-SAFE_FILE_TYPES = frozenset(
-    {
-        "image/jpeg",
-        "image/png",
-        "image/webp",
-        "image/gif",
-        "audio/mpeg",
-        "audio/ogg",
-        "audio/wav",
-        "audio/flac",
-        "audio/mp4",
-        "video/mp4",
-        "video/webm",
-        "application/json",
-        "application/zip",
-        "application/octet-stream",
-    }
-)
-FILE_POLICY = "default-src 'none'; sandbox"
-
-
-def safe_content_type(content_type: str | None) -> str:
-    """The type to serve a stored file as: text as plain UTF-8 text, the allowlist as is,
-    everything else as opaque bytes, so that no upload is ever read as a page or a script."""
-    mime = (content_type or "").split(";", 1)[0].strip().lower()
-    if mime == "text/plain":
-        return "text/plain; charset=utf-8"
-    return mime if mime in SAFE_FILE_TYPES else "application/octet-stream"
-
-
-def stored_file_response(
-    name: str, *, content_type: str, filename: str | None = None, inline: bool
-) -> FileResponse:
-    """A stored file, streamed, so that nothing uploaded can run in the site's origin.
-
-    The type is forced safe (`safe_content_type`), with `nosniff` and a sandboxing CSP on
-    every file; only a rendition we made is shown inline, anything else is an attachment
-    (DESIGN.md, Known pitfalls). Checked by tests/security/test_file_serving.py.
-    """
-    safe_type = safe_content_type(content_type)
-    response = FileResponse(
-        default_storage.open(name, "rb"),
-        content_type=safe_type,
-        # Opaque bytes are never shown inline, whatever the caller asked.
-        as_attachment=not inline or safe_type == "application/octet-stream",
-        filename=filename or name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_POLICY
-    return response
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "hitrec.sqlite3",
+            "NAME": str(VAR_DIR / "hitrec.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not :memory:, so that a worker process started by the integration
             # tests sees the same test database; one per test run, so runs never collide.
@@ -162,6 +162,18 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# How stored files reach the reader once Django has checked who may read them
+# (hitrec/files.py, docs/operations.md "Serving files"): `django` streams them, `x-accel`
+# hands them to nginx (local storage), `redirect` sends a presigned object-store URL (S3).
+HITREC_FILE_DELIVERY = env_str("HITREC_FILE_DELIVERY", "django").strip().lower()
+if HITREC_FILE_DELIVERY not in ("django", "x-accel", "redirect"):
+    raise ImproperlyConfigured(
+        f"HITREC_FILE_DELIVERY is {HITREC_FILE_DELIVERY!r}: write django, x-accel or redirect."
+    )
+# nginx's internal location that aliases MEDIA_ROOT (deploy/nginx/hitrec.conf).
+HITREC_X_ACCEL_PREFIX = env_str("HITREC_X_ACCEL_PREFIX", "/_protected/")
+# Lifetime of a presigned download URL: short, since anyone holding it may use it.
+HITREC_PRESIGNED_SECONDS = env_int("HITREC_PRESIGNED_SECONDS", 300)
 # Every upload streams to a temporary file, hashed and size-checked chunk by chunk.
 FILE_UPLOAD_HANDLERS = ["contributions.uploads.HashingUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None

@@ -37,5 +37,5 @@ urlpatterns = [
 ]
 
 # No route serves MEDIA_ROOT directly, not even in DEBUG: stored files go out only through
-# views that check who may read them and force a safe type (hitrec.api.stored_file_response).
+# views that check who may read them and force a safe type (hitrec.files.stored_file_response).
 handler404 = "hitrec.api.not_found"

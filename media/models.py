@@ -1,5 +1,7 @@
 """Renditions: the files the pipeline derives from an original (thumbnails, waveform, poster, preview)."""
 
+import hashlib
+
 from django.db import models
 
 
@@ -24,6 +26,9 @@ class Rendition(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     bytes = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on every save, a reprocess's update_or_create included: the file under this stable
+    # name changed, so its URL's version must (`version`).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["contribution_id", "role", "width", "name"]
@@ -35,3 +40,16 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contribution_id}/{self.name}"
+
+    @property
+    def version(self) -> str:
+        """Names this file's content from the row alone (no storage call, no query), so a
+        list can version every URL: a reprocess keeps the name but changes `updated_at`."""
+        stamp = f"{self.pk}:{self.bytes}:{self.updated_at.isoformat() if self.updated_at else ''}"
+        return hashlib.blake2s(stamp.encode(), digest_size=6).hexdigest()
+
+    @property
+    def url_path(self) -> str:
+        """The API path of this rendition with its version: a new URL whenever the file
+        changes, so the answer can be cached for good (hitrec/files.py, IMMUTABLE)."""
+        return f"/api/contributions/{self.contribution_id}/renditions/{self.name}?v={self.version}"

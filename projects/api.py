@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions.models import Contribution
-from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
+from hitrec.api import StandardPagination, UserRefSerializer
+from hitrec.currencies import CURRENCY_CHOICES
+from hitrec.files import stored_file_response
 from projects import services
 from projects.models import Ask, Project, Release, Submission
 from projects.policy import PolicyError, format_share, parse_share
@@ -20,7 +22,6 @@ from projects.selectors import (
     project_visible_or_404,
     submission_list,
 )
-from hitrec.currencies import CURRENCY_CHOICES
 
 
 def _contribution_or_400(contribution_id: int) -> Contribution:
@@ -132,7 +133,14 @@ class ProjectCoverApi(APIView):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         if not project.cover:
             raise Http404("This project has no cover.")
-        return stored_file_response(project.cover.name, content_type="image/jpeg", inline=True)
+        return stored_file_response(
+            request,
+            project.cover.name,
+            content_type="image/jpeg",
+            inline=True,
+            # A draft is its team's business; once open, anyone may see (and keep) its cover.
+            public=project.status != Project.Status.DRAFT,
+        )
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(max_length=255)

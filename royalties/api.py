@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from hitrec.api import StandardPagination, UserRefSerializer, stored_file_response
+from hitrec.api import StandardPagination, UserRefSerializer
+from hitrec.files import stored_file_response
 from hitrec.parsers import JSONParser
 from projects.api import ReleaseCreditInputSerializer
 from projects.models import Project, Release
@@ -374,7 +375,9 @@ class ProductionCostReceiptApi(APIView):
         )
         if not allowed or not cost.receipt:
             raise Http404("There is no such receipt.")
-        return stored_file_response(cost.receipt.name, content_type=cost.receipt_mime, inline=False)
+        return stored_file_response(
+            request, cost.receipt.name, content_type=cost.receipt_mime, inline=False
+        )
 
 
 # --- payouts -------------------------------------------------------------------------------

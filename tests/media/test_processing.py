@@ -60,6 +60,7 @@ def test_an_image_is_measured_and_gets_thumbnails_without_its_location(upload, s
 
 
 def _stored_name(url: str) -> str:
+    url = url.split("?", 1)[0]  # a rendition's URL carries its version (?v=…)
     contribution_id, name = url.rstrip("/").split("/")[-3], url.rsplit("/", 1)[-1]
     return Rendition.objects.get(contribution_id=contribution_id, name=name).file.name
 

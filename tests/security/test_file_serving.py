@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from hitrec.api import stored_file_response
+from hitrec.files import stored_file_response
 from tests.accounts.factories import UserFactory
 from tests.contributions.uploads import png_upload
 from tests.projects.factories import make_project
@@ -29,7 +30,9 @@ HOSTILE_SVG = (
 
 def serve(content: bytes, *, content_type: str, inline: bool, filename: str = "upload.bin"):
     name = default_storage.save(f"tests/{filename}", ContentFile(content))
-    return stored_file_response(name, content_type=content_type, filename=filename, inline=inline)
+    return stored_file_response(
+        RequestFactory().get("/"), name, content_type=content_type, filename=filename, inline=inline
+    )
 
 
 def assert_cannot_run(response) -> None:
