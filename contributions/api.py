@@ -19,9 +19,7 @@ from rest_framework.views import APIView
 from contributions.licenses import (
     LICENSE_CHOICES,
     LICENSES,
-    Work,
-    allowed_remix_licenses,
-    source_refusals,
+    remix_licenses_explained,
 )
 from contributions.lineage import lineage_get
 from contributions.lineage_svg import (
@@ -31,7 +29,13 @@ from contributions.lineage_svg import (
     lineage_svg,
 )
 from contributions.models import Contribution
-from contributions.selectors import contribution_get, contribution_list, upstream_credits
+from contributions.selectors import (
+    contribution_get,
+    contribution_list,
+    contributions_in_order,
+    upstream_credits,
+    works_of,
+)
 from contributions.services import (
     contribution_create,
     contribution_delete,
@@ -519,21 +523,7 @@ class LicensesAllowedApi(APIView):
         query = self.FilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         ids = [int(i) for i in query.validated_data.get("sources", "").split(",") if i]
-        works = [
-            Work(id=c.id, title=c.title, license=c.license)
-            for c in Contribution.objects.filter(id__in=ids).only("id", "title", "license")
-        ]
-        allowed = allowed_remix_licenses(works)
-        problems = [p for work in works for p in source_refusals(work)]
-        if problems:
-            explanation = " ".join(problems)
-        elif not works:
-            explanation = "An original work may carry any license."
-        elif not allowed:
-            explanation = "No single license honours all of these sources together."
-        else:
-            names = ", ".join(LICENSES[slug].name for slug in allowed)
-            explanation = f"These sources allow: {names}."
+        allowed, explanation = remix_licenses_explained(works_of(contributions_in_order(ids=ids)))
         return Response(
             {
                 "allowed": [{"slug": slug, "name": LICENSES[slug].name} for slug in allowed],

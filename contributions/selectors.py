@@ -1,5 +1,6 @@
 """Reads of contributions: the public list with its filters, one contribution, upstream credits."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -7,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contributions.extensions import project_works
+from contributions.licenses import Work
 from contributions.lineage import lineage_get
 from contributions.models import Contribution
 
@@ -115,3 +117,15 @@ def upstream_credits(*, contribution_id: int) -> list[Credit]:
         for author_id, nodes in by_author.items()
     ]
     return sorted(credits, key=lambda c: (c.works[0].depth, c.works[0].id))
+
+
+def contributions_in_order(*, ids: Sequence[int]) -> list[Contribution]:
+    """The contributions with these ids, in the order given, with their authors (the works
+    an upload names as its sources); ids of no contribution are left out."""
+    found = {c.id: c for c in Contribution.objects.filter(id__in=ids).select_related("author")}
+    return [found[i] for i in ids if i in found]
+
+
+def works_of(contributions: Iterable[Contribution]) -> list[Work]:
+    """What the licence rules read of each contribution."""
+    return [Work(id=c.id, title=c.title, license=c.license) for c in contributions]

@@ -40,6 +40,7 @@ from royalties.selectors import (
     payable_balances,
     payout_batches,
     project_streams,
+    receipt_visible_to,
     release_split,
     revenue_stream_named,
     split_body,
@@ -367,13 +368,8 @@ class ProductionCostReceiptApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, project_id: int, cost_id: int):
         project = project_visible_or_404(user=request.user, project_id=project_id)
-        cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
-        allowed = cost is not None and (
-            request.user.is_staff
-            or cost.borne_by_id == request.user.id
-            or is_producer(project=project, user=request.user)
-        )
-        if not allowed or not cost.receipt:
+        cost = receipt_visible_to(user=request.user, project=project, cost_id=cost_id)
+        if cost is None:
             raise Http404("There is no such receipt.")
         return stored_file_response(
             request, cost.receipt.name, content_type=cost.receipt_mime, inline=False

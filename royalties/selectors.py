@@ -13,6 +13,7 @@ from contributions.lineage import closure_get
 from hitrec.gcpause import cyclic_gc_paused
 from hitrec.rows import fetched_rows
 from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
+from projects.selectors import is_producer
 from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import (
     Allocation,
@@ -314,3 +315,14 @@ def project_revenue_events(*, project: Project, limit: int = 50) -> list[Revenue
         .select_related("stream")
         .order_by("-id")[:limit]
     )
+
+
+def receipt_visible_to(*, user: User, project: Project, cost_id: int) -> ProductionCost | None:
+    """The cost whose receipt `user` may see, or None: a receipt shows what a producer paid
+    someone, so its producers, the person who bore it and staff see it, nobody else."""
+    cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
+    if cost is None or not cost.receipt:
+        return None
+    if user.is_staff or cost.borne_by_id == user.id or is_producer(project=project, user=user):
+        return cost
+    return None

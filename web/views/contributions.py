@@ -7,10 +7,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from community.selectors import community_section
-from contributions.licenses import LICENSES, Work, remix_licenses_explained
+from contributions.licenses import LICENSES, remix_licenses_explained
 from contributions.lineage import lineage_get
-from contributions.models import Contribution
-from contributions.selectors import contribution_get, contribution_list, upstream_credits
+from contributions.selectors import (
+    contribution_get,
+    contribution_list,
+    contributions_in_order,
+    upstream_credits,
+    works_of,
+)
 from contributions.services import contribution_create
 from hitrec.pages import form_errors_apply
 from web import forms
@@ -57,11 +62,6 @@ def contribution(request, contribution_id: int):
     return render(request, "web/contribution.html", context)
 
 
-def _source_works(ids: list[int]) -> list[Contribution]:
-    found = {c.id: c for c in Contribution.objects.filter(id__in=ids).select_related("author")}
-    return [found[i] for i in ids if i in found]
-
-
 @login_required
 def upload(request):
     initial = {}
@@ -95,10 +95,8 @@ def upload(request):
     remixed = initial.get("sources", "")
     if not source_ids and remixed.isascii() and remixed.isdigit() and int(remixed) < 2**63:
         source_ids = [int(initial["sources"])]
-    sources = _source_works(source_ids)
-    allowed, explanation = remix_licenses_explained(
-        [Work(s.id, s.title, s.license) for s in sources]
-    )
+    sources = contributions_in_order(ids=source_ids)
+    allowed, explanation = remix_licenses_explained(works_of(sources))
     return render(
         request,
         "web/upload.html",
