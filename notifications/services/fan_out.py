@@ -1,26 +1,19 @@
-"""Use cases of notifications: record them, email them (at once or in a digest), read, choose."""
+"""Who hears of each event, and in what words: a remix, an ask, a decision, a release,
+revenue, a statement, a cost, a mention, a payment proposal's steps."""
 
-import functools
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
-from django.conf import settings
-from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
 from community.selectors import project_followers
 from contributions.models import Contribution
-from notifications import emails, tasks
 from notifications.mentions import mention_candidates
-from notifications.models import Delivery, Kind, Notification, Preference
-from notifications.selectors import deliveries_for, preferences_get
+from notifications.models import Kind
+from notifications.services.recording import notifications_record, titles_quoted
 from projects.models import Ask, ProjectMember, Release, ReleaseNode, Submission
 from projects.selectors import PUBLIC_STATUSES
 from proposals.models import (
@@ -34,79 +27,7 @@ from royalties.models import Allocation, ProductionCost, RevenueEvent, Statement
 from royalties.money import format_minor
 from royalties.splits import format_percent
 
-Status = Notification.EmailStatus
-# SQLite allows 32766 parameters a statement; far under it, and a sensible batch anyway.
-_CHUNK = 500
 MAX_MENTIONS = 20
-
-
-def _one_line(text: str, limit: int = 500) -> str:
-    # Texts become email subjects, where a line break is refused (header injection).
-    return Truncator(re.sub(r"\s+", " ", text).strip()).chars(limit)
-
-
-def _quoted(titles: Sequence[str], limit: int = 3) -> str:
-    shown = [f"“{title}”" for title in titles[:limit]]
-    if len(titles) > limit:
-        shown.append(f"{len(titles) - limit} more")
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
-# --- recording -----------------------------------------------------------------------------
-
-
-def _record(*, kind: Kind, key: str, actor_id: int | None, link: str, texts: dict[int, str]) -> int:
-    """Record one notification per recipient (texts: recipient id → text), as each chose.
-
-    Nobody is told of their own action. Recording the same event again (same key) adds
-    nothing, so the fan-out task may run twice. Returns how many were recorded now or before.
-    """
-    recipients = sorted(user_id for user_id in texts if user_id != actor_id)
-    recorded = 0
-    for start in range(0, len(recipients), _CHUNK):
-        chunk = recipients[start : start + _CHUNK]
-        deliveries = deliveries_for(user_ids=chunk, kind=kind)
-        addresses = dict(
-            User.objects.filter(id__in=chunk, is_active=True).values_list("id", "email")
-        )
-        rows = []
-        for user_id in chunk:
-            delivery = deliveries[user_id]
-            if delivery == Delivery.OFF or user_id not in addresses:
-                continue
-            if not addresses[user_id]:
-                status = Status.NONE
-            else:
-                status = Status.QUEUED if delivery == Delivery.IMMEDIATE else Status.DIGEST
-            rows.append(
-                Notification(
-                    recipient_id=user_id, kind=kind, actor_id=actor_id,
-                    text=_one_line(texts[user_id]), link=link[:500], key=key,
-                    email_status=status,
-                )
-            )  # fmt: skip
-        with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            # Read back rather than trust bulk_create: on a rerun the rows already exist, and
-            # one still queued (its email never went) is queued again.
-            queued = list(
-                Notification.objects.filter(
-                    key=key, recipient_id__in=[row.recipient_id for row in rows],
-                    email_status=Status.QUEUED,
-                ).values_list("id", flat=True)
-            )  # fmt: skip
-            _email_on_commit(queued)
-        recorded += len(rows)
-    return recorded
-
-
-def _email_on_commit(notification_ids: Iterable[int]) -> None:
-    for notification_id in notification_ids:
-        transaction.on_commit(functools.partial(_email_send, notification_id))
-
-
-def _email_send(notification_id: int) -> None:
-    tasks.send_email.delay(notification_id)
 
 
 def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
@@ -119,14 +40,14 @@ def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
         by_author.setdefault(source.author_id, []).append(source)
     recorded = 0
     for author_id, sources in by_author.items():
-        recorded += _record(
+        recorded += notifications_record(
             kind=Kind.REMIXED,
             key=f"remixed:{remix.id}:{sources[0].id}",
             actor_id=remix.author_id,
             link=f"/contributions/{remix.id}/",
             texts={
                 author_id: f"{remix.author.username} remixed your "
-                f"{_quoted([s.title for s in sources])} in “{remix.title}”."
+                f"{titles_quoted([s.title for s in sources])} in “{remix.title}”."
             },
         )
     return recorded
@@ -146,7 +67,7 @@ def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
         f"“{project.title}” asks for {ask.kind} ({ask.quantity}): "
         f"{Truncator(ask.description).chars(200)}"
     )
-    return _record(
+    return notifications_record(
         kind=Kind.ASK_POSTED,
         key=f"ask:{ask.id}",
         actor_id=actor_id,
@@ -169,7 +90,7 @@ def notify_submission_decided(*, submission_id: int) -> int:
     )
     if submission.decision_note:
         text += f" Note: {Truncator(submission.decision_note).chars(300)}"
-    return _record(
+    return notifications_record(
         kind=Kind.SUBMISSION_DECIDED,
         key=f"submission:{submission.id}:{submission.status}",
         actor_id=submission.decided_by_id,
@@ -196,13 +117,13 @@ def notify_released(*, release_id: int) -> int:
     ):
         titles.setdefault(author_id, []).append(title)
     project = release.project
-    return _record(
+    return notifications_record(
         kind=Kind.RELEASED,
         key=f"released:{release.id}",
         actor_id=release.released_by_id,
         link=f"/projects/{project.id}/",
         texts={
-            author_id: f"“{project.title}” was released; you are credited for {_quoted(works)}."
+            author_id: f"“{project.title}” was released; you are credited for {titles_quoted(works)}."
             for author_id, works in titles.items()
         },
     )
@@ -218,7 +139,7 @@ def notify_revenue(*, event_id: int) -> int:
     parts = Allocation.objects.filter(event=event, amount_minor__gt=0).values_list(
         "user_id", "amount_minor"
     )
-    return _record(
+    return notifications_record(
         kind=Kind.REVENUE,
         key=f"revenue:{event.id}",
         actor_id=event.recorded_by_id,
@@ -242,7 +163,7 @@ def notify_statement_issued(*, statement_id: int) -> int:
     else:
         carried = format_minor(statement.carried_forward_minor, currency=currency)
         outcome = f"{carried} {currency} carried forward (below the payout threshold)"
-    return _record(
+    return notifications_record(
         kind=Kind.STATEMENT_ISSUED,
         key=f"statement:{statement.id}",
         actor_id=None,
@@ -285,7 +206,7 @@ def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
     link = url if url.startswith("/") and not url.startswith("//") else ""
     digest = hashlib.sha256(f"{url}\x1f{where}\x1f{text}".encode()).hexdigest()[:40]
     excerpt = Truncator(text).chars(140)
-    return _record(
+    return notifications_record(
         kind=Kind.MENTION,
         key=f"mention:{digest}",
         actor_id=actor_id,
@@ -295,9 +216,6 @@ def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
             for person in people
         },
     )
-
-
-# --- payment proposals ---------------------------------------------------------------------
 
 
 def _proposal_link(proposal_id: int, anchor: str = "") -> str:
@@ -329,7 +247,7 @@ def notify_proposal_published(*, revision_id: int) -> int:
         return 0
     proposal = revision.proposal
     title = proposal.project.title
-    return _record(
+    return notifications_record(
         kind=Kind.PROPOSAL_PUBLISHED,
         key=f"proposal_published:{proposal.id}",
         actor_id=revision.created_by_id,
@@ -372,7 +290,7 @@ def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
             f"The payment proposal for “{title}” was revised (revision {revision.number}): "
             f"{change}. Please look again by {proposal.window_ends_at:%d %B %Y}."
         )
-    return _record(
+    return notifications_record(
         kind=Kind.PROPOSAL_REVISED,
         key=f"proposal_revised:{revision.id}",
         actor_id=revision.created_by_id,
@@ -402,7 +320,7 @@ def notify_proposal_commented(*, comment_id: int) -> int:
             f"{comment.author.username}{' (a producer)' if comment.from_producer else ''} "
             f"answered your comment on the payment proposal for “{title}”: “{excerpt}”"
         )
-    return _record(
+    return notifications_record(
         kind=Kind.PROPOSAL_COMMENTED,
         key=f"proposal_comment:{comment.id}",
         actor_id=comment.author_id,
@@ -430,7 +348,7 @@ def notify_proposal_accepted(*, acceptance_id: int) -> int:
         f"{acceptance.person.user.username} accepted revision {revision.number} of the payment "
         f"proposal for “{proposal.project.title}” ({accepted} of {people.count()} have)."
     )
-    return _record(
+    return notifications_record(
         kind=Kind.PROPOSAL_ACCEPTED,
         key=f"proposal_accepted:{acceptance.id}",
         actor_id=acceptance.person.user_id,
@@ -456,7 +374,7 @@ def notify_proposal_released(*, proposal_id: int) -> int:
     texts = dict.fromkeys([*_producer_ids(proposal.project_id), *commenters], f"{final}.")
     for user_id, share in revision.people.values_list("user_id", "share"):
         texts[user_id] = f"{final}: your share is {_share_words(share)}, frozen for ever."
-    return _record(
+    return notifications_record(
         kind=Kind.PROPOSAL_RELEASED,
         key=f"proposal_released:{proposal.id}",
         actor_id=proposal.closed_by_id,
@@ -494,7 +412,7 @@ def notify_cost(*, cost_id: int, change: str) -> int:
             f"{actor.username} recorded a cost you bore on “{project.title}”: {amount} "
             f"{currency} for “{cost.note}”. Revenue pays it back to you first."
         )
-    return _record(
+    return notifications_record(
         kind=Kind.COST,
         key=f"cost:{cost.id}:{change}",
         actor_id=actor.id,
@@ -523,176 +441,3 @@ FAN_OUT: dict[Kind, Callable[..., int]] = {
 def notify(*, kind: str, arguments: dict) -> int:
     """The fan-out task's entry: record the notifications of one event of this kind."""
     return FAN_OUT[Kind(kind)](**arguments)
-
-
-# --- reading and choosing ------------------------------------------------------------------
-
-
-def notifications_mark_read(*, user: User, ids: Sequence[int] = (), every: bool = False) -> int:
-    """The person marks some of their notifications (or all of them) as read."""
-    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if not every:
-        # Ids of other people's notifications simply match nothing here.
-        rows = rows.filter(id__in=list(ids)[:1000])
-    return rows.update(read_at=timezone.now())
-
-
-@transaction.atomic
-def preferences_set(*, user: User, preferences: dict[str, str]) -> dict[str, str]:
-    """The person chooses, per kind, off, immediately or a daily digest."""
-    problems = {
-        kind: [f"“{kind}” is not a kind of notification."]
-        for kind in preferences
-        if kind not in Kind.values
-    }
-    problems.update(
-        {
-            kind: [f"Choose one of {', '.join(Delivery.values)}, not “{delivery}”."]
-            for kind, delivery in preferences.items()
-            if kind in Kind.values and delivery not in Delivery.values
-        }
-    )
-    if problems:
-        raise ValidationError(problems)
-    if preferences:
-        Preference.objects.bulk_create(
-            [Preference(user=user, kind=k, delivery=d) for k, d in sorted(preferences.items())],
-            update_conflicts=True,
-            unique_fields=["user", "kind"],
-            update_fields=["delivery", "updated_at"],
-        )
-    off = [kind for kind, delivery in preferences.items() if delivery == Delivery.OFF]
-    if off:
-        # What was waiting to be emailed stays in the app but is no longer sent.
-        Notification.objects.filter(
-            recipient=user, kind__in=off, email_status__in=[Status.QUEUED, Status.DIGEST]
-        ).update(email_status=Status.DROPPED)
-    return preferences_get(user=user)
-
-
-# --- unsubscribing -------------------------------------------------------------------------
-
-_UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-# In a token's kind: every kind the person now gets by daily digest (the digest's own link).
-ALL_DIGEST_KINDS = "digest"
-
-
-def unsubscribe_token(*, user_id: int, kind: str) -> str:
-    """A signed token naming the person and the kind; it never expires (old emails keep
-    working) and only ever turns notifications off."""
-    return signing.dumps({"u": user_id, "k": kind}, salt=_UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_url(*, user_id: int, kind: str) -> str:
-    from django.urls import reverse
-
-    token = unsubscribe_token(user_id=user_id, kind=kind)
-    return settings.HITREC_SITE_URL.rstrip("/") + reverse("notifications:unsubscribe", args=[token])
-
-
-def unsubscribe(*, token: str) -> tuple[User, list[str]]:
-    """Turn off what an email's unsubscribe link names, without logging in.
-
-    Returns the person and the kinds now off. Clicking twice is harmless.
-    """
-    try:
-        data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        raise ValidationError(
-            "This unsubscribe link is damaged or was not made by hitrec, so nothing was "
-            "changed. Copy the whole link from the email, or choose what you hear about on "
-            "your notification settings page."
-        ) from None
-    if not (
-        isinstance(data, dict)
-        and isinstance(data.get("u"), int)
-        and data.get("k") in {*Kind.values, ALL_DIGEST_KINDS}
-    ):
-        raise ValidationError("This unsubscribe link names nothing hitrec knows.")
-    user = User.objects.filter(pk=data["u"]).first()
-    if user is None:
-        raise ValidationError("This unsubscribe link names an account that no longer exists.")
-    if data["k"] == ALL_DIGEST_KINDS:
-        kinds = [k for k, d in preferences_get(user=user).items() if d == Delivery.DIGEST]
-    else:
-        kinds = [data["k"]]
-    preferences_set(user=user, preferences=dict.fromkeys(kinds, Delivery.OFF.value))
-    return user, kinds
-
-
-# --- emails --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def email_send(*, notification_id: int) -> bool:
-    """Email one notification on its own. Guarded: only a queued one is sent, once.
-
-    The row stays locked while the email goes out, so a concurrent rerun waits and then
-    finds it sent. If sending fails, nothing is marked and the task retries.
-    """
-    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-    if notification is None or notification.email_status != Status.QUEUED:
-        return False
-    recipient = User.objects.get(pk=notification.recipient_id)
-    delivery = preferences_get(user=recipient)[notification.kind]
-    if delivery == Delivery.OFF or not recipient.email or not recipient.is_active:
-        notification.email_status = Status.DROPPED
-        notification.save(update_fields=["email_status"])
-        return False
-    emails.notification_email(
-        notification=notification,
-        recipient=recipient,
-        unsubscribe_url=unsubscribe_url(user_id=recipient.id, kind=notification.kind),
-    ).send()
-    notification.email_status = Status.SENT
-    notification.emailed_at = timezone.now()
-    notification.save(update_fields=["email_status", "emailed_at"])
-    return True
-
-
-@transaction.atomic
-def digest_send(*, user_id: int) -> bool:
-    """One email with everything a person has waiting for their digest. Guarded: what it
-    sends is marked digested in the same transaction, so a second run finds nothing."""
-    waiting = list(
-        Notification.objects.select_for_update()
-        .filter(recipient_id=user_id, email_status=Status.DIGEST)
-        .order_by("id")
-    )
-    if not waiting:
-        return False
-    recipient = User.objects.get(pk=user_id)
-    deliveries = preferences_get(user=recipient)
-    send = [n for n in waiting if deliveries[n.kind] != Delivery.OFF]
-    if not (recipient.email and recipient.is_active):
-        send = []
-    sent_ids = {n.id for n in send}
-    now = timezone.now()
-    if send:
-        kinds = list(dict.fromkeys(n.kind for n in send))
-        emails.digest_email(
-            recipient=recipient,
-            notifications=send,
-            unsubscribe_urls={k: unsubscribe_url(user_id=user_id, kind=k) for k in kinds},
-            unsubscribe_all_url=unsubscribe_url(user_id=user_id, kind=ALL_DIGEST_KINDS),
-        ).send()
-        Notification.objects.filter(id__in=sent_ids).update(
-            email_status=Status.DIGESTED, emailed_at=now
-        )
-    Notification.objects.filter(id__in=[n.id for n in waiting if n.id not in sent_ids]).update(
-        email_status=Status.DROPPED
-    )
-    return bool(send)
-
-
-def digests_enqueue() -> int:
-    """The daily run: one digest job per person with something waiting."""
-    people = list(
-        Notification.objects.filter(email_status=Status.DIGEST)
-        .order_by()
-        .values_list("recipient_id", flat=True)
-        .distinct()
-    )
-    for user_id in people:
-        tasks.send_digest.delay(user_id)
-    return len(people)
