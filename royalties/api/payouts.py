@@ -1,34 +1,22 @@
-"""Royalties API: a released project's split, its revenue, and people's payouts."""
+"""Payouts API: a person's earnings and statements, staff's statement runs and payout batches."""
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from hitrec.api import StandardPagination, UserRefSerializer
-from hitrec.files import stored_file_response
-from hitrec.parsers import JSONParser
-from projects.api import ReleaseCreditInputSerializer
-from projects.models import Project, Release
-from projects.policy import format_share
-from projects.selectors import is_producer, project_visible_or_404
 from royalties.documents import statement_csv, statement_pdf
 from royalties.models import (
-    Allocation,
     PayoutBatch,
-    ProductionCost,
-    Recoupment,
-    RevenueEvent,
     Statement,
     StatementRun,
 )
@@ -39,12 +27,6 @@ from royalties.selectors import (
     earning_lines,
     payable_balances,
     payout_batches,
-    project_streams,
-    receipt_visible_to,
-    release_split,
-    revenue_stream_named,
-    split_body,
-    split_preview,
     statement_document,
     statement_runs,
     statements_visible_to,
@@ -53,10 +35,6 @@ from royalties.services import (
     payout_batch_create,
     payout_batch_file,
     payout_results_import,
-    production_cost_record,
-    production_cost_withdraw,
-    revenue_record,
-    revenue_stream_create,
     statement_issue,
     statement_issue_run_start,
     statement_pay,
@@ -64,317 +42,6 @@ from royalties.services import (
     statement_run_start,
 )
 from royalties.uploads import ResultFileUploadHandler
-
-
-class SplitPartySerializer(serializers.Serializer):
-    user = serializers.IntegerField()
-    username = serializers.CharField()
-    share = serializers.CharField(help_text='Exact, "n/d" in lowest terms.')
-    percent = serializers.CharField(help_text="Rounded half-up to two decimals.")
-
-
-class SplitContributionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    received = serializers.CharField()
-    kept = serializers.CharField()
-
-
-class SplitOutputSerializer(serializers.Serializer):
-    release = serializers.IntegerField(allow_null=True)
-    parties = SplitPartySerializer(many=True)
-    contributions = SplitContributionSerializer(many=True)
-
-
-class SplitPreviewApi(APIView):
-    """The split a release with these credits would have, computed now; nothing is saved."""
-
-    class InputSerializer(serializers.Serializer):
-        credits = ReleaseCreditInputSerializer(many=True, min_length=1, max_length=10_000)
-
-    @extend_schema(request=InputSerializer, responses=SplitOutputSerializer)
-    def post(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        credits = [(c["contribution"], c["weight"]) for c in data.validated_data["credits"]]
-        split = split_preview(project=project, credits=credits)
-        return Response(SplitOutputSerializer(split_body(split=split, release_id=None)).data)
-
-
-class ProjectSplitApi(APIView):
-    """Who gets what share of everything the released project earns, exactly."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "stream", str, description="A revenue stream's name: the split of its revenue."
-            )
-        ],
-        responses=SplitOutputSerializer,
-    )
-    def get(self, request, project_id: int):
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        release = Release.objects.filter(project=project).first()
-        if release is None:
-            raise Http404("This project has not been released, so it has no split yet.")
-        stream = None
-        if name := request.query_params.get("stream"):
-            stream = revenue_stream_named(project=project, name=name)
-            if stream is None:
-                raise Http404(f"“{project.title}” has no revenue stream “{name[:40]}”.")
-        body = split_body(
-            split=release_split(release=release, stream=stream), release_id=release.id
-        )
-        return Response(SplitOutputSerializer(body).data)
-
-
-# --- revenue -------------------------------------------------------------------------------
-
-
-class AllocationOutputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(source="user_id")
-    amount_minor = serializers.IntegerField()
-
-
-class RecoupmentOutputSerializer(serializers.Serializer):
-    cost = serializers.IntegerField(source="cost_id")
-    user = serializers.IntegerField(source="cost.borne_by_id", help_text="Who is paid back.")
-    amount_minor = serializers.IntegerField()
-
-
-class RevenueEventOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.IntegerField(source="project_id")
-    stream = serializers.CharField(source="stream.name", allow_null=True, default=None)
-    amount_minor = serializers.IntegerField()
-    amount = serializers.SerializerMethodField()
-    currency = serializers.CharField()
-    note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    recouped_minor = serializers.IntegerField(
-        help_text="The part that paid back production costs before the profit was split."
-    )
-    recoupments = RecoupmentOutputSerializer(many=True)
-    allocations = AllocationOutputSerializer(many=True)
-
-    def get_amount(self, event) -> str:
-        return format_minor(event.amount_minor, currency=event.currency)
-
-
-def _events_with_parts():
-    return RevenueEvent.objects.select_related("stream").prefetch_related(
-        Prefetch("allocations", queryset=Allocation.objects.order_by("user_id")),
-        Prefetch(
-            "recoupments", queryset=Recoupment.objects.select_related("cost").order_by("cost_id")
-        ),
-    )
-
-
-def _event_body(event_id: int) -> dict:
-    return RevenueEventOutputSerializer(_events_with_parts().get(pk=event_id)).data
-
-
-class ProjectRevenueApi(APIView):
-    """Producers record what the released work earns; each event is allocated at once."""
-
-    class InputSerializer(serializers.Serializer):
-        amount = serializers.CharField(max_length=40, help_text='A decimal string, e.g. "12.34".')
-        currency = serializers.CharField(max_length=3)
-        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-        stream = serializers.SlugField(
-            max_length=40, required=False, allow_null=True, default=None,
-            help_text="The revenue stream it belongs to; empty: the release's own policy.",
-        )  # fmt: skip
-
-    @extend_schema(responses=RevenueEventOutputSerializer(many=True))
-    def get(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        events = _events_with_parts().filter(project=project).order_by("-id")
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(events, request)
-        return paginator.get_paginated_response(RevenueEventOutputSerializer(page, many=True).data)
-
-    @extend_schema(
-        request=InputSerializer,
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
-        responses={201: RevenueEventOutputSerializer, 200: RevenueEventOutputSerializer},
-    )
-    def post(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        event, created = revenue_record(
-            project=project,
-            actor=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
-            **data.validated_data,
-        )
-        return Response(_event_body(event.id), status=201 if created else 200)
-
-
-def _producers_project_or_404(request, project_id: int) -> Project:
-    project = project_visible_or_404(user=request.user, project_id=project_id)
-    if not (request.user.is_staff or is_producer(project=project, user=request.user)):
-        raise PermissionDenied(
-            f"Only the producers of “{project.title}” see or record its revenue."
-        )
-    return project
-
-
-# --- revenue streams and production costs --------------------------------------------------
-
-
-class RevenueStreamOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    contributor_pool = serializers.SerializerMethodField()
-    recoups_costs = serializers.BooleanField()
-    contributions = serializers.ListField(
-        child=serializers.IntegerField(),
-        help_text="The credited contributions it pays; empty: every credit.",
-    )
-    created_at = serializers.DateTimeField()
-
-    def get_contributor_pool(self, stream) -> str:
-        return format_share(stream.contributor_pool)
-
-
-class ProjectStreamsApi(APIView):
-    """A project's revenue streams: anyone who may see the project reads them (they decide
-    the split, which is public); producers add them."""
-
-    permission_classes = [IsAuthenticatedOrReadOnly]
-
-    class InputSerializer(serializers.Serializer):
-        name = serializers.SlugField(max_length=40)
-        contributor_pool = serializers.CharField(
-            max_length=40, required=False, allow_null=True, default=None,
-            help_text='e.g. "0.5", "1/2" or "50%"; default: the project\'s pool (100% for '
-            '"budget").',
-        )  # fmt: skip
-        recoups_costs = serializers.BooleanField(required=False, allow_null=True, default=None)
-        contributions = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-            required=False, default=list, max_length=10_000,
-            help_text="Pay only these credited contributions (ids); default: every credit.",
-        )  # fmt: skip
-
-    @extend_schema(responses=RevenueStreamOutputSerializer(many=True))
-    def get(self, request, project_id: int):
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        streams = project_streams(project=project)
-        return Response(RevenueStreamOutputSerializer(streams, many=True).data)
-
-    @extend_schema(request=InputSerializer, responses={201: RevenueStreamOutputSerializer})
-    def post(self, request, project_id: int):
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        stream = revenue_stream_create(project=project, actor=request.user, **data.validated_data)
-        return Response(RevenueStreamOutputSerializer(stream).data, status=201)
-
-
-class ProductionCostOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    amount_minor = serializers.IntegerField()
-    amount = serializers.SerializerMethodField()
-    currency = serializers.CharField()
-    note = serializers.CharField()
-    borne_by = UserRefSerializer()
-    recouped_minor = serializers.IntegerField()
-    outstanding_minor = serializers.IntegerField()
-    receipt = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    withdrawn_minor = serializers.IntegerField()  # never to be paid back
-    withdrawn_at = serializers.DateTimeField(allow_null=True)
-    withdrawal_reason = serializers.CharField()
-
-    def get_amount(self, cost) -> str:
-        return format_minor(cost.amount_minor, currency=cost.currency)
-
-    def get_receipt(self, cost) -> str | None:
-        if not cost.receipt:
-            return None
-        return f"/api/projects/{cost.project_id}/costs/{cost.id}/receipt"
-
-
-class ProjectCostsApi(APIView):
-    """What making the work cost, and how much revenue has paid back: for its producers."""
-
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    class InputSerializer(serializers.Serializer):
-        amount = serializers.CharField(max_length=40, help_text='A decimal string, e.g. "250.00".')
-        currency = serializers.CharField(max_length=3)
-        note = serializers.CharField(max_length=500)
-        borne_by = serializers.IntegerField(
-            required=False, allow_null=True, default=None,
-            help_text="The producer who paid it and is paid back (default: you).",
-        )  # fmt: skip
-        receipt = serializers.FileField(required=False, allow_null=True, default=None)
-
-    @extend_schema(responses=ProductionCostOutputSerializer(many=True))
-    def get(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        costs = ProductionCost.objects.filter(project=project).select_related("borne_by")
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(costs.order_by("-id"), request)
-        return paginator.get_paginated_response(
-            ProductionCostOutputSerializer(page, many=True).data
-        )
-
-    @extend_schema(request=InputSerializer, responses={201: ProductionCostOutputSerializer})
-    def post(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        borne_by_id = data.validated_data.pop("borne_by")
-        borne_by = None
-        if borne_by_id is not None:
-            borne_by = User.objects.filter(pk=borne_by_id).first()
-            if borne_by is None:
-                raise ValidationError({"borne_by": [f"There is no person #{borne_by_id}."]})
-        cost = production_cost_record(
-            project=project, actor=request.user, borne_by=borne_by, **data.validated_data
-        )
-        return Response(ProductionCostOutputSerializer(cost).data, status=201)
-
-
-class ProductionCostWithdrawApi(APIView):
-    """A producer withdraws what revenue has not yet paid back of a cost."""
-
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=500, help_text="Why it is withdrawn.")
-
-    @extend_schema(request=InputSerializer, responses=ProductionCostOutputSerializer)
-    def post(self, request, project_id: int, cost_id: int):
-        project = _producers_project_or_404(request, project_id)
-        cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
-        if cost is None:
-            raise Http404("The project has no such cost.")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        cost = production_cost_withdraw(cost=cost, actor=request.user, **data.validated_data)
-        return Response(ProductionCostOutputSerializer(cost).data)
-
-
-class ProductionCostReceiptApi(APIView):
-    """A cost's receipt, as uploaded: to the producers, the person who bore it, and staff."""
-
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request, project_id: int, cost_id: int):
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        cost = receipt_visible_to(user=request.user, project=project, cost_id=cost_id)
-        if cost is None:
-            raise Http404("There is no such receipt.")
-        return stored_file_response(
-            request, cost.receipt.name, content_type=cost.receipt_mime, inline=False
-        )
-
 
 # --- payouts -------------------------------------------------------------------------------
 
