@@ -1,10 +1,8 @@
-"""Projects API: projects, co-producers, asks, submissions, release and the split."""
-
-from fractions import Fraction
+"""Projects API: projects, their cover and status, members and asks."""
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -15,22 +13,12 @@ from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.currencies import CURRENCY_CHOICES
 from hitrec.files import stored_file_response
 from projects import services
-from projects.models import Ask, Project, Release, Submission
-from projects.policy import PolicyError, format_share, parse_share
+from projects.models import Ask, Project
+from projects.policy import format_share
 from projects.selectors import (
     project_list,
     project_visible_or_404,
-    submission_list,
 )
-
-
-def _contribution_or_400(contribution_id: int) -> Contribution:
-    contribution = Contribution.objects.filter(pk=contribution_id).first()
-    if contribution is None:
-        raise serializers.ValidationError(
-            {"contribution": [f"There is no contribution #{contribution_id}."]}
-        )
-    return contribution
 
 
 class ProjectOutputSerializer(serializers.Serializer):
@@ -177,6 +165,8 @@ def _status_api(to: str, doc: str):
 
 
 ProjectOpenApi = _status_api("open", "Open a draft project to submissions.")
+
+
 ProjectArchiveApi = _status_api("archive", "Archive a released project.")
 
 
@@ -279,235 +269,3 @@ class ProjectAskDetailApi(APIView):
         data.is_valid(raise_exception=True)
         ask = services.ask_update(ask=ask, actor=request.user, **data.validated_data)
         return Response(AskOutputSerializer(ask).data)
-
-
-class ContributionRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
-    author = UserRefSerializer()
-
-
-class SubmissionOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    contribution = ContributionRefSerializer()
-    ask = serializers.IntegerField(source="ask_id", allow_null=True)
-    origin = serializers.CharField()
-    submitted_by = UserRefSerializer()
-    status = serializers.CharField()
-    message = serializers.CharField()
-    decision_note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class ProjectSubmissionsApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        contribution = serializers.IntegerField(min_value=1)
-        ask = serializers.IntegerField(min_value=1, required=False)
-        message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-    @extend_schema(responses=SubmissionOutputSerializer(many=True))
-    def get(self, request, project_id: int):
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(
-            submission_list(project=project, user=request.user), request
-        )
-        return paginator.get_paginated_response(SubmissionOutputSerializer(page, many=True).data)
-
-    @extend_schema(request=InputSerializer, responses={201: SubmissionOutputSerializer})
-    def post(self, request, project_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        project = project_visible_or_404(user=request.user, project_id=project_id)
-        ask = None
-        if "ask" in data.validated_data:
-            ask = project.asks.filter(pk=data.validated_data["ask"]).first()
-            if ask is None:
-                raise serializers.ValidationError(
-                    {"ask": ["That ask is not one of this project's."]}
-                )
-        submission = services.submission_create(
-            project=project,
-            actor=request.user,
-            contribution=_contribution_or_400(data.validated_data["contribution"]),
-            ask=ask,
-            message=data.validated_data.get("message", ""),
-        )
-        return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
-
-
-class ProjectResourcesApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        contribution = serializers.IntegerField(min_value=1)
-
-    @extend_schema(request=InputSerializer, responses={201: SubmissionOutputSerializer})
-    def post(self, request, project_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        submission = services.resource_add(
-            project=project_visible_or_404(user=request.user, project_id=project_id),
-            actor=request.user,
-            contribution=_contribution_or_400(data.validated_data["contribution"]),
-        )
-        return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
-
-
-def _submission_or_404(request, project_id: int, submission_id: int) -> Submission:
-    project = project_visible_or_404(user=request.user, project_id=project_id)
-    submission = (
-        submission_list(project=project, user=request.user).filter(pk=submission_id).first()
-    )
-    if submission is None:
-        raise Http404("No such submission in this project.")
-    return submission
-
-
-class SubmissionDecisionInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-
-def _decision_api(accept: bool):
-    class SubmissionDecisionApi(APIView):
-        @extend_schema(
-            request=SubmissionDecisionInputSerializer, responses=SubmissionOutputSerializer
-        )
-        def post(self, request, project_id: int, submission_id: int):
-            data = SubmissionDecisionInputSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            submission = services.submission_decide(
-                submission=_submission_or_404(request, project_id, submission_id),
-                actor=request.user,
-                accept=accept,
-                **data.validated_data,
-            )
-            return Response(SubmissionOutputSerializer(submission).data)
-
-    name = "SubmissionAcceptApi" if accept else "SubmissionDeclineApi"
-    SubmissionDecisionApi.__name__ = SubmissionDecisionApi.__qualname__ = name
-    return SubmissionDecisionApi
-
-
-SubmissionAcceptApi = _decision_api(accept=True)
-SubmissionDeclineApi = _decision_api(accept=False)
-
-
-class SubmissionWithdrawApi(APIView):
-    @extend_schema(request=None, responses=SubmissionOutputSerializer)
-    def post(self, request, project_id: int, submission_id: int):
-        submission = services.submission_withdraw(
-            submission=_submission_or_404(request, project_id, submission_id), actor=request.user
-        )
-        return Response(SubmissionOutputSerializer(submission).data)
-
-
-@extend_schema_field({"type": "string", "example": "3/2"})
-class WeightField(serializers.Field):
-    """A positive weight: an integer, a decimal ("1.5") or a fraction ("3/2"), kept exact."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (str, int)) or len(str(data)) > 40:
-            raise serializers.ValidationError("A weight is a number such as 2, 1.5 or 3/2.")
-        try:
-            weight = parse_share(str(data), name="The weight")
-        except PolicyError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        if weight <= 0:
-            raise serializers.ValidationError("A weight must be positive.")
-        return weight
-
-    def to_representation(self, value):
-        return format_share(Fraction(value))
-
-
-class ReleaseCreditInputSerializer(serializers.Serializer):
-    # Ids are 64-bit: a larger number is refused here, not by the database (a 500 on SQLite).
-    contribution = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    weight = WeightField()
-
-
-class ReleaseCreditOutputSerializer(serializers.Serializer):
-    contribution = serializers.IntegerField(source="contribution_id")
-    weight = serializers.SerializerMethodField()
-
-    def get_weight(self, credit) -> str:
-        return format_share(credit.weight)
-
-
-class ReleaseOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.IntegerField(source="project_id")
-    released_at = serializers.DateTimeField()
-    released_by = serializers.IntegerField(source="released_by_id")
-    commercial = serializers.BooleanField()
-    currency = serializers.CharField()
-    contributor_pool = serializers.SerializerMethodField()
-    upstream_share = serializers.SerializerMethodField()
-    credits = ReleaseCreditOutputSerializer(many=True)
-    lineage = serializers.SerializerMethodField()
-
-    def get_contributor_pool(self, release) -> str:
-        return format_share(release.contributor_pool)
-
-    def get_upstream_share(self, release) -> str:
-        return format_share(release.upstream_share)
-
-    @extend_schema_field(
-        {"type": "object", "properties": {"nodes": {"type": "array"}, "edges": {"type": "array"}}}
-    )
-    def get_lineage(self, release) -> dict:
-        return {
-            "nodes": [
-                {
-                    "id": node.contribution_id,
-                    "title": node.title,
-                    "kind": node.kind,
-                    "license": node.license,
-                    "author": {"id": node.author_id, "username": node.author_username},
-                    "depth": node.depth,
-                }
-                for node in release.nodes.all()
-            ],
-            "edges": [{"source": e.source_id, "remix": e.remix_id} for e in release.edges.all()],
-        }
-
-
-def _release_of(project: Project) -> Release:
-    release = (
-        Release.objects.filter(project=project)
-        .prefetch_related("credits", "nodes", "edges")
-        .first()
-    )
-    if release is None:
-        raise Http404("This project has not been released.")
-    return release
-
-
-class ProjectReleaseApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        credits = ReleaseCreditInputSerializer(many=True, allow_empty=True, max_length=10_000)
-        commercial = serializers.BooleanField()
-
-    @extend_schema(responses=ReleaseOutputSerializer)
-    def get(self, request, project_id: int):
-        return Response(
-            ReleaseOutputSerializer(
-                _release_of(project_visible_or_404(user=request.user, project_id=project_id))
-            ).data
-        )
-
-    @extend_schema(request=InputSerializer, responses={201: ReleaseOutputSerializer})
-    def post(self, request, project_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        release = services.project_release(
-            project=project_visible_or_404(user=request.user, project_id=project_id),
-            actor=request.user,
-            credits=[services.CreditInput(**credit) for credit in data.validated_data["credits"]],
-            commercial=data.validated_data["commercial"],
-        )
-        return Response(
-            ReleaseOutputSerializer(_release_of(release.project)).data,
-            status=status.HTTP_201_CREATED,
-        )

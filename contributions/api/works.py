@@ -1,16 +1,14 @@
-"""Contributions API: upload, list and filter, read, edit, delete, lineage and credits."""
+"""Contributions API: the list, uploading, one work, its original and renditions."""
 
 from functools import cached_property
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
-    inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,23 +16,11 @@ from rest_framework.views import APIView
 
 from contributions.licenses import (
     LICENSE_CHOICES,
-    LICENSES,
-    remix_licenses_explained,
-)
-from contributions.lineage import lineage_get
-from contributions.lineage_svg import (
-    MAX_NODES,
-    LineageRenderError,
-    LineageTooLargeError,
-    lineage_svg,
 )
 from contributions.models import Contribution
 from contributions.selectors import (
     contribution_get,
     contribution_list,
-    contributions_in_order,
-    upstream_credits,
-    works_of,
 )
 from contributions.services import (
     contribution_create,
@@ -46,7 +32,6 @@ from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
 from hitrec.parsers import JSONParser
-from hitrec.schema import ErrorSerializer
 from hitrec.throttles import UploadRateThrottle
 
 
@@ -189,21 +174,7 @@ class ContributionDetailOutputSerializer(ContributionOutputSerializer):
         return {**super().to_representation(obj), "text": obj.text}
 
 
-def _lineage_or_404(contribution_id: int, **query):
-    if contribution_id >= 2**63:  # no such id; SQLite would overflow on it (a 500)
-        raise Http404("No contribution with that id.")
-    try:
-        return lineage_get(contribution_id=contribution_id, **query)
-    except Contribution.DoesNotExist as exc:
-        raise Http404("No contribution with that id.") from exc
-
-
-class LineageUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The lineage picture cannot be drawn right now; the JSON lineage still works."
-
-
-def _get_or_404(contribution_id: int) -> Contribution:
+def get_or_404(contribution_id: int) -> Contribution:
     contribution = contribution_get(contribution_id=contribution_id)
     if contribution is None:
         raise Http404("No contribution with that id.")
@@ -273,7 +244,7 @@ class ContributionListCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contribution = contribution_create(author=request.user, **data.validated_data)
-        contribution = _get_or_404(contribution.id)
+        contribution = get_or_404(contribution.id)
         body = ContributionDetailOutputSerializer(contribution, context={"request": request})
         return Response(body.data, status=status.HTTP_201_CREATED)
 
@@ -290,7 +261,7 @@ class ContributionDetailApi(APIView):
     @extend_schema(responses=ContributionDetailOutputSerializer)
     @cached_read(CONTRIBUTIONS)
     def get(self, request, contribution_id: int):
-        contribution = _get_or_404(contribution_id)
+        contribution = get_or_404(contribution_id)
         return Response(
             ContributionDetailOutputSerializer(contribution, context={"request": request}).data
         )
@@ -300,118 +271,17 @@ class ContributionDetailApi(APIView):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         contribution = contribution_update(
-            contribution=_get_or_404(contribution_id), actor=request.user, **data.validated_data
+            contribution=get_or_404(contribution_id), actor=request.user, **data.validated_data
         )
-        contribution = _get_or_404(contribution.id)
+        contribution = get_or_404(contribution.id)
         return Response(
             ContributionDetailOutputSerializer(contribution, context={"request": request}).data
         )
 
     @extend_schema(responses={204: None})
     def delete(self, request, contribution_id: int):
-        contribution_delete(contribution=_get_or_404(contribution_id), actor=request.user)
+        contribution_delete(contribution=get_or_404(contribution_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class LineageNodeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = serializers.CharField()
-    author = serializers.SerializerMethodField()
-    depth = serializers.IntegerField()
-    direction = serializers.CharField()
-    removed = serializers.BooleanField()
-
-    @extend_schema_field(UserRefSerializer)
-    def get_author(self, node) -> dict:
-        return {"id": node.author_id, "username": node.author_username}
-
-
-class LineageEdgeSerializer(serializers.Serializer):
-    source = serializers.IntegerField()
-    remix = serializers.IntegerField()
-
-
-class LineageOutputSerializer(serializers.Serializer):
-    root = serializers.IntegerField(source="root_id")
-    nodes = LineageNodeSerializer(many=True)
-    edges = LineageEdgeSerializer(many=True)
-
-
-class LineageQuerySerializer(serializers.Serializer):
-    direction = serializers.ChoiceField(choices=["up", "down", "both"], default="both")
-    depth = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-
-
-class ContributionLineageApi(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(parameters=[LineageQuerySerializer], responses=LineageOutputSerializer)
-    def get(self, request, contribution_id: int):
-        query = LineageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        lineage = _lineage_or_404(contribution_id, **query.validated_data)
-        return Response(LineageOutputSerializer(lineage).data)
-
-
-class ContributionLineageSvgApi(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        parameters=[LineageQuerySerializer],
-        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY, 503: ErrorSerializer},
-    )
-    def get(self, request, contribution_id: int):
-        query = LineageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        lineage = _lineage_or_404(contribution_id, **query.validated_data)
-        try:
-            svg = lineage_svg(lineage)
-        except LineageTooLargeError as exc:
-            raise serializers.ValidationError(
-                {"depth": [f"This lineage has {len(lineage.nodes)} works, too many to draw "
-                           f"(at most {MAX_NODES}); ask for fewer levels with depth=N."]}
-            ) from exc  # fmt: skip
-        except LineageRenderError as exc:
-            raise LineageUnavailable() from exc
-        response = HttpResponse(svg, content_type="image/svg+xml")
-        # Our own drawing, but SVG is active content: no scripts, no outside loads.
-        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-        return response
-
-
-class CreditWorkSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    license = serializers.CharField()
-    depth = serializers.IntegerField()
-    removed = serializers.BooleanField()
-
-
-class CreditSerializer(serializers.Serializer):
-    user = serializers.IntegerField(source="user_id")
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    works = CreditWorkSerializer(many=True)
-
-
-class ContributionCreditsApi(APIView):
-    """Everyone upstream of a contribution, with the works of theirs it builds on."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        responses=inline_serializer(
-            "Credits",
-            {"contribution": serializers.IntegerField(), "credits": CreditSerializer(many=True)},
-        )
-    )
-    def get(self, request, contribution_id: int):
-        _get_or_404(contribution_id)
-        credits = upstream_credits(contribution_id=contribution_id)
-        return Response(
-            {"contribution": contribution_id, "credits": CreditSerializer(credits, many=True).data}
-        )
 
 
 class ContributionOriginalApi(APIView):
@@ -431,7 +301,7 @@ class ContributionOriginalApi(APIView):
     def get(self, request, contribution_id: int):
         """The author (and staff) get the file as uploaded; everyone else gets the copy the
         pipeline made without its metadata, so no location leaves the original upload."""
-        contribution = _get_or_404(contribution_id)
+        contribution = get_or_404(contribution_id)
         if not contribution.file or contribution.is_removed:
             raise Http404("This contribution has no file.")
         user = request.user
@@ -460,9 +330,9 @@ class ContributionOriginalApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contribution = contribution_file_replace(
-            contribution=_get_or_404(contribution_id), actor=request.user, **data.validated_data
+            contribution=get_or_404(contribution_id), actor=request.user, **data.validated_data
         )
-        contribution = _get_or_404(contribution.id)
+        contribution = get_or_404(contribution.id)
         return Response(
             ContributionDetailOutputSerializer(contribution, context={"request": request}).data
         )
@@ -475,7 +345,7 @@ class RenditionFileApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, contribution_id: int, name: str):
-        contribution = _get_or_404(contribution_id)
+        contribution = get_or_404(contribution_id)
         rendition = next((r for r in contribution.renditions.all() if r.name == name), None)
         if rendition is None or contribution.is_removed:
             raise Http404("No such rendition.")
@@ -489,44 +359,4 @@ class RenditionFileApi(APIView):
             # Only the URL with this content's version may be kept for good; an old or missing
             # `v` still answers (the current file) but is revalidated.
             immutable=request.query_params.get("v") == rendition.version,
-        )
-
-
-class LicensesAllowedApi(APIView):
-    """The licenses a remix of the given sources may carry, and why, in words."""
-
-    permission_classes = [AllowAny]
-
-    class FilterSerializer(serializers.Serializer):
-        # At most 18 digits an id: a larger number is no id, and SQLite would overflow on it.
-        sources = serializers.RegexField(
-            r"^\d{1,18}(,\d{1,18}){0,49}$",
-            required=False,
-            error_messages={"invalid": "Give up to 50 contribution ids, separated by commas."},
-        )
-
-    @extend_schema(
-        parameters=[FilterSerializer],
-        responses=inline_serializer(
-            "AllowedLicenses",
-            {
-                "allowed": inline_serializer(
-                    "AllowedLicense",
-                    {"slug": serializers.CharField(), "name": serializers.CharField()},
-                    many=True,
-                ),
-                "explanation": serializers.CharField(),
-            },
-        ),
-    )
-    def get(self, request):
-        query = self.FilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        ids = [int(i) for i in query.validated_data.get("sources", "").split(",") if i]
-        allowed, explanation = remix_licenses_explained(works_of(contributions_in_order(ids=ids)))
-        return Response(
-            {
-                "allowed": [{"slug": slug, "name": LICENSES[slug].name} for slug in allowed],
-                "explanation": explanation,
-            }
         )

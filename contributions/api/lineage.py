@@ -1,0 +1,144 @@
+"""Contributions API: a work's lineage (JSON and picture) and its upstream credits."""
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contributions.api.works import get_or_404
+from contributions.lineage import lineage_get
+from contributions.lineage_svg import (
+    MAX_NODES,
+    LineageRenderError,
+    LineageTooLargeError,
+    lineage_svg,
+)
+from contributions.models import Contribution
+from contributions.selectors import (
+    upstream_credits,
+)
+from hitrec.api import UserRefSerializer
+from hitrec.schema import ErrorSerializer
+
+
+def _lineage_or_404(contribution_id: int, **query):
+    if contribution_id >= 2**63:  # no such id; SQLite would overflow on it (a 500)
+        raise Http404("No contribution with that id.")
+    try:
+        return lineage_get(contribution_id=contribution_id, **query)
+    except Contribution.DoesNotExist as exc:
+        raise Http404("No contribution with that id.") from exc
+
+
+class LineageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The lineage picture cannot be drawn right now; the JSON lineage still works."
+
+
+class LineageNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    depth = serializers.IntegerField()
+    direction = serializers.CharField()
+    removed = serializers.BooleanField()
+
+    @extend_schema_field(UserRefSerializer)
+    def get_author(self, node) -> dict:
+        return {"id": node.author_id, "username": node.author_username}
+
+
+class LineageEdgeSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    remix = serializers.IntegerField()
+
+
+class LineageOutputSerializer(serializers.Serializer):
+    root = serializers.IntegerField(source="root_id")
+    nodes = LineageNodeSerializer(many=True)
+    edges = LineageEdgeSerializer(many=True)
+
+
+class LineageQuerySerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["up", "down", "both"], default="both")
+    depth = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+
+class ContributionLineageApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[LineageQuerySerializer], responses=LineageOutputSerializer)
+    def get(self, request, contribution_id: int):
+        query = LineageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lineage = _lineage_or_404(contribution_id, **query.validated_data)
+        return Response(LineageOutputSerializer(lineage).data)
+
+
+class ContributionLineageSvgApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[LineageQuerySerializer],
+        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY, 503: ErrorSerializer},
+    )
+    def get(self, request, contribution_id: int):
+        query = LineageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lineage = _lineage_or_404(contribution_id, **query.validated_data)
+        try:
+            svg = lineage_svg(lineage)
+        except LineageTooLargeError as exc:
+            raise serializers.ValidationError(
+                {"depth": [f"This lineage has {len(lineage.nodes)} works, too many to draw "
+                           f"(at most {MAX_NODES}); ask for fewer levels with depth=N."]}
+            ) from exc  # fmt: skip
+        except LineageRenderError as exc:
+            raise LineageUnavailable() from exc
+        response = HttpResponse(svg, content_type="image/svg+xml")
+        # Our own drawing, but SVG is active content: no scripts, no outside loads.
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
+
+
+class CreditWorkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    license = serializers.CharField()
+    depth = serializers.IntegerField()
+    removed = serializers.BooleanField()
+
+
+class CreditSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    works = CreditWorkSerializer(many=True)
+
+
+class ContributionCreditsApi(APIView):
+    """Everyone upstream of a contribution, with the works of theirs it builds on."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Credits",
+            {"contribution": serializers.IntegerField(), "credits": CreditSerializer(many=True)},
+        )
+    )
+    def get(self, request, contribution_id: int):
+        get_or_404(contribution_id)
+        credits = upstream_credits(contribution_id=contribution_id)
+        return Response(
+            {"contribution": contribution_id, "credits": CreditSerializer(credits, many=True).data}
+        )
