@@ -33,6 +33,7 @@ ARGS = {
     "bench_royalties": ["--credits", "10000"],
     "bench_api": ["--contributions", "10000"],
     "bench_upload": ["--mib", "1024"],
+    "bench_files": ["--mb", "200"],
 }
 # `--quick`: tiny sizes, nothing written; checks that every step runs, in a few minutes.
 QUICK_ARGS = {
@@ -43,6 +44,7 @@ QUICK_ARGS = {
     "bench_media": ["--repeat", "1"],
     "bench_api": ["--contributions", "1000", "--seconds", "1"],
     "bench_upload": ["--mib", "64"],
+    "bench_files": ["--mb", "20"],
 }  # fmt: skip
 BUDGET_S = 15 * 60
 
