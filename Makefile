@@ -71,7 +71,7 @@ bench: $(STAMP) $(SYSDEPS_STAMP) ## Run every benchmark and the load test on Pos
 # pure modules; web/ (views, forms, pages) and migrations are not in it.
 TYPECHECK := $(filter-out web/% tests/% bench/% %/migrations/%,\
 	$(wildcard */services.py */services/*.py */selectors.py)) \
-	royalties/splits.py royalties/apportion.py royalties/periods.py royalties/money.py \
+	$(wildcard royalties/splits/*.py) royalties/apportion.py royalties/periods.py royalties/money.py \
 	royalties/payout_files.py projects/policy.py contributions/licenses.py \
 	contributions/lineage.py hitrec/events.py hitrec/storage.py hitrec/env.py hitrec/jobs.py \
 	hitrec/currencies.py hitrec/gcpause.py hitrec/pages.py media/pipeline.py media/sniff.py

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_royalties_pure.py [--nodes 100000 --credits 10000 --parties 10000]
 
-No database: this times only `royalties/splits.py` and `royalties/apportion.py` on data built
+No database: this times only `royalties/splits/` and `royalties/apportion.py` on data built
 in memory, each against a baseline measured in the same run:
 
 * the split of a release with 10,000 credits over a 100,000-node random lineage (40% of works
@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine_description, settle, update_section  # noqa: E402
-from royalties import splits  # noqa: E402
 from royalties.apportion import apportion  # noqa: E402
 from royalties.splits import (  # noqa: E402
     Credit,
@@ -47,6 +46,7 @@ from royalties.splits import (  # noqa: E402
     SnapshotNode,
     SplitInput,
     compute_split,
+    flows,  # noqa: E402
 )
 
 TITLE = "Royalties (pure computation)"
@@ -196,12 +196,12 @@ def check_same(split_input: SplitInput) -> None:
 @contextlib.contextmanager
 def gc_pause_disabled():
     """compute_split without its internal pause of the cyclic collector (to show its effect)."""
-    original = splits.cyclic_gc_paused
-    splits.cyclic_gc_paused = contextlib.nullcontext
+    original = flows.cyclic_gc_paused
+    flows.cyclic_gc_paused = contextlib.nullcontext
     try:
         yield
     finally:
-        splits.cyclic_gc_paused = original
+        flows.cyclic_gc_paused = original
 
 
 # --- apportionment baselines ----------------------------------------------------------------
@@ -375,7 +375,7 @@ def main() -> None:
 
     machine = re.sub(r"; PostgreSQL .*$", "; no database (pure Python)", machine_description())
     body = f"""
-`compute_split` and `apportion` (royalties/splits.py, royalties/apportion.py), timed in
+`compute_split` and `apportion` (royalties/splits/, royalties/apportion.py), timed in
 memory with no database: what the request handlers add (loading the release, writing the
 allocations) is not included. Baselines, measured in the same run: for the split, the
 same rules written the obvious way with `Fraction` arithmetic at every step (results checked

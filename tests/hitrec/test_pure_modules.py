@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PURE = [
     "royalties.splits",
+    "royalties.splits.flows",
     "royalties.apportion",
     "royalties.periods",
     "royalties.money",
