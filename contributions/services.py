@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Required, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -21,7 +20,7 @@ from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
-from hitrec.storage import files_delete_on_commit
+from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from media.sniff import ACCEPTED
 
 
@@ -113,24 +112,17 @@ def contribution_create(
         author=author, title=title, description=description, license=license, **body
     )
     contribution.full_clean(exclude=["file", "author"])
-    stored = ""
-    try:
-        with transaction.atomic():
-            if upload is not None:
-                stored = default_storage.save(_storage_name(upload.name), upload)
-                contribution.file.name = stored
-            contribution.save()
-            if sources:
-                _sources_replace(remix=contribution, source_ids=sources)
-            if project is not None:
-                submitting(contribution=contribution, project_id=project)
-            announce(OriginalStored(contribution_id=contribution.id))
-            public_reads_changed()
-    except BaseException:
-        # The row rolled back; the stored original must go too, or it is an orphan.
-        if stored:
-            default_storage.delete(stored)
-        raise
+    # If the row rolls back, the stored original goes too, or it is an orphan.
+    with files_kept_only_if_saved() as files, transaction.atomic():
+        if upload is not None:
+            contribution.file.name = files.save(_storage_name(upload.name), upload)
+        contribution.save()
+        if sources:
+            _sources_replace(remix=contribution, source_ids=sources)
+        if project is not None:
+            submitting(contribution=contribution, project_id=project)
+        announce(OriginalStored(contribution_id=contribution.id))
+        public_reads_changed()
     return contribution
 
 
@@ -141,34 +133,27 @@ def contribution_file_replace(
     _check_author(contribution, actor, "replace its file")
     body = _body_from(file=file, text=None)
     upload = body.pop("file", None)
-    stored = ""
-    try:
-        with transaction.atomic():
-            contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-            if contribution.is_removed:
-                raise ValidationError(
-                    f"{describe(_work(contribution))} was deleted and cannot be edited."
-                )
-            previous = contribution.file.name
-            if upload is not None:
-                stored = default_storage.save(_storage_name(upload.name), upload)
-            fresh = {
-                "file": stored, "original_name": "", "text": "", "mime": "", "width": None,
-                "height": None, "duration_s": None, "codec": "", "metadata": {}, **body,
-                "status": Contribution.Status.PENDING, "error": "",
-                "progress_stage": "queued", "progress_percent": 0,
-                "processing_since": timezone.now(), "processing_interrupted": 0,
-            }  # fmt: skip
-            for field, value in fresh.items():
-                setattr(contribution, field, value)
-            contribution.save()
-            files_delete_on_commit([previous])
-            announce(OriginalStored(contribution_id=contribution.id))
-            public_reads_changed()
-    except BaseException:
-        if stored:
-            default_storage.delete(stored)
-        raise
+    with files_kept_only_if_saved() as files, transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.is_removed:
+            raise ValidationError(
+                f"{describe(_work(contribution))} was deleted and cannot be edited."
+            )
+        previous = contribution.file.name
+        stored = files.save(_storage_name(upload.name), upload) if upload is not None else ""
+        fresh = {
+            "file": stored, "original_name": "", "text": "", "mime": "", "width": None,
+            "height": None, "duration_s": None, "codec": "", "metadata": {}, **body,
+            "status": Contribution.Status.PENDING, "error": "",
+            "progress_stage": "queued", "progress_percent": 0,
+            "processing_since": timezone.now(), "processing_interrupted": 0,
+        }  # fmt: skip
+        for field, value in fresh.items():
+            setattr(contribution, field, value)
+        contribution.save()
+        files_delete_on_commit([previous])
+        announce(OriginalStored(contribution_id=contribution.id))
+        public_reads_changed()
     return contribution
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from contributions.licenses import Work, commercial_release_refusals, describe, 
 from contributions.lineage import closure_get
 from contributions.models import Contribution
 from hitrec.events import announce
+from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from media.errors import MediaRefused
 from media.images import process_image
 from projects.events import AskPosted, ProjectReleased, SubmissionDecided
@@ -160,21 +160,14 @@ def project_cover_set(*, project: Project, actor: User, file: UploadedFile) -> P
                 {"file": [f"The cover must be an image: {refusal.reason}"]}
             ) from None
         jpeg = next(r for r in result.renditions if r.mime == "image/jpeg")
-        with open(jpeg.path, "rb") as handle:
-            stored = default_storage.save(
-                f"covers/{project.pk}/{uuid.uuid4().hex}.jpg", File(handle)
-            )
-    try:
-        with transaction.atomic():
+        with files_kept_only_if_saved() as files, transaction.atomic():
+            with open(jpeg.path, "rb") as handle:
+                stored = files.save(f"covers/{project.pk}/{uuid.uuid4().hex}.jpg", File(handle))
             project = _locked(project)
             previous = project.cover.name
             project.cover.name = stored
             project.save(update_fields=["cover", "updated_at"])
-            if previous:
-                transaction.on_commit(lambda: default_storage.delete(previous))
-    except BaseException:
-        default_storage.delete(stored)
-        raise
+            files_delete_on_commit([previous])
     return project
 
 

@@ -3,7 +3,6 @@
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hitrec.events import announce
+from hitrec.storage import files_kept_only_if_saved
 from projects.models import Project
 from projects.selectors import is_producer
 from royalties.events import CostChanged
@@ -72,8 +72,7 @@ def production_cost_record(
         raise ValidationError(
             {"borne_by": ["Costs are paid back to a producer of the project who bore them."]}
         )
-    stored = ""
-    mime = ""
+    mime = extension = ""
     if receipt is not None:
         if receipt.size is None:
             # Django's upload handlers always give an upload its size; comparing an unknown
@@ -84,18 +83,17 @@ def production_cost_record(
         receipt.seek(0)
         mime, extension = _receipt_type(receipt.read(16))
         receipt.seek(0)
-        stored = default_storage.save(
-            f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt
+    # No receipt without its cost: if the row is refused, the stored receipt goes.
+    with files_kept_only_if_saved() as files:
+        stored = (
+            files.save(f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt)
+            if receipt is not None
+            else ""
         )
-    try:
         cost = ProductionCost.objects.create(
             project=project, amount_minor=amount_minor, currency=currency, note=note.strip(),
             receipt=stored, receipt_mime=mime, borne_by=borne_by, recorded_by=actor,
         )  # fmt: skip
-    except Exception:
-        if stored:  # no receipt without its cost
-            default_storage.delete(stored)
-        raise
     announce(CostChanged(cost_id=cost.id, change="recorded"))
     return cost
 
