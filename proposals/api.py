@@ -106,14 +106,8 @@ class ProposalListItemSerializer(serializers.Serializer):
     revisions = serializers.IntegerField(source="revision_count")
 
 
-class ProposalOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.IntegerField(source="project_id")
-    status = serializers.CharField()
-    window_ends_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
-    created_by = UserRefSerializer()
-    release = serializers.IntegerField(source="release_id", allow_null=True)
+class ProposalOutputSerializer(ProposalListItemSerializer):
+    revisions = None  # the detail lists the revisions themselves
     closed_at = serializers.DateTimeField(allow_null=True)
     close_problem = serializers.CharField()
     revision = ProposalRevisionSerializer(source="current", help_text="The current revision.")

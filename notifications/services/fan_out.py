@@ -238,11 +238,16 @@ def _producer_ids(project_id: int) -> list[int]:
     )
 
 
-def notify_proposal_published(*, revision_id: int) -> int:
-    """Everyone whose work is in a new payment proposal learns their share and the deadline."""
-    revision = (
+def _revision_with_project(revision_id: int) -> ProposalRevision | None:
+    """A proposal revision with its proposal and project, if it still exists."""
+    return (
         ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
     )
+
+
+def notify_proposal_published(*, revision_id: int) -> int:
+    """Everyone whose work is in a new payment proposal learns their share and the deadline."""
+    revision = _revision_with_project(revision_id)
     if revision is None:
         return 0
     proposal = revision.proposal
@@ -262,9 +267,7 @@ def notify_proposal_published(*, revision_id: int) -> int:
 
 def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
     """Everyone in the new or the previous revision learns what changed for them."""
-    revision = (
-        ProposalRevision.objects.select_related("proposal__project").filter(pk=revision_id).first()
-    )
+    revision = _revision_with_project(revision_id)
     if revision is None:
         return 0
     proposal = revision.proposal
