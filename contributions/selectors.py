@@ -129,3 +129,25 @@ def contributions_in_order(*, ids: Sequence[int]) -> list[Contribution]:
 def works_of(contributions: Iterable[Contribution]) -> list[Work]:
     """What the licence rules read of each contribution."""
     return [Work(id=c.id, title=c.title, license=c.license) for c in contributions]
+
+
+@dataclass(frozen=True)
+class OriginalDownload:
+    """What `GET …/original` sends: the stored file, and the name to save it under."""
+
+    stored_name: str
+    filename: str
+
+
+def original_download(
+    *, user: User | AnonymousUser, contribution: Contribution
+) -> OriginalDownload | None:
+    """The file `user` downloads as the work's original: as uploaded for its author and
+    staff; for everyone else the copy the pipeline made without its metadata (so no location
+    leaves the upload), which exists once the work is processed (None until then)."""
+    filename = contribution.original_name or contribution.file.name.rsplit("/", 1)[-1]
+    if user.is_authenticated and (user.id == contribution.author_id or user.is_staff):
+        return OriginalDownload(contribution.file.name, filename)
+    # media's clean rendition, read through the relation (contributions sits below media).
+    clean = next((r for r in contribution.renditions.all() if r.role == "clean"), None)
+    return OriginalDownload(clean.file.name, filename) if clean is not None else None

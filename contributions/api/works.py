@@ -21,6 +21,7 @@ from contributions.models import Contribution
 from contributions.selectors import (
     contribution_get,
     contribution_list,
+    original_download,
 )
 from contributions.services import (
     contribution_create,
@@ -304,22 +305,17 @@ class ContributionOriginalApi(APIView):
         contribution = get_or_404(contribution_id)
         if not contribution.file or contribution.is_removed:
             raise Http404("This contribution has no file.")
-        user = request.user
-        if user.is_authenticated and (user.id == contribution.author_id or user.is_staff):
-            name = contribution.file.name
-        else:
-            clean = next((r for r in contribution.renditions.all() if r.role == "clean"), None)
-            if clean is None:
-                raise Http404("The file can be downloaded once it has been processed.")
-            name = clean.file.name
+        download = original_download(user=request.user, contribution=contribution)
+        if download is None:
+            raise Http404("The file can be downloaded once it has been processed.")
         return stored_file_response(
             request,
-            name,
+            download.stored_name,
             content_type="application/octet-stream",
-            filename=contribution.original_name or contribution.file.name.rsplit("/", 1)[-1],
+            filename=download.filename,
             inline=False,
             # One URL, a different file by who asks: a signed-in reader's answer is theirs.
-            public=not user.is_authenticated,
+            public=not request.user.is_authenticated,
         )
 
     @extend_schema(
