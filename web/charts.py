@@ -10,11 +10,16 @@ from django.utils.safestring import SafeString, mark_safe
 def bar_chart(
     bars: Sequence[tuple[str, Fraction]],
     *,
+    title: str,
     label: Callable[[Fraction], str],
     width: int = 640,
     bar_height: int = 26,
 ) -> SafeString:
-    """Horizontal bars, one per (name, value), scaled to the largest; labels escaped."""
+    """Horizontal bars, one per (name, value), scaled to the largest; labels escaped.
+
+    The picture's text alternative says what it shows, every bar in words ("Your earnings by
+    month: 2026-11 12.00, 2026-12 303.84"), for those who cannot see it.
+    """
     if not bars:
         return mark_safe("")  # noqa: S308 - a constant empty string
     top = max(value for _, value in bars) or Fraction(1)
@@ -32,8 +37,10 @@ def bar_chart(
             f'<text x="{name_width + length + 6}" y="{y + bar_height * 0.65:.1f}">'
             f"{escape(label(value))}</text>"
         )
+    said = ", ".join(f"{name} {label(value)}" for name, value in bars)
     svg = (
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'<svg class="chart" role="img" aria-label="{escape(f"{title}: {said}")}" '
+        f'viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
     )
     return mark_safe(svg)  # noqa: S308 - every interpolated text is escaped above

@@ -22,7 +22,22 @@ class SignupForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, max_length=128, strip=False)
 
 
-class ContributionFilterForm(forms.Form):
+class BareFieldsNamed:
+    """For forms whose fields a template shows without a <label> (one-line filters and
+    inline forms): each control carries its label as `aria-label`, so a screen reader names
+    it."""
+
+    fields: dict
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault(
+                "aria-label", str(field.label or name.replace("_", " ").capitalize())
+            )
+
+
+class ContributionFilterForm(BareFieldsNamed, forms.Form):
     kind = forms.ChoiceField(choices=[("", "any kind"), *Contribution.Kind.choices], required=False)
     license = forms.ChoiceField(choices=[("", "any license"), *LICENSE_CHOICES], required=False)
     search = forms.CharField(required=False, max_length=200)
@@ -41,7 +56,11 @@ class UploadForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10_000
     )
-    license = forms.ChoiceField(choices=LICENSE_CHOICES, initial="hitrec")
+    license = forms.ChoiceField(
+        choices=LICENSE_CHOICES,
+        initial="hitrec",
+        widget=forms.Select(attrs={"aria-label": "License"}),
+    )
     file = forms.FileField(required=False, allow_empty_file=True)
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, strip=False,
@@ -81,7 +100,7 @@ class ProjectForm(forms.Form):
     )
 
 
-class AskForm(forms.Form):
+class AskForm(BareFieldsNamed, forms.Form):
     kind = forms.ChoiceField(choices=Contribution.Kind.choices)
     description = forms.CharField(max_length=500)
     quantity = forms.IntegerField(min_value=1, max_value=1000, initial=1)

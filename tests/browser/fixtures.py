@@ -1,9 +1,18 @@
-"""Playwright driving Debian's Chromium against a live test server."""
+"""Playwright driving Debian's Chromium against a live test server, and a platform to show."""
 
 import os
+import re
 import shutil
 
 import pytest
+from django.utils import timezone
+
+from projects.models import Submission
+from projects.services import CreditInput, project_release
+from royalties.services import revenue_record, statements_build_month
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.contributions.factories import ContributionFactory
+from tests.projects.factories import make_project
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium reaches for Google's services at start and on this closed network
@@ -43,3 +52,45 @@ def page(browser, live_server):
     page.on("request", lambda request: page.requested_urls.append(request.url))
     yield page
     context.close()
+
+
+def log_in(page, user):
+    page.goto("/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+
+
+@pytest.fixture
+def released(live_server):
+    """A producer whose released project earned revenue: the desk's and the earnings page's
+    tables have rows, the widest things on any page."""
+    producer = UserFactory(username="producer-with-a-long-name")
+    project = make_project(owner=producer, title="Night Bus, the extended long-form cut")
+    song = ContributionFactory(author=producer, title="A song with a long title to wrap")
+    Submission.objects.create(
+        project=project, contribution=song, submitted_by=producer, status="accepted"
+    )
+    project_release(
+        project=project, actor=producer, credits=[CreditInput(song.id, 1)], commercial=True
+    )
+    revenue_record(
+        project=project, actor=producer, amount="1234.56", currency="USD", idempotency_key="k"
+    )
+    statements_build_month(period=timezone.now().date())
+    return {"producer": producer, "project": project, "song": song}
+
+
+def pages_of(released: dict) -> list[str]:
+    """The main pages a producer with a released, earning project reads."""
+    project, song, producer = released["project"], released["song"], released["producer"]
+    return [
+        "/", "/contributions/", f"/contributions/{song.id}/", "/contributions/new/",
+        "/projects/", "/projects/new/", f"/projects/{project.id}/",
+        f"/projects/{project.id}/desk/", "/dashboard/", f"/artists/{producer.username}/",
+        "/settings/account/", "/notifications/",
+    ]  # fmt: skip
+
+
+PUBLIC_PAGES = ["/", "/signup/", "/login/", "/contributions/", "/projects/", "/licenses/hitrec/"]

@@ -4,46 +4,13 @@ without JavaScript, and the menu's controls are big enough to touch (issue 20, p
 import re
 
 import pytest
-from django.utils import timezone
 
-from projects.models import Submission
-from projects.services import CreditInput, project_release
-from royalties.services import revenue_record, statements_build_month
-from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
-from tests.contributions.factories import ContributionFactory
-from tests.projects.factories import make_project
+from tests.accounts.factories import StaffFactory
+from tests.browser.fixtures import PUBLIC_PAGES, log_in, pages_of
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page, user):
-    page.goto("/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/$"))
-
-
-@pytest.fixture
-def released(live_server):
-    """A producer whose released project earned revenue: the desk's and the earnings page's
-    tables have rows, the widest things on any page."""
-    producer = UserFactory(username="producer-with-a-long-name")
-    project = make_project(owner=producer, title="Night Bus, the extended long-form cut")
-    song = ContributionFactory(author=producer, title="A song with a long title to wrap")
-    Submission.objects.create(
-        project=project, contribution=song, submitted_by=producer, status="accepted"
-    )
-    project_release(
-        project=project, actor=producer, credits=[CreditInput(song.id, 1)], commercial=True
-    )
-    revenue_record(
-        project=project, actor=producer, amount="1234.56", currency="USD", idempotency_key="k"
-    )
-    statements_build_month(period=timezone.now().date())
-    return {"producer": producer, "project": project, "song": song}
 
 
 def page_width(page) -> int:
@@ -52,18 +19,12 @@ def page_width(page) -> int:
 
 def test_no_page_scrolls_sideways_on_a_phone(page, released):
     page.set_viewport_size(PHONE)
-    project, song = released["project"], released["song"]
-    for path in ("/", "/signup/", "/login/", "/contributions/", "/projects/"):
+    for path in PUBLIC_PAGES:
         page.goto(path)
         assert page_width(page) <= PHONE["width"], f"{path} (signed out)"
 
     log_in(page, released["producer"])
-    for path in (
-        "/", "/contributions/", f"/contributions/{song.id}/", "/contributions/new/",
-        "/projects/", "/projects/new/", f"/projects/{project.id}/",
-        f"/projects/{project.id}/desk/", "/dashboard/",
-        f"/artists/{released['producer'].username}/", "/settings/account/", "/notifications/",
-    ):  # fmt: skip
+    for path in pages_of(released):
         page.goto(path)
         assert page_width(page) <= PHONE["width"], f"{path} (producer)"
 

@@ -28,6 +28,7 @@ def dashboard(request):
         by_month[key] = by_month.get(key, 0) + statement.earned_minor
     chart = bar_chart(
         [(month, Fraction(minor, 100)) for month, minor in by_month.items()],
+        title="Your earnings by month",
         label=lambda value: f"{float(value):.2f}",
     )
     lines = [

@@ -64,6 +64,7 @@ def _split_context(release: Release) -> dict:
     split = split_body(split=release_split(release=release), release_id=release.id)
     chart = bar_chart(
         [(party["username"], Fraction(party["share"])) for party in split["parties"]],
+        title="Each person's share of the release",
         label=lambda value: f"{float(value) * 100:.2f}%",
     )
     return {"split": split, "split_chart": chart}
