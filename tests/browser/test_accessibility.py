@@ -60,3 +60,15 @@ def test_charts_say_what_they_show(page, released):
     assert re.fullmatch(
         r"Your earnings by month: \d{4}-\d{2} \d+\.\d{2}", chart.get_attribute("aria-label")
     )
+
+
+def test_upload_and_processing_progress_are_announced(page, released):
+    log_in(page, released["producer"])
+    page.goto("/contributions/new/")
+
+    status = page.locator("[data-upload-status]")
+    assert (status.get_attribute("role"), status.get_attribute("aria-live")) == (
+        "status",
+        "polite",
+    )
+    assert page.locator("[data-upload-progress]").get_attribute("aria-label") == ("Upload progress")

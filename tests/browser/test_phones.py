@@ -1,9 +1,12 @@
 """On a 390 × 844 phone no page scrolls sideways, the header folds into a menu that opens
 without JavaScript, and the menu's controls are big enough to touch (issue 20, phones)."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.accounts.factories import StaffFactory
 from tests.browser.fixtures import PUBLIC_PAGES, log_in, pages_of
@@ -11,10 +14,22 @@ from tests.browser.fixtures import PUBLIC_PAGES, log_in, pages_of
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+# Screenshots of every page checked, at phone and desktop size, for people to look at
+# (CI keeps var/ of its checkout; set HITREC_SCREENSHOTS to write them elsewhere).
+SHOTS = Path(os.environ.get("HITREC_SCREENSHOTS", settings.VAR_DIR / "screenshots"))
 
 
 def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def screenshot(page, who: str, path: str, size: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{who}{path}".lower()).strip("-") or "home"
+    page.screenshot(path=SHOTS / f"{size}-{slug}.png", full_page=True)
 
 
 def test_no_page_scrolls_sideways_on_a_phone(page, released):
@@ -22,11 +37,16 @@ def test_no_page_scrolls_sideways_on_a_phone(page, released):
     for path in PUBLIC_PAGES:
         page.goto(path)
         assert page_width(page) <= PHONE["width"], f"{path} (signed out)"
+        screenshot(page, "signed-out", path, "phone")
 
     log_in(page, released["producer"])
     for path in pages_of(released):
         page.goto(path)
         assert page_width(page) <= PHONE["width"], f"{path} (producer)"
+        screenshot(page, "producer", path, "phone")
+        page.set_viewport_size(DESKTOP)
+        screenshot(page, "producer", path, "desktop")
+        page.set_viewport_size(PHONE)
 
 
 def test_staff_payouts_fit_a_phone(page, released):
@@ -64,7 +84,7 @@ def test_the_header_folds_into_a_menu_that_opens_without_javascript(browser, liv
 
 
 def test_on_a_wide_screen_the_links_show_without_a_menu(page, live_server):
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(DESKTOP)
     page.goto("/")
 
     assert page.locator("#site-nav").is_visible()

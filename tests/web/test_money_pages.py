@@ -655,7 +655,10 @@ def test_a_running_run_shows_its_progress_and_a_failed_one_its_error(client, db)
     row = re.search(rf'<tr data-run="{running.id}">.*?</tr>', page, re.S).group(0)
     follow = reverse("api:statement-run", args=[running.id])
     assert f'data-follow-job="{follow}"' in row
-    assert '<progress max="100" value="25">' in row and "2 of 8" in row
+    assert (
+        '<progress max="100" value="25" aria-label="Statement run progress">' in row
+        and "2 of 8" in row
+    )
     row = re.search(rf'<tr data-run="{failed.id}">.*?</tr>', page, re.S).group(0)
     assert "failed" in row and "ValueError: the database said no" in row
     retry = reverse("web:staff-statement-run-retry", args=[failed.id])
