@@ -28,7 +28,8 @@ def page_width(page) -> int:
 
 def screenshot(page, who: str, path: str, size: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9]+", "-", f"{who}{path}".lower()).strip("-") or "home"
+    # Ids differ from run to run; the names must not, or old screenshots pile up.
+    slug = re.sub(r"[^a-z]+", "-", re.sub(r"\d+", "id", f"{who}{path}".lower())).strip("-")
     page.screenshot(path=SHOTS / f"{size}-{slug}.png", full_page=True)
 
 
