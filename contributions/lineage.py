@@ -300,3 +300,44 @@ def closure_get(*, contribution_ids: Sequence[int]) -> LineageClosure:
     nodes, edges = _run(directions=("up",), seed_ids=root_ids, depth=None)
     found = tuple(node.id for node in nodes if node.direction == "root")
     return LineageClosure(root_ids=found, nodes=nodes, edges=edges)
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineItem:
+    """One work in a lineage outline, with the works one step further out under it.
+
+    `seen` marks a work already listed higher up (a diamond reaches it twice): it is named
+    again, but its own branch is not repeated.
+    """
+
+    node: LineageNode
+    children: tuple["OutlineItem", ...]
+    seen: bool = False
+
+
+def lineage_outline(lineage: Lineage) -> dict[str, tuple[OutlineItem, ...]]:
+    """The lineage picture in words: its sources (and theirs) and its remixes (and theirs)
+    as nested lists, for those who cannot see the picture (`up`, `down`)."""
+    nodes = {node.id: node for node in lineage.nodes}
+    sources: dict[int, list[int]] = {}
+    remixes: dict[int, list[int]] = {}
+    for edge in lineage.edges:
+        sources.setdefault(edge.remix, []).append(edge.source)
+        remixes.setdefault(edge.source, []).append(edge.remix)
+
+    def branch(start: int, step: dict[int, list[int]], direction: str, listed: set[int]):
+        items = []
+        for next_id in sorted(step.get(start, ())):
+            node = nodes.get(next_id)
+            if node is None or node.direction != direction:
+                continue
+            seen = next_id in listed
+            listed.add(next_id)
+            children = () if seen else branch(next_id, step, direction, listed)
+            items.append(OutlineItem(node, tuple(children), seen))
+        return tuple(items)
+
+    return {
+        "up": branch(lineage.root_id, sources, "up", set()),
+        "down": branch(lineage.root_id, remixes, "down", set()),
+    }

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
-from contributions.lineage import lineage_get
+from contributions.lineage import lineage_get, lineage_outline
 from contributions.selectors import (
     contribution_get,
     contribution_list,
@@ -37,12 +37,15 @@ def contribution(request, contribution_id: int):
     if work is None:
         raise Http404("No contribution with that id.")
     lineage = lineage_get(contribution_id=work.id, direction="down", depth=1)
+    # The picture's depth, in words as nested lists beside it.
+    outline = lineage_outline(lineage_get(contribution_id=work.id, depth=3))
     renditions = {r.name: r for r in work.renditions.all()}
     context = {
         "work": work,
         "license": LICENSES[work.license],
         "credits": upstream_credits(contribution_id=work.id),
         "remixes": [node for node in lineage.nodes if node.direction == "down"],
+        "outline": outline,
         "renditions": renditions,
         "webp": [
             r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/webp"
