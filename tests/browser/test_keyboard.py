@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from contributions.models import Contribution
+from projects.models import Submission
+from tests.accounts.factories import UserFactory
 from tests.browser.fixtures import log_in
+from tests.contributions.factories import ContributionFactory
+from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +69,48 @@ def test_open_the_menu_and_download_a_statement_with_the_keyboard_alone(page, re
     statement = download.value
     assert statement.suggested_filename.startswith("hitrec-statement-")
     assert "Night Bus" in Path(statement.path()).read_text(encoding="utf-8")
+
+
+def test_submit_accept_and_release_with_the_keyboard_alone(browser, live_server):
+    producer, artist = UserFactory(username="producer-keys"), UserFactory(username="artist-keys")
+    project = make_project(owner=producer, title="Keys Only")
+    work = ContributionFactory(author=artist, title="A keyed verse")
+    contexts = []
+
+    def tab_page(user):
+        context = browser.new_context(base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, user)
+        return page
+
+    try:
+        # The artist submits the work to the project.
+        page = tab_page(artist)
+        page.goto(f"/projects/{project.id}/")
+        tab_to(page, "select[name=contribution]")
+        tab_to(page, f"form[action='/projects/{project.id}/submit/'] button[type=submit]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        submission = Submission.objects.get(project=project, contribution=work)
+
+        # The producer accepts it on the desk, then releases the project.
+        page = tab_page(producer)
+        page.goto(f"/projects/{project.id}/desk/")
+        tab_to(page, f"[data-submission='{submission.id}'] form button")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_selector(f"input[name='weight-{work.id}']")
+        tab_to(page, "input[name=confirm]")
+        page.keyboard.press("Space")
+        tab_to(page, "form[data-desk] button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(rf"/projects/{project.id}/$"))
+    finally:
+        for context in contexts:
+            context.close()
+
+    submission.refresh_from_db()
+    project.refresh_from_db()
+    assert (submission.status, project.status) == ("accepted", "released")
+    assert [c.contribution_id for c in project.release.credits.all()] == [work.id]
