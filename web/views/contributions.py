@@ -36,16 +36,15 @@ def contribution(request, contribution_id: int):
     work = contribution_get(contribution_id=contribution_id)
     if work is None:
         raise Http404("No contribution with that id.")
-    lineage = lineage_get(contribution_id=work.id, direction="down", depth=1)
-    # The picture's depth, in words as nested lists beside it.
-    outline = lineage_outline(lineage_get(contribution_id=work.id, depth=3))
+    # The picture's depth, read once: its direct remixes, and the lineage in words beside it.
+    lineage = lineage_get(contribution_id=work.id, depth=3)
     renditions = {r.name: r for r in work.renditions.all()}
     context = {
         "work": work,
         "license": LICENSES[work.license],
         "credits": upstream_credits(contribution_id=work.id),
-        "remixes": [node for node in lineage.nodes if node.direction == "down"],
-        "outline": outline,
+        "remixes": [n for n in lineage.nodes if n.direction == "down" and n.depth == 1],
+        "outline": lineage_outline(lineage),
         "renditions": renditions,
         "webp": [
             r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/webp"
