@@ -11,6 +11,11 @@ class User(AbstractUser):
     bio = models.TextField(blank=True, max_length=5000)
     # Where payouts are sent; may differ from the login email.
     payout_email = models.EmailField(blank=True)
+    # The language pages, emails and statements are written in for them; empty: the
+    # browser's (Accept-Language) on pages, the site's default in what is sent. Checked
+    # against settings.LANGUAGES by the service, not as choices: adding a language needs
+    # no migration.
+    language = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -29,6 +29,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils import translation
 from django.utils.http import http_date
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -41,8 +42,8 @@ GENERATION_SECONDS = 600
 RESPONSE_SECONDS = GENERATION_SECONDS
 # Raise when the stored representation changes shape, so a deploy never serves old bytes.
 FORMAT_VERSION = 1
-# The response depends on these request headers (the viewer and the negotiated format).
-VARY = ("Accept", "Authorization", "Cookie")
+# The response depends on these request headers (the viewer, the format, the language).
+VARY = ("Accept", "Accept-Language", "Authorization", "Cookie")
 
 
 def _cache():
@@ -158,9 +159,10 @@ def cached_read(scope: str, *, uncached_params: tuple[str, ...] = ()) -> Callabl
                 return method(view, request, *args, **kwargs)
             if current is None:
                 return method(view, request, *args, **kwargs)
+            # The language too: a response's words (labels, reasons) are in the reader's.
             identity = "|".join(
                 [str(FORMAT_VERSION), scope, str(current), viewer, request.accepted_media_type,
-                 request.build_absolute_uri()]
+                 translation.get_language() or "", request.build_absolute_uri()]
             )  # fmt: skip
             digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
             etag = f'W/"{digest}"'

@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # nginx sends stored files for Django (X-Accel-Redirect): the integration test and benchmark.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# gettext: makemessages and compilemessages (the catalog tests, adding a language).
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
