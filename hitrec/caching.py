@@ -28,8 +28,8 @@ from functools import wraps
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_dataexport'),
+        ("accounts", "0002_dataexport"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
+            model_name="user",
+            name="language",
             field=models.CharField(blank=True, max_length=16),
         ),
     ]
