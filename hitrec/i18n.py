@@ -42,3 +42,13 @@ class PreferredLanguageMiddleware:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
         return self.get_response(request)
+
+
+def message_of(error: BaseException) -> str:
+    """An error's message in the reader's language: an ExplainedError (hitrec.messages) is
+    translated and then filled in; any other error is shown as it is."""
+    message = getattr(error, "message", None)
+    if not isinstance(message, str):
+        return str(error)
+    params = getattr(error, "params", None) or {}
+    return translation.gettext(message) % params if params else translation.gettext(message)
