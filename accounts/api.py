@@ -80,6 +80,7 @@ class MeApi(APIView):
         display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         payout_email = serializers.EmailField(required=False, allow_blank=True)
+        language = serializers.CharField(max_length=16, required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -89,6 +90,8 @@ class MeApi(APIView):
         bio = serializers.CharField()
         # Empty until set, and "" is no email address: a string, not the "email" format.
         payout_email = serializers.CharField()
+        # What hitrec writes to them in: a code of settings.LANGUAGES, "" for the browser's.
+        language = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):

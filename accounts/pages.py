@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from accounts.views import account_delete_page, account_export, account_settings
+from accounts.views import (
+    account_delete_page,
+    account_export,
+    account_language,
+    account_settings,
+    language_choose,
+)
 
 app_name = "accounts"
 
@@ -10,4 +16,6 @@ urlpatterns = [
     path("settings/account/", account_settings, name="settings"),
     path("settings/account/export/", account_export, name="export"),
     path("settings/account/delete/", account_delete_page, name="delete"),
+    path("settings/account/language/", account_language, name="language"),
+    path("language/", language_choose, name="language-choose"),
 ]

@@ -43,6 +43,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts import tasks
@@ -50,6 +51,7 @@ from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
 from hitrec.caching import public_reads_changed
+from hitrec.i18n import language_supported
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 
@@ -108,16 +110,26 @@ def user_profile_update(
     display_name: str | None = None,
     bio: str | None = None,
     payout_email: str | None = None,
+    language: str | None = None,
 ) -> User:
-    """Change what a person says about themselves and where their payouts go."""
-    changes = {"display_name": display_name, "bio": bio, "payout_email": payout_email}
+    """Change what a person says about themselves, where their payouts go, and the language
+    hitrec writes to them in ("" follows their browser on pages, the site's default in mail)."""
+    if language and not language_supported(language):
+        raise ValidationError(
+            {"language": _("hitrec is not written in “%(language)s”.") % {"language": language}}
+        )
+    changes = {
+        "display_name": display_name, "bio": bio, "payout_email": payout_email,
+        "language": language,
+    }  # fmt: skip
     fields = [name for name, value in changes.items() if value is not None]
     for name in fields:
         setattr(user, name, changes[name])
     if fields:
         user.full_clean(exclude=["password"])
         user.save(update_fields=fields)
-        public_reads_changed()  # works show their author
+        if fields != ["language"]:
+            public_reads_changed()  # works show their author
     return user
 
 

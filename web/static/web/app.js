@@ -6,6 +6,24 @@ function csrfToken() {
   return field ? field.value : "";
 }
 
+// The page's words for what this script writes, in the reader's language: base.html carries
+// them, translated, as data attributes of #js-text ("{name}" marks where a value goes).
+function t(key, values = {}) {
+  const box = document.getElementById("js-text");
+  const text = (box && box.dataset[key]) || key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+// Numbers as the reader writes them (1.5 MB / 1,5 MB).
+function decimal(value, digits = 1) {
+  const lang = document.documentElement.lang || undefined;
+  return new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+}
+
+function percent(fraction) {
+  return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" }).format(fraction);
+}
+
 async function getJSON(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`${response.status} ${url}`);
@@ -25,7 +43,7 @@ function enhanceUpload(form) {
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) {
         bar.value = Math.round((100 * e.loaded) / e.total);
-        status.textContent = `Uploading: ${bar.value}% (${(e.loaded / 1e6).toFixed(1)} of ${(e.total / 1e6).toFixed(1)} MB)`;
+        status.textContent = t("uploadingProgress", { percent: percent(bar.value / 100), sent: decimal(e.loaded / 1e6), total: decimal(e.total / 1e6) });
       }
     });
     xhr.addEventListener("load", () => {
@@ -40,11 +58,11 @@ function enhanceUpload(form) {
         document.querySelector("main").replaceWith(main);
         init(main);
       } else {
-        status.textContent = `The upload was refused (${xhr.status}).`;
+        status.textContent = t("uploadRefused", { status: xhr.status });
       }
     });
-    xhr.addEventListener("error", () => { status.textContent = "The upload failed: check your connection and try again."; });
-    status.textContent = "Uploading…";
+    xhr.addEventListener("error", () => { status.textContent = t("uploadFailed"); });
+    status.textContent = t("uploading");
     xhr.send(new FormData(form));
   });
 }
@@ -97,7 +115,8 @@ function enhanceSources(form) {
         const item = document.createElement("li");
         const add = document.createElement("button");
         add.type = "button";
-        add.textContent = `Add “${work.title}” by ${work.author.username} (${work.license})`;
+        add.textContent = t("addSource", { title: work.title, name: work.author.username, license: work.license });
+        add.dir = "auto";
         add.addEventListener("click", () => {
           if (!ids().includes(String(work.id))) sources.value = [...ids(), work.id].join(", ");
           item.remove();
@@ -119,7 +138,7 @@ function enhanceDesk(form) {
     const credits = [...form.querySelectorAll("[data-weight]")]
       .filter((input) => input.value.trim() && input.value.trim() !== "0")
       .map((input) => ({ contribution: Number(input.dataset.weight), weight: input.value.trim() }));
-    if (!credits.length) { box.textContent = "Give at least one work a weight."; return; }
+    if (!credits.length) { box.textContent = t("weightNeeded"); return; }
     const response = await fetch(form.dataset.preview, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
@@ -129,7 +148,12 @@ function enhanceDesk(form) {
     if (!response.ok) { box.textContent = JSON.stringify(answer); return; }
     const table = document.createElement("table");
     table.className = "split";
-    table.innerHTML = "<thead><tr><th>Person</th><th>Exact share</th><th>Percent</th></tr></thead>";
+    const head = table.createTHead().insertRow();
+    for (const label of [t("person"), t("exactShare"), t("percent")]) {
+      const th = document.createElement("th");
+      th.textContent = label;
+      head.appendChild(th);
+    }
     const body = document.createElement("tbody");
     for (const party of answer.parties) {
       const row = document.createElement("tr");
@@ -166,7 +190,7 @@ function followJob(box) {
   const poll = async () => {
     try {
       const job = await getJSON(box.dataset.followJob);
-      const progress = job.progress || { percent: job.percent, stage: `${job.done} of ${job.total}` };
+      const progress = job.progress || { percent: job.percent, stage: t("doneOf", { done: job.done, total: job.total }) };
       if (bar) bar.value = progress.percent;
       if (stage) stage.textContent = progress.stage || job.status;
       if (!RUNNING.includes(job.status)) {
