@@ -3,8 +3,11 @@
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
+from django.core.cache import caches
+from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Submission
@@ -91,6 +94,25 @@ def pages_of(released: dict) -> list[str]:
         f"/projects/{project.id}/desk/", "/dashboard/", f"/artists/{producer.username}/",
         "/settings/account/", "/notifications/",
     ]  # fmt: skip
+
+
+@pytest.fixture
+def live_world(live_server, settings):
+    """The page authorization matrix's world (tests/security/conftest.py), for the live server.
+
+    The matrix builds it inside a transaction it rolls back, so the work queued for after a
+    commit (processing, notifications, ...) never runs; here it is committed, for the
+    server's thread to see, and that queued work is dropped the same way, so both worlds
+    are the same. The test database is emptied after the test (live_server's transactional
+    database), the files live in the test's own MEDIA_ROOT."""
+    from tests.security.conftest import _build
+
+    with transaction.atomic():
+        world = _build(Path(settings.MEDIA_ROOT))
+        transaction.get_connection().run_on_commit.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    return world
 
 
 PUBLIC_PAGES = ["/", "/signup/", "/login/", "/contributions/", "/projects/", "/licenses/hitrec/"]

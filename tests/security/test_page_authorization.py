@@ -177,6 +177,10 @@ ROWS = [
     # accounts
     PageRow("GET", "accounts:settings", "login 200 200 200 200 200"),
     PageRow("POST", "accounts:export", "login saved saved saved saved saved"),
+    PageRow("POST", "accounts:language", "login saved saved saved saved saved",
+            data=fixed(language="es")),
+    PageRow("POST", "accounts:language-choose", "same saved saved saved saved saved",
+            data=fixed(language="es", next="/")),
     PageRow("POST", "accounts:delete", "login saved saved saved saved saved",
             data=fixed(password=DEFAULT_PASSWORD)),
     PageRow("POST", "accounts:delete", "login form form form form form",

@@ -57,6 +57,13 @@ function enhanceUpload(form) {
       if (main) {
         document.querySelector("main").replaceWith(main);
         init(main);
+        // The focus went with the old form: put it on the first field refused (its error
+        // describes it, so it is read out), or on the form's own errors.
+        const refused = main.querySelector("[aria-invalid=true]") || main.querySelector(".errorlist");
+        if (refused) {
+          if (!refused.matches("input, select, textarea")) refused.tabIndex = -1;
+          refused.focus();
+        }
       } else {
         status.textContent = t("uploadRefused", { status: xhr.status });
       }
