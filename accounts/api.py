@@ -4,6 +4,8 @@ from django.contrib.auth import logout
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -33,7 +35,7 @@ class UserRegisterApi(APIView):
         username = serializers.RegexField(
             r"^[\w.@+-]+\Z",
             max_length=150,
-            error_messages={"invalid": "Use letters, digits and @/./+/-/_ only."},
+            error_messages={"invalid": gettext_lazy("Use letters, digits and @/./+/-/_ only.")},
         )
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
@@ -146,7 +148,7 @@ def _own_export_or_404(request, export_id: int) -> DataExport:
     # Someone else's export is answered exactly like a missing one.
     export = DataExport.objects.filter(pk=export_id, user=request.user).first()
     if export is None:
-        raise Http404("You have no data export with that id.")
+        raise Http404(_("You have no data export with that id."))
     return export
 
 
@@ -203,10 +205,12 @@ class DataExportDownloadApi(APIView):
     def get(self, request, export_id: int):
         export = _own_export_or_404(request, export_id)
         if export.is_expired:
-            raise ExportGone("This archive has expired; ask for a new one.")
+            raise ExportGone(_("This archive has expired; ask for a new one."))
         if export.status != DataExport.Status.READY:
             raise ExportNotReady(
-                f"This archive is {export.status} ({export.progress_percent}%), not ready yet."
+                # Translators: %(status)s is queued, running or failed; %(percent)s a number.
+                _("This archive is %(status)s (%(percent)s%%), not ready yet.")
+                % {"status": export.status, "percent": export.progress_percent}
             )
         response = FileResponse(
             default_storage.open(export.file.name, "rb"),

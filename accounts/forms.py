@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
-        label="Your password, to confirm",
+        label=_("Your password, to confirm"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -35,12 +36,12 @@ class DataExport(models.Model):
     """One archive of everything a person gave or earned here, built by a background job."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        READY = "ready"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
         # The archive outlived HITREC_DATA_EXPORT_DAYS and its file was removed.
-        EXPIRED = "expired"
+        EXPIRED = "expired", _("Expired")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

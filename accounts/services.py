@@ -44,6 +44,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.authtoken.models import Token
 
 from accounts import tasks
@@ -51,7 +52,7 @@ from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
 from hitrec.caching import public_reads_changed
-from hitrec.i18n import language_supported
+from hitrec.i18n import language_supported, writing_to
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 
@@ -66,10 +67,15 @@ CLOSED_DISPLAY_NAME = "Former artist"
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create an artist's account; every artist may also produce projects."""
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": ["That username is taken; choose another one."]})
+        raise ValidationError({"username": [_("That username is taken; choose another one.")]})
     if username.lower().startswith(CLOSED_USERNAME_PREFIX):
         raise ValidationError(
-            {"username": [f"Usernames starting with “{CLOSED_USERNAME_PREFIX}” are reserved."]}
+            {
+                "username": [
+                    _("Usernames starting with “%(prefix)s” are reserved.")
+                    % {"prefix": CLOSED_USERNAME_PREFIX}
+                ]
+            }
         )
     user = User(username=username, email=User.objects.normalize_email(email))
     try:
@@ -86,8 +92,8 @@ def token_obtain(*, username: str, password: str) -> Token:
     """The API token for a username and password; the same token until it is revoked."""
     user = authenticate(username=username, password=password)
     if user is None:
-        raise ValidationError("Unable to log in with the username and password given.")
-    token, _ = Token.objects.get_or_create(user=user)
+        raise ValidationError(_("Unable to log in with the username and password given."))
+    token, _created = Token.objects.get_or_create(user=user)
     return token
 
 
@@ -135,12 +141,15 @@ def user_profile_update(
 
 # --- data export ---------------------------------------------------------------------------
 
-EXPORT_INTERNAL_ERROR = (
+# Stored as the export's error, in its owner's language (`_export_fail`).
+EXPORT_INTERNAL_ERROR = gettext_noop(
     "hitrec could not build your archive because of a fault on our side. "
     "Ask for a new one; if it fails again, tell us."
 )
 
-EXPORT_README = """\
+# Translators: the README of a person's data export; keep the file names and `field` names
+# as they are, and {exported_at} and {expires_on} (a date and time, a date).
+EXPORT_README = gettext_noop("""\
 Everything hitrec holds about you, as of {exported_at} (UTC).
 
 profile.json          your profile: username, display name, email, bio, payout email, joined.
@@ -162,7 +171,7 @@ ledger.json           what hitrec owes you per currency (`balances`) and every e
                       Amounts are integers in the currency's minor unit (cents).
 
 This archive expires on {expires_on}; you can ask for a new one at any time.
-"""
+""")
 
 
 def _export_expiry() -> timedelta:
@@ -264,10 +273,13 @@ def _export_finish(export_id: int, *, stored: str, size: int) -> None:
 
 
 def _export_fail(export_id: int, reason: str) -> None:
+    """`reason` is a message marked for translation: the export's owner reads it in theirs."""
     with transaction.atomic():
         export = DataExport.objects.select_for_update().filter(pk=export_id).first()
         if export is None:
             return
+        with writing_to(export.user):
+            reason = _(reason)
         name = export.file.name
         export.file.name = ""
         export.finished_at = timezone.now()
@@ -315,7 +327,10 @@ def _archive_write(path: Path, *, user: User, progress: Callable[[str, float], N
             section.write(archive, user, _section_progress(progress, section.stage, low, high))
             done += section.weight
         expires_on = f"{now + _export_expiry():%Y-%m-%d}"
-        readme = EXPORT_README.format(exported_at=f"{now:%Y-%m-%d %H:%M}", expires_on=expires_on)
+        with writing_to(user):
+            readme = _(EXPORT_README).format(
+                exported_at=f"{now:%Y-%m-%d %H:%M}", expires_on=expires_on
+            )
         archive.write("README.txt", readme.encode("utf-8"))
 
 
@@ -347,7 +362,7 @@ def account_delete(*, user: User, password: str) -> User:
     """A person deletes their account, confirming with their password (see the module doc)."""
     if not password or not user.check_password(password):
         raise ValidationError(
-            {"password": ["That is not your password; your account was not deleted."]}
+            {"password": [_("That is not your password; your account was not deleted.")]}
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

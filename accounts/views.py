@@ -89,7 +89,9 @@ def account_language(request):
 def account_export(request):
     export = data_export_request(user=request.user)
     messages.success(
-        request, f"Your archive #{export.id} is being prepared; it appears here when ready."
+        request,
+        _("Your archive #%(id)s is being prepared; it appears here when ready.")
+        % {"id": export.id},
     )
     return redirect("accounts:settings")
 
@@ -106,6 +108,8 @@ def account_delete_page(request):
                 form.add_error("password", message)
         else:
             logout(request)
-            messages.success(request, "Your account was deleted. Thank you for making things here.")
+            messages.success(
+                request, _("Your account was deleted. Thank you for making things here.")
+            )
             return redirect("web:home")
     return _settings_page(request, delete_form=form, status=400)

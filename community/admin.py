@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from community.models import TAKEDOWN_REASON_MAX_CHARS, Comment, Report, Takedown
 from community.services import (
@@ -16,8 +18,9 @@ from community.services import (
 
 
 def _say(modeladmin, request, done: int, what: str, problems: list[str]) -> None:
+    """`what` says what was done with %(count)s in it (ngettext's, in the reader's language)."""
     if done:
-        modeladmin.message_user(request, f"{done} {what}.", messages.SUCCESS)
+        modeladmin.message_user(request, what % {"count": done}, messages.SUCCESS)
     for problem in problems:
         modeladmin.message_user(request, problem, messages.WARNING)
 
@@ -29,7 +32,9 @@ def _problem(exc: ValidationError | PermissionDenied) -> str:
 class TakedownForm(forms.Form):
     reason = forms.CharField(
         max_length=TAKEDOWN_REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Recorded with the takedown and on every open report about the work.",
+        help_text=gettext_lazy(
+            "Recorded with the takedown and on every open report about the work."
+        ),
     )  # fmt: skip
 
 
@@ -52,7 +57,7 @@ class ReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Dismiss the selected reports")
+    @admin.action(description=gettext_lazy("Dismiss the selected reports"))
     def dismiss(self, request, queryset):
         done, problems = 0, []
         for report in queryset:
@@ -61,9 +66,12 @@ class ReportAdmin(admin.ModelAdmin):
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
                 problems.append(_problem(exc))
-        _say(self, request, done, "report(s) dismissed", problems)
+        dismissed = ngettext(
+            "%(count)s report(s) dismissed.", "%(count)s report(s) dismissed.", done
+        )
+        _say(self, request, done, dismissed, problems)
 
-    @admin.action(description="Take down the reported contributions…")
+    @admin.action(description=gettext_lazy("Take down the reported contributions…"))
     def take_down(self, request, queryset):
         reports = list(queryset.select_related("contribution", "contribution__author", "reporter"))
         form = TakedownForm(request.POST if "apply" in request.POST else None)
@@ -83,14 +91,19 @@ class ReportAdmin(admin.ModelAdmin):
                     done += 1
                 except (ValidationError, PermissionDenied) as exc:
                     problems.append(_problem(exc))
-            _say(self, request, done, "contribution(s) taken down", problems)
+            taken_down = ngettext(
+                "%(count)s contribution(s) taken down.",
+                "%(count)s contribution(s) taken down.",
+                done,
+            )
+            _say(self, request, done, taken_down, problems)
             return None
         return TemplateResponse(
             request,
             "community/admin_take_down.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Take down the reported contributions",
+                "title": _("Take down the reported contributions"),
                 "opts": self.model._meta,
                 "reports": reports,
                 "form": form,
@@ -120,13 +133,13 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Hide the selected comments")
+    @admin.action(description=gettext_lazy("Hide the selected comments"))
     def hide(self, request, queryset):
         for comment in queryset:
             comment_hide(comment=comment, actor=request.user)
-        self.message_user(request, "Hidden.", messages.SUCCESS)
+        self.message_user(request, _("Hidden."), messages.SUCCESS)
 
-    @admin.action(description="Show the selected comments again")
+    @admin.action(description=gettext_lazy("Show the selected comments again"))
     def unhide(self, request, queryset):
         done, problems = 0, []
         for comment in queryset:
@@ -135,7 +148,10 @@ class CommentAdmin(admin.ModelAdmin):
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
                 problems.append(_problem(exc))
-        _say(self, request, done, "comment(s) shown again", problems)
+        shown = ngettext(
+            "%(count)s comment(s) shown again.", "%(count)s comment(s) shown again.", done
+        )
+        _say(self, request, done, shown, problems)
 
 
 @admin.register(Takedown)

@@ -1,6 +1,8 @@
 """Community API: comments and their moderation, follows, reports and staff takedowns."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -31,7 +33,7 @@ from projects.selectors import project_visible_or_404
 
 
 class IsStaff(BasePermission):
-    message = "Only staff can work the reports queue and take contributions down."
+    message = gettext_lazy("Only staff can work the reports queue and take contributions down.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
@@ -40,14 +42,14 @@ class IsStaff(BasePermission):
 def _contribution_or_404(contribution_id: int) -> Contribution:
     contribution = Contribution.objects.select_related("author").filter(pk=contribution_id).first()
     if contribution is None:
-        raise Http404("No contribution with that id.")
+        raise Http404(_("No contribution with that id."))
     return contribution
 
 
 def _comment_or_404(request, comment_id: int) -> Comment:
     comment = comment_get(comment_id=comment_id, user=request.user)
     if comment is None:
-        raise Http404("No comment with that id.")
+        raise Http404(_("No comment with that id."))
     return comment
 
 
@@ -131,7 +133,12 @@ def _comments_api(target: str):
                 parent = Comment.objects.filter(pk=data.validated_data["parent"]).first()
                 if parent is None:
                     raise serializers.ValidationError(
-                        {"parent": [f"There is no comment #{data.validated_data['parent']}."]}
+                        {
+                            "parent": [
+                                _("There is no comment #%(id)s.")
+                                % {"id": data.validated_data["parent"]}
+                            ]
+                        }
                     )
             comment = services.comment_create(
                 author=request.user, body=data.validated_data["body"], parent=parent, **on
@@ -209,7 +216,7 @@ class FollowsApi(APIView):
         def validate(self, attrs):
             if ("artist" in attrs) == ("project" in attrs):
                 raise serializers.ValidationError(
-                    "Follow an artist or a project: name exactly one."
+                    _("Follow an artist or a project: name exactly one.")
                 )
             return attrs
 
@@ -233,13 +240,20 @@ class FollowsApi(APIView):
             lookup = {"pk": int(ref)} if is_id else {"username__iexact": ref}
             artist = User.objects.filter(is_active=True, **lookup).first()
             if artist is None:
-                raise serializers.ValidationError({"artist": [f"There is no artist “{ref}”."]})
+                raise serializers.ValidationError(
+                    {"artist": [_("There is no artist “%(artist)s”.") % {"artist": ref}]}
+                )
             target["artist"] = artist
         else:
             project = Project.objects.filter(pk=data.validated_data["project"]).first()
             if project is None:
                 raise serializers.ValidationError(
-                    {"project": [f"There is no project #{data.validated_data['project']}."]}
+                    {
+                        "project": [
+                            _("There is no project #%(id)s.")
+                            % {"id": data.validated_data["project"]}
+                        ]
+                    }
                 )
             target["project"] = project
         follow, created = services.follow_create(follower=request.user, **target)
@@ -256,7 +270,7 @@ class FollowDetailApi(APIView):
     def delete(self, request, follow_id: int):
         follow = follow_list(user=request.user).filter(pk=follow_id).first()
         if follow is None:
-            raise Http404("You do not follow that.")
+            raise Http404(_("You do not follow that."))
         services.follow_delete(follower=request.user, artist=follow.artist, project=follow.project)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -318,7 +332,7 @@ class ReportsApi(APIView):
         contribution = Contribution.objects.select_related("author").filter(pk=wanted).first()
         if contribution is None:
             raise serializers.ValidationError(
-                {"contribution": [f"There is no contribution #{wanted}."]}
+                {"contribution": [_("There is no contribution #%(id)s.") % {"id": wanted}]}
             )
         report = services.report_create(
             reporter=request.user, contribution=contribution,
@@ -330,7 +344,7 @@ class ReportsApi(APIView):
 def _report_or_404(report_id: int) -> Report:
     report = report_queue(status=None).filter(pk=report_id).first()
     if report is None:
-        raise Http404("No report with that id.")
+        raise Http404(_("No report with that id."))
     return report
 
 

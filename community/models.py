@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution
 from projects.models import Project
@@ -24,9 +25,10 @@ class Comment(models.Model):
     """A comment on a contribution or on a project; a reply names its top-level comment."""
 
     class HiddenBy(models.TextChoices):
-        AUTHOR = "author", "the author"
-        PRODUCERS = "producers", "the producers"
-        STAFF = "staff", "staff"
+        # Translators: who hid a comment, completing “Hidden by …”.
+        AUTHOR = "author", _("the author")
+        PRODUCERS = "producers", _("the producers")
+        STAFF = "staff", _("staff")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
@@ -127,13 +129,13 @@ class Report(models.Model):
     """Someone tells staff a contribution is abusive or infringes their rights."""
 
     class Kind(models.TextChoices):
-        ABUSE = "abuse"
-        INFRINGEMENT = "infringement"
+        ABUSE = "abuse", _("Abuse")
+        INFRINGEMENT = "infringement", _("Infringement")
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        DISMISSED = "dismissed"
-        TAKEN_DOWN = "taken-down"
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+        TAKEN_DOWN = "taken-down", _("Taken Down")
 
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(

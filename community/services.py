@@ -1,10 +1,14 @@
 """Use cases of community: comment, hide a comment, follow, report, and staff's takedown."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from community.models import (
@@ -25,17 +29,30 @@ from media.text import render_markdown
 from projects.models import Project
 from projects.selectors import project_visible_to
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require_signed_in(actor: User, action: str) -> None:
+_SIGN_IN_TO_COMMENT = gettext_lazy("Sign in to comment.")
+_SIGN_IN_TO_DELETE = gettext_lazy("Sign in to delete comments.")
+_SIGN_IN_TO_HIDE = gettext_lazy("Sign in to hide comments.")
+_SIGN_IN_TO_UNHIDE = gettext_lazy("Sign in to show hidden comments.")
+_SIGN_IN_TO_FOLLOW = gettext_lazy("Sign in to follow artists and projects.")
+_SIGN_IN_TO_REPORT = gettext_lazy("Sign in to report a contribution.")
+_ONLY_STAFF_DISMISS = gettext_lazy("Only staff can dismiss reports.")
+_ONLY_STAFF_TAKE_DOWN = gettext_lazy("Only staff can take contributions down.")
+
+
+def _require_signed_in(actor: User, refusal: "StrOrPromise") -> None:
     if not actor.is_authenticated:
-        raise PermissionDenied(f"Sign in to {action}.")
+        raise PermissionDenied(refusal)
 
 
-def _require_staff(actor: User, action: str) -> None:
+def _require_staff(actor: User, refusal: "StrOrPromise") -> None:
     if not (actor.is_authenticated and actor.is_staff):
-        raise PermissionDenied(f"Only staff can {action}.")
+        raise PermissionDenied(refusal)
 
 
 def _target(comment: Comment) -> Contribution | Project:
@@ -77,12 +94,16 @@ def comment_create(
     Threads are one level deep: a reply to a reply joins the thread of the top comment.
     People named as `@username` are told (through the notifications app).
     """
-    _require_signed_in(author, "comment")
+    _require_signed_in(author, _SIGN_IN_TO_COMMENT)
     if (contribution is None) == (project is None):
-        raise ValidationError("A comment is on a contribution or on a project: name exactly one.")
-    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
+        raise ValidationError(
+            _("A comment is on a contribution or on a project: name exactly one.")
+        )
+    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what=_("a comment"))
     if contribution is not None and contribution.is_removed:
-        raise ValidationError(f"“{contribution.title}” was removed; it takes no more comments.")
+        raise ValidationError(
+            _("“%(title)s” was removed; it takes no more comments.") % {"title": contribution.title}
+        )
     if parent is not None:
         if parent.parent_id is not None:
             parent = Comment.objects.get(pk=parent.parent_id)
@@ -90,10 +111,14 @@ def comment_create(
             contribution.id if contribution else None,
             project.id if project else None,
         ):
-            raise ValidationError({"parent": ["That comment is on another page."]})
+            raise ValidationError({"parent": [_("That comment is on another page.")]})
         if parent.is_hidden or parent.is_removed:
-            state = "hidden" if parent.is_hidden else "deleted"
-            raise ValidationError({"parent": [f"That comment was {state}; it takes no replies."]})
+            refusal = (
+                _("That comment was hidden; it takes no replies.")
+                if parent.is_hidden
+                else _("That comment was deleted; it takes no replies.")
+            )
+            raise ValidationError({"parent": [refusal]})
     comment = Comment.objects.create(
         author=author, contribution=contribution, project=project, parent=parent, body=body,
         html=render_markdown(body),
@@ -117,10 +142,10 @@ def _comment_remove(comment: Comment) -> None:
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: User) -> None:
     """The person who wrote a comment deletes it; replies others made to it stay."""
-    _require_signed_in(actor, "delete comments")
+    _require_signed_in(actor, _SIGN_IN_TO_DELETE)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.author_id != actor.id:
-        raise PermissionDenied("Only the person who wrote a comment can delete it.")
+        raise PermissionDenied(_("Only the person who wrote a comment can delete it."))
     if comment.is_removed:
         return
     _comment_remove(comment)
@@ -139,9 +164,28 @@ def community_forget(*, user: User) -> None:
         _comment_remove(comment)
 
 
+# Who may hide comments or show them again: (signed out, not the author's, not the producers').
+_MODERATION_REFUSALS = {
+    "hide": (
+        _SIGN_IN_TO_HIDE,
+        gettext_lazy("Only the author of “%(title)s” (or staff) can hide comments there."),
+        gettext_lazy("Only the producers of “%(title)s” (or staff) can hide comments there."),
+    ),
+    "show hidden": (
+        _SIGN_IN_TO_UNHIDE,
+        gettext_lazy("Only the author of “%(title)s” (or staff) can show hidden comments there."),
+        gettext_lazy(
+            "Only the producers of “%(title)s” (or staff) can show hidden comments there."
+        ),
+    ),
+}
+
+
 def _moderated(comment: Comment, actor: User, verb: str) -> tuple[Comment, str]:
-    """The comment, locked, and who the actor is to it; refused unless they may moderate it."""
-    _require_signed_in(actor, f"{verb} comments")
+    """The comment, locked, and who the actor is to it; refused unless they may moderate it.
+    `verb` is "hide" or "show hidden" (_MODERATION_REFUSALS)."""
+    signed_out, not_author, not_producer = _MODERATION_REFUSALS[verb]
+    _require_signed_in(actor, signed_out)
     # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     locked = Comment.objects.select_for_update().get(pk=comment.pk)
     role = comment_moderator_role(
@@ -149,11 +193,8 @@ def _moderated(comment: Comment, actor: User, verb: str) -> tuple[Comment, str]:
     )
     if role is None:
         target = _target(locked)
-        if isinstance(target, Contribution):
-            whose = f"the author of “{target.title}”"
-        else:
-            whose = f"the producers of “{target.title}”"
-        raise PermissionDenied(f"Only {whose} (or staff) can {verb} comments there.")
+        refusal = not_author if isinstance(target, Contribution) else not_producer
+        raise PermissionDenied(refusal % {"title": target.title})
     return locked, role
 
 
@@ -180,7 +221,7 @@ def comment_unhide(*, comment: Comment, actor: User) -> Comment:
     if not comment.is_hidden:
         return comment
     if comment.hidden_role == Comment.HiddenBy.STAFF and not actor.is_staff:
-        raise PermissionDenied("Staff hid this comment; only staff can show it again.")
+        raise PermissionDenied(_("Staff hid this comment; only staff can show it again."))
     comment.hidden_at, comment.hidden_by, comment.hidden_role = None, None, ""
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_role"])
     return comment
@@ -193,19 +234,26 @@ def _follow_target(
     follower: User, artist: User | None, project: Project | None
 ) -> dict[str, User | Project]:
     if (artist is None) == (project is None):
-        raise ValidationError("Follow an artist or a project: name exactly one.")
+        raise ValidationError(_("Follow an artist or a project: name exactly one."))
     if artist is not None:
         if artist.id == follower.id:
-            raise ValidationError({"artist": ["You cannot follow yourself."]})
+            raise ValidationError({"artist": [_("You cannot follow yourself.")]})
         if not artist.is_active:
             raise ValidationError(
-                {"artist": [f"There is no artist “{artist.username}” to follow."]}
+                {
+                    "artist": [
+                        _("There is no artist “%(username)s” to follow.")
+                        % {"username": artist.username}
+                    ]
+                }
             )
         return {"artist": artist}
     if project is None:  # the check above: exactly one of the two
-        raise ValidationError("Follow an artist or a project: name exactly one.")
+        raise ValidationError(_("Follow an artist or a project: name exactly one."))
     if not project_visible_to(user=follower).filter(pk=project.pk).exists():
-        raise ValidationError({"project": [f"There is no project #{project.pk} to follow."]})
+        raise ValidationError(
+            {"project": [_("There is no project #%(id)s to follow.") % {"id": project.pk}]}
+        )
     return {"project": project}
 
 
@@ -216,7 +264,7 @@ def follow_create(
 
     Returns the follow and whether it is new.
     """
-    _require_signed_in(follower, "follow artists and projects")
+    _require_signed_in(follower, _SIGN_IN_TO_FOLLOW)
     target = _follow_target(follower, artist, project)
     existing = Follow.objects.filter(follower=follower, **target).first()
     if existing is not None:
@@ -234,13 +282,13 @@ def follow_delete(
     *, follower: User, artist: User | None = None, project: Project | None = None
 ) -> bool:
     """Someone stops following an artist or a project. Returns False if they did not follow."""
-    _require_signed_in(follower, "follow artists and projects")
+    _require_signed_in(follower, _SIGN_IN_TO_FOLLOW)
     if (artist is None) == (project is None):
-        raise ValidationError("Unfollow an artist or a project: name exactly one.")
+        raise ValidationError(_("Unfollow an artist or a project: name exactly one."))
     target: dict[str, User | Project | None] = (
         {"artist": artist} if artist is not None else {"project": project}
     )
-    deleted, _ = Follow.objects.filter(follower=follower, **target).delete()
+    deleted, _kinds = Follow.objects.filter(follower=follower, **target).delete()
     return bool(deleted)
 
 
@@ -249,20 +297,28 @@ def follow_delete(
 
 def report_create(*, reporter: User, contribution: Contribution, kind: str, text: str) -> Report:
     """Someone tells staff a contribution is abusive or infringes rights (theirs or others')."""
-    _require_signed_in(reporter, "report a contribution")
+    _require_signed_in(reporter, _SIGN_IN_TO_REPORT)
     if kind not in Report.Kind.values:
         raise ValidationError(
-            {"kind": [f"A report is about {' or '.join(Report.Kind.values)}, not “{kind}”."]}
+            {
+                "kind": [
+                    # Translators: %(kinds)s lists the kinds as stored: abuse or infringement.
+                    _("A report is about %(kinds)s, not “%(kind)s”.")
+                    % {"kinds": " or ".join(Report.Kind.values), "kind": kind}
+                ]
+            }
         )
-    text = clean_text(text, field="text", limit=REPORT_MAX_CHARS, what="what is wrong")
+    text = clean_text(text, field="text", limit=REPORT_MAX_CHARS, what=_("what is wrong"))
     if contribution.author_id == reporter.id:
         raise ValidationError(
-            f"“{contribution.title}” is your own work: delete it rather than report it."
+            _("“%(title)s” is your own work: delete it rather than report it.")
+            % {"title": contribution.title}
         )
     if contribution.is_removed:
-        raise ValidationError(f"“{contribution.title}” was already removed.")
+        raise ValidationError(_("“%(title)s” was already removed.") % {"title": contribution.title})
     already = ValidationError(
-        f"You already reported “{contribution.title}”; staff will look at your report."
+        _("You already reported “%(title)s”; staff will look at your report.")
+        % {"title": contribution.title}
     )
     if Report.objects.filter(
         contribution=contribution, reporter=reporter, status=Report.Status.OPEN
@@ -280,13 +336,22 @@ def report_create(*, reporter: User, contribution: Contribution, kind: str, text
 @transaction.atomic
 def report_dismiss(*, report: Report, actor: User, note: str = "") -> Report:
     """Staff close a report without acting on the contribution."""
-    _require_staff(actor, "dismiss reports")
+    _require_staff(actor, _ONLY_STAFF_DISMISS)
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.status != Report.Status.OPEN:
-        raise ValidationError(f"Report #{report.pk} was already closed ({report.status}).")
+        raise ValidationError(
+            # Translators: %(status)s is the report's status as stored: dismissed or taken-down.
+            _("Report #%(id)s was already closed (%(status)s).")
+            % {"id": report.pk, "status": report.status}
+        )
     if len(note) > TAKEDOWN_REASON_MAX_CHARS:
         raise ValidationError(
-            {"note": [f"A note is at most {TAKEDOWN_REASON_MAX_CHARS:,} characters."]}
+            {
+                "note": [
+                    _("A note is at most %(limit)s characters.")
+                    % {"limit": f"{TAKEDOWN_REASON_MAX_CHARS:,}"}
+                ]
+            }
         )
     report.status = Report.Status.DISMISSED
     report.resolved_by, report.resolved_at = actor, timezone.now()
@@ -305,13 +370,17 @@ def contribution_take_down(
     splits, which read their frozen snapshot, do not change. Every open report on it is
     closed as taken down.
     """
-    _require_staff(actor, "take contributions down")
-    reason = clean_text(reason, field="reason", limit=TAKEDOWN_REASON_MAX_CHARS, what="a reason")
+    _require_staff(actor, _ONLY_STAFF_TAKE_DOWN)
+    reason = clean_text(reason, field="reason", limit=TAKEDOWN_REASON_MAX_CHARS, what=_("a reason"))
     if report is not None and report.contribution_id != contribution.pk:
-        raise ValidationError({"report": [f"Report #{report.pk} is about another contribution."]})
+        raise ValidationError(
+            {"report": [_("Report #%(id)s is about another contribution.") % {"id": report.pk}]}
+        )
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if Takedown.objects.filter(contribution=contribution).exists():
-        raise ValidationError(f"“{contribution.title}” was already taken down.")
+        raise ValidationError(
+            _("“%(title)s” was already taken down.") % {"title": contribution.title}
+        )
     _tombstone_make(contribution)
     takedown = Takedown.objects.create(
         contribution=contribution, title=contribution.title, actor=actor, report=report,

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -48,7 +49,7 @@ def _comment_post(request, *, on: dict, page: str):
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
     with refusals_reported(request):
         if form.cleaned_data["parent"] and parent is None:
-            raise ValidationError("The comment you replied to is gone.")
+            raise ValidationError(_("The comment you replied to is gone."))
         comment = services.comment_create(
             author=request.user, body=form.cleaned_data["body"], parent=parent, **on
         )
@@ -76,7 +77,7 @@ def comment_moderate(request, comment_id: int, verb: str):
     """Hide, show again (the moderators) or delete (the person who wrote it) a comment."""
     comment = comment_get(comment_id=comment_id, user=request.user)
     if comment is None:
-        raise Http404("No comment with that id.")
+        raise Http404(_("No comment with that id."))
     service = {
         "hide": services.comment_hide,
         "unhide": services.comment_unhide,
@@ -125,6 +126,6 @@ def contribution_report(request, contribution_id: int):
             for problem in problems_of(exc):
                 form.add_error(None, problem)
         else:
-            messages.success(request, "Thank you. Staff will look at your report.")
+            messages.success(request, _("Thank you. Staff will look at your report."))
             return redirect("web:contribution", contribution_id=work.id)
     return render(request, "community/report.html", {"work": work, "form": form})

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 contribution_submitting = Signal()
 
@@ -37,4 +38,6 @@ def submitting(*, contribution, project_id: int) -> None:
     if not contribution_submitting.send(
         sender=type(contribution), contribution=contribution, project_id=project_id
     ):
-        raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
+        raise ValidationError(
+            {"project": [_("There is no project #%(id)s to submit to.") % {"id": project_id}]}
+        )

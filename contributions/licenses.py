@@ -3,6 +3,28 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hitrec.messages import ExplainedError, gettext_noop
+
+
+class Explained(str):
+    """A sentence a person reads, that is its English text (it compares, joins and prints as
+    that) and keeps its marked message and parameters apart, as `ExplainedError` does for an
+    error, so that the layer that shows it translates it (`hitrec.i18n.message_of`)."""
+
+    message: str
+    params: dict[str, object]
+    parts: tuple["Explained", ...] = ()  # the sentences a joined one is made of
+
+    def __new__(cls, message: str, **params: object) -> "Explained":
+        text = super().__new__(cls, message % params if params else message)
+        text.message = message
+        text.params = params
+        return text
+
+    def as_error(self) -> ExplainedError:
+        """The same message as an `ExplainedError`, for `hitrec.i18n.message_of`."""
+        return ExplainedError(self.message, **self.params)
+
 
 @dataclass(frozen=True)
 class License:
@@ -18,14 +40,14 @@ class License:
 LICENSES: dict[str, License] = {
     lic.slug: lic
     for lic in (
-        License("hitrec", "hitrec license", True, True, True, True, "/licenses/hitrec/"),
+        License("hitrec", gettext_noop("hitrec license"), True, True, True, True, "/licenses/hitrec/"),
         License("cc0", "CC0 1.0", True, True, False, False, "https://creativecommons.org/publicdomain/zero/1.0/"),
         License("cc-by", "CC BY 4.0", True, True, False, True, "https://creativecommons.org/licenses/by/4.0/"),
         License("cc-by-sa", "CC BY-SA 4.0", True, True, True, True, "https://creativecommons.org/licenses/by-sa/4.0/"),
         License("cc-by-nc", "CC BY-NC 4.0", True, False, False, True, "https://creativecommons.org/licenses/by-nc/4.0/"),
         License("cc-by-nc-sa", "CC BY-NC-SA 4.0", True, False, True, True, "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
         License("cc-by-nd", "CC BY-ND 4.0", False, True, False, True, "https://creativecommons.org/licenses/by-nd/4.0/"),
-        License("all-rights-reserved", "All rights reserved", False, True, False, True, ""),
+        License("all-rights-reserved", gettext_noop("All rights reserved"), False, True, False, True, ""),
     )
 }  # fmt: skip
 LICENSE_CHOICES = [(lic.slug, lic.name) for lic in LICENSES.values()]
@@ -45,40 +67,68 @@ def describe(work: Work) -> str:
     return f"“{work.title}” (#{work.id})"
 
 
-def source_refusals(source: Work) -> list[str]:
+def named(work: Work) -> dict[str, object]:
+    """The parameters that name a work in a message: “%(title)s” (#%(id)s)."""
+    return {"title": work.title, "id": work.id}
+
+
+def source_refusals(source: Work) -> list[Explained]:
     """Why this work cannot be a remix source at all (empty when it can)."""
     lic = LICENSES[source.license]
     if lic.remixable:
         return []
     if source.license == "cc-by-nd":
-        reason = "its license, CC BY-ND (NoDerivatives), does not allow remixes"
+        message = gettext_noop(
+            "“%(title)s” (#%(id)s) cannot be used as a source: its license, CC BY-ND "
+            "(NoDerivatives), does not allow remixes."
+        )
     else:
-        reason = "its author reserved all rights, so it cannot be remixed"
-    return [f"{describe(source)} cannot be used as a source: {reason}."]
+        message = gettext_noop(
+            "“%(title)s” (#%(id)s) cannot be used as a source: its author reserved all rights, "
+            "so it cannot be remixed."
+        )
+    return [Explained(message, **named(source))]
 
 
-def _requirement(source: Work) -> tuple[frozenset[str], str] | None:
-    """The licenses a remix of this source may carry, and the rule that says so, if restricted."""
+# Translators: the rule a source's license sets on its remixes. %(title)s and %(id)s name the
+# source, %(license)s is its license, %(chosen)s the license chosen for the remix.
+_RULES = {
+    "hitrec": gettext_noop(
+        "“%(title)s” (#%(id)s) is licensed %(license)s; work under the hitrec license stays "
+        "under it when remixed, so this remix cannot be %(chosen)s."
+    ),
+    "cc-by-sa": gettext_noop(
+        "“%(title)s” (#%(id)s) is licensed %(license)s; ShareAlike: a remix must carry the same "
+        "license, CC BY-SA, so this remix cannot be %(chosen)s."
+    ),
+    "cc-by-nc-sa": gettext_noop(
+        "“%(title)s” (#%(id)s) is licensed %(license)s; NonCommercial-ShareAlike: a remix must "
+        "carry the same license, CC BY-NC-SA, so this remix cannot be %(chosen)s."
+    ),
+    "cc-by-nc": gettext_noop(
+        "“%(title)s” (#%(id)s) is licensed %(license)s; NonCommercial: a remix must also forbid "
+        "commercial use (CC BY-NC or CC BY-NC-SA), so this remix cannot be %(chosen)s."
+    ),
+    "cc-by": gettext_noop(
+        "“%(title)s” (#%(id)s) is licensed %(license)s; Attribution: a remix cannot waive the "
+        "credit it owes (CC0 is not allowed), so this remix cannot be %(chosen)s."
+    ),
+}
+
+
+def _requirement(source: Work) -> frozenset[str] | None:
+    """The licenses a remix of this source may carry, if restricted (`_RULES` says why)."""
     slug = source.license
     if slug == "hitrec":
-        return frozenset({"hitrec"}), "work under the hitrec license stays under it when remixed"
+        return frozenset({"hitrec"})
     if slug == "cc-by-sa":
-        return frozenset({"cc-by-sa"}), "ShareAlike: a remix must carry the same license, CC BY-SA"
+        return frozenset({"cc-by-sa"})
     if slug == "cc-by-nc-sa":
-        return (
-            frozenset({"cc-by-nc-sa"}),
-            "NonCommercial-ShareAlike: a remix must carry the same license, CC BY-NC-SA",
-        )
+        return frozenset({"cc-by-nc-sa"})
     if slug == "cc-by-nc":
-        return (
-            frozenset({"cc-by-nc", "cc-by-nc-sa"}),
-            "NonCommercial: a remix must also forbid commercial use (CC BY-NC or CC BY-NC-SA)",
-        )
+        return frozenset({"cc-by-nc", "cc-by-nc-sa"})
     if slug == "cc-by":
-        return (
-            frozenset(set(LICENSES) - {"cc0"}),
-            "Attribution: a remix cannot waive the credit it owes (CC0 is not allowed)",
-        )
+        return frozenset(set(LICENSES) - {"cc0"})
     return None  # cc0: anything goes
 
 
@@ -90,15 +140,20 @@ def allowed_remix_licenses(sources: Iterable[Work]) -> list[str]:
             return []
         requirement = _requirement(source)
         if requirement:
-            allowed &= requirement[0]
+            allowed &= requirement
     return [slug for slug in LICENSES if slug in allowed]
 
 
-def remix_refusals(license: str, sources: Sequence[Work]) -> list[str]:
+NO_SINGLE_LICENSE = gettext_noop("No single license honours all of these sources together.")
+
+
+def remix_refusals(license: str, sources: Sequence[Work]) -> list[Explained]:
     """Every reason a remix under `license` may not use these sources (empty when it may)."""
     if license not in LICENSES:
-        return [f"“{license}” is not a license hitrec knows."]
-    problems: list[str] = []
+        return [
+            Explained(gettext_noop("“%(license)s” is not a license hitrec knows."), license=license)
+        ]
+    problems: list[Explained] = []
     for source in sources:
         problems += source_refusals(source)
     if problems:
@@ -106,36 +161,55 @@ def remix_refusals(license: str, sources: Sequence[Work]) -> list[str]:
     chosen = LICENSES[license].name
     for source in sources:
         requirement = _requirement(source)
-        if requirement and license not in requirement[0]:
-            allowed, rule = requirement
+        if requirement and license not in requirement:
             problems.append(
-                f"{describe(source)} is licensed {LICENSES[source.license].name}; {rule}, "
-                f"so this remix cannot be {chosen}."
+                Explained(
+                    _RULES[source.license],
+                    **named(source),
+                    license=LICENSES[source.license].name,
+                    chosen=chosen,
+                )
             )
     if problems and not allowed_remix_licenses(sources):
-        problems.append("No single license honours all of these sources together.")
+        problems.append(Explained(NO_SINGLE_LICENSE))
     return problems
 
 
-def commercial_release_refusals(works: Iterable[Work]) -> list[str]:
+def commercial_release_refusals(works: Iterable[Work]) -> list[Explained]:
     """Why a commercial release may not contain these works (its whole lineage)."""
     return [
-        f"{describe(work)} is licensed {LICENSES[work.license].name}, which forbids commercial "
-        "use, and it is in this work's lineage: release it as non-commercial or remove it."
+        Explained(
+            gettext_noop(
+                "“%(title)s” (#%(id)s) is licensed %(license)s, which forbids commercial use, and "
+                "it is in this work's lineage: release it as non-commercial or remove it."
+            ),
+            **named(work),
+            license=LICENSES[work.license].name,
+        )
         for work in works
         if not LICENSES[work.license].commercial
     ]
 
 
-def remix_licenses_explained(sources: Sequence[Work]) -> tuple[list[str], str]:
+def remix_licenses_explained(sources: Sequence[Work]) -> tuple[list[str], Explained]:
     """The licenses a remix of these sources may carry, and a sentence saying why (the upload
-    page and `GET /api/licenses/allowed/` show the same words)."""
+    page and `GET /api/licenses/allowed/` show the same words).
+
+    The sentence is an `Explained`; when several sources are refused it is their sentences
+    joined, and its `parts` hold each of them, to be translated one by one."""
     allowed = allowed_remix_licenses(sources)
     problems = [problem for source in sources for problem in source_refusals(source)]
+    if len(problems) == 1:
+        return allowed, problems[0]
     if problems:
-        return allowed, " ".join(problems)
+        joined = Explained(" ".join(problems))
+        joined.parts = tuple(problems)
+        return allowed, joined
     if not sources:
-        return allowed, "An original work may carry any license."
+        return allowed, Explained(gettext_noop("An original work may carry any license."))
     if not allowed:
-        return allowed, "No single license honours all of these sources together."
-    return allowed, f"These sources allow: {', '.join(LICENSES[slug].name for slug in allowed)}."
+        return allowed, Explained(NO_SINGLE_LICENSE)
+    return allowed, Explained(
+        gettext_noop("These sources allow: %(licenses)s."),
+        licenses=", ".join(LICENSES[slug].name for slug in allowed),
+    )

@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from django.utils.translation import gettext as _
+
 if TYPE_CHECKING:
     from contributions.lineage import LineageEdge, LineageNode
 
@@ -92,17 +94,19 @@ def lineage_dot(lineage: _Drawable) -> str:
         f' fillcolor="{NODE_FILL}", color="#555555", target="_top"];',
         '  edge [color="#888888", arrowsize=0.7];',
     ]
+    # Translators: in the lineage picture, under a work its author deleted.
+    removed = _("(removed)")
     for node in lineage.nodes:
-        byline = f"by {node.author_username}"
+        byline = _("by %(username)s") % {"username": node.author_username}
         label_lines = [_shorten(node.title), _shorten(byline)]
         attrs = {
             "URL": _quoted(f"/contributions/{node.id}/"),
-            "tooltip": _quoted(f"{node.title} {byline}" + (" (removed)" if node.removed else "")),
+            "tooltip": _quoted(f"{node.title} {byline}" + (f" {removed}" if node.removed else "")),
         }
         styles = ["rounded", "filled"]
         fill = NODE_FILL
         if node.removed:
-            label_lines.append("(removed)")
+            label_lines.append(removed)
             styles.append("dashed")
             fill = REMOVED_FILL
             attrs["fontcolor"] = '"#666666"'

@@ -4,22 +4,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contributions.licenses import DEFAULT_LICENSE, LICENSE_CHOICES
 
 
 class Contribution(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image"
-        AUDIO = "audio"
-        VIDEO = "video"
-        TEXT = "text"
+        IMAGE = "image", _("Image")
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
+        TEXT = "text", _("Text")
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        PROCESSING = "processing"
-        READY = "ready"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributions"

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import Required, TypedDict
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -11,21 +11,32 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from contributions.events import OriginalStored, RemixSourcesAdded
 from contributions.extensions import submitting
-from contributions.licenses import Work, describe, remix_refusals, source_refusals
+from contributions.licenses import Explained, Work, named, remix_refusals, source_refusals
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
+from hitrec.i18n import message_of
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from media.sniff import ACCEPTED
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _work(contribution: Contribution) -> Work:
     return Work(id=contribution.id, title=contribution.title, license=contribution.license)
+
+
+def _shown(problems: Sequence[Explained]) -> list[str]:
+    """The licence rules' reasons, in the reader's language."""
+    return [message_of(problem.as_error()) for problem in problems]
 
 
 def _storage_name(filename: str | None) -> str:
@@ -49,19 +60,25 @@ class _Body(TypedDict, total=False):
 def _body_from(*, file: UploadedFile | None, text: str | None) -> _Body:
     """What the contribution stores for its body: a file, or text (even when uploaded as a file)."""
     if file is not None and text:
-        raise ValidationError({"file": ["Send either a file or a text body, not both."]})
+        raise ValidationError({"file": [_("Send either a file or a text body, not both.")]})
     if file is None:
         if not text:
-            raise ValidationError({"file": ["Send a file, or a text body in `text`."]})
+            raise ValidationError({"file": [_("Send a file, or a text body in `text`.")]})
         encoded = text.encode("utf-8")
         _check_size("text", len(encoded))
         return _text_body(text, size=len(encoded), sha256=hashlib.sha256(encoded).hexdigest())
     facts = upload_facts(file)
     if facts.size == 0:
-        raise ValidationError({"file": ["This file is empty (0 bytes)."]})
+        raise ValidationError({"file": [_("This file is empty (0 bytes).")]})
     if facts.kind is None:
         raise ValidationError(
-            {"file": [f"hitrec does not accept this kind of file. It accepts {ACCEPTED}."]}
+            {
+                "file": [
+                    # Translators: %(accepted)s lists the kinds and formats of file hitrec takes.
+                    _("hitrec does not accept this kind of file. It accepts %(accepted)s.")
+                    % {"accepted": _(ACCEPTED)}
+                ]
+            }
         )
     _check_size(facts.kind, facts.size)
     if facts.kind != "text":
@@ -75,22 +92,29 @@ def _body_from(*, file: UploadedFile | None, text: str | None) -> _Body:
         decoded = file.read().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            {"file": ["This text file is not in UTF-8. Save it as UTF-8 and upload it again."]}
+            {"file": [_("This text file is not in UTF-8. Save it as UTF-8 and upload it again.")]}
         ) from exc
     return _text_body(decoded, size=facts.size, sha256=facts.sha256)
 
 
+# Translators: sizes such as "12.0 MB".
+_TOO_LARGE = {
+    "image": gettext_lazy("This image is %(size)s; image uploads are limited to %(limit)s."),
+    "audio": gettext_lazy("This audio is %(size)s; audio uploads are limited to %(limit)s."),
+    "video": gettext_lazy("This video is %(size)s; video uploads are limited to %(limit)s."),
+    "text": gettext_lazy("This text is %(size)s; text uploads are limited to %(limit)s."),
+}
+
+
 def _check_size(kind: str, size: int) -> None:
     if size > size_limit(kind):
-        raise ValidationError(
-            {"file": [f"This {kind} is {human_bytes(size)}; {kind} uploads are limited to "
-                      f"{human_bytes(size_limit(kind))}."]}
-        )  # fmt: skip
+        sizes = {"size": human_bytes(size), "limit": human_bytes(size_limit(kind))}
+        raise ValidationError({"file": [_TOO_LARGE[kind] % sizes]})
 
 
 def _text_body(text: str, *, size: int, sha256: str) -> _Body:
     if "\x00" in text:
-        raise ValidationError({"text": ["Text may not contain NUL characters."]})
+        raise ValidationError({"text": [_("Text may not contain NUL characters.")]})
     return {"kind": "text", "bytes": size, "sha256": sha256, "text": text, "mime": "text/plain"}
 
 
@@ -130,15 +154,13 @@ def contribution_file_replace(
     *, contribution: Contribution, actor: User, file: UploadedFile
 ) -> Contribution:
     """The author uploads a new version of the work; it is processed again from scratch."""
-    _check_author(contribution, actor, "replace its file")
+    _check_author(contribution, actor, _ONLY_AUTHOR_REPLACES)
     body = _body_from(file=file, text=None)
     upload = body.pop("file", None)
     with files_kept_only_if_saved() as files, transaction.atomic():
         contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
         if contribution.is_removed:
-            raise ValidationError(
-                f"{describe(_work(contribution))} was deleted and cannot be edited."
-            )
+            raise ValidationError(_deleted_message(contribution))
         previous = contribution.file.name
         stored = files.save(_storage_name(upload.name), upload) if upload is not None else ""
         fresh = {
@@ -157,9 +179,24 @@ def contribution_file_replace(
     return contribution
 
 
-def _check_author(contribution: Contribution, actor: User, action: str) -> None:
+_ONLY_AUTHOR_REPLACES = gettext_lazy(
+    "Only the author of “%(title)s” (#%(id)s) can replace its file."
+)
+_ONLY_AUTHOR_EDITS = gettext_lazy("Only the author of “%(title)s” (#%(id)s) can edit it.")
+_ONLY_AUTHOR_CHANGES_SOURCES = gettext_lazy(
+    "Only the author of “%(title)s” (#%(id)s) can change its sources."
+)
+_ONLY_AUTHOR_DELETES = gettext_lazy("Only the author of “%(title)s” (#%(id)s) can delete it.")
+
+
+def _check_author(contribution: Contribution, actor: User, refusal: "StrOrPromise") -> None:
+    """`refusal` names the work with %(title)s and %(id)s (one of the _ONLY_AUTHOR_...)."""
     if contribution.author_id != actor.id:
-        raise PermissionDenied(f"Only the author of {describe(_work(contribution))} can {action}.")
+        raise PermissionDenied(refusal % named(_work(contribution)))
+
+
+def _deleted_message(contribution: Contribution) -> str:
+    return _("“%(title)s” (#%(id)s) was deleted and cannot be edited.") % named(_work(contribution))
 
 
 @transaction.atomic
@@ -173,10 +210,10 @@ def contribution_update(
     sources: Sequence[int] | None = None,
 ) -> Contribution:
     """The author edits what they say about a work, its license or its sources."""
-    _check_author(contribution, actor, "edit it")
+    _check_author(contribution, actor, _ONLY_AUTHOR_EDITS)
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.is_removed:
-        raise ValidationError(f"{describe(_work(contribution))} was deleted and cannot be edited.")
+        raise ValidationError(_deleted_message(contribution))
     changes = {"title": title, "description": description, "license": license}
     fields = [name for name, value in changes.items() if value is not None]
     for name in fields:
@@ -198,7 +235,7 @@ def remix_sources_set(
     *, contribution: Contribution, actor: User, sources: Sequence[int]
 ) -> Contribution:
     """The author declares (again) which works this one remixes."""
-    _check_author(contribution, actor, "change its sources")
+    _check_author(contribution, actor, _ONLY_AUTHOR_CHANGES_SOURCES)
     _sources_replace(remix=contribution, source_ids=sources)
     public_reads_changed()
     return contribution
@@ -220,14 +257,16 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
     seen: set[int] = set()
     for sid in source_ids:
         if sid in seen:
-            problems.append(f"#{sid} is listed twice; name each source once.")
+            problems.append(_("#%(id)s is listed twice; name each source once.") % {"id": sid})
         seen.add(sid)
     if problems:
         raise ValidationError({"sources": problems})
     sources = _sources_locked(remix, list(seen))
     found = {source.id for source in sources}
     problems += [
-        f"There is no contribution #{sid} to remix." for sid in source_ids if sid not in found
+        _("There is no contribution #%(id)s to remix.") % {"id": sid}
+        for sid in source_ids
+        if sid not in found
     ]
     if problems:
         raise ValidationError({"sources": problems})
@@ -245,24 +284,33 @@ def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> N
     """Every rule a set of sources must meet, in one place; each refusal names the source."""
     problems = []
     for source in sources:
-        name = describe(_work(source))
+        name = named(_work(source))
         if source.id == remix.id:
-            problems.append(f"{name} cannot be a source of itself.")
+            problems.append(_("“%(title)s” (#%(id)s) cannot be a source of itself.") % name)
         elif source.id > remix.id:
             problems.append(
-                f"{name} was uploaded after this contribution, so it cannot be one of its sources."
+                _(
+                    "“%(title)s” (#%(id)s) was uploaded after this contribution, so it cannot be "
+                    "one of its sources."
+                )
+                % name
             )
         elif source.is_removed:
-            problems.append(f"{name} was deleted by its author and can no longer be remixed.")
+            problems.append(
+                _("“%(title)s” (#%(id)s) was deleted by its author and can no longer be remixed.")
+                % name
+            )
         elif source.status == Contribution.Status.FAILED:
-            problems.append(f"{name} could not be processed, so it cannot be remixed.")
+            problems.append(
+                _("“%(title)s” (#%(id)s) could not be processed, so it cannot be remixed.") % name
+            )
         else:
-            problems += source_refusals(_work(source))
+            problems += _shown(source_refusals(_work(source)))
     if problems:
         raise ValidationError({"sources": problems})
     license_problems = remix_refusals(remix.license, [_work(source) for source in sources])
     if license_problems:
-        raise ValidationError({"license": license_problems})
+        raise ValidationError({"license": _shown(license_problems)})
 
 
 @transaction.atomic
@@ -272,7 +320,7 @@ def contribution_delete(*, contribution: Contribution, actor: User) -> bool:
     A work that others built on, or that a release includes, stays in their lineage as a
     tombstone: its title and author remain, its file and body go.
     """
-    _check_author(contribution, actor, "delete it")
+    _check_author(contribution, actor, _ONLY_AUTHOR_DELETES)
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     public_reads_changed()
     # `release_nodes`: the lineage snapshots of releases (projects app) that include this work.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -30,13 +31,37 @@ def size_limit(kind: str | None) -> int:
     return limits[kind] if kind in limits else max(limits.values())
 
 
+# Translators: sizes such as "12.0 MB".
+_LARGER_THAN = {
+    "image": gettext_lazy(
+        "This file is larger than %(size)s; image uploads are limited to %(limit)s."
+    ),
+    "audio": gettext_lazy(
+        "This file is larger than %(size)s; audio uploads are limited to %(limit)s."
+    ),
+    "video": gettext_lazy(
+        "This file is larger than %(size)s; video uploads are limited to %(limit)s."
+    ),
+    "text": gettext_lazy(
+        "This file is larger than %(size)s; text uploads are limited to %(limit)s."
+    ),
+    None: gettext_lazy("This file is larger than %(size)s; uploads are limited to %(limit)s."),
+}
+_TOO_LARGE = {
+    "image": gettext_lazy("This file is too large; image uploads are limited to %(limit)s."),
+    "audio": gettext_lazy("This file is too large; audio uploads are limited to %(limit)s."),
+    "video": gettext_lazy("This file is too large; video uploads are limited to %(limit)s."),
+    "text": gettext_lazy("This file is too large; text uploads are limited to %(limit)s."),
+    None: gettext_lazy("This file is too large; uploads are limited to %(limit)s."),
+}
+
+
 def too_large_message(kind: str | None, size: int | None) -> str:
     limit = human_bytes(size_limit(kind))
-    what = f"{kind} uploads" if kind else "uploads"
-    prefix = (
-        f"This file is larger than {human_bytes(size)}; " if size else "This file is too large; "
-    )
-    return f"{prefix}{what} are limited to {limit}."
+    if size:
+        message = _LARGER_THAN.get(kind, _LARGER_THAN[None])
+        return message % {"size": human_bytes(size), "limit": limit}
+    return _TOO_LARGE.get(kind, _TOO_LARGE[None]) % {"limit": limit}
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -41,14 +42,19 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         # Django's own limits on what it reads into memory; it would answer with an HTML page.
         exc = RequestTooLarge(
-            f"This request's body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
-            "(files aside); send less."
+            _("This request's body is over %(limit)s bytes (files aside); send less.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError(
-            f"This request has too many fields or files: at most "
-            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields and "
-            f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+            _(
+                "This request has too many fields or files: at most %(fields)s fields and "
+                "%(files)s files."
+            )
+            % {
+                "fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            }
         )
     view, request = context.get("view"), context.get("request")
     if isinstance(exc, exceptions.ValidationError) and view is not None and request is not None:
@@ -62,7 +68,7 @@ def not_found(request, exception=None):
     """An unknown URL under /api/ (say, `/api/contributions/abc/`) answers like every API 404,
     in JSON; pages keep Django's own page (hitrec.urls.handler404)."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
+from django.utils.translation import gettext as _
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -133,7 +134,7 @@ def _stat(storage, name: str) -> StoredFile:
             )
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-                raise Http404("No such file.") from exc
+                raise Http404(_("No such file.")) from exc
             raise
         # The object store's own tag, so that it and we agree on the validators.
         return StoredFile(
@@ -147,7 +148,7 @@ def _stat(storage, name: str) -> StoredFile:
             size = storage.size(name)
             modified_ns = int(storage.get_modified_time(name).timestamp() * 1e9)
     except FileNotFoundError as exc:
-        raise Http404("No such file.") from exc
+        raise Http404(_("No such file.")) from exc
     # Size and time to the nanosecond say when the file changed; the name tells apart two
     # files one URL may serve (an author's original, others' clean copy), even when they
     # are the same size and were written in the same second.

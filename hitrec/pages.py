@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 
 def problems_of(exc: ValidationError | PermissionDenied) -> list[str]:
@@ -44,7 +45,9 @@ def form_report(request: HttpRequest, form: Form) -> None:
             else ""
         )
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else str(error))
+            # Translators: a form's field and what is wrong with it, e.g. “Quantity: …”.
+            shown = _("%(field)s: %(error)s") % {"field": label, "error": error}
+            messages.error(request, shown if label else str(error))
 
 
 def form_errors_apply(form: Form, exc: ValidationError) -> None:

@@ -2,6 +2,7 @@
 
 import json
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
 
 
@@ -20,7 +21,10 @@ class JSONParser(parsers.JSONParser):
         except UnicodeEncodeError as exc:
             code = ord(exc.object[exc.start])
             raise exceptions.ParseError(
-                f"JSON parse error - \\u{code:04x} is a lone surrogate, not a character; "
-                "send text as UTF-8 or as paired escapes."
+                _(
+                    "JSON parse error - %(escape)s is a lone surrogate, not a character; "
+                    "send text as UTF-8 or as paired escapes."
+                )
+                % {"escape": f"\\u{code:04x}"}
             ) from None
         return data

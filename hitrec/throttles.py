@@ -9,11 +9,17 @@ import hashlib
 import math
 import re
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 THROTTLE_CACHE = "throttle"
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -43,13 +49,16 @@ def client_address(request) -> str:
 def _in_words(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return ngettext("%(count)s second", "%(count)s seconds", seconds) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
-def too_many(message: str, wait: float) -> Throttled:
+def too_many(message: "StrOrPromise", wait: float) -> Throttled:
     """A 429 whose detail says what was limited and when to come back, with `Retry-After`."""
-    exc = Throttled(detail=f"{message} Try again in {_in_words(wait)}.")
+    # Translators: %(message)s says what was limited; %(wait)s is e.g. “30 seconds”.
+    detail = _("%(message)s Try again in %(wait)s.") % {"message": message, "wait": _in_words(wait)}
+    exc = Throttled(detail=detail)
     exc.wait = max(1, math.ceil(wait))  # DRF's handler turns it into Retry-After
     return exc
 
@@ -61,7 +70,7 @@ class ScopedThrottle(SimpleRateThrottle):
     only requests that change something are counted unless `safe_methods_too` is set.
     """
 
-    message = "Too many requests."
+    message = gettext_lazy("Too many requests.")
     safe_methods_too = False
 
     def __init__(self):
@@ -95,7 +104,7 @@ class AuthRateThrottle(ScopedThrottle):
     """Sign-ups, sign-ins and token requests from one address."""
 
     scope = "auth"
-    message = "Too many sign-up or sign-in attempts from your address."
+    message = gettext_lazy("Too many sign-up or sign-in attempts from your address.")
 
     def ident(self, request) -> str | None:
         return client_address(request)
@@ -105,7 +114,7 @@ class UploadRateThrottle(ScopedThrottle):
     """New contributions and replaced files, per person."""
 
     scope = "uploads"
-    message = "You have uploaded too many files in a short time."
+    message = gettext_lazy("You have uploaded too many files in a short time.")
 
     def ident(self, request) -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
@@ -115,7 +124,7 @@ class CommentRateThrottle(ScopedThrottle):
     """New comments, per person."""
 
     scope = "comments"
-    message = "You are commenting too fast."
+    message = gettext_lazy("You are commenting too fast.")
 
     def ident(self, request) -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
@@ -164,7 +173,7 @@ def login_failures_clear(*, username: str, address: str) -> None:
     caches[THROTTLE_CACHE].delete(_failures_key(username, address))
 
 
-LOGIN_BLOCKED_MESSAGE = "Too many failed sign-ins for this account from your address."
+LOGIN_BLOCKED_MESSAGE = gettext_lazy("Too many failed sign-ins for this account from your address.")
 
 
 class LoginFailureThrottle(BaseThrottle):

@@ -19,6 +19,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from hitrec.messages import gettext_noop
 from media import ffmpeg
 from media.errors import DECODE_ERRORS, MediaRefused
 from media.images import Rendition, staging
@@ -170,11 +171,13 @@ def _mutagen_codec(fmt: str | None, stream: Any) -> str:
 def _probe_info(probe: dict[str, Any]) -> AudioInfo:
     streams = [s for s in probe.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
-        raise MediaRefused("This file contains no audio that hitrec can read.")
+        raise MediaRefused(gettext_noop("This file contains no audio that hitrec can read."))
     stream = streams[0]
     duration = _float(stream.get("duration")) or _float(probe.get("format", {}).get("duration"))
     if not duration:
-        raise MediaRefused("hitrec could not tell how long this audio is; it may be damaged.")
+        raise MediaRefused(
+            gettext_noop("hitrec could not tell how long this audio is; it may be damaged.")
+        )
     rate = int(stream["sample_rate"]) if stream.get("sample_rate") else None
     return AudioInfo(
         round(duration, 3), str(stream.get("codec_name", "unknown")), rate, stream.get("channels")
@@ -191,8 +194,13 @@ def _float(value: Any) -> float | None:
 def _check_duration(duration_s: float, max_duration_s: float) -> None:
     if duration_s > max_duration_s:
         raise MediaRefused(
-            f"This recording is {_minutes(duration_s)} long; hitrec accepts up to "
-            f"{_minutes(max_duration_s)}. Trim it and upload it again."
+            # Translators: durations such as "3 min 05 s".
+            gettext_noop(
+                "This recording is %(duration)s long; hitrec accepts up to %(limit)s. "
+                "Trim it and upload it again."
+            ),
+            duration=_minutes(duration_s),
+            limit=_minutes(max_duration_s),
         )
 
 
@@ -308,7 +316,9 @@ class PeakFinder:
         if self._pending:
             blocks.append((min(self._pending), max(self._pending)))
         if not blocks:
-            raise MediaRefused("This file decodes to no sound at all, so hitrec cannot use it.")
+            raise MediaRefused(
+                gettext_noop("This file decodes to no sound at all, so hitrec cannot use it.")
+            )
         count = len(blocks)
         pairs = []
         for i in range(self.peaks):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from hitrec.messages import gettext_noop
 from media import ffmpeg
 from media.errors import MediaRefused, decoding
 
@@ -41,7 +42,9 @@ def clean_copy(path: Path, *, kind: str, format: str, dest: Path) -> Path:
 
 
 _MUXERS = {"m4a": "ipod", "aac": "adts", "opus": "ogg", "mov": "mov", "mp4": "mp4"}
-DAMAGED = "This image is damaged, so hitrec cannot make a copy of it without its metadata."
+DAMAGED = gettext_noop(
+    "This image is damaged, so hitrec cannot make a copy of it without its metadata."
+)
 
 
 def _image(path: Path, *, format: str, dest: Path) -> None:

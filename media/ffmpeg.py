@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hitrec.messages import gettext_noop
 from media.errors import MediaRefused, MediaTransientError
 
 GiB = 1024**3
@@ -103,7 +104,9 @@ def probe(path: Path, *, timeout_s: float = 30.0) -> dict[str, Any]:
     try:
         return json.loads(out)
     except ValueError as exc:
-        raise MediaRefused("hitrec could not read this file's audio or video streams.") from exc
+        raise MediaRefused(
+            gettext_noop("hitrec could not read this file's audio or video streams.")
+        ) from exc
 
 
 def _arg(arg: str | os.PathLike[str]) -> str:
@@ -164,29 +167,48 @@ def _supervise(
     detail = _last_line(stderr_tail, paths)
     if timed_out.is_set():
         raise MediaRefused(
-            f"hitrec gave up trying to {what}: it took longer than {timeout_s:g} seconds. "
-            "The file may be damaged or unusually complex.",
+            # Translators: %(what)s says what hitrec was doing, in English, e.g. "decode this
+            # audio"; %(seconds)s is a number.
+            gettext_noop(
+                "hitrec gave up trying to %(what)s: it took longer than %(seconds)s seconds. "
+                "The file may be damaged or unusually complex."
+            ),
             detail=detail,
+            what=what,
+            seconds=f"{timeout_s:g}",
         )
     if returncode < 0 and -returncode in (signal.SIGXCPU, signal.SIGKILL, signal.SIGXFSZ):
         raise MediaRefused(
-            f"hitrec gave up trying to {what}: it needed more computing time, memory or "
-            "disk space than a file like this should.",
+            # Translators: %(what)s says what hitrec was doing, in English, e.g. "decode this audio".
+            gettext_noop(
+                "hitrec gave up trying to %(what)s: it needed more computing time, memory or "
+                "disk space than a file like this should."
+            ),
             detail=detail,
+            what=what,
         )
     if returncode == _CANNOT_START:
         # The limits are too tight for ffmpeg itself: the worker's fault, not the file's.
         raise MediaTransientError(f"{Path(str(proc.args[0])).name} could not start: {detail}")  # type: ignore[index]  # Popen was given a list
     if returncode != 0 and b"Cannot allocate memory" in stderr_tail:
         raise MediaRefused(
-            f"hitrec gave up trying to {what}: it needed more memory than a file like this should.",
+            # Translators: %(what)s says what hitrec was doing, in English, e.g. "decode this audio".
+            gettext_noop(
+                "hitrec gave up trying to %(what)s: it needed more memory than a file like this "
+                "should."
+            ),
             detail=detail,
+            what=what,
         )
     if returncode != 0:
         raise MediaRefused(
-            f"hitrec could not {what}; the file seems damaged or uses an encoding "
-            "hitrec cannot read.",
+            # Translators: %(what)s says what hitrec was doing, in English, e.g. "decode this audio".
+            gettext_noop(
+                "hitrec could not %(what)s; the file seems damaged or uses an encoding "
+                "hitrec cannot read."
+            ),
             detail=detail,
+            what=what,
         )
     return stdout
 
@@ -206,7 +228,11 @@ def _read_stdout(
         captured += chunk
         if len(captured) > max_stdout_bytes:
             proc.kill()
-            raise MediaRefused(f"hitrec could not {what}: the file's description is too large.")
+            raise MediaRefused(
+                # Translators: %(what)s says what hitrec was doing, in English.
+                gettext_noop("hitrec could not %(what)s: the file's description is too large."),
+                what=what,
+            )
     return bytes(captured)
 
 

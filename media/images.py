@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
 
+from hitrec.messages import gettext_noop
 from media.errors import MediaRefused, MediaTransientError, decoding
 
 DEFAULT_SIZES = (256, 768, 1600)
@@ -34,7 +35,7 @@ _JPEG_OPTIONS = {"quality": 82, "optimize": True}
 _ORIENTATION_TAG = 0x0112
 _SWAPS_AXES = {5, 6, 7, 8}
 
-BROKEN = "This image is damaged or incomplete, so hitrec cannot read it."
+BROKEN = gettext_noop("This image is damaged or incomplete, so hitrec cannot read it.")
 
 
 # Rendition and staging() live here, with the first producer of renditions; the audio and
@@ -152,24 +153,41 @@ def _open_checked(path: Path, max_pixels: int) -> Iterator[Image.Image]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(path)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise MediaRefused(_too_many_pixels(max_pixels)) from exc
+        raise _too_many_pixels(max_pixels) from exc
     with im:
         if im.format not in ACCEPTED_FORMATS:
             raise MediaRefused(
-                f"This is a {im.format} image, which hitrec does not accept. "
-                "Export it as PNG or JPEG instead."
+                # Translators: %(format)s is the name of an image format, such as BMP.
+                gettext_noop(
+                    "This is a %(format)s image, which hitrec does not accept. "
+                    "Export it as PNG or JPEG instead."
+                ),
+                format=im.format,
             )
         # The header alone gives the size: refusing a bomb costs no decoding.
         if im.width * im.height > max_pixels:
-            raise MediaRefused(_too_many_pixels(max_pixels, im.size))
+            raise _too_many_pixels(max_pixels, im.size)
         yield im
 
 
-def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> str:
-    claimed = f" ({size[0]:,} × {size[1]:,} pixels)" if size else ""
-    return (
-        f"This image is too large{claimed}; hitrec accepts up to {max_pixels / 1e6:g} megapixels. "
-        "Scale it down and upload it again."
+def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> MediaRefused:
+    megapixels = f"{max_pixels / 1e6:g}"
+    if size is None:
+        return MediaRefused(
+            gettext_noop(
+                "This image is too large; hitrec accepts up to %(megapixels)s megapixels. "
+                "Scale it down and upload it again."
+            ),
+            megapixels=megapixels,
+        )
+    return MediaRefused(
+        gettext_noop(
+            "This image is too large (%(width)s × %(height)s pixels); hitrec accepts up to "
+            "%(megapixels)s megapixels. Scale it down and upload it again."
+        ),
+        width=f"{size[0]:,}",
+        height=f"{size[1]:,}",
+        megapixels=megapixels,
     )
 
 

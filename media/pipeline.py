@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hitrec.messages import gettext_noop
 from media.audio import AudioResult, process_audio
 from media.errors import MediaRefused
 from media.images import DEFAULT_MAX_PIXELS, DEFAULT_SIZES, ImageResult, Rendition, process_image
@@ -15,7 +16,13 @@ from media.video import VideoResult, process_video
 
 MiB = 1024 * 1024
 Progress = Callable[[str, int], None]
-_KIND_WORDS = {"image": "images", "audio": "audio", "video": "video", "text": "texts"}
+# Translators: sizes such as "12.0 MB".
+_TOO_LARGE = {
+    "image": gettext_noop("This file is %(size)s; hitrec accepts images up to %(limit)s."),
+    "audio": gettext_noop("This file is %(size)s; hitrec accepts audio up to %(limit)s."),
+    "video": gettext_noop("This file is %(size)s; hitrec accepts video up to %(limit)s."),
+    "text": gettext_noop("This file is %(size)s; hitrec accepts texts up to %(limit)s."),
+}
 
 
 @dataclass(frozen=True)
@@ -100,10 +107,7 @@ def _scaled(report: Progress, low: int, high: int) -> Progress:
 def _check_size(kind: str, size: int, limits: Limits) -> None:
     limit = limits.max_bytes(kind)
     if size > limit:
-        raise MediaRefused(
-            f"This file is {_human(size)}; hitrec accepts {_KIND_WORDS[kind]} up to "
-            f"{_human(limit)}."
-        )
+        raise MediaRefused(_TOO_LARGE[kind], size=_human(size), limit=_human(limit))
 
 
 def _human(size: float) -> str:

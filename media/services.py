@@ -1,6 +1,7 @@
 """Use cases of the processing pipeline: enqueue a contribution's job, run it, record the result."""
 
 import dataclasses
+import functools
 import logging
 import shutil
 import tempfile
@@ -14,9 +15,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from contributions.models import Contribution
 from hitrec.caching import public_reads_changed
+from hitrec.i18n import message_of, writing_to
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 from media import tasks
@@ -29,19 +32,21 @@ from media.text import process_text
 
 logger = logging.getLogger(__name__)
 
-INTERNAL_ERROR = (
+# The reasons a contribution failed: its author reads them, in their language (`_failed`).
+INTERNAL_ERROR = gettext_noop(
     "Processing failed because of a fault on our side, not in your file. Staff have been "
     "told and will process it again once the fault is fixed."
 )
-TOO_SLOW = (
+TOO_SLOW = gettext_noop(
     "Processing this file took longer than hitrec allows, so it was stopped. Staff have been "
     "told; a shorter or smaller file may go through."
 )
-INTERRUPTED = (
+# Translators: {times} is a number (at least 2).
+INTERRUPTED = gettext_noop(
     "Processing this file was interrupted {times} times (it may need more memory than hitrec "
     "has), so hitrec stopped trying. Staff have been told."
 )
-UNAVAILABLE = (
+UNAVAILABLE = gettext_noop(
     "hitrec could not process this file because a service it needs was unavailable. Staff "
     "have been told and will process it again."
 )
@@ -93,7 +98,8 @@ def _claim(contribution_id: int) -> Contribution | None:
                     contribution_id,
                     contribution.processing_interrupted,
                 )
-                _failed(contribution, INTERRUPTED.format(times=contribution.processing_interrupted))
+                times = contribution.processing_interrupted
+                _failed(contribution, lambda: gettext(INTERRUPTED).format(times=times))
                 return None
         contribution.status = Contribution.Status.PROCESSING
         contribution.processing_since = timezone.now()
@@ -130,17 +136,17 @@ def contribution_process(*, contribution_id: int) -> None:
     try:
         _process(contribution)
     except MediaRefused as refusal:
-        _fail(contribution, refusal.reason)
+        _fail(contribution, functools.partial(message_of, refusal))
     except (MediaTransientError, ConnectionError):
         _pending_again(contribution)
         raise
     except SoftTimeLimitExceeded:
         logger.exception("processing contribution %s passed its time limit", contribution_id)
-        _fail(contribution, TOO_SLOW)
+        _fail(contribution, lambda: gettext(TOO_SLOW))
     except Exception:
         # Our fault, not the file's: logged for staff (ERROR, mailed to ADMINS where set).
         logger.exception("processing contribution %s crashed", contribution_id)
-        _fail(contribution, INTERNAL_ERROR)
+        _fail(contribution, lambda: gettext(INTERNAL_ERROR))
 
 
 def _process(contribution: Contribution) -> None:
@@ -165,7 +171,7 @@ def _process(contribution: Contribution) -> None:
 def processing_give_up(*, contribution_id: int) -> None:
     """The job's retries ran out on an error outside the file: fail it, saying so."""
     logger.error("contribution %s: processing retries exhausted", contribution_id)
-    _fail(Contribution(pk=contribution_id), UNAVAILABLE)
+    _fail(Contribution(pk=contribution_id), lambda: gettext(UNAVAILABLE))
 
 
 def _pending_again(contribution: Contribution) -> None:
@@ -293,7 +299,7 @@ def _finish(contribution: Contribution, *, fields: dict, renditions) -> None:
         files_delete_on_commit(stale_files)
 
 
-def _fail(contribution: Contribution, reason: str) -> None:
+def _fail(contribution: Contribution, reason: Callable[[], str]) -> None:
     with transaction.atomic():
         locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
         if locked is None or locked.status in (
@@ -304,8 +310,11 @@ def _fail(contribution: Contribution, reason: str) -> None:
         _failed(locked, reason)
 
 
-def _failed(locked: Contribution, reason: str) -> None:
-    """Mark a contribution locked by the caller's transaction failed, without renditions."""
+def _failed(locked: Contribution, say: Callable[[], str]) -> None:
+    """Mark a contribution locked by the caller's transaction failed, without renditions;
+    `say()` gives the reason, called in the language of its author, who reads it."""
+    with writing_to(locked.author):
+        reason = say()
     files = list(locked.renditions.values_list("file", flat=True))
     locked.renditions.all().delete()
     job_failed(

@@ -12,6 +12,7 @@ from typing import Any
 
 from PIL import Image
 
+from hitrec.messages import gettext_noop
 from media import ffmpeg
 from media.audio import mutagen_info
 from media.errors import MediaRefused, decoding
@@ -23,28 +24,41 @@ _TEXT_CHUNK = 64 * 1024
 # file must not cost a full read before the size check refuses it.
 TEXT_SCAN_BYTES = 16 * 1024 * 1024
 
-ACCEPTED = (
+ACCEPTED = gettext_noop(
     "images (JPEG, PNG, WebP, GIF, TIFF), audio (MP3, WAV, FLAC, Ogg Vorbis, Opus, M4A/AAC), "
     "video (MP4, WebM, MOV) and UTF-8 plain text or Markdown"
 )
-EMPTY = "This file is empty (0 bytes). Please upload it again."
-SVG = (
+EMPTY = gettext_noop("This file is empty (0 bytes). Please upload it again.")
+SVG = gettext_noop(
     "This file is an SVG image; SVG can carry scripts, so hitrec does not accept it. "
     "Export it as PNG instead."
 )
-HTML = (
+HTML = gettext_noop(
     "This file is a web page (HTML); web pages can carry scripts, so hitrec does not accept "
     "them. Upload the words as plain text or Markdown instead."
 )
-XML = "This file is an XML document, which hitrec does not accept. Upload plain text instead."
-PDF = (
+XML = gettext_noop(
+    "This file is an XML document, which hitrec does not accept. Upload plain text instead."
+)
+PDF = gettext_noop(
     "This file is a PDF document, which hitrec does not accept. Export pictures as PNG or "
     "JPEG, and words as plain text."
 )
-EXECUTABLE = "This file is a program (an executable), and hitrec does not accept programs."
-SCRIPT = "This file is a script (it starts with '#!'), and hitrec does not accept programs."
-UNKNOWN = f"hitrec could not recognise this file's type. It accepts {ACCEPTED}."
-NOT_UTF8 = "This text file is not in UTF-8. Save it as UTF-8 text and upload it again."
+EXECUTABLE = gettext_noop(
+    "This file is a program (an executable), and hitrec does not accept programs."
+)
+SCRIPT = gettext_noop(
+    "This file is a script (it starts with '#!'), and hitrec does not accept programs."
+)
+# The whole sentence, so that it is translated as one (ACCEPTED is the same list).
+UNKNOWN = gettext_noop(
+    "hitrec could not recognise this file's type. It accepts images (JPEG, PNG, WebP, GIF, "
+    "TIFF), audio (MP3, WAV, FLAC, Ogg Vorbis, Opus, M4A/AAC), video (MP4, WebM, MOV) and "
+    "UTF-8 plain text or Markdown."
+)
+NOT_UTF8 = gettext_noop(
+    "This text file is not in UTF-8. Save it as UTF-8 text and upload it again."
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,13 @@ class Sniffed:
 class _Format:
     kind: str
     mime: str
-    name: str  # for sentences: "This looks like a JPEG image file"
+    name: str  # in English sentences: "This looks like a JPEG image file"
     article: str = "a"
+
+    @property
+    def brand(self) -> str:
+        """The format's own name, that no language translates: "JPEG", "QuickTime (MOV)"."""
+        return self.name.rsplit(" ", 1)[0]
 
 
 FORMATS = {
@@ -88,57 +107,139 @@ _FAMILIES = {"isobmff": "mp4", "id3": "mp3"}
 _PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "tiff": "TIFF", "webp": "WEBP"}
 
 
-def _archive(name: str) -> str:
-    return (
-        f"This file is a {name} archive, and hitrec does not accept archives. "
-        "Upload the files inside it one at a time."
-    )
+# Translators: %(format)s is the name of a file format, such as ZIP or gzip.
+ARCHIVE = gettext_noop(
+    "This file is a %(format)s archive, and hitrec does not accept archives. "
+    "Upload the files inside it one at a time."
+)
+HEIF = gettext_noop(
+    "This file is a HEIC/AVIF image, which hitrec does not accept. Export it as JPEG or PNG "
+    "instead."
+)
+AVI = gettext_noop(
+    "This file is an AVI video, which hitrec does not accept. Export it as MP4 (H.264) or "
+    "WebM instead."
+)
+AIFF = gettext_noop(
+    "This file is an AIFF audio file, which hitrec does not accept. Export it as WAV or FLAC "
+    "instead."
+)
+MKV = gettext_noop(
+    "This file is a Matroska (MKV) video, which hitrec does not accept. Export it as MP4 "
+    "(H.264) or WebM instead."
+)
+PHOTOSHOP = gettext_noop(
+    "This file is a Photoshop document, which hitrec does not accept. Export it as PNG or JPEG "
+    "instead."
+)
+MIDI = gettext_noop(
+    "This file is a MIDI file, which hitrec does not accept. Export it as WAV, FLAC or MP3 "
+    "audio instead."
+)
 
-
-def _unsupported(name: str, instead: str) -> str:
-    return f"This file is {name}, which hitrec does not accept. Export it as {instead} instead."
-
-
-def _damaged(fmt: str) -> str:
-    known = FORMATS[_FAMILIES.get(fmt, fmt)]
-    return (
-        f"This looks like {known.article} {known.name} file, but it is damaged or incomplete, "
-        "so hitrec cannot read it."
-    )
-
-
-def _hidden(fmt: str, extra: str) -> str:
-    return (
-        f"This {FORMATS[_FAMILIES.get(fmt, fmt)].name} file also hides {extra} inside it, and "
+# Translators: %(format)s is the name of a file format, such as JPEG, MP3 or QuickTime (MOV).
+_DAMAGED = {
+    ("image", "a"): gettext_noop(
+        "This looks like a %(format)s image file, but it is damaged or incomplete, so hitrec "
+        "cannot read it."
+    ),
+    ("audio", "a"): gettext_noop(
+        "This looks like a %(format)s audio file, but it is damaged or incomplete, so hitrec "
+        "cannot read it."
+    ),
+    ("audio", "an"): gettext_noop(
+        "This looks like an %(format)s audio file, but it is damaged or incomplete, so hitrec "
+        "cannot read it."
+    ),
+    ("video", "a"): gettext_noop(
+        "This looks like a %(format)s video file, but it is damaged or incomplete, so hitrec "
+        "cannot read it."
+    ),
+    ("video", "an"): gettext_noop(
+        "This looks like an %(format)s video file, but it is damaged or incomplete, so hitrec "
+        "cannot read it."
+    ),
+}
+# Translators: %(format)s is the name of a file format, such as JPEG, MP3 or QuickTime (MOV).
+_HIDES_ZIP = {
+    "image": gettext_noop(
+        "This %(format)s image file also hides a ZIP archive inside it, and hitrec does not "
+        "accept files that are two things at once. Export it again from the program that made it."
+    ),
+    "audio": gettext_noop(
+        "This %(format)s audio file also hides a ZIP archive inside it, and hitrec does not "
+        "accept files that are two things at once. Export it again from the program that made it."
+    ),
+    "video": gettext_noop(
+        "This %(format)s video file also hides a ZIP archive inside it, and hitrec does not "
+        "accept files that are two things at once. Export it again from the program that made it."
+    ),
+}
+# Translators: %(format)s is the name of a file format, such as JPEG, MP3 or QuickTime (MOV).
+_HIDES_CODE = {
+    "image": gettext_noop(
+        "This %(format)s image file also hides web-page code (HTML or script) inside it, and "
         "hitrec does not accept files that are two things at once. Export it again from the "
         "program that made it."
-    )
+    ),
+    "audio": gettext_noop(
+        "This %(format)s audio file also hides web-page code (HTML or script) inside it, and "
+        "hitrec does not accept files that are two things at once. Export it again from the "
+        "program that made it."
+    ),
+    "video": gettext_noop(
+        "This %(format)s video file also hides web-page code (HTML or script) inside it, and "
+        "hitrec does not accept files that are two things at once. Export it again from the "
+        "program that made it."
+    ),
+}
+# Translators: %(format)s is the name of a file format, such as MP4, WebM or Ogg.
+_NO_STREAMS = {
+    "audio": gettext_noop(
+        "This %(format)s audio file contains no audio or video that hitrec can read."
+    ),
+    "video": gettext_noop(
+        "This %(format)s video file contains no audio or video that hitrec can read."
+    ),
+}
 
 
-MKV = _unsupported("a Matroska (MKV) video", "MP4 (H.264) or WebM")
+def _known(fmt: str) -> _Format:
+    return FORMATS[_FAMILIES.get(fmt, fmt)]
 
-# (offset, magic, reason): content hitrec refuses whatever the file is called.
-_REFUSED_MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"%PDF-", PDF),
-    (0, b"\x7fELF", EXECUTABLE),
-    (0, b"\xfe\xed\xfa\xce", EXECUTABLE),
-    (0, b"\xfe\xed\xfa\xcf", EXECUTABLE),
-    (0, b"\xce\xfa\xed\xfe", EXECUTABLE),
-    (0, b"\xcf\xfa\xed\xfe", EXECUTABLE),
-    (0, b"\xca\xfe\xba\xbe", EXECUTABLE),  # Mach-O universal binary (and Java classes)
-    (0, b"\x00asm", EXECUTABLE),
-    (0, b"#!", SCRIPT),
-    (0, b"PK\x03\x04", _archive("ZIP")),
-    (0, b"PK\x05\x06", _archive("ZIP")),
-    (0, b"PK\x07\x08", _archive("ZIP")),
-    (0, b"\x1f\x8b", _archive("gzip")),
-    (257, b"ustar", _archive("tar")),
-    (0, b"7z\xbc\xaf\x27\x1c", _archive("7-Zip")),
-    (0, b"Rar!\x1a\x07", _archive("RAR")),
-    (0, b"\xfd7zXZ\x00", _archive("xz")),
-    (0, b"\x28\xb5\x2f\xfd", _archive("Zstandard")),
-    (0, b"8BPS", _unsupported("a Photoshop document", "PNG or JPEG")),
-    (0, b"MThd", _unsupported("a MIDI file", "WAV, FLAC or MP3 audio")),
+
+def _damaged(fmt: str, *, detail: str | None = None) -> MediaRefused:
+    known = _known(fmt)
+    return MediaRefused(_DAMAGED[known.kind, known.article], detail=detail, format=known.brand)
+
+
+def _hidden(fmt: str, messages: dict[str, str]) -> MediaRefused:
+    known = _known(fmt)
+    return MediaRefused(messages[known.kind], format=known.brand)
+
+
+# (offset, magic, reason, its parameters): content hitrec refuses whatever the file is called.
+_REFUSED_MAGIC: tuple[tuple[int, bytes, str, dict[str, str]], ...] = (
+    (0, b"%PDF-", PDF, {}),
+    (0, b"\x7fELF", EXECUTABLE, {}),
+    (0, b"\xfe\xed\xfa\xce", EXECUTABLE, {}),
+    (0, b"\xfe\xed\xfa\xcf", EXECUTABLE, {}),
+    (0, b"\xce\xfa\xed\xfe", EXECUTABLE, {}),
+    (0, b"\xcf\xfa\xed\xfe", EXECUTABLE, {}),
+    (0, b"\xca\xfe\xba\xbe", EXECUTABLE, {}),  # Mach-O universal binary (and Java classes)
+    (0, b"\x00asm", EXECUTABLE, {}),
+    (0, b"#!", SCRIPT, {}),
+    (0, b"PK\x03\x04", ARCHIVE, {"format": "ZIP"}),
+    (0, b"PK\x05\x06", ARCHIVE, {"format": "ZIP"}),
+    (0, b"PK\x07\x08", ARCHIVE, {"format": "ZIP"}),
+    (0, b"\x1f\x8b", ARCHIVE, {"format": "gzip"}),
+    (257, b"ustar", ARCHIVE, {"format": "tar"}),
+    (0, b"7z\xbc\xaf\x27\x1c", ARCHIVE, {"format": "7-Zip"}),
+    (0, b"Rar!\x1a\x07", ARCHIVE, {"format": "RAR"}),
+    (0, b"\xfd7zXZ\x00", ARCHIVE, {"format": "xz"}),
+    (0, b"\x28\xb5\x2f\xfd", ARCHIVE, {"format": "Zstandard"}),
+    (0, b"8BPS", PHOTOSHOP, {}),
+    (0, b"MThd", MIDI, {}),
 )
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
 _AUDIO_MP4_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
@@ -205,18 +306,18 @@ def sniff_head(first_bytes: bytes) -> str | None:
 
 
 def _refuse_by_magic(head: bytes) -> None:
-    for offset, magic, reason in _REFUSED_MAGIC:
+    for offset, magic, reason, params in _REFUSED_MAGIC:
         if head[offset : offset + len(magic)] == magic:
-            raise MediaRefused(reason)
+            raise MediaRefused(reason, **params)
     # DOS/Windows programs; the NUL check spares a text that happens to begin with "MZ".
     if head.startswith(b"MZ") and b"\x00" in head[:64]:
         raise MediaRefused(EXECUTABLE)
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        raise MediaRefused(_unsupported("a HEIC/AVIF image", "JPEG or PNG"))
+        raise MediaRefused(HEIF)
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
-        raise MediaRefused(_unsupported("an AVI video", "MP4 (H.264) or WebM"))
+        raise MediaRefused(AVI)
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        raise MediaRefused(_unsupported("an AIFF audio file", "WAV or FLAC"))
+        raise MediaRefused(AIFF)
     if head.startswith(_EBML) and b"webm" not in head[:64] and b"matroska" in head[:64]:
         raise MediaRefused(MKV)
     if _text_start(head).startswith(b"<") and _SVG_MARKUP.search(head[:HEAD_BYTES]):
@@ -295,7 +396,7 @@ def _format_after_id3(path: Path) -> str:
         if fmt is not None:
             return fmt
         start = after.find(b"\xff", start + 1)
-    raise MediaRefused(_damaged("mp3"))
+    raise _damaged("mp3")
 
 
 def _syncsafe(four: bytes) -> int:
@@ -307,11 +408,11 @@ def _refuse_hidden_payload(path: Path, head: bytes, size: int, fmt: str) -> None
     with path.open("rb") as f:
         # This checks the end-of-archive record's structure, not only a 4-byte signature.
         if zipfile.is_zipfile(f):
-            raise MediaRefused(_hidden(fmt, "a ZIP archive"))
+            raise _hidden(fmt, _HIDES_ZIP)
         f.seek(max(0, size - _SCAN_BYTES))
         tail = f.read(_SCAN_BYTES)
     if _ACTIVE_MARKUP.search(head) or _ACTIVE_MARKUP.search(tail):
-        raise MediaRefused(_hidden(fmt, "web-page code (HTML or script)"))
+        raise _hidden(fmt, _HIDES_CODE)
 
 
 def _confirm(path: Path, fmt: str) -> Sniffed:
@@ -329,14 +430,15 @@ def _confirm_image(path: Path, fmt: str) -> Sniffed:
     expected = _PILLOW_FORMATS[fmt]
     try:
         # Opening reads only the header; pixel limits are process_image's business.
-        with decoding(_damaged(fmt)), warnings.catch_warnings():
+        damaged = _damaged(fmt)
+        with decoding(damaged.message, **damaged.params), warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=[expected]) as im:
                 opened = im.format
     except Image.DecompressionBombError:
         opened = expected
     if opened not in (expected, "MPO" if fmt == "jpeg" else expected):
-        raise MediaRefused(_damaged(fmt))
+        raise _damaged(fmt)
     return _sniffed(fmt)
 
 
@@ -347,9 +449,9 @@ def _confirm_audio(path: Path, fmt: str) -> Sniffed:
     try:
         probe = ffmpeg.probe(path)
     except MediaRefused as exc:
-        raise MediaRefused(_damaged(fmt), detail=exc.detail) from exc
+        raise _damaged(fmt, detail=exc.detail) from exc
     if not _audio_streams(probe):
-        raise MediaRefused(_damaged(fmt))
+        raise _damaged(fmt)
     return _sniffed(fmt, probe=probe)
 
 
@@ -366,7 +468,7 @@ def _confirm_ogg(path: Path) -> Sniffed:
     else:  # Ogg FLAC, Speex...
         return _confirm_container(path, "ogg")
     if mutagen_info(path, fmt) is None:
-        raise MediaRefused(_damaged(fmt))
+        raise _damaged(fmt)
     return _sniffed(fmt)
 
 
@@ -375,12 +477,12 @@ def _confirm_container(path: Path, fmt: str) -> Sniffed:
     try:
         probe = ffmpeg.probe(path)
     except MediaRefused as exc:
-        raise MediaRefused(_damaged(fmt), detail=exc.detail) from exc
+        raise _damaged(fmt, detail=exc.detail) from exc
     names = set(probe.get("format", {}).get("format_name", "").split(","))
     if fmt == "webm" and "webm" not in names:
         raise MediaRefused(MKV)
     if fmt in ("isobmff", "mov") and "mov" not in names:
-        raise MediaRefused(_damaged(fmt))
+        raise _damaged(fmt)
     if _video_streams(probe):
         if fmt == "ogg":
             return Sniffed("video", "video/ogg", "ogg", probe=probe)
@@ -389,10 +491,8 @@ def _confirm_container(path: Path, fmt: str) -> Sniffed:
         audio_fmt = "m4a" if fmt in ("isobmff", "mov") else fmt
         mime = {"m4a": "audio/mp4", "webm": "audio/webm", "ogg": "audio/ogg"}[audio_fmt]
         return Sniffed("audio", mime, audio_fmt, probe=probe)
-    raise MediaRefused(
-        f"This {FORMATS[_FAMILIES.get(fmt, fmt)].name} file contains no audio or video "
-        "that hitrec can read."
-    )
+    known = _known(fmt)
+    raise MediaRefused(_NO_STREAMS[known.kind], format=known.brand)
 
 
 def _video_streams(probe: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from PIL import Image
 
+from hitrec.messages import gettext_noop
 from media import ffmpeg
 from media.errors import MediaRefused
 from media.images import Rendition, render_sizes, staging
@@ -65,14 +66,20 @@ def read_video_info(probe: dict[str, Any]) -> VideoInfo:
     """Duration, displayed size (rotation applied) and codecs from ffprobe's JSON."""
     video = _first(probe, "video")
     if video is None:
-        raise MediaRefused("This file contains no video picture that hitrec can read.")
+        raise MediaRefused(
+            gettext_noop("This file contains no video picture that hitrec can read.")
+        )
     audio = _first(probe, "audio")
     duration = _float(probe.get("format", {}).get("duration")) or _float(video.get("duration"))
     if not duration or duration <= 0:
-        raise MediaRefused("hitrec could not tell how long this video is; it may be damaged.")
+        raise MediaRefused(
+            gettext_noop("hitrec could not tell how long this video is; it may be damaged.")
+        )
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
-        raise MediaRefused("This video has no picture size, so it is probably damaged.")
+        raise MediaRefused(
+            gettext_noop("This video has no picture size, so it is probably damaged.")
+        )
     if _rotation(video) in (90, 270):
         width, height = height, width
     return VideoInfo(
@@ -164,13 +171,22 @@ def _rotation(stream: dict[str, Any]) -> int:
 def _check(info: VideoInfo, max_duration_s: float) -> None:
     if info.duration_s > max_duration_s:
         raise MediaRefused(
-            f"This video is {_minutes(info.duration_s)} long; hitrec accepts up to "
-            f"{_minutes(max_duration_s)}. Trim it and upload it again."
+            # Translators: durations such as "3 min 05 s".
+            gettext_noop(
+                "This video is %(duration)s long; hitrec accepts up to %(limit)s. "
+                "Trim it and upload it again."
+            ),
+            duration=_minutes(info.duration_s),
+            limit=_minutes(max_duration_s),
         )
     if info.width * info.height > MAX_FRAME_PIXELS:
         raise MediaRefused(
-            f"This video's picture is {info.width} × {info.height} pixels; hitrec accepts up "
-            "to 8K (7680 × 4320). Export it at a smaller size."
+            gettext_noop(
+                "This video's picture is %(width)s × %(height)s pixels; hitrec accepts up "
+                "to 8K (7680 × 4320). Export it at a smaller size."
+            ),
+            width=info.width,
+            height=info.height,
         )
 
 
@@ -206,7 +222,7 @@ def _poster(source: Path, dest: Path, duration_s: float) -> Rendition:
     if not _nonempty(dest):
         _grab_frame(source, dest, 0.0)  # the container's duration overstated the stream's
     if not _nonempty(dest):
-        raise MediaRefused("hitrec could not find a single picture in this video.")
+        raise MediaRefused(gettext_noop("hitrec could not find a single picture in this video."))
     with Image.open(dest) as im:
         width, height = im.size
     return Rendition(dest.name, "poster", "image/jpeg", width, height, _size(dest), dest)
@@ -242,7 +258,9 @@ def _thumbnails(poster: Path, dest: Path) -> list[Rendition]:
             im.draft("RGB", (THUMB_LONG_SIDE, THUMB_LONG_SIDE))
             frame = im.convert("RGB")
     except OSError as exc:
-        raise MediaRefused("hitrec could not read the picture it took from this video.") from exc
+        raise MediaRefused(
+            gettext_noop("hitrec could not read the picture it took from this video.")
+        ) from exc
     return render_sizes(frame, [THUMB_LONG_SIDE], dest)
 
 

@@ -7,6 +7,7 @@ from typing import Protocol, Self
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES, DEFAULT_CURRENCY
@@ -72,10 +73,10 @@ class SplitPolicy(models.Model):
 
 class Project(SplitPolicy):
     class Status(models.TextChoices):
-        DRAFT = "draft"
-        OPEN = "open"
-        RELEASED = "released"
-        ARCHIVED = "archived"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        RELEASED = "released", _("Released")
+        ARCHIVED = "archived", _("Archived")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
@@ -109,8 +110,8 @@ class ProjectMember(models.Model):
     """A producer of the project: its owner, or a co-producer who accepted an invitation."""
 
     class Role(models.TextChoices):
-        PRODUCER = "producer"
-        CO_PRODUCER = "co-producer"
+        PRODUCER = "producer", _("Producer")
+        CO_PRODUCER = "co-producer", _("Co Producer")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -140,8 +141,8 @@ class Ask(models.Model):
     """What a project needs, e.g. "a cello line" (audio, 1)."""
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        FILLED = "filled"
+        OPEN = "open", _("Open")
+        FILLED = "filled", _("Filled")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="asks")
     kind = models.CharField(max_length=10, choices=Contribution.Kind.choices)
@@ -164,14 +165,14 @@ class Submission(models.Model):
     """A contribution offered to a project (by its author) or added as a resource (by a producer)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        ACCEPTED = "accepted"
-        DECLINED = "declined"
-        WITHDRAWN = "withdrawn"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Origin(models.TextChoices):
-        SUBMITTED = "submitted"
-        RESOURCE = "resource"
+        SUBMITTED = "submitted", _("Submitted")
+        RESOURCE = "resource", _("Resource")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="submissions")
     contribution = models.ForeignKey(

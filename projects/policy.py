@@ -4,13 +4,17 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 
+from contributions.licenses import Explained
+from hitrec.messages import ExplainedError, gettext_noop
+
 _DECIMAL = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
 _RATIO = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
-class PolicyError(ValueError):
-    pass
+class PolicyError(ExplainedError):
+    """A share or weight typed that is not one; `name` says which (the caller gives it in
+    the reader's language, e.g. "The weight")."""
 
 
 # Shares and weights are stored as 64-bit numerators and denominators (in lowest terms).
@@ -22,29 +26,43 @@ def parse_share(text: str, *, name: str) -> Fraction:
     value = _parse(str(text), name=name)
     if value.numerator > _LARGEST or value.denominator > _LARGEST:
         raise PolicyError(
-            f"{name} “{str(text)[:40]}” is too large or too fine: keep it to at most 18 digits "
-            "above and below the fraction bar."
+            # Translators: %(name)s is what was typed, e.g. "The weight"; %(text)s the number.
+            gettext_noop(
+                "%(name)s “%(text)s” is too large or too fine: keep it to at most 18 digits "
+                "above and below the fraction bar."
+            ),
+            name=name,
+            text=str(text)[:40],
         )
     return value
+
+
+_TOO_MANY_DIGITS = gettext_noop("%(name)s “%(text)s” has too many digits.")
 
 
 def _parse(text: str, *, name: str) -> Fraction:
     if match := _RATIO.match(text):
         if len(match[1]) + len(match[2]) > 60:
-            raise PolicyError(f"{name} “{text[:40]}” has too many digits.")
+            raise PolicyError(_TOO_MANY_DIGITS, name=name, text=text[:40])
         numerator, denominator = int(match[1]), int(match[2])
         if denominator == 0:
-            raise PolicyError(f"{name} “{text}” divides by zero.")
+            raise PolicyError(
+                gettext_noop("%(name)s “%(text)s” divides by zero."), name=name, text=text
+            )
         return Fraction(numerator, denominator)
     if match := _PERCENT.match(text):
         return _parse(match[1], name=name) / 100
     if match := _DECIMAL.match(text):
         whole, decimals = match[1], match[2] or ""
         if len(whole) + len(decimals) > 30:
-            raise PolicyError(f"{name} “{text[:40]}” has too many digits.")
+            raise PolicyError(_TOO_MANY_DIGITS, name=name, text=text[:40])
         return Fraction(int(whole + decimals), 10 ** len(decimals))
     raise PolicyError(
-        f"{name} must be a number such as 0.5, a fraction such as 1/2, or a percent such as 50%."
+        gettext_noop(
+            "%(name)s must be a number such as 0.5, a fraction such as 1/2, or a percent such "
+            "as 50%%."
+        ),
+        name=name,
     )
 
 
@@ -68,12 +86,18 @@ def format_share(value: Fraction) -> str:
     return f"{text[:-digits]}.{text[-digits:]}"
 
 
-def check_policy(*, contributor_pool: Fraction, upstream_share: Fraction) -> list[str]:
+def check_policy(*, contributor_pool: Fraction, upstream_share: Fraction) -> list[Explained]:
     problems = []
     if not 0 <= contributor_pool <= 1:
-        problems.append("The contributor pool must be between 0 and 1 (0% to 100%).")
+        problems.append(
+            Explained(gettext_noop("The contributor pool must be between 0 and 1 (0% to 100%)."))
+        )
     if not 0 <= upstream_share < 1:
-        problems.append("The upstream share must be at least 0 and less than 1 (under 100%).")
+        problems.append(
+            Explained(
+                gettext_noop("The upstream share must be at least 0 and less than 1 (under 100%).")
+            )
+        )
     return problems
 
 
@@ -81,25 +105,29 @@ WEIGHT_FIELD_PREFIX = "weight-"
 
 
 def weights_from_form(
-    fields: Iterable[tuple[str, str]],
-) -> tuple[list[tuple[int, Fraction]], list[str]]:
+    fields: Iterable[tuple[str, str]], *, name: str = "A weight"
+) -> tuple[list[tuple[int, Fraction]], list[Explained]]:
     """The credit weights typed in a release or proposal form (`weight-<contribution id>`).
 
     Returns (contribution id, weight) pairs and the problems found; a blank or zero weight
-    leaves the contribution out, a field that names no id is a problem, not a crash.
+    leaves the contribution out, a field that names no id is a problem, not a crash. `name`
+    is what a problem calls a weight: give it in the reader's language (`_("A weight")`).
     """
-    weights, problems = [], []
+    weights: list[tuple[int, Fraction]] = []
+    problems: list[Explained] = []
     for key, value in fields:
         if not key.startswith(WEIGHT_FIELD_PREFIX) or not value.strip():
             continue
         contribution = key.removeprefix(WEIGHT_FIELD_PREFIX)
         if not contribution.isascii() or not contribution.isdigit() or len(contribution) > 18:
-            problems.append(f"“{key[:40]}” does not name a contribution.")
+            problems.append(
+                Explained(gettext_noop("“%(field)s” does not name a contribution."), field=key[:40])
+            )
             continue
         try:
-            weight = parse_share(value, name="A weight")
+            weight = parse_share(value, name=name)
         except PolicyError as exc:
-            problems.append(str(exc))
+            problems.append(Explained(exc.message, **exc.params))
             continue
         if weight:
             weights.append((int(contribution), weight))

@@ -2,6 +2,7 @@
 a closing account leaving its projects."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from hitrec.storage import files_delete_on_commit
 from projects.models import Project, ProjectMember, Submission
@@ -31,6 +32,8 @@ def submit_on_upload(sender, *, contribution, project_id: int, **kwargs) -> bool
     (in the upload's transaction; a refusal rolls the upload back)."""
     target = project_visible_to(user=contribution.author).filter(pk=project_id).first()
     if target is None:
-        raise ValidationError({"project": [f"There is no project #{project_id} to submit to."]})
+        raise ValidationError(
+            {"project": [_("There is no project #%(id)s to submit to.") % {"id": project_id}]}
+        )
     submission_create(project=target, actor=contribution.author, contribution=contribution)
     return True

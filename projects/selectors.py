@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contributions.licenses import Work, describe
 from contributions.models import Contribution
 from projects.models import Project, ProjectMember, Submission
 
@@ -73,7 +73,7 @@ def project_visible_or_404(*, user: User, project_id: int) -> Project:
     someone else owns is indistinguishable from no project at all)."""
     project = project_visible_to(user=user).select_related("owner").filter(pk=project_id).first()
     if project is None:
-        raise Http404("No project with that id.")
+        raise Http404(_("No project with that id."))
     return project
 
 
@@ -82,10 +82,14 @@ def release_credit_problems(*, project: Project, credits: Sequence["CreditInput"
     problems: list[str] = []
     ids = [credit.contribution for credit in credits]
     for contribution_id in {i for i in ids if ids.count(i) > 1}:
-        problems.append(f"#{contribution_id} is credited twice; credit each contribution once.")
+        problems.append(
+            _("#%(id)s is credited twice; credit each contribution once.") % {"id": contribution_id}
+        )
     for credit in credits:
         if credit.weight <= 0:
-            problems.append(f"The weight of #{credit.contribution} must be positive.")
+            problems.append(
+                _("The weight of #%(id)s must be positive.") % {"id": credit.contribution}
+            )
     accepted = {
         submission.contribution_id: submission.contribution
         for submission in Submission.objects.filter(
@@ -96,15 +100,26 @@ def release_credit_problems(*, project: Project, credits: Sequence["CreditInput"
         contribution = accepted.get(contribution_id)
         if contribution is None:
             problems.append(
-                f"#{contribution_id} is not an accepted submission or resource of this project."
+                _("#%(id)s is not an accepted submission or resource of this project.")
+                % {"id": contribution_id}
             )
         elif contribution.is_removed:
             problems.append(
-                f"{describe(Work(id=contribution.id, title=contribution.title, license=contribution.license))} was deleted by its author."
+                _("“%(title)s” (#%(id)s) was deleted by its author.")
+                % {"title": contribution.title, "id": contribution.id}
             )
         elif contribution.status != Contribution.Status.READY:
             problems.append(
-                f"{describe(Work(id=contribution.id, title=contribution.title, license=contribution.license))} is {contribution.status}, not ready: wait "
-                "until it has been processed."
+                # Translators: %(status)s is the work's processing status as stored: pending,
+                # processing or failed.
+                _(
+                    "“%(title)s” (#%(id)s) is %(status)s, not ready: wait until it has been "
+                    "processed."
+                )
+                % {
+                    "title": contribution.title,
+                    "id": contribution.id,
+                    "status": contribution.status,
+                }
             )
     return problems

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +14,15 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from contributions.licenses import Work, commercial_release_refusals, describe, source_refusals
+from contributions.licenses import Work, commercial_release_refusals, named, source_refusals
 from contributions.lineage import closure_get
 from contributions.models import Contribution
 from hitrec.events import announce
+from hitrec.i18n import message_of
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from media.errors import MediaRefused
 from media.images import process_image
@@ -36,12 +40,28 @@ from projects.models import (
 from projects.policy import PolicyError, check_policy, parse_share
 from projects.selectors import is_producer, release_credit_problems
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require_producer(project: Project, actor: User, action: str) -> None:
+_ONLY_PRODUCERS_EDIT = gettext_lazy("Only the producers of “%(title)s” can edit it.")
+_ONLY_PRODUCERS_COVER = gettext_lazy("Only the producers of “%(title)s” can change its cover.")
+_ONLY_PRODUCERS_STATUS = gettext_lazy("Only the producers of “%(title)s” can change its status.")
+_ONLY_PRODUCERS_INVITE = gettext_lazy("Only the producers of “%(title)s” can invite co-producers.")
+_ONLY_PRODUCERS_REMOVE = gettext_lazy("Only the producers of “%(title)s” can remove co-producers.")
+_ONLY_PRODUCERS_POST_ASKS = gettext_lazy("Only the producers of “%(title)s” can post asks.")
+_ONLY_PRODUCERS_EDIT_ASKS = gettext_lazy("Only the producers of “%(title)s” can edit asks.")
+_ONLY_PRODUCERS_RESOURCES = gettext_lazy("Only the producers of “%(title)s” can add resources.")
+_ONLY_PRODUCERS_DECIDE = gettext_lazy("Only the producers of “%(title)s” can decide submissions.")
+_ONLY_PRODUCERS_RELEASE = gettext_lazy("Only the producers of “%(title)s” can release it.")
+
+
+def _require_producer(project: Project, actor: User, refusal: "StrOrPromise") -> None:
+    """`refusal` names the project with %(title)s (one of the _ONLY_PRODUCERS_...)."""
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can {action}.")
+        raise PermissionDenied(refusal % {"title": project.title})
 
 
 def _locked(project: Project) -> Project:
@@ -51,7 +71,8 @@ def _locked(project: Project) -> Project:
 def _require_not_frozen(project: Project) -> None:
     if project.is_frozen:
         raise ValidationError(
-            f"“{project.title}” was released; its credits and policy are frozen for ever."
+            _("“%(title)s” was released; its credits and policy are frozen for ever.")
+            % {"title": project.title}
         )
 
 
@@ -60,18 +81,18 @@ def _policy(contributor_pool: str | None, upstream_share: str | None, project: P
     pool, upstream = project.contributor_pool, project.upstream_share
     try:
         if contributor_pool is not None:
-            pool = parse_share(contributor_pool, name="The contributor pool")
+            pool = parse_share(contributor_pool, name=_("The contributor pool"))
     except PolicyError as exc:
-        errors["contributor_pool"] = [str(exc)]
+        errors["contributor_pool"] = [message_of(exc)]
     try:
         if upstream_share is not None:
-            upstream = parse_share(upstream_share, name="The upstream share")
+            upstream = parse_share(upstream_share, name=_("The upstream share"))
     except PolicyError as exc:
-        errors["upstream_share"] = [str(exc)]
+        errors["upstream_share"] = [message_of(exc)]
     if not errors:
         for problem in check_policy(contributor_pool=pool, upstream_share=upstream):
             field = "contributor_pool" if "pool" in problem else "upstream_share"
-            errors.setdefault(field, []).append(problem)
+            errors.setdefault(field, []).append(message_of(problem.as_error()))
     if errors:
         raise ValidationError(errors)
     return pool, upstream
@@ -123,7 +144,7 @@ def project_update(
     upstream_share: str | None = None,
 ) -> Project:
     """Producers edit the brief, the currency and the policy, until the release."""
-    _require_producer(project, actor, "edit it")
+    _require_producer(project, actor, _ONLY_PRODUCERS_EDIT)
     project = _locked(project)
     _require_not_frozen(project)
     for name, value in {"title": title, "brief": brief, "currency": currency}.items():
@@ -144,7 +165,7 @@ def project_cover_set(*, project: Project, actor: User, file: UploadedFile) -> P
     The upload is decoded and re-encoded (a JPEG at most 1200 px, without metadata): what is
     stored and shown is a picture we made, never the uploaded bytes.
     """
-    _require_producer(project, actor, "change its cover")
+    _require_producer(project, actor, _ONLY_PRODUCERS_COVER)
     with tempfile.TemporaryDirectory(prefix="hitrec-cover-") as work:
         source = Path(work) / "upload"
         with open(source, "wb") as out:
@@ -157,7 +178,13 @@ def project_cover_set(*, project: Project, actor: User, file: UploadedFile) -> P
             )  # fmt: skip
         except MediaRefused as refusal:
             raise ValidationError(
-                {"file": [f"The cover must be an image: {refusal.reason}"]}
+                {
+                    "file": [
+                        # Translators: %(reason)s says why the picture was refused.
+                        _("The cover must be an image: %(reason)s")
+                        % {"reason": message_of(refusal)}
+                    ]
+                }
             ) from None
         jpeg = next(r for r in result.renditions if r.mime == "image/jpeg")
         with files_kept_only_if_saved() as files, transaction.atomic():
@@ -175,18 +202,25 @@ _TRANSITIONS = {
     "open": ({Project.Status.DRAFT}, Project.Status.OPEN),
     "archive": ({Project.Status.RELEASED}, Project.Status.ARCHIVED),
 }
+_TRANSITION_REFUSED = {
+    # Translators: %(status)s is the project's status as stored: open, released or archived.
+    "open": gettext_lazy("“%(title)s” is %(status)s; only a draft project can become open."),
+    # Translators: %(status)s is the project's status as stored: draft, open or archived.
+    "archive": gettext_lazy(
+        "“%(title)s” is %(status)s; only a released project can become archived."
+    ),
+}
 
 
 @transaction.atomic
 def project_status_change(*, project: Project, actor: User, to: str) -> Project:
     """Producers open a draft to submissions, or archive a released project."""
-    _require_producer(project, actor, "change its status")
+    _require_producer(project, actor, _ONLY_PRODUCERS_STATUS)
     project = _locked(project)
     allowed_from, target = _TRANSITIONS[to]
     if project.status not in allowed_from:
         raise ValidationError(
-            f"“{project.title}” is {project.status}; only a "
-            f"{' or '.join(sorted(allowed_from))} project can become {target}."
+            _TRANSITION_REFUSED[to] % {"title": project.title, "status": project.status}
         )
     project.status = target
     project.save(update_fields=["status", "updated_at"])
@@ -199,13 +233,22 @@ def project_status_change(*, project: Project, actor: User, to: str) -> Project:
 @transaction.atomic
 def member_invite(*, project: Project, actor: User, username: str) -> ProjectMember:
     """A producer invites someone to co-produce; they become one when they accept."""
-    _require_producer(project, actor, "invite co-producers")
+    _require_producer(project, actor, _ONLY_PRODUCERS_INVITE)
     _require_not_frozen(project)
     invitee = User.objects.filter(username__iexact=username).first()
     if invitee is None:
-        raise ValidationError({"username": [f"There is no artist called “{username}”."]})
+        raise ValidationError(
+            {"username": [_("There is no artist called “%(username)s”.") % {"username": username}]}
+        )
     if ProjectMember.objects.filter(project=project, user=invitee).exists():
-        raise ValidationError({"username": [f"{invitee.username} is already invited or a member."]})
+        raise ValidationError(
+            {
+                "username": [
+                    _("%(username)s is already invited or a member.")
+                    % {"username": invitee.username}
+                ]
+            }
+        )
     return ProjectMember.objects.create(
         project=project, user=invitee, role=ProjectMember.Role.CO_PRODUCER, invited_by=actor
     )
@@ -216,7 +259,9 @@ def member_accept(*, project: Project, actor: User) -> ProjectMember:
     """The invited person accepts and becomes a co-producer."""
     member = ProjectMember.objects.select_for_update().filter(project=project, user=actor).first()
     if member is None:
-        raise PermissionDenied(f"You have not been invited to co-produce “{project.title}”.")
+        raise PermissionDenied(
+            _("You have not been invited to co-produce “%(title)s”.") % {"title": project.title}
+        )
     if member.accepted_at is None:
         member.accepted_at = timezone.now()
         member.save(update_fields=["accepted_at"])
@@ -230,11 +275,11 @@ def member_remove(*, project: Project, actor: User, user_id: int) -> None:
         ProjectMember.objects.select_for_update().filter(project=project, user_id=user_id).first()
     )
     if member is None:
-        raise ValidationError({"user": ["That person is not a member of this project."]})
+        raise ValidationError({"user": [_("That person is not a member of this project.")]})
     if member.role == ProjectMember.Role.PRODUCER:
-        raise ValidationError("The project's producer cannot be removed.")
+        raise ValidationError(_("The project's producer cannot be removed."))
     if actor.id != user_id:
-        _require_producer(project, actor, "remove co-producers")
+        _require_producer(project, actor, _ONLY_PRODUCERS_REMOVE)
     member.delete()
 
 
@@ -246,7 +291,7 @@ def ask_create(
     *, project: Project, actor: User, kind: str, description: str, quantity: int = 1
 ) -> Ask:
     """Producers say what the project needs ("a cello line": audio, 1)."""
-    _require_producer(project, actor, "post asks")
+    _require_producer(project, actor, _ONLY_PRODUCERS_POST_ASKS)
     _require_not_frozen(project)
     ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
     ask.full_clean(exclude=["project"])
@@ -264,7 +309,7 @@ def ask_update(
     quantity: int | None = None,
     status: str | None = None,
 ) -> Ask:
-    _require_producer(ask.project, actor, "edit asks")
+    _require_producer(ask.project, actor, _ONLY_PRODUCERS_EDIT_ASKS)
     _require_not_frozen(ask.project)
     for name, value in {"description": description, "quantity": quantity, "status": status}.items():
         if value is not None:
@@ -280,7 +325,10 @@ def ask_update(
 def _require_open(project: Project) -> None:
     if project.status != Project.Status.OPEN:
         raise ValidationError(
-            f"“{project.title}” is {project.status}, not open: it takes no submissions now."
+            # Translators: %(status)s is the project's status as stored: draft, released or
+            # archived.
+            _("“%(title)s” is %(status)s, not open: it takes no submissions now.")
+            % {"title": project.title, "status": project.status}
         )
 
 
@@ -298,8 +346,11 @@ def submission_create(
     _require_open(project)
     if contribution.author_id != actor.id:
         raise PermissionDenied(
-            f"Only the author of {describe(_work(contribution))} can submit it; producers "
-            "add others' work as a resource."
+            _(
+                "Only the author of “%(title)s” (#%(id)s) can submit it; producers add others' "
+                "work as a resource."
+            )
+            % named(_work(contribution))
         )
     return _offer(project, actor, contribution, ask, message, Submission.Origin.SUBMITTED)
 
@@ -307,12 +358,14 @@ def submission_create(
 @transaction.atomic
 def resource_add(*, project: Project, actor: User, contribution: Contribution) -> Submission:
     """A producer adds any remixable contribution to the project as a resource."""
-    _require_producer(project, actor, "add resources")
+    _require_producer(project, actor, _ONLY_PRODUCERS_RESOURCES)
     project = _locked(project)
     _require_not_frozen(project)
     refusals = source_refusals(_work(contribution))
     if refusals:
-        raise ValidationError({"contribution": refusals})
+        raise ValidationError(
+            {"contribution": [message_of(refusal.as_error()) for refusal in refusals]}
+        )
     return _offer(project, actor, contribution, None, "", Submission.Origin.RESOURCE)
 
 
@@ -322,14 +375,21 @@ def _work(contribution: Contribution) -> Work:
 
 def _offer(project, actor, contribution, ask, message, origin) -> Submission:
     if contribution.is_removed:
-        raise ValidationError({"contribution": [f"{describe(_work(contribution))} was deleted."]})
+        raise ValidationError(
+            {"contribution": [_("“%(title)s” (#%(id)s) was deleted.") % named(_work(contribution))]}
+        )
     if ask is not None and ask.project_id != project.id:
-        raise ValidationError({"ask": ["That ask belongs to another project."]})
+        raise ValidationError({"ask": [_("That ask belongs to another project.")]})
     if Submission.objects.filter(
         project=project, contribution=contribution, status__in=["pending", "accepted"]
     ).exists():
         raise ValidationError(
-            {"contribution": [f"{describe(_work(contribution))} is already in this project."]}
+            {
+                "contribution": [
+                    _("“%(title)s” (#%(id)s) is already in this project.")
+                    % named(_work(contribution))
+                ]
+            }
         )
     resource = origin == Submission.Origin.RESOURCE
     return Submission.objects.create(
@@ -350,11 +410,15 @@ def submission_decide(
     *, submission: Submission, actor: User, accept: bool, note: str = ""
 ) -> Submission:
     """A producer accepts or declines a pending submission, with a note to the artist."""
-    _require_producer(submission.project, actor, "decide submissions")
+    _require_producer(submission.project, actor, _ONLY_PRODUCERS_DECIDE)
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     _require_not_frozen(submission.project)
     if submission.status != Submission.Status.PENDING:
-        raise ValidationError(f"This submission is already {submission.status}.")
+        raise ValidationError(
+            # Translators: %(status)s is the submission's status as stored: accepted, declined
+            # or withdrawn.
+            _("This submission is already %(status)s.") % {"status": submission.status}
+        )
     submission.status = Submission.Status.ACCEPTED if accept else Submission.Status.DECLINED
     submission.decision_note = note
     submission.decided_by = actor
@@ -368,12 +432,14 @@ def submission_decide(
 def submission_withdraw(*, submission: Submission, actor: User) -> Submission:
     """The artist takes their submission back, at any time before the release."""
     if submission.submitted_by_id != actor.id:
-        raise PermissionDenied("Only the artist who submitted it can withdraw a submission.")
+        raise PermissionDenied(_("Only the artist who submitted it can withdraw a submission."))
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     _require_not_frozen(submission.project)
     if submission.status not in (Submission.Status.PENDING, Submission.Status.ACCEPTED):
         raise ValidationError(
-            f"This submission is {submission.status}; there is nothing to withdraw."
+            # Translators: %(status)s is the submission's status as stored: declined or withdrawn.
+            _("This submission is %(status)s; there is nothing to withdraw.")
+            % {"status": submission.status}
         )
     submission.status = Submission.Status.WITHDRAWN
     submission.save(update_fields=["status"])
@@ -394,14 +460,17 @@ def project_release(
     *, project: Project, actor: User, credits: Sequence[CreditInput], commercial: bool
 ) -> Release:
     """Freeze the finished work: its credits, its policy and the lineage behind it, for ever."""
-    _require_producer(project, actor, "release it")
+    _require_producer(project, actor, _ONLY_PRODUCERS_RELEASE)
     project = _locked(project)
     if project.status != Project.Status.OPEN:
         raise ValidationError(
-            f"“{project.title}” is {project.status}; only an open project can be released."
+            # Translators: %(status)s is the project's status as stored: draft, released or
+            # archived.
+            _("“%(title)s” is %(status)s; only an open project can be released.")
+            % {"title": project.title, "status": project.status}
         )
     if not credits:
-        raise ValidationError({"credits": ["Credit at least one contribution."]})
+        raise ValidationError({"credits": [_("Credit at least one contribution.")]})
     problems = release_credit_problems(project=project, credits=credits)
     if problems:
         raise ValidationError({"credits": problems})
@@ -415,7 +484,9 @@ def project_release(
     if commercial:
         refusals = commercial_release_refusals(_work(works[node.id]) for node in closure.nodes)
         if refusals:
-            raise ValidationError({"commercial": refusals})
+            raise ValidationError(
+                {"commercial": [message_of(refusal.as_error()) for refusal in refusals]}
+            )
     release = Release.objects.create(
         project=project,
         released_by=actor,

@@ -1,5 +1,7 @@
 """Licence API: the licences a remix of given sources may carry, and why."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
@@ -17,6 +19,7 @@ from contributions.selectors import (
     contributions_in_order,
     works_of,
 )
+from hitrec.i18n import message_of
 
 
 class LicensesAllowedApi(APIView):
@@ -29,7 +32,9 @@ class LicensesAllowedApi(APIView):
         sources = serializers.RegexField(
             r"^\d{1,18}(,\d{1,18}){0,49}$",
             required=False,
-            error_messages={"invalid": "Give up to 50 contribution ids, separated by commas."},
+            error_messages={
+                "invalid": gettext_lazy("Give up to 50 contribution ids, separated by commas.")
+            },
         )
 
     @extend_schema(
@@ -53,7 +58,9 @@ class LicensesAllowedApi(APIView):
         allowed, explanation = remix_licenses_explained(works_of(contributions_in_order(ids=ids)))
         return Response(
             {
-                "allowed": [{"slug": slug, "name": LICENSES[slug].name} for slug in allowed],
-                "explanation": explanation,
+                "allowed": [{"slug": slug, "name": _(LICENSES[slug].name)} for slug in allowed],
+                "explanation": " ".join(
+                    message_of(part.as_error()) for part in explanation.parts or (explanation,)
+                ),
             }
         )

@@ -1,6 +1,8 @@
 """Contributions API: a work's lineage (JSON and picture) and its upstream credits."""
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -31,16 +33,18 @@ from hitrec.schema import ErrorSerializer
 
 def _lineage_or_404(contribution_id: int, **query):
     if contribution_id >= 2**63:  # no such id; SQLite would overflow on it (a 500)
-        raise Http404("No contribution with that id.")
+        raise Http404(_("No contribution with that id."))
     try:
         return lineage_get(contribution_id=contribution_id, **query)
     except Contribution.DoesNotExist as exc:
-        raise Http404("No contribution with that id.") from exc
+        raise Http404(_("No contribution with that id.")) from exc
 
 
 class LineageUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The lineage picture cannot be drawn right now; the JSON lineage still works."
+    default_detail = gettext_lazy(
+        "The lineage picture cannot be drawn right now; the JSON lineage still works."
+    )
 
 
 class LineageNodeSerializer(serializers.Serializer):
@@ -99,9 +103,16 @@ class ContributionLineageSvgApi(APIView):
             svg = lineage_svg(lineage)
         except LineageTooLargeError as exc:
             raise serializers.ValidationError(
-                {"depth": [f"This lineage has {len(lineage.nodes)} works, too many to draw "
-                           f"(at most {MAX_NODES}); ask for fewer levels with depth=N."]}
-            ) from exc  # fmt: skip
+                {
+                    "depth": [
+                        _(
+                            "This lineage has %(count)s works, too many to draw (at most "
+                            "%(most)s); ask for fewer levels with depth=N."
+                        )
+                        % {"count": len(lineage.nodes), "most": MAX_NODES}
+                    ]
+                }
+            ) from exc
         except LineageRenderError as exc:
             raise LineageUnavailable() from exc
         response = HttpResponse(svg, content_type="image/svg+xml")

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -178,7 +179,7 @@ class ContributionDetailOutputSerializer(ContributionOutputSerializer):
 def get_or_404(contribution_id: int) -> Contribution:
     contribution = contribution_get(contribution_id=contribution_id)
     if contribution is None:
-        raise Http404("No contribution with that id.")
+        raise Http404(_("No contribution with that id."))
     return contribution
 
 
@@ -304,10 +305,10 @@ class ContributionOriginalApi(APIView):
         pipeline made without its metadata, so no location leaves the original upload."""
         contribution = get_or_404(contribution_id)
         if not contribution.file or contribution.is_removed:
-            raise Http404("This contribution has no file.")
+            raise Http404(_("This contribution has no file."))
         download = original_download(user=request.user, contribution=contribution)
         if download is None:
-            raise Http404("The file can be downloaded once it has been processed.")
+            raise Http404(_("The file can be downloaded once it has been processed."))
         return stored_file_response(
             request,
             download.stored_name,
@@ -344,7 +345,7 @@ class RenditionFileApi(APIView):
         contribution = get_or_404(contribution_id)
         rendition = next((r for r in contribution.renditions.all() if r.name == name), None)
         if rendition is None or contribution.is_removed:
-            raise Http404("No such rendition.")
+            raise Http404(_("No such rendition."))
         return stored_file_response(
             request,
             rendition.file.name,

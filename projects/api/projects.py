@@ -1,6 +1,7 @@
 """Projects API: projects, their cover and status, members and asks."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -120,7 +121,7 @@ class ProjectCoverApi(APIView):
     def get(self, request, project_id: int):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         if not project.cover:
-            raise Http404("This project has no cover.")
+            raise Http404(_("This project has no cover."))
         return stored_file_response(
             request,
             project.cover.name,
@@ -264,7 +265,7 @@ class ProjectAskDetailApi(APIView):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         ask = project.asks.filter(pk=ask_id).first()
         if ask is None:
-            raise Http404("No such ask in this project.")
+            raise Http404(_("No such ask in this project."))
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         ask = services.ask_update(ask=ask, actor=request.user, **data.validated_data)

@@ -3,11 +3,13 @@
 from fractions import Fraction
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hitrec.i18n import message_of
 from projects import services
 from projects.models import Project, Release
 from projects.policy import PolicyError, format_share, parse_share
@@ -22,13 +24,13 @@ class WeightField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (str, int)) or len(str(data)) > 40:
-            raise serializers.ValidationError("A weight is a number such as 2, 1.5 or 3/2.")
+            raise serializers.ValidationError(_("A weight is a number such as 2, 1.5 or 3/2."))
         try:
-            weight = parse_share(str(data), name="The weight")
+            weight = parse_share(str(data), name=_("The weight"))
         except PolicyError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            raise serializers.ValidationError(message_of(exc)) from exc
         if weight <= 0:
-            raise serializers.ValidationError("A weight must be positive.")
+            raise serializers.ValidationError(_("A weight must be positive."))
         return weight
 
     def to_representation(self, value):
@@ -94,7 +96,7 @@ def _release_of(project: Project) -> Release:
         .first()
     )
     if release is None:
-        raise Http404("This project has not been released.")
+        raise Http404(_("This project has not been released."))
     return release
 
 

@@ -1,6 +1,7 @@
 """Projects API: submissions of work to a project, resources, and producers' decisions."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ def _contribution_or_400(contribution_id: int) -> Contribution:
     contribution = Contribution.objects.filter(pk=contribution_id).first()
     if contribution is None:
         raise serializers.ValidationError(
-            {"contribution": [f"There is no contribution #{contribution_id}."]}
+            {"contribution": [_("There is no contribution #%(id)s.") % {"id": contribution_id}]}
         )
     return contribution
 
@@ -70,7 +71,7 @@ class ProjectSubmissionsApi(APIView):
             ask = project.asks.filter(pk=data.validated_data["ask"]).first()
             if ask is None:
                 raise serializers.ValidationError(
-                    {"ask": ["That ask is not one of this project's."]}
+                    {"ask": [_("That ask is not one of this project's.")]}
                 )
         submission = services.submission_create(
             project=project,
@@ -104,7 +105,7 @@ def _submission_or_404(request, project_id: int, submission_id: int) -> Submissi
         submission_list(project=project, user=request.user).filter(pk=submission_id).first()
     )
     if submission is None:
-        raise Http404("No such submission in this project.")
+        raise Http404(_("No such submission in this project."))
     return submission
 
 
