@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.db import models, transaction
+from django.db import models
+from django.utils.translation import gettext_noop, transaction
 
 from hitrec.storage import files_delete_on_commit
 
@@ -56,6 +57,18 @@ def job_claim(
             return None
         row.save(update_fields=fields)
         return row
+
+
+# The stages jobs record, stored in English (the API shows them as they are) and marked here
+# so that pages can show them in the reader's language ({% translate work.progress_stage %}).
+STAGE_NAMES = [
+    gettext_noop("queued"), gettext_noop("waiting to retry"), gettext_noop("ready"),
+    gettext_noop("sniffing"), gettext_noop("validating"), gettext_noop("inspecting"),
+    gettext_noop("decoding"), gettext_noop("rendering text"), gettext_noop("poster"),
+    gettext_noop("preview"), gettext_noop("done"), gettext_noop("profile"),
+    gettext_noop("contributions"), gettext_noop("projects"), gettext_noop("comments"),
+    gettext_noop("statements"), gettext_noop("ledger"), gettext_noop("saving"),
+]  # fmt: skip
 
 
 def progress_recorder(
