@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.db import models
-from django.utils.translation import gettext_noop, transaction
+from django.db import models, transaction
+from django.utils.translation import gettext_noop
 
 from hitrec.storage import files_delete_on_commit
 
