@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from contributions.events import OriginalStored, RemixSourcesAdded
 from contributions.extensions import submitting
-from contributions.licenses import Explained, Work, named, remix_refusals, source_refusals
+from contributions.licenses import Work, named, remix_refusals, source_refusals
 from contributions.models import Contribution, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
 from hitrec.i18n import message_of
+from hitrec.messages import Explained
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from media.sniff import ACCEPTED
 

@@ -44,9 +44,13 @@ class PreferredLanguageMiddleware:
         return self.get_response(request)
 
 
-def message_of(error: BaseException) -> str:
-    """An error's message in the reader's language: an ExplainedError (hitrec.messages) is
-    translated and then filled in; any other error is shown as it is."""
+def message_of(error: BaseException | str) -> str:
+    """A message in the reader's language: an ExplainedError or an Explained sentence
+    (hitrec.messages) is translated and then filled in, a joined Explained part by part;
+    anything else is shown as it is."""
+    parts = getattr(error, "parts", ())
+    if parts:
+        return " ".join(message_of(part) for part in parts)
     message = getattr(error, "message", None)
     if not isinstance(message, str):
         return str(error)

@@ -4,8 +4,7 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 
-from contributions.licenses import Explained
-from hitrec.messages import ExplainedError, gettext_noop
+from hitrec.messages import Explained, ExplainedError, gettext_noop
 
 _DECIMAL = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
 _RATIO = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
