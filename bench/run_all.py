@@ -32,6 +32,7 @@ ARGS = {
     "bench_royalties_pure": ["--parties", "10000"],
     "bench_royalties": ["--credits", "10000"],
     "bench_api": ["--contributions", "10000"],
+    "bench_pages_i18n": ["--contributions", "10000"],
     "bench_upload": ["--mib", "1024"],
     "bench_files": ["--mb", "200"],
 }
@@ -43,6 +44,8 @@ QUICK_ARGS = {
     "bench_royalties": ["--nodes", "10000", "--credits", "1000", "--repeat", "1"],
     "bench_media": ["--repeat", "1"],
     "bench_api": ["--contributions", "1000", "--seconds", "1"],
+    "bench_pages_i18n": ["--contributions", "1000", "--rounds", "1", "--seconds", "1",
+                         "--warmup", "0.5", "--gettext-calls", "10000", "--money-calls", "1000"],
     "bench_upload": ["--mib", "64"],
     "bench_files": ["--mb", "20"],
 }  # fmt: skip
