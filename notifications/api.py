@@ -1,5 +1,6 @@
 """The notifications API: a person's own inbox, marking read, and their preferences."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema
@@ -60,7 +61,7 @@ class NotificationReadApi(APIView):
         def validate(self, data):
             if bool(data.get("ids")) == bool(data["all"]):
                 raise serializers.ValidationError(
-                    "Send either `ids` (a list of notification ids) or `all: true`."
+                    _("Send either `ids` (a list of notification ids) or `all: true`.")
                 )
             return data
 
@@ -116,7 +117,7 @@ class NotificationPreferencesSerializer(serializers.Serializer):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                {kind: ["This is not a kind of notification."] for kind in sorted(unknown)}
+                {kind: [_("This is not a kind of notification.")] for kind in sorted(unknown)}
             )
         return data
 

@@ -1,4 +1,8 @@
-"""The emails notifications send: a plain-text part, an HTML part, one-click unsubscribe."""
+"""The emails notifications send: a plain-text part, an HTML part, one-click unsubscribe.
+
+Each is written in its recipient's language (hitrec.i18n.writing_to): the subject, the
+templates and the kinds' labels. The notifications' own texts were written in it when
+they were recorded."""
 
 from collections.abc import Sequence
 
@@ -7,8 +11,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hitrec.i18n import writing_to
 from notifications.models import Kind, Notification
 
 
@@ -57,13 +63,15 @@ def notification_email(
 ) -> EmailMultiAlternatives:
     """One notification, on its own."""
     kind = Kind(notification.kind)
-    return _message(
-        recipient=recipient,
-        subject=f"hitrec: {Truncator(notification.text).chars(110)}",
-        template="notification",
-        context={"item": _item(notification), "kind_label": kind.label},
-        unsubscribe_url=unsubscribe_url,
-    )
+    with writing_to(recipient):
+        return _message(
+            recipient=recipient,
+            # Translators: an email's subject: the notification's text after the site's name.
+            subject=_("hitrec: %(text)s") % {"text": Truncator(notification.text).chars(110)},
+            template="notification",
+            context={"item": _item(notification), "kind_label": str(kind.label)},
+            unsubscribe_url=unsubscribe_url,
+        )
 
 
 def digest_email(
@@ -74,19 +82,20 @@ def digest_email(
     unsubscribe_all_url: str,
 ) -> EmailMultiAlternatives:
     """Everything waiting for a person's digest, grouped by kind, each with its own way out."""
-    sections = [
-        {
-            "label": kind.label,
-            "items": [_item(n) for n in notifications if n.kind == kind],
-            "unsubscribe_url": unsubscribe_urls[kind],
-        }
-        for kind in Kind
-        if kind in unsubscribe_urls
-    ]
-    return _message(
-        recipient=recipient,
-        subject="hitrec: your daily digest",
-        template="digest",
-        context={"sections": sections},
-        unsubscribe_url=unsubscribe_all_url,
-    )
+    with writing_to(recipient):
+        sections = [
+            {
+                "label": str(kind.label),
+                "items": [_item(n) for n in notifications if n.kind == kind],
+                "unsubscribe_url": unsubscribe_urls[kind],
+            }
+            for kind in Kind
+            if kind in unsubscribe_urls
+        ]
+        return _message(
+            recipient=recipient,
+            subject=_("hitrec: your daily digest"),
+            template="digest",
+            context={"sections": sections},
+            unsubscribe_url=unsubscribe_all_url,
+        )

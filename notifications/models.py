@@ -9,28 +9,35 @@ in between is not sent.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    REMIXED = "remixed", "Your work was remixed"
-    ASK_POSTED = "ask_posted", "A project you follow posted an ask"
-    SUBMISSION_DECIDED = "submission_decided", "Your submission was accepted or declined"
-    RELEASED = "released", "A project you are credited in was released"
-    REVENUE = "revenue", "Revenue was recorded for your work"
-    STATEMENT_ISSUED = "statement_issued", "Your payout statement was issued"
-    COST = "cost", "A producer recorded or withdrew a cost you bore"
-    MENTION = "mention", "Someone mentioned you"
-    PROPOSAL_PUBLISHED = "proposal_published", "A payment proposal that includes you was published"
-    PROPOSAL_REVISED = "proposal_revised", "A payment proposal that includes you was revised"
-    PROPOSAL_COMMENTED = "proposal_commented", "Someone commented on a payment proposal you produce"
-    PROPOSAL_ACCEPTED = "proposal_accepted", "Someone accepted a payment proposal you produce"
-    PROPOSAL_RELEASED = "proposal_released", "A payment proposal you are part of became final"
+    REMIXED = "remixed", _("Your work was remixed")
+    ASK_POSTED = "ask_posted", _("A project you follow posted an ask")
+    SUBMISSION_DECIDED = "submission_decided", _("Your submission was accepted or declined")
+    RELEASED = "released", _("A project you are credited in was released")
+    REVENUE = "revenue", _("Revenue was recorded for your work")
+    STATEMENT_ISSUED = "statement_issued", _("Your payout statement was issued")
+    COST = "cost", _("A producer recorded or withdrew a cost you bore")
+    MENTION = "mention", _("Someone mentioned you")
+    PROPOSAL_PUBLISHED = (
+        "proposal_published",
+        _("A payment proposal that includes you was published"),
+    )
+    PROPOSAL_REVISED = "proposal_revised", _("A payment proposal that includes you was revised")
+    PROPOSAL_COMMENTED = (
+        "proposal_commented",
+        _("Someone commented on a payment proposal you produce"),
+    )
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("Someone accepted a payment proposal you produce")
+    PROPOSAL_RELEASED = "proposal_released", _("A payment proposal you are part of became final")
 
 
 class Delivery(models.TextChoices):
-    OFF = "off", "Off"
-    IMMEDIATE = "immediate", "Email me at once"
-    DIGEST = "digest", "Daily digest"
+    OFF = "off", _("Off")
+    IMMEDIATE = "immediate", _("Email me at once")
+    DIGEST = "digest", _("Daily digest")
 
 
 # What a person gets before they choose. Streaming revenue can arrive many times a day and

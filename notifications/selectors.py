@@ -1,6 +1,7 @@
 """Reads of notifications: a person's inbox, their unread count, their preferences."""
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 
@@ -24,6 +25,24 @@ def preferences_get(*, user: User) -> dict[str, str]:
     """How the person hears about each kind: their choice, or the default."""
     chosen = dict(Preference.objects.filter(user=user).values_list("kind", "delivery"))
     return {kind.value: chosen.get(kind.value, DEFAULT_DELIVERY[kind].value) for kind in Kind}
+
+
+class Recipient(NamedTuple):
+    """What recording a notification needs of a person: where to email it, and in what
+    language to write it (`language` as `hitrec.i18n.language_of` reads it)."""
+
+    email: str
+    language: str
+
+
+def recipients_for(*, user_ids: Iterable[int]) -> dict[int, Recipient]:
+    """The active people among these, with their address and language (one query)."""
+    return {
+        user_id: Recipient(email, language)
+        for user_id, email, language in User.objects.filter(
+            id__in=list(user_ids), is_active=True
+        ).values_list("id", "email", "language")
+    }
 
 
 def deliveries_for(*, user_ids: Iterable[int], kind: str) -> dict[int, str]:

@@ -1,14 +1,18 @@
 """Notification pages: the inbox, the preferences form, and the one-click unsubscribe."""
 
+from contextlib import nullcontext
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hitrec.i18n import writing_to
 from notifications import services
 from notifications.forms import MarkReadForm, PreferencesForm
 from notifications.models import Kind
@@ -43,7 +47,7 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, initial=preferences_get(user=request.user))
     if request.method == "POST" and form.is_valid():
         services.preferences_set(user=request.user, preferences=form.cleaned_data)
-        messages.success(request, "Saved: you will hear about each kind as you chose.")
+        messages.success(request, _("Saved: you will hear about each kind as you chose."))
         return redirect("notifications:settings")
     return render(request, "notifications/settings.html", {"form": form})
 
@@ -62,8 +66,10 @@ def unsubscribe(request, token: str):
             request, "notifications/unsubscribe.html", {"problem": " ".join(exc.messages)},
             status=400,
         )  # fmt: skip
-    return render(
-        request,
-        "notifications/unsubscribe.html",
-        {"person": person, "labels": [Kind(kind).label for kind in kinds]},
-    )
+    # The page answers the link in the person's email: in their language, when they chose one.
+    with writing_to(person) if person.language else nullcontext():
+        return render(
+            request,
+            "notifications/unsubscribe.html",
+            {"person": person, "labels": [str(Kind(kind).label) for kind in kinds]},
+        )

@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -304,7 +305,7 @@ class ProposalDiffApi(APIView):
         before_number = filters.validated_data.get("from", after.number - 1)
         if before_number < 1:
             raise serializers.ValidationError(
-                {"from": ["There is only one revision; name two to compare."]}
+                {"from": [_("There is only one revision; name two to compare.")]}
             )
         before = revision_get(proposal=proposal, number=before_number)
         return Response(ProposalDiffSerializer(revision_diff(before=before, after=after)).data)
@@ -338,7 +339,7 @@ class ProposalCommentsApi(APIView):
             ).first()
             if parent is None:
                 raise serializers.ValidationError(
-                    {"parent": ["There is no such comment on this proposal."]}
+                    {"parent": [_("There is no such comment on this proposal.")]}
                 )
         comment = services.proposal_comment(
             proposal=proposal, author=request.user, body=data.validated_data["body"], parent=parent

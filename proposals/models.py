@@ -10,6 +10,7 @@ becomes the project's release, and the proposal points at it.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution
 from projects.models import Project, Release, SplitPolicy, WeightedCredit
@@ -20,9 +21,9 @@ NOTE_MAX_CHARS = 2000
 
 class Proposal(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open"  # the comment window runs (or ran, and the closing job is due)
-        RELEASED = "released"
-        WITHDRAWN = "withdrawn"
+        OPEN = "open", _("Open")  # the comment window runs (or ran, and the closing job is due)
+        RELEASED = "released", _("Released")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="proposals")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

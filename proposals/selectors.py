@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from contributions.lineage import closure_get
@@ -131,14 +133,14 @@ def proposal_visible_or_404(*, user: User, proposal_id: int) -> Proposal:
         Proposal.objects.filter(pk=proposal_id).values_list("project_id", flat=True).first()
     )
     if project_id is None:
-        raise Http404("No proposal with that id.")
+        raise Http404(_("No proposal with that id."))
     project = project_visible_or_404(user=user, project_id=project_id)
     proposal = Proposal.objects.select_related("created_by").get(pk=proposal_id)
     proposal.project = project
     if proposal.status == Proposal.Status.WITHDRAWN and not may_see_withdrawn(
         project=project, user=user
     ):
-        raise Http404("No proposal with that id.")
+        raise Http404(_("No proposal with that id."))
     return proposal
 
 
@@ -170,7 +172,10 @@ def revision_get(*, proposal: Proposal, number: int | None = None) -> ProposalRe
         else revisions.order_by("-number").first()
     )
     if revision is None:
-        raise Http404(f"Proposal #{proposal.id} has no revision {number}.")
+        raise Http404(
+            _("Proposal #%(id)s has no revision %(number)s.")
+            % {"id": proposal.id, "number": number}
+        )
     return revision
 
 
@@ -276,10 +281,51 @@ def proposals_due(*, now: dt.datetime) -> list[int]:
 # --- who may comment on or accept a proposal (the page asks, the services enforce) ---------
 
 
+# Why a closed proposal refuses an action: by its status and the action (`doing`).
+_CLOSED = {
+    ("released", "be revised"): gettext_lazy(
+        "This proposal was released; it can no longer be revised."
+    ),
+    ("released", "be withdrawn"): gettext_lazy(
+        "This proposal was released; it can no longer be withdrawn."
+    ),
+    ("released", "be released"): gettext_lazy(
+        "This proposal was released; it can no longer be released."
+    ),
+    ("released", "take comments"): gettext_lazy(
+        "This proposal was released; it can no longer take comments."
+    ),
+    ("released", "be accepted"): gettext_lazy(
+        "This proposal was released; it can no longer be accepted."
+    ),
+    ("withdrawn", "be revised"): gettext_lazy(
+        "This proposal was withdrawn; it can no longer be revised."
+    ),
+    ("withdrawn", "be withdrawn"): gettext_lazy(
+        "This proposal was withdrawn; it can no longer be withdrawn."
+    ),
+    ("withdrawn", "be released"): gettext_lazy(
+        "This proposal was withdrawn; it can no longer be released."
+    ),
+    ("withdrawn", "take comments"): gettext_lazy(
+        "This proposal was withdrawn; it can no longer take comments."
+    ),
+    ("withdrawn", "be accepted"): gettext_lazy(
+        "This proposal was withdrawn; it can no longer be accepted."
+    ),
+}
+
+
 def proposal_closed_refusal(*, proposal: Proposal, doing: str) -> ValidationError | None:
-    """Why an open proposal's action (`doing`, e.g. "take comments") is refused once it closed."""
+    """Why an open proposal's action (`doing`: "be revised", "be withdrawn", "be released",
+    "take comments" or "be accepted") is refused once it closed."""
     if proposal.status != Proposal.Status.OPEN:
-        return ValidationError(f"This proposal was {proposal.status}; it can no longer {doing}.")
+        message = _CLOSED.get((proposal.status, doing))
+        if message is None:  # an action or status this table does not know yet: in English
+            return ValidationError(
+                f"This proposal was {proposal.status}; it can no longer {doing}."
+            )
+        return ValidationError(str(message))
     return None
 
 
@@ -289,13 +335,14 @@ def proposal_comment_refusal(
     """Why `user` may not comment on the proposal now, or None: anyone signed in comments
     while it is open and its window has not ended."""
     if not user.is_authenticated:
-        return PermissionDenied("Sign in to comment.")
+        return PermissionDenied(_("Sign in to comment."))
     closed = proposal_closed_refusal(proposal=proposal, doing="take comments")
     if closed is not None:
         return closed
     if proposal.window_ends_at <= timezone.now():
         return ValidationError(
-            f"The comment window ended at {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}."
+            _("The comment window ended at %(moment)s.")
+            % {"moment": f"{proposal.window_ends_at:%Y-%m-%d %H:%M %Z}"}
         )
     return None
 
@@ -314,6 +361,6 @@ def proposal_accept_refusal(
         or not ProposalPerson.objects.filter(revision=revision, user_id=user.id).exists()
     ):
         return PermissionDenied(
-            "Only the people whose work is in this proposal's current revision can accept it."
+            _("Only the people whose work is in this proposal's current revision can accept it.")
         )
     return None

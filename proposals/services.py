@@ -10,11 +10,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals
 from contributions.models import Contribution
 from hitrec.events import TextPublished, announce
+from hitrec.i18n import message_of
 from hitrec.text_input import clean_text
 from media.text import render_markdown
 from projects.models import Project, Release
@@ -63,9 +66,34 @@ def _current_revision(revisions: QuerySet[ProposalRevision]) -> ProposalRevision
     return revision
 
 
+# What only a project's producers may do, as the refusal says it.
+_PRODUCERS_ONLY = {
+    "publish": gettext_lazy("Only the producers of “%(title)s” can publish a payment proposal."),
+    "revise": gettext_lazy("Only the producers of “%(title)s” can revise its payment proposal."),
+    "withdraw": gettext_lazy(
+        "Only the producers of “%(title)s” can withdraw its payment proposal."
+    ),
+    "release": gettext_lazy("Only the producers of “%(title)s” can release its payment proposal."),
+}
+
+
+# A project's status as a sentence says it ("“Night Bus” is released; …").
+_PROJECT_STATUS_WORDS = {
+    "draft": pgettext_lazy("project status, within a sentence", "draft"),
+    "open": pgettext_lazy("project status, within a sentence", "open"),
+    "released": pgettext_lazy("project status, within a sentence", "released"),
+    "archived": pgettext_lazy("project status, within a sentence", "archived"),
+}
+
+
+def _status_word(project: Project) -> str:
+    return str(_PROJECT_STATUS_WORDS.get(project.status, project.status))
+
+
 def _require_producer(project: Project, actor: User, action: str) -> None:
+    """`action` is a key of _PRODUCERS_ONLY."""
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can {action}.")
+        raise PermissionDenied(str(_PRODUCERS_ONLY[action]) % {"title": project.title})
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -101,11 +129,11 @@ def _revision_create(
     """Check the credits as a release would, compute the split, and store it all, for ever."""
     note = clean_text(note, field="note", limit=NOTE_MAX_CHARS, what="the note", required=False)
     if not credits:
-        raise ValidationError({"credits": ["Credit at least one contribution."]})
+        raise ValidationError({"credits": [_("Credit at least one contribution.")]})
     # The release's own checks: a proposal never promises what could not be released.
     problems = release_credit_problems(project=project, credits=credits)
     if problems:
-        raise ValidationError({"credits": problems})
+        raise ValidationError({"credits": [message_of(problem) for problem in problems]})
     split, body, authors = proposed_split(
         project=project, credits=[(c.contribution, c.weight) for c in credits]
     )
@@ -115,7 +143,7 @@ def _revision_create(
             Work(id=w.id, title=w.title, license=w.license) for w in works.order_by("id")
         )
         if refusals:
-            raise ValidationError({"commercial": refusals})
+            raise ValidationError({"commercial": [message_of(refusal) for refusal in refusals]})
     revision = ProposalRevision.objects.create(
         proposal=proposal,
         number=number,
@@ -151,16 +179,16 @@ def proposal_publish(
     note: str = "",
 ) -> Proposal:
     """A producer publishes who would get what; everyone in it is told, and comments open."""
-    _require_producer(project, actor, "publish a payment proposal")
+    _require_producer(project, actor, "publish")
     project = Project.objects.select_for_update().select_related("owner").get(pk=project.pk)
     if project.status != Project.Status.OPEN:
         raise ValidationError(
-            f"“{project.title}” is {project.status}; only an open project can propose payments."
+            # Translators: %(status)s is the project's status: draft, released or archived.
+            _("“%(title)s” is %(status)s; only an open project can propose payments.")
+            % {"title": project.title, "status": _status_word(project)}
         )
     if Proposal.objects.filter(project=project, status=Proposal.Status.OPEN).exists():
-        raise ValidationError(
-            f"“{project.title}” already has an open payment proposal: revise that one instead."
-        )
+        raise ValidationError(_already_proposed(project))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -168,9 +196,7 @@ def proposal_publish(
                 project=project, created_by=actor, window_ends_at=_window_ends(now)
             )
     except IntegrityError:  # published by another producer at the same moment
-        raise ValidationError(
-            f"“{project.title}” already has an open payment proposal: revise that one instead."
-        ) from None
+        raise ValidationError(_already_proposed(project)) from None
     proposal.project = project
     revision = _revision_create(
         proposal=proposal, project=project, actor=actor, number=1, credits=credits,
@@ -178,6 +204,12 @@ def proposal_publish(
     )  # fmt: skip
     announce(ProposalPublished(revision_id=revision.id))
     return proposal
+
+
+def _already_proposed(project: Project) -> str:
+    return _("“%(title)s” already has an open payment proposal: revise that one instead.") % {
+        "title": project.title
+    }
 
 
 @transaction.atomic
@@ -195,12 +227,16 @@ def proposal_revise(
     opens a new window, so nobody's share changes without time to comment on it.
     """
     project = proposal.project
-    _require_producer(project, actor, "revise its payment proposal")
+    _require_producer(project, actor, "revise")
     proposal = _locked(proposal)
     _require_open(proposal, "be revised")
     project = Project.objects.get(pk=proposal.project_id)
     if project.status != Project.Status.OPEN:
-        raise ValidationError(f"“{project.title}” is {project.status}; it takes no revisions.")
+        raise ValidationError(
+            # Translators: %(status)s is the project's status: draft, released or archived.
+            _("“%(title)s” is %(status)s; it takes no revisions.")
+            % {"title": project.title, "status": _status_word(project)}
+        )
     current = _current_revision(proposal.revisions.all())
     revision = _revision_create(
         proposal=proposal, project=project, actor=actor, number=current.number + 1,
@@ -218,7 +254,7 @@ def proposal_revise(
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
     """A producer takes the proposal back; a new one may be published later."""
-    _require_producer(proposal.project, actor, "withdraw its payment proposal")
+    _require_producer(proposal.project, actor, "withdraw")
     proposal = _locked(proposal)
     _require_open(proposal, "be withdrawn")
     proposal.status = Proposal.Status.WITHDRAWN
@@ -243,11 +279,11 @@ def proposal_comment(
         raise refusal
     if parent is not None:
         if parent.proposal_id != proposal.id:
-            raise ValidationError({"parent": ["That comment is on another proposal."]})
+            raise ValidationError({"parent": [_("That comment is on another proposal.")]})
         if parent.parent_id is not None:
             parent = ProposalComment.objects.get(pk=parent.parent_id)
         if parent.removed_at is not None:
-            raise ValidationError({"parent": ["That comment was deleted; it takes no replies."]})
+            raise ValidationError({"parent": [_("That comment was deleted; it takes no replies.")]})
     revision = _current_revision(proposal.revisions.all())
     comment = ProposalComment.objects.create(
         proposal=proposal, revision=revision, author=author, parent=parent, body=body,
@@ -266,7 +302,7 @@ def proposal_comment(
 def proposal_comment_delete(*, comment: ProposalComment, actor: User) -> None:
     """The person who wrote a comment deletes its words; the thread stays."""
     if comment.author_id != actor.id:
-        raise PermissionDenied("Only the person who wrote a comment can delete it.")
+        raise PermissionDenied(_("Only the person who wrote a comment can delete it."))
     ProposalComment.objects.filter(pk=comment.pk).update(
         body="", html="", removed_at=timezone.now()
     )
@@ -294,7 +330,7 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> ProposalAcceptance:
 def proposal_release(*, proposal: Proposal, actor: User) -> Release:
     """A producer makes the proposal final: after the window, or before it once everyone
     in the current revision accepted it."""
-    _require_producer(proposal.project, actor, "release its payment proposal")
+    _require_producer(proposal.project, actor, "release")
     project = proposal.project
     proposal = _locked(proposal)
     proposal.project = project
@@ -305,9 +341,19 @@ def proposal_release(*, proposal: Proposal, actor: User) -> Release:
         if waiting:
             names = ", ".join(person.user.username for person in waiting)
             raise ValidationError(
-                f"The comment window runs until {proposal.window_ends_at:%Y-%m-%d %H:%M %Z}; "
-                f"before then everyone in revision {revision.number} must accept it, and "
-                f"{len(waiting)} have not: {names}."
+                ngettext(
+                    "The comment window runs until %(moment)s; before then everyone in "
+                    "revision %(number)s must accept it, and %(count)s have not: %(names)s.",
+                    "The comment window runs until %(moment)s; before then everyone in "
+                    "revision %(number)s must accept it, and %(count)s have not: %(names)s.",
+                    len(waiting),
+                )
+                % {
+                    "moment": f"{proposal.window_ends_at:%Y-%m-%d %H:%M %Z}",
+                    "number": revision.number,
+                    "count": len(waiting),
+                    "names": names,
+                }
             )
     return _finalise(proposal, revision, actor)
 
@@ -321,17 +367,23 @@ def _finalise(
     policy_now = (project.contributor_pool, project.upstream_share, project.currency)
     if policy_now != (revision.contributor_pool, revision.upstream_share, revision.currency):
         raise ValidationError(
-            f"The project's policy changed after revision {revision.number} was published: "
-            "publish a revision, so everyone sees the split that will be released."
+            _(
+                "The project's policy changed after revision %(number)s was published: "
+                "publish a revision, so everyone sees the split that will be released."
+            )
+            % {"number": revision.number}
         )
     if project.status == Project.Status.OPEN:
-        _, body, _ = proposed_split(
+        _split, body, _authors = proposed_split(
             project=project, credits=[(c.contribution, c.weight) for c in credits]
         )
         if not same_split(body, revision.split):
             raise ValidationError(
-                f"The lineage behind the credits changed after revision {revision.number} was "
-                "published, so the split would differ: publish a revision."
+                _(
+                    "The lineage behind the credits changed after revision %(number)s was "
+                    "published, so the split would differ: publish a revision."
+                )
+                % {"number": revision.number}
             )
     release = project_release(
         project=project, actor=actor, credits=credits, commercial=revision.commercial

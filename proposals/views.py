@@ -8,9 +8,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from contributions.models import Contribution
+from hitrec.i18n import message_of
 from hitrec.pages import refusals_reported
 from projects.models import Project, Submission
 from projects.policy import format_share, weights_from_form
@@ -37,15 +40,15 @@ ACTIONS = {
     "withdraw": lambda proposal, user: services.proposal_withdraw(proposal=proposal, actor=user),
 }
 DONE = {
-    "accept": "You accepted this revision.",
-    "release": "Released: the credits, the policy and the lineage are now frozen.",
-    "withdraw": "The proposal was withdrawn.",
+    "accept": gettext_lazy("You accepted this revision."),
+    "release": gettext_lazy("Released: the credits, the policy and the lineage are now frozen."),
+    "withdraw": gettext_lazy("The proposal was withdrawn."),
 }
 
 
-def _credits_from(request) -> tuple[list[CreditInput], list[str]]:
+def _credits_from(request) -> tuple[list[CreditInput], list]:
     """The weights typed in the form (`weight-<contribution id>`); 0 or blank leaves one out."""
-    weights, problems = weights_from_form(request.POST.items())
+    weights, problems = weights_from_form(request.POST.items(), name=_("A weight"))
     return [CreditInput(contribution, weight) for contribution, weight in weights], problems
 
 
@@ -93,10 +96,10 @@ def proposal_publish(request, project_id: int):
                 commercial=request.POST.get("commercial") == "on",
                 note=request.POST.get("note", ""),
             )  # fmt: skip
-            messages.success(request, "Published: everyone in it has been told.")
+            messages.success(request, _("Published: everyone in it has been told."))
             return redirect("proposals:proposal", proposal_id=proposal.id)
     for problem in problems:
-        messages.error(request, problem)
+        messages.error(request, message_of(problem))
     return redirect("proposals:project", project_id=project.id)
 
 
@@ -187,10 +190,12 @@ def proposal_revise(request, proposal_id: int):
                 note=request.POST.get("note", ""),
             )  # fmt: skip
             messages.success(
-                request, f"Revision {revision.number} is published; everyone is asked again."
+                request,
+                _("Revision %(number)s is published; everyone is asked again.")
+                % {"number": revision.number},
             )
     for problem in problems:
-        messages.error(request, problem)
+        messages.error(request, message_of(problem))
     return redirect("proposals:proposal", proposal_id=proposal.id)
 
 
@@ -207,7 +212,7 @@ def proposal_comment(request, proposal_id: int):
                 proposal=proposal,
             ).first()
             if parent is None:
-                raise ValidationError("The comment you replied to is gone.")
+                raise ValidationError(_("The comment you replied to is gone."))
         comment = services.proposal_comment(
             proposal=proposal, author=request.user, body=request.POST.get("body", ""),
             parent=parent,
@@ -220,9 +225,9 @@ def proposal_comment(request, proposal_id: int):
 @require_POST
 def proposal_action(request, proposal_id: int, verb: str):
     if verb not in ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     proposal = proposal_visible_or_404(user=request.user, proposal_id=proposal_id)
     with refusals_reported(request):
         ACTIONS[verb](proposal, request.user)
-        messages.success(request, DONE[verb])
+        messages.success(request, str(DONE[verb]))
     return redirect("proposals:proposal", proposal_id=proposal.id)

@@ -1,16 +1,35 @@
-"""A payout statement as a person reads it: CSV for spreadsheets, PDF for printing."""
+"""A payout statement as a person reads it: CSV for spreadsheets, PDF for printing.
+
+Both are written in the statement owner's language (`StatementDocument.language`), whoever
+downloads them. The CSV keeps its amounts and month as a spreadsheet reads them ("12.34",
+"2026-11"); the PDF writes them as the owner does (month_display, money_display).
+"""
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from hitrec.formats import money_display, month_display
 from royalties.money import format_minor
+
+# A statement's status as its documents write it (lowercase, within a sentence or a cell).
+STATUS_WORDS = {
+    "open": pgettext_lazy("statement status", "open"),
+    "issued": pgettext_lazy("statement status", "issued"),
+    "paid": pgettext_lazy("statement status", "paid"),
+    "failed": pgettext_lazy("statement status", "failed"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,9 +52,23 @@ class StatementDocument:
     payable_minor: int
     carried_forward_minor: int
     lines: list[DocumentLine]
+    month: dt.date | None = None  # the period's first day, for the month in words
+    language: str = settings.LANGUAGE_CODE  # the owner's (hitrec.i18n.language_of)
 
     def money(self, minor: int) -> str:
+        """An amount as a spreadsheet reads it: "12.34"."""
         return format_minor(minor, currency=self.currency)
+
+    def money_shown(self, minor: int) -> str:
+        """An amount as the reader writes it: "$12.34", "12,34 US$"."""
+        return money_display(minor, currency=self.currency)
+
+    def status_word(self) -> str:
+        word = STATUS_WORDS.get(self.status)
+        return str(word) if word is not None else self.status
+
+    def month_shown(self) -> str:
+        return month_display(self.month) if self.month is not None else self.period
 
     def subtotals(self) -> list[tuple[str, int]]:
         totals: dict[str, int] = {}
@@ -46,47 +79,74 @@ class StatementDocument:
 
 def statement_csv(doc: StatementDocument) -> bytes:
     """One row per line, then per-project subtotals and the totals, all in the same columns."""
+    with translation.override(doc.language):
+        return _statement_csv(doc)
+
+
+def _statement_csv(doc: StatementDocument) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["statement", doc.number, "person", doc.person, "period", doc.period,
-                     "currency", doc.currency, "status", doc.status])  # fmt: skip
-    writer.writerow(["kind", "project", "contribution", "path", "amount"])
+    # Translators: the cells of a statement's CSV download (its first row names the statement).
+    writer.writerow([_("statement"), doc.number, _("person"), doc.person, _("period"), doc.period,
+                     _("currency"), doc.currency, _("status"), doc.status_word()])  # fmt: skip
+    writer.writerow([_("kind"), _("project"), _("contribution"), _("path"), _("amount")])
     for line in doc.lines:
-        writer.writerow(["line", line.project, line.contribution, line.path,
+        # Translators: in a statement's CSV, the first cell of a row that is one earning.
+        writer.writerow([_("line"), line.project, line.contribution, line.path,
                          doc.money(line.amount_minor)])  # fmt: skip
     for project, amount in doc.subtotals():
-        writer.writerow(["project subtotal", project, "", "", doc.money(amount)])
-    writer.writerow(["earned this period", "", "", "", doc.money(doc.earned_minor)])
-    writer.writerow(["carried in", "", "", "", doc.money(doc.carried_in_minor)])
-    writer.writerow(["paid out", "", "", "", doc.money(doc.payable_minor)])
-    writer.writerow(["carried forward", "", "", "", doc.money(doc.carried_forward_minor)])
+        writer.writerow([_("project subtotal"), project, "", "", doc.money(amount)])
+    writer.writerow([_("earned this period"), "", "", "", doc.money(doc.earned_minor)])
+    writer.writerow([_("carried in"), "", "", "", doc.money(doc.carried_in_minor)])
+    writer.writerow([_("paid out"), "", "", "", doc.money(doc.payable_minor)])
+    writer.writerow([_("carried forward"), "", "", "", doc.money(doc.carried_forward_minor)])
     return out.getvalue().encode("utf-8")
 
 
 def statement_pdf(doc: StatementDocument) -> bytes:
+    with translation.override(doc.language):
+        return _statement_pdf(doc)
+
+
+def _statement_pdf(doc: StatementDocument) -> bytes:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
+    month = doc.month_shown()
     pdf = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"hitrec statement {doc.period}", author="hitrec",
+        buffer, pagesize=A4, title=_("hitrec statement %(month)s") % {"month": month},
+        author="hitrec",
         leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
     )  # fmt: skip
     story = [
-        Paragraph(f"hitrec payout statement — {doc.period}", styles["Title"]),
+        Paragraph(_("hitrec payout statement — %(month)s") % {"month": month}, styles["Title"]),
         Paragraph(
-            f"For {_escape(doc.person)} · statement #{doc.number} · {doc.currency} · {doc.status}",
+            # Translators: under a statement's title: whose it is, its number, currency (a
+            # code such as EUR) and status (open, issued, paid or failed).
+            _("For %(person)s · statement #%(number)s · %(currency)s · %(status)s")
+            % {
+                "person": _escape(doc.person),
+                "number": doc.number,
+                "currency": doc.currency,
+                "status": doc.status_word(),
+            },
             styles["BodyText"],
         ),
         Spacer(1, 6 * mm),
     ]
-    rows = [["Project", "Contribution", "How it earned", f"Amount ({doc.currency})"]]
+    rows = [[
+        _("Project"), _("Contribution"), _("How it earned"),
+        # Translators: %(currency)s is a currency code such as EUR.
+        _("Amount (%(currency)s)") % {"currency": doc.currency},
+    ]]  # fmt: skip
     rows += [
         [Paragraph(_escape(line.project), small), Paragraph(_escape(line.contribution), small),
-         Paragraph(_escape(line.path), small), doc.money(line.amount_minor)]
+         Paragraph(_escape(line.path), small), doc.money_shown(line.amount_minor)]
         for line in doc.lines
     ]  # fmt: skip
     rows += [
-        [f"Subtotal: {project}", "", "", doc.money(amount)] for project, amount in doc.subtotals()
+        [_("Subtotal: %(project)s") % {"project": project}, "", "", doc.money_shown(amount)]
+        for project, amount in doc.subtotals()
     ]
     table = Table(rows, colWidths=[38 * mm, 38 * mm, 70 * mm, 28 * mm], repeatRows=1)
     table.setStyle(TableStyle([
@@ -98,10 +158,13 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     ]))  # fmt: skip
     story += [table, Spacer(1, 6 * mm)]
     totals = [
-        ["Earned this period", doc.money(doc.earned_minor)],
-        ["Carried in from earlier months", doc.money(doc.carried_in_minor)],
-        ["Paid out with this statement", doc.money(doc.payable_minor)],
-        ["Carried forward (below the payout threshold)", doc.money(doc.carried_forward_minor)],
+        [_("Earned this period"), doc.money_shown(doc.earned_minor)],
+        [_("Carried in from earlier months"), doc.money_shown(doc.carried_in_minor)],
+        [_("Paid out with this statement"), doc.money_shown(doc.payable_minor)],
+        [
+            _("Carried forward (below the payout threshold)"),
+            doc.money_shown(doc.carried_forward_minor),
+        ],
     ]
     summary = Table(totals, colWidths=[120 * mm, 54 * mm])
     summary.setStyle(

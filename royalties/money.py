@@ -3,38 +3,52 @@
 import re
 
 from hitrec.currencies import MINOR_UNIT_DIGITS
+from hitrec.messages import ExplainedError, gettext_noop
 
 _AMOUNT = re.compile(r"^\s*(\d{1,15})(?:\.(\d+))?\s*$")
 MAX_MINOR = 10**15  # a quadrillion minor units per event is far beyond any real revenue
 
 
-class AmountError(ValueError):
+class AmountError(ExplainedError):
     pass
 
 
 def parse_amount(text: str, *, currency: str) -> int:
     """ "12.34" USD → 1234. More decimals than the currency has is an error, not a rounding."""
     if currency not in MINOR_UNIT_DIGITS:
-        raise AmountError(f"hitrec does not handle the currency “{currency}”.")
+        raise AmountError(
+            gettext_noop("hitrec does not handle the currency “%(currency)s”."), currency=currency
+        )
     digits = MINOR_UNIT_DIGITS[currency]
     match = _AMOUNT.match(str(text))
     if not match:
         raise AmountError(
-            f"Write the amount as a positive number with at most {digits} decimals, e.g. "
-            f"“{format_minor(1234 * 10 ** max(digits - 2, 0), currency=currency)}”."
+            gettext_noop(
+                "Write the amount as a positive number with at most %(digits)s decimals, "
+                "e.g. “%(example)s”."
+            ),
+            digits=digits,
+            example=format_minor(1234 * 10 ** max(digits - 2, 0), currency=currency),
         )
     whole, decimals = match[1], (match[2] or "")
     if len(decimals.rstrip("0")) > digits:
-        raise AmountError(
-            f"{currency} has {digits} decimal{'s' if digits != 1 else ''}; "
-            f"“{text}” has more. Amounts are never rounded."
+        # Translators: %(currency)s is a currency code such as EUR; %(text)s the amount typed.
+        message = (
+            gettext_noop(
+                "%(currency)s has %(digits)s decimal; “%(text)s” has more. Amounts are never rounded."
+            )
+            if digits == 1
+            else gettext_noop(
+                "%(currency)s has %(digits)s decimals; “%(text)s” has more. Amounts are never rounded."
+            )
         )
+        raise AmountError(message, currency=currency, digits=digits, text=text)
     decimals = decimals[:digits].ljust(digits, "0")
     minor = int(whole + decimals) if digits else int(whole)
     if minor <= 0:
-        raise AmountError("The amount must be more than zero.")
+        raise AmountError(gettext_noop("The amount must be more than zero."))
     if minor >= MAX_MINOR:
-        raise AmountError("The amount is too large for one revenue event.")
+        raise AmountError(gettext_noop("The amount is too large for one revenue event."))
     return minor
 
 

@@ -7,8 +7,10 @@ the currency's own precision. Back: `reference,status[,message]` with status `pa
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from hitrec.messages import ExplainedError, gettext_noop
 from royalties.money import format_minor
 
 OUT_COLUMNS = ("payee_email", "amount", "currency", "reference")
@@ -33,8 +35,40 @@ class PaymentResult:
     message: str
 
 
-class PayoutFileError(ValueError):
-    """The result file cannot be read; the message names each line that is wrong."""
+class PayoutFileError(ExplainedError):
+    """The result file cannot be read; the message names each line that is wrong.
+
+    A file with wrong lines also keeps them apart in ``problems`` (each an ExplainedError),
+    so that the layer that shows the refusal can translate each (`problems_message`)."""
+
+    def __init__(
+        self, message: str, *, problems: tuple[ExplainedError, ...] = (), **params: object
+    ) -> None:
+        self.problems = problems
+        super().__init__(message, **params)
+
+
+SHOWN_PROBLEMS = 20
+
+
+def problems_message(
+    problems: tuple[ExplainedError, ...], translate: Callable[[BaseException], str] = str
+) -> str:
+    """The refusal of a file with wrong lines, each line's problem put in words by
+    `translate` (hitrec.i18n.message_of where a person reads it; str gives English)."""
+    shown = "; ".join(translate(problem) for problem in problems[:SHOWN_PROBLEMS])
+    unlisted = len(problems) - SHOWN_PROBLEMS
+    if unlisted > 0:
+        return translate(
+            ExplainedError(
+                gettext_noop("The result file has problems: %(shown)s (and %(count)s more)."),
+                shown=shown,
+                count=unlisted,
+            )
+        )
+    return translate(
+        ExplainedError(gettext_noop("The result file has problems: %(shown)s."), shown=shown)
+    )
 
 
 def payout_csv(payments: list[Payment]) -> str:
@@ -61,13 +95,13 @@ def _safe_cell(text: str) -> str:
 def result_file_text(data: bytes) -> str:
     """The result file's bytes as text, or a PayoutFileError saying why they are not."""
     if len(data) > RESULT_FILE_MAX_BYTES:
-        raise PayoutFileError("A result file is limited to 20 MB.")
+        raise PayoutFileError(gettext_noop("A result file is limited to 20 MB."))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise PayoutFileError("The result file must be UTF-8 text (CSV).") from None
+        raise PayoutFileError(gettext_noop("The result file must be UTF-8 text (CSV).")) from None
     if "\x00" in text:  # never CSV, and PostgreSQL refuses it in a query or a row
-        raise PayoutFileError("The result file contains a NUL byte; send CSV text.")
+        raise PayoutFileError(gettext_noop("The result file contains a NUL byte; send CSV text."))
     return text
 
 
@@ -81,7 +115,9 @@ def _rows(reader: csv.DictReader):
             return
         except csv.Error as exc:
             raise PayoutFileError(
-                f"The result file cannot be read after line {reader.line_num}: {exc}."
+                gettext_noop("The result file cannot be read after line %(line)s: %(error)s."),
+                line=reader.line_num,
+                error=exc,
             ) from None
 
 
@@ -91,32 +127,43 @@ def parse_results(text: str) -> list[PaymentResult]:
     columns = {name.strip().lower() for name in reader.fieldnames or []}
     missing = {"reference", "status"} - columns
     if missing:
+        # Translators: reference and status are the file's column names; keep them as is.
         raise PayoutFileError(
-            "The result file needs a header row with the columns reference and status "
-            f"(missing: {', '.join(sorted(missing))})."
+            gettext_noop(
+                "The result file needs a header row with the columns reference and status "
+                "(missing: %(missing)s)."
+            ),
+            missing=", ".join(sorted(missing)),
         )
     rows: list[PaymentResult] = []
-    problems: list[str] = []
+    problems: list[ExplainedError] = []
     seen: dict[str, int] = {}
     for raw in _rows(reader):
         line = reader.line_num
         if len(rows) + len(problems) >= MAX_RESULT_ROWS:
-            raise PayoutFileError(f"A result file has at most {MAX_RESULT_ROWS:,} rows.")
+            raise PayoutFileError(
+                gettext_noop("A result file has at most %(count)s rows."),
+                count=f"{MAX_RESULT_ROWS:,}",
+            )
         row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
         reference, status = row.get("reference", ""), row.get("status", "").lower()
         if not reference and not status:
             continue  # a blank line
         if not reference:
-            problems.append(f"line {line}: no reference")
+            problems.append(ExplainedError(gettext_noop("line %(line)s: no reference"), line=line))
         elif status not in RESULTS:
-            problems.append(f"line {line}: status “{status[:20]}” is not paid or failed")
+            # Translators: paid and failed are the values the file's status column takes.
+            message = gettext_noop("line %(line)s: status “%(status)s” is not paid or failed")
+            problems.append(ExplainedError(message, line=line, status=status[:20]))
         elif reference in seen:
-            problems.append(f"line {line}: {reference} already appears on line {seen[reference]}")
+            message = gettext_noop("line %(line)s: %(reference)s already appears on line %(first)s")
+            problems.append(
+                ExplainedError(message, line=line, reference=reference, first=seen[reference])
+            )
         else:
             seen[reference] = line
             rows.append(PaymentResult(line, reference, status, row.get("message", "")[:500]))
     if problems:
-        shown = "; ".join(problems[:20])
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        raise PayoutFileError(f"The result file has problems: {shown}{more}.")
+        found = tuple(problems)
+        raise PayoutFileError(problems_message(found), problems=found)
     return rows

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from hitrec.messages import ExplainedError, gettext_noop
+
 
 def month_start(day: dt.date) -> dt.date:
     """The first day of the day's month: how a statement's period is named."""
@@ -21,7 +23,7 @@ def month_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-class PeriodError(ValueError):
+class PeriodError(ExplainedError):
     """A month given as text that is not one."""
 
 
@@ -38,11 +40,11 @@ def parse_period(text: str) -> dt.date:
         and len(month) == 2
         and f"{year}{month}".isdigit()
     ):
-        raise PeriodError("Give the month as YYYY-MM.")
+        raise PeriodError(gettext_noop("Give the month as YYYY-MM."))
     if not 1 <= int(month) <= 12:
-        raise PeriodError("Give the month as YYYY-MM.")
+        raise PeriodError(gettext_noop("Give the month as YYYY-MM."))
     if not 1 <= int(year) <= 9998:
-        raise PeriodError("Give a month between 0001-01 and 9998-12.")
+        raise PeriodError(gettext_noop("Give a month between 0001-01 and 9998-12."))
     return dt.date(int(year), int(month), 1)
 
 

@@ -7,10 +7,12 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contributions.lineage import closure_get
 from hitrec.gcpause import cyclic_gc_paused
+from hitrec.i18n import language_of, message_of
 from hitrec.rows import fetched_rows
 from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
 from projects.selectors import is_producer
@@ -174,6 +176,8 @@ def statement_document(*, statement: Statement) -> StatementDocument:
         number=statement.id,
         person=statement.user.public_name,
         period=format_period(statement.period),
+        month=statement.period,
+        language=language_of(statement.user),
         currency=statement.currency,
         status=statement.status,
         carried_in_minor=statement.carried_in_minor,
@@ -198,7 +202,11 @@ def split_preview(*, project: Project, credits: Sequence[tuple[int, Fraction]]) 
     missing = {cid for cid, _ in credits} - set(closure.root_ids)
     if missing:
         raise ValidationError(
-            {"credits": [f"There is no contribution #{cid}." for cid in sorted(missing)]}
+            {
+                "credits": [
+                    _("There is no contribution #%(id)s.") % {"id": cid} for cid in sorted(missing)
+                ]
+            }
         )
     try:
         split_input = SplitInput(
@@ -215,7 +223,7 @@ def split_preview(*, project: Project, credits: Sequence[tuple[int, Fraction]]) 
             ),
         )
     except SplitInputError as exc:
-        raise ValidationError({"credits": [str(exc)]}) from exc
+        raise ValidationError({"credits": [message_of(exc)]}) from exc
     return compute_split(split_input)
 
 

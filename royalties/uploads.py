@@ -1,11 +1,12 @@
 """How a payment facilitator's result file is received: its own size limit, streamed to disk."""
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.utils.translation import gettext_lazy
 
 from contributions.uploads import UploadTooLarge
 from royalties.payout_files import RESULT_FILE_MAX_BYTES
 
-TOO_LARGE = "A result file is limited to 20 MB."
+TOO_LARGE = gettext_lazy("A result file is limited to 20 MB.")
 
 
 class ResultFileUploadHandler(TemporaryFileUploadHandler):

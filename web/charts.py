@@ -5,6 +5,7 @@ from fractions import Fraction
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 
 def bar_chart(
@@ -37,9 +38,13 @@ def bar_chart(
             f'<text x="{name_width + length + 6}" y="{y + bar_height * 0.65:.1f}">'
             f"{escape(label(value))}</text>"
         )
-    said = ", ".join(f"{name} {label(value)}" for name, value in bars)
+    # Translators: one bar of a chart in words, e.g. "2026-11 12.00" or "ana 50.00%".
+    said = ", ".join(_("%(name)s %(value)s") % {"name": name, "value": label(value)}
+                     for name, value in bars)  # fmt: skip
+    # Translators: a chart's text alternative: its title, then every bar in words.
+    alternative = _("%(title)s: %(bars)s") % {"title": title, "bars": said}
     svg = (
-        f'<svg class="chart" role="img" aria-label="{escape(f"{title}: {said}")}" '
+        f'<svg class="chart" role="img" aria-label="{escape(alternative)}" '
         f'viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
     )

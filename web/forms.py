@@ -5,21 +5,26 @@ from collections.abc import Iterable
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES
+from hitrec.i18n import message_of
 from royalties.payout_files import PayoutFileError, result_file_text
 from royalties.periods import PeriodError, parse_period
 
 
 class SignupForm(forms.Form):
     username = forms.RegexField(
-        r"^[\w.@+-]+\Z", max_length=150, help_text="Letters, digits and @ . + - _ only."
+        r"^[\w.@+-]+\Z", max_length=150, label=_("Username"),
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )  # fmt: skip
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        widget=forms.PasswordInput, max_length=128, strip=False, label=_("Password")
     )
-    email = forms.EmailField()
-    password = forms.CharField(widget=forms.PasswordInput, max_length=128, strip=False)
 
 
 class BareFieldsNamed:
@@ -38,37 +43,46 @@ class BareFieldsNamed:
 
 
 class ContributionFilterForm(BareFieldsNamed, forms.Form):
-    kind = forms.ChoiceField(choices=[("", "any kind"), *Contribution.Kind.choices], required=False)
-    license = forms.ChoiceField(choices=[("", "any license"), *LICENSE_CHOICES], required=False)
-    search = forms.CharField(required=False, max_length=200)
+    kind = forms.ChoiceField(
+        choices=[("", _("any kind")), *Contribution.Kind.choices], required=False,
+        label=_("Kind"),
+    )  # fmt: skip
+    license = forms.ChoiceField(
+        choices=[("", _("any license")), *LICENSE_CHOICES], required=False, label=_("License")
+    )
+    search = forms.CharField(required=False, max_length=200, label=_("Search"))
     ordering = forms.ChoiceField(
         choices=[
-            ("-created_at", "newest first"),
-            ("created_at", "oldest first"),
-            ("title", "title"),
+            ("-created_at", _("newest first")),
+            ("created_at", _("oldest first")),
+            # Translators: an order of a list of works: by title.
+            ("title", _("title")),
         ],
         required=False,
+        label=_("Ordering"),
     )
 
 
 class UploadForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10_000
-    )
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10_000,
+        label=_("Description"),
+    )  # fmt: skip
     license = forms.ChoiceField(
         choices=LICENSE_CHOICES,
         initial="hitrec",
-        widget=forms.Select(attrs={"aria-label": "License"}),
+        widget=forms.Select(attrs={"aria-label": _("License")}),
+        label=_("License"),
     )
-    file = forms.FileField(required=False, allow_empty_file=True)
+    file = forms.FileField(required=False, allow_empty_file=True, label=_("File"))
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, strip=False,
-        help_text="Or write the text here instead of uploading a file.",
+        label=_("Text"), help_text=_("Or write the text here instead of uploading a file."),
     )  # fmt: skip
     sources = forms.CharField(
-        required=False, max_length=500,
-        help_text="Ids of the works this remixes, separated by commas.",
+        required=False, max_length=500, label=_("Sources"),
+        help_text=_("Ids of the works this remixes, separated by commas."),
     )  # fmt: skip
     project = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -81,53 +95,58 @@ class UploadForm(forms.Form):
             digits = part.lstrip("#")
             # ASCII digits only ("²".isdigit() is true), and a 64-bit id at most.
             if not (digits.isascii() and digits.isdigit() and int(digits) < 2**63):
-                raise forms.ValidationError(f"“{part[:40]}” is not a contribution id.")
+                raise forms.ValidationError(
+                    _("“%(part)s” is not a contribution id.") % {"part": part[:40]}
+                )
             ids.append(int(part.lstrip("#")))
         return ids
 
 
 class ProjectForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     brief = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=20_000
-    )
-    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=20_000,
+        label=_("Brief"),
+    )  # fmt: skip
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD", label=_("Currency"))
     contributor_pool = forms.CharField(
-        max_length=40, initial="0.5", help_text="Share for contributors: 0.5, 1/2 or 50%."
-    )
+        max_length=40, initial="0.5", label=_("Contributor pool"),
+        help_text=_("Share for contributors: 0.5, 1/2 or 50%."),
+    )  # fmt: skip
     upstream_share = forms.CharField(
-        max_length=40, initial="0.25", help_text="Share a remix passes to its sources."
-    )
+        max_length=40, initial="0.25", label=_("Upstream share"),
+        help_text=_("Share a remix passes to its sources."),
+    )  # fmt: skip
 
 
 class AskForm(BareFieldsNamed, forms.Form):
-    kind = forms.ChoiceField(choices=Contribution.Kind.choices)
-    description = forms.CharField(max_length=500)
-    quantity = forms.IntegerField(min_value=1, max_value=1000, initial=1)
+    kind = forms.ChoiceField(choices=Contribution.Kind.choices, label=_("Kind"))
+    description = forms.CharField(max_length=500, label=_("Description"))
+    quantity = forms.IntegerField(min_value=1, max_value=1000, initial=1, label=_("Quantity"))
 
 
 class SubmitForm(forms.Form):
-    contribution = forms.IntegerField(min_value=1)
-    ask = forms.IntegerField(min_value=1, required=False)
-    message = forms.CharField(required=False, max_length=2000)
+    contribution = forms.IntegerField(min_value=1, label=_("Contribution"))
+    ask = forms.IntegerField(min_value=1, required=False, label=_("Ask"))
+    message = forms.CharField(required=False, max_length=2000, label=_("Message"))
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
 
 
 class RevenueForm(forms.Form):
-    amount = forms.CharField(max_length=40)
-    note = forms.CharField(required=False, max_length=500)
+    amount = forms.CharField(max_length=40, label=_("Amount"))
+    note = forms.CharField(required=False, max_length=500, label=_("Note"))
     idempotency_key = forms.CharField(max_length=255, widget=forms.HiddenInput)
     # A name, not a choice among rows: the service says which streams the project has.
-    stream = forms.SlugField(required=False, max_length=40, widget=forms.Select)
+    stream = forms.SlugField(required=False, max_length=40, widget=forms.Select, label=_("Stream"))
 
     def __init__(self, *args, streams: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stream"].widget.attrs.pop("maxlength", None)  # not an attribute of <select>
         self.fields["stream"].widget.choices = [
-            ("", "no stream (the release's own split)"),
+            ("", _("no stream (the release's own split)")),
             *((name, name) for name in streams),
         ]
 
@@ -135,39 +154,45 @@ class RevenueForm(forms.Form):
 class CostForm(forms.Form):
     """A production cost: the amount in the project's currency, what for, who paid."""
 
-    amount = forms.CharField(max_length=40, help_text="e.g. 250.00")
-    note = forms.CharField(max_length=500, label="What for", help_text="e.g. a studio day.")
+    amount = forms.CharField(max_length=40, label=_("Amount"), help_text=_("e.g. 250.00"))
+    note = forms.CharField(max_length=500, label=_("What for"), help_text=_("e.g. a studio day."))
     borne_by = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label=None,
-        help_text="The producer who paid, and is paid back first.",
+        queryset=User.objects.none(), required=False, empty_label=None, label=_("Borne by"),
+        help_text=_("The producer who paid, and is paid back first."),
     )  # fmt: skip
-    receipt = forms.FileField(required=False, help_text="A PDF, JPEG, PNG or WebP, up to 10 MB.")
+    receipt = forms.FileField(
+        required=False, label=_("Receipt"), help_text=_("A PDF, JPEG, PNG or WebP, up to 10 MB.")
+    )
 
     def __init__(self, *args, bearers: QuerySet[User], currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if currency:  # the project's own: its accounts are kept in one currency
-            self.fields["amount"].label = f"Amount ({currency})"
+            # Translators: %(currency)s is a currency code such as EUR.
+            self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
         self.fields["borne_by"].queryset = bearers
         self.fields["borne_by"].label_from_instance = lambda user: user.username
 
 
 class CostWithdrawForm(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="e.g. recorded twice.")
+    reason = forms.CharField(max_length=500, label=_("Reason"), help_text=_("e.g. recorded twice."))
 
 
 class StreamForm(forms.Form):
     name = forms.SlugField(
-        max_length=40, help_text="publishing, master, sync, budget… (letters, digits, - and _)"
-    )
+        max_length=40, label=_("Name"),
+        # Translators: publishing, master, sync and budget are stream names people type.
+        help_text=_("publishing, master, sync, budget… (letters, digits, - and _)"),
+    )  # fmt: skip
     contributor_pool = forms.CharField(
-        required=False, max_length=40,
-        help_text="Share for contributors: 0.5, 1/2 or 50%. Empty: the project's (100% for "
-        "budget).",
+        required=False, max_length=40, label=_("Contributor pool"),
+        help_text=_(
+            "Share for contributors: 0.5, 1/2 or 50%. Empty: the project's (100% for budget)."
+        ),
     )  # fmt: skip
     recoups_costs = forms.TypedChoiceField(
-        choices=[("", "as its name says (budget: no)"), ("yes", "yes"), ("no", "no")],
+        choices=[("", _("as its name says (budget: no)")), ("yes", _("yes")), ("no", _("no"))],
         coerce=lambda value: value == "yes", empty_value=None, required=False,
-        label="Pays back costs first",
+        label=_("Pays back costs first"),
     )  # fmt: skip
 
     def __init__(self, *args, credited: dict[int, str] | None = None, **kwargs):
@@ -176,9 +201,9 @@ class StreamForm(forms.Form):
             self.fields["contributions"] = forms.TypedMultipleChoiceField(
                 choices=[(cid, f"#{cid} {title}") for cid, title in credited.items()],
                 coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
-                label="Pays only",
-                help_text="The credited works it pays (their sources are paid through the "
-                "lineage as ever). None ticked: every credit.",
+                label=_("Pays only"),
+                help_text=_("The credited works it pays (their sources are paid through the "
+                "lineage as ever). None ticked: every credit."),
             )  # fmt: skip
 
 
@@ -186,24 +211,25 @@ class StatementRunForm(forms.Form):
     """The month whose statements staff build for everyone."""
 
     period = forms.CharField(
-        max_length=20, label="Month", widget=forms.TextInput(attrs={"type": "month"}),
-        help_text="YYYY-MM",
+        max_length=20, label=_("Month"), widget=forms.TextInput(attrs={"type": "month"}),
+        # Translators: how a month is typed; keep it as is (the form reads YYYY-MM).
+        help_text=_("YYYY-MM"),
     )  # fmt: skip
 
     def clean_period(self) -> dt.date:
         try:
             return parse_period(self.cleaned_data["period"])
         except PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(message_of(exc)) from exc
 
 
 class PayoutResultsForm(forms.Form):
     """The payment facilitator's result file: CSV text with reference and status columns."""
 
-    file = forms.FileField(label="Result file")
+    file = forms.FileField(label=_("Result file"))
 
     def clean_file(self) -> str:
         try:
             return result_file_text(self.cleaned_data["file"].read())
         except PayoutFileError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(message_of(exc)) from None

@@ -1,16 +1,24 @@
 """Who hears of each event, and in what words: a remix, an ask, a decision, a release,
 revenue, a statement, a cost, a mention, a payment proposal's steps."""
 
+import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 
+from babel.dates import format_date
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from accounts.models import User
 from community.selectors import project_followers
 from contributions.models import Contribution
+from hitrec.formats import month_display, reader_locale
 from notifications.mentions import mention_candidates
 from notifications.models import Kind
 from notifications.services.recording import notifications_record, titles_quoted
@@ -24,10 +32,29 @@ from proposals.models import (
     ProposalRevision,
 )
 from royalties.models import Allocation, ProductionCost, RevenueEvent, Statement
-from royalties.money import format_minor
 from royalties.splits import format_percent
+from royalties.wording import amount_number, fixed_number
 
 MAX_MENTIONS = 20
+
+# Each text below is a function that writes it in the active language: recording calls it
+# once per recipient language (notifications.services.recording.texts_written).
+
+# A kind of work as a sentence names it ("asks for audio").
+KIND_WORDS = {
+    "image": pgettext_lazy("a kind of work, within a sentence", "image"),
+    "audio": pgettext_lazy("a kind of work, within a sentence", "audio"),
+    "video": pgettext_lazy("a kind of work, within a sentence", "video"),
+    "text": pgettext_lazy("a kind of work, within a sentence", "text"),
+}
+
+
+def _day(moment: dt.datetime) -> str:
+    """A deadline's day: "05 December 2026" in English."""
+    # Translators: how a deadline's day is written in notifications, as a CLDR date pattern
+    # (dd: day, MMMM: month name, yyyy: year); e.g. "d 'de' MMMM 'de' yyyy".
+    return format_date(moment.date(), format=pgettext("date pattern", "dd MMMM yyyy"),
+                       locale=reader_locale())  # fmt: skip
 
 
 def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
@@ -45,12 +72,17 @@ def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
             key=f"remixed:{remix.id}:{sources[0].id}",
             actor_id=remix.author_id,
             link=f"/contributions/{remix.id}/",
-            texts={
-                author_id: f"{remix.author.username} remixed your "
-                f"{titles_quoted([s.title for s in sources])} in “{remix.title}”."
-            },
+            texts={author_id: functools.partial(_remixed_words, remix, sources)},
         )
     return recorded
+
+
+def _remixed_words(remix: Contribution, sources: list[Contribution]) -> str:
+    return _("%(name)s remixed your %(works)s in “%(title)s”.") % {
+        "name": remix.author.username,
+        "works": titles_quoted([s.title for s in sources]),
+        "title": remix.title,
+    }
 
 
 def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
@@ -63,16 +95,24 @@ def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
     if project.status not in PUBLIC_STATUSES:
         # A draft is seen by its members (and staff) only; so are its asks.
         followers = followers.filter(Q(project_memberships__project=project) | Q(is_staff=True))
-    text = (
-        f"“{project.title}” asks for {ask.kind} ({ask.quantity}): "
-        f"{Truncator(ask.description).chars(200)}"
-    )
+
+    def words() -> str:
+        kind = KIND_WORDS.get(ask.kind, ask.kind)
+        # Translators: %(kind)s is a kind of work (image, audio, video or text) and
+        # %(quantity)s how many the project asks for; the description follows.
+        return _("“%(title)s” asks for %(kind)s (%(quantity)s): %(description)s") % {
+            "title": project.title,
+            "kind": kind,
+            "quantity": ask.quantity,
+            "description": Truncator(ask.description).chars(200),
+        }
+
     return notifications_record(
         kind=Kind.ASK_POSTED,
         key=f"ask:{ask.id}",
         actor_id=actor_id,
         link=f"/projects/{project.id}/",
-        texts=dict.fromkeys(followers.values_list("id", flat=True), text),
+        texts=dict.fromkeys(followers.values_list("id", flat=True), words),
     )
 
 
@@ -85,17 +125,27 @@ def notify_submission_decided(*, submission_id: int) -> int:
     )
     if submission is None or submission.status not in ("accepted", "declined"):
         return 0
-    text = (
-        f"“{submission.project.title}” {submission.status} your “{submission.contribution.title}”."
-    )
-    if submission.decision_note:
-        text += f" Note: {Truncator(submission.decision_note).chars(300)}"
+
+    def words() -> str:
+        names = {"project": submission.project.title, "title": submission.contribution.title}
+        if submission.status == "accepted":
+            text = _("“%(project)s” accepted your “%(title)s”.") % names
+        else:
+            text = _("“%(project)s” declined your “%(title)s”.") % names
+        if submission.decision_note:
+            # Translators: a decision on a submission, then the producer's note about it.
+            text = _("%(decision)s Note: %(note)s") % {
+                "decision": text,
+                "note": Truncator(submission.decision_note).chars(300),
+            }
+        return text
+
     return notifications_record(
         kind=Kind.SUBMISSION_DECIDED,
         key=f"submission:{submission.id}:{submission.status}",
         actor_id=submission.decided_by_id,
         link=f"/projects/{submission.project_id}/",
-        texts={submission.submitted_by_id: text},
+        texts={submission.submitted_by_id: words},
     )
 
 
@@ -123,10 +173,17 @@ def notify_released(*, release_id: int) -> int:
         actor_id=release.released_by_id,
         link=f"/projects/{project.id}/",
         texts={
-            author_id: f"“{project.title}” was released; you are credited for {titles_quoted(works)}."
+            author_id: functools.partial(_released_words, project.title, works)
             for author_id, works in titles.items()
         },
     )
+
+
+def _released_words(title: str, works: list[str]) -> str:
+    return _("“%(title)s” was released; you are credited for %(works)s.") % {
+        "title": title,
+        "works": titles_quoted(works),
+    }
 
 
 def notify_revenue(*, event_id: int) -> int:
@@ -145,11 +202,19 @@ def notify_revenue(*, event_id: int) -> int:
         actor_id=event.recorded_by_id,
         link="/dashboard/",
         texts={
-            user_id: f"Revenue was recorded for “{event.project.title}”: your part is "
-            f"{format_minor(amount, currency=currency)} {currency}."
+            user_id: functools.partial(_revenue_words, event.project.title, amount, currency)
             for user_id, amount in parts
         },
     )
+
+
+def _revenue_words(title: str, amount: int, currency: str) -> str:
+    # Translators: %(amount)s is followed by its currency code, e.g. 5.00 USD.
+    return _("Revenue was recorded for “%(title)s”: your part is %(amount)s %(currency)s.") % {
+        "title": title,
+        "amount": amount_number(amount, currency=currency),
+        "currency": currency,
+    }
 
 
 def notify_statement_issued(*, statement_id: int) -> int:
@@ -158,20 +223,33 @@ def notify_statement_issued(*, statement_id: int) -> int:
     if statement is None:
         return 0
     currency = statement.currency
-    if statement.payable_minor:
-        outcome = f"{format_minor(statement.payable_minor, currency=currency)} {currency} payable"
-    else:
-        carried = format_minor(statement.carried_forward_minor, currency=currency)
-        outcome = f"{carried} {currency} carried forward (below the payout threshold)"
+
+    def words() -> str:
+        if statement.payable_minor:
+            # Translators: %(month)s is a month and its year, e.g. "December 2026".
+            message = _(
+                "Your %(month)s statement (%(currency)s) was issued: "
+                "%(amount)s %(currency)s payable."
+            )
+            amount = statement.payable_minor
+        else:
+            message = _(
+                "Your %(month)s statement (%(currency)s) was issued: %(amount)s %(currency)s "
+                "carried forward (below the payout threshold)."
+            )
+            amount = statement.carried_forward_minor
+        return message % {
+            "month": month_display(statement.period),
+            "currency": currency,
+            "amount": amount_number(amount, currency=currency),
+        }
+
     return notifications_record(
         kind=Kind.STATEMENT_ISSUED,
         key=f"statement:{statement.id}",
         actor_id=None,
         link="/dashboard/",
-        texts={
-            statement.user_id: f"Your {statement.period:%B %Y} statement ({currency}) was "
-            f"issued: {outcome}."
-        },
+        texts={statement.user_id: words},
     )
 
 
@@ -206,15 +284,22 @@ def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
     link = url if url.startswith("/") and not url.startswith("//") else ""
     digest = hashlib.sha256(f"{url}\x1f{where}\x1f{text}".encode()).hexdigest()[:40]
     excerpt = Truncator(text).chars(140)
+
+    def words() -> str:
+        # Translators: %(where)s says where, e.g. "a comment on “Night Bus”" (it comes from
+        # the place the text was written, for now in English).
+        return _("%(name)s mentioned you in %(where)s: “%(excerpt)s”") % {
+            "name": actor.username,
+            "where": where,
+            "excerpt": excerpt,
+        }
+
     return notifications_record(
         kind=Kind.MENTION,
         key=f"mention:{digest}",
         actor_id=actor_id,
         link=link,
-        texts={
-            person.id: f"{actor.username} mentioned you in {where}: “{excerpt}”"
-            for person in people
-        },
+        texts=dict.fromkeys((person.id for person in people), words),
     )
 
 
@@ -225,9 +310,10 @@ def _proposal_link(proposal_id: int, anchor: str = "") -> str:
 
 
 def _share_words(share: str) -> str:
-    from fractions import Fraction
-
-    return f"{share} ({format_percent(Fraction(share))}%)"
+    """A share as "1/2 (50.00%)", the percentage with the reader's decimal sign."""
+    percent = fixed_number(Decimal(format_percent(Fraction(share))))
+    # Translators: an exact share and its percentage, e.g. "1/2 (50.00%)".
+    return _("%(share)s (%(percent)s%%)") % {"share": share, "percent": percent}
 
 
 def _producer_ids(project_id: int) -> list[int]:
@@ -252,14 +338,20 @@ def notify_proposal_published(*, revision_id: int) -> int:
         return 0
     proposal = revision.proposal
     title = proposal.project.title
+
+    def words(share: str) -> str:
+        return _(
+            "“%(title)s” proposes how to pay everyone in it: your share would be "
+            "%(share)s. Comment or accept it by %(day)s."
+        ) % {"title": title, "share": _share_words(share), "day": _day(proposal.window_ends_at)}
+
     return notifications_record(
         kind=Kind.PROPOSAL_PUBLISHED,
         key=f"proposal_published:{proposal.id}",
         actor_id=revision.created_by_id,
         link=_proposal_link(proposal.id),
         texts={
-            user_id: f"“{title}” proposes how to pay everyone in it: your share would be "
-            f"{_share_words(share)}. Comment or accept it by {proposal.window_ends_at:%d %B %Y}."
+            user_id: functools.partial(words, share)
             for user_id, share in revision.people.values_list("user_id", "share")
         },
     )
@@ -276,23 +368,35 @@ def notify_proposal_revised(*, revision_id: int, previous_id: int) -> int:
         ProposalPerson.objects.filter(revision_id=previous_id).values_list("user_id", "share")
     )
     after = dict(revision.people.values_list("user_id", "share"))
-    texts = {}
-    for user_id in sorted(set(before) | set(after)):
-        if user_id not in after:
-            change = "your work is no longer in it"
-        elif user_id not in before:
-            change = f"your work is now in it, for {_share_words(after[user_id])}"
-        elif before[user_id] == after[user_id]:
-            change = f"your share stays {_share_words(after[user_id])}"
+
+    def words(was: str | None, now: str | None) -> str:
+        if now is None:
+            change = _("your work is no longer in it")
+        elif was is None:
+            change = _("your work is now in it, for %(share)s") % {"share": _share_words(now)}
+        elif was == now:
+            change = _("your share stays %(share)s") % {"share": _share_words(now)}
         else:
-            change = (
-                f"your share goes from {_share_words(before[user_id])} to "
-                f"{_share_words(after[user_id])}"
-            )
-        texts[user_id] = (
-            f"The payment proposal for “{title}” was revised (revision {revision.number}): "
-            f"{change}. Please look again by {proposal.window_ends_at:%d %B %Y}."
-        )
+            change = _("your share goes from %(before)s to %(after)s") % {
+                "before": _share_words(was),
+                "after": _share_words(now),
+            }
+        # Translators: %(change)s is one of "your work is no longer in it", "your share
+        # stays …", "your share goes from … to …", "your work is now in it, for …".
+        return _(
+            "The payment proposal for “%(title)s” was revised (revision %(number)s): "
+            "%(change)s. Please look again by %(day)s."
+        ) % {
+            "title": title,
+            "number": revision.number,
+            "change": change,
+            "day": _day(proposal.window_ends_at),
+        }
+
+    texts = {
+        user_id: functools.partial(words, before.get(user_id), after.get(user_id))
+        for user_id in sorted(set(before) | set(after))
+    }
     return notifications_record(
         kind=Kind.PROPOSAL_REVISED,
         key=f"proposal_revised:{revision.id}",
@@ -314,15 +418,35 @@ def notify_proposal_commented(*, comment_id: int) -> int:
     proposal = comment.proposal
     title = proposal.project.title
     excerpt = Truncator(comment.body).chars(200)
-    texts = dict.fromkeys(
-        _producer_ids(proposal.project_id),
-        f"{comment.author.username} commented on the payment proposal for “{title}”: “{excerpt}”",
+    names = {"name": comment.author.username, "title": title, "excerpt": excerpt}
+
+    def commented() -> str:
+        return (
+            _("%(name)s commented on the payment proposal for “%(title)s”: “%(excerpt)s”") % names
+        )
+
+    def answered() -> str:
+        if comment.from_producer:
+            return (
+                _(
+                    "%(name)s (a producer) answered your comment on the payment proposal for "
+                    "“%(title)s”: “%(excerpt)s”"
+                )
+                % names
+            )
+        return (
+            _(
+                "%(name)s answered your comment on the payment proposal for “%(title)s”: "
+                "“%(excerpt)s”"
+            )
+            % names
+        )
+
+    texts: dict[int, Callable[[], str]] = dict.fromkeys(
+        _producer_ids(proposal.project_id), commented
     )
     if comment.parent is not None:
-        texts[comment.parent.author_id] = (
-            f"{comment.author.username}{' (a producer)' if comment.from_producer else ''} "
-            f"answered your comment on the payment proposal for “{title}”: “{excerpt}”"
-        )
+        texts[comment.parent.author_id] = answered
     return notifications_record(
         kind=Kind.PROPOSAL_COMMENTED,
         key=f"proposal_comment:{comment.id}",
@@ -347,16 +471,29 @@ def notify_proposal_accepted(*, acceptance_id: int) -> int:
     proposal = revision.proposal
     people = ProposalPerson.objects.filter(revision=revision)
     accepted = people.filter(acceptance__isnull=False).count()
-    text = (
-        f"{acceptance.person.user.username} accepted revision {revision.number} of the payment "
-        f"proposal for “{proposal.project.title}” ({accepted} of {people.count()} have)."
-    )
+    total = people.count()
+
+    def words() -> str:
+        return ngettext(
+            "%(name)s accepted revision %(number)s of the payment proposal for “%(title)s” "
+            "(%(accepted)s of %(total)s have).",
+            "%(name)s accepted revision %(number)s of the payment proposal for “%(title)s” "
+            "(%(accepted)s of %(total)s have).",
+            total,
+        ) % {
+            "name": acceptance.person.user.username,
+            "number": revision.number,
+            "title": proposal.project.title,
+            "accepted": accepted,
+            "total": total,
+        }
+
     return notifications_record(
         kind=Kind.PROPOSAL_ACCEPTED,
         key=f"proposal_accepted:{acceptance.id}",
         actor_id=acceptance.person.user_id,
         link=_proposal_link(proposal.id),
-        texts=dict.fromkeys(_producer_ids(proposal.project_id), text),
+        texts=dict.fromkeys(_producer_ids(proposal.project_id), words),
     )
 
 
@@ -370,13 +507,24 @@ def notify_proposal_released(*, proposal_id: int) -> int:
         # Publishing writes revision 1 with the proposal, and revisions are never deleted.
         raise ProposalRevision.DoesNotExist(f"Proposal #{proposal.id} has no revision.")
     title = proposal.project.title
-    final = f"The payment proposal for “{title}” became its release"
+
+    def final() -> str:
+        return _("The payment proposal for “%(title)s” became its release.") % {"title": title}
+
+    def final_with_share(share: str) -> str:
+        return _(
+            "The payment proposal for “%(title)s” became its release: your share is "
+            "%(share)s, frozen for ever."
+        ) % {"title": title, "share": _share_words(share)}
+
     commenters = ProposalComment.objects.filter(proposal=proposal).values_list(
         "author_id", flat=True
     )
-    texts = dict.fromkeys([*_producer_ids(proposal.project_id), *commenters], f"{final}.")
+    texts: dict[int, Callable[[], str]] = dict.fromkeys(
+        [*_producer_ids(proposal.project_id), *commenters], final
+    )
     for user_id, share in revision.people.values_list("user_id", "share"):
-        texts[user_id] = f"{final}: your share is {_share_words(share)}, frozen for ever."
+        texts[user_id] = functools.partial(final_with_share, share)
     return notifications_record(
         kind=Kind.PROPOSAL_RELEASED,
         key=f"proposal_released:{proposal.id}",
@@ -402,25 +550,36 @@ def notify_cost(*, cost_id: int, change: str) -> int:
         if actor is None:
             # `production_cost_withdraw` sets both; without it `actor.username` fails alike.
             raise AttributeError(f"Cost #{cost.id} is withdrawn by nobody.")
-        amount = format_minor(cost.withdrawn_minor, currency=currency)
-        text = (
-            f"{actor.username} withdrew {amount} {currency} of “{cost.note}”, a cost you bore on "
-            f"“{project.title}”: revenue will not pay it back. Reason: "
-            f"{Truncator(cost.withdrawal_reason).chars(300)}"
-        )
     else:
         actor = cost.recorded_by
-        amount = format_minor(cost.amount_minor, currency=currency)
-        text = (
-            f"{actor.username} recorded a cost you bore on “{project.title}”: {amount} "
-            f"{currency} for “{cost.note}”. Revenue pays it back to you first."
-        )
+    names = {
+        "name": actor.username,
+        "note": cost.note,
+        "title": project.title,
+        "currency": currency,
+    }
+
+    def words() -> str:
+        if change == "withdrawn":
+            return _(
+                "%(name)s withdrew %(amount)s %(currency)s of “%(note)s”, a cost you bore on "
+                "“%(title)s”: revenue will not pay it back. Reason: %(reason)s"
+            ) % {
+                **names,
+                "amount": amount_number(cost.withdrawn_minor, currency=currency),
+                "reason": Truncator(cost.withdrawal_reason).chars(300),
+            }
+        return _(
+            "%(name)s recorded a cost you bore on “%(title)s”: %(amount)s %(currency)s for "
+            "“%(note)s”. Revenue pays it back to you first."
+        ) % {**names, "amount": amount_number(cost.amount_minor, currency=currency)}
+
     return notifications_record(
         kind=Kind.COST,
         key=f"cost:{cost.id}:{change}",
         actor_id=actor.id,
         link=f"/projects/{project.id}/desk/#costs",
-        texts={cost.borne_by_id: text},
+        texts={cost.borne_by_id: words},
     )
 
 

@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notifications.models import Delivery, Kind, Notification, Preference
@@ -27,13 +28,17 @@ def notifications_mark_read(*, user: User, ids: Sequence[int] = (), every: bool 
 def preferences_set(*, user: User, preferences: dict[str, str]) -> dict[str, str]:
     """The person chooses, per kind, off, immediately or a daily digest."""
     problems = {
-        kind: [f"“{kind}” is not a kind of notification."]
+        kind: [_("“%(kind)s” is not a kind of notification.") % {"kind": kind}]
         for kind in preferences
         if kind not in Kind.values
     }
     problems.update(
         {
-            kind: [f"Choose one of {', '.join(Delivery.values)}, not “{delivery}”."]
+            kind: [
+                # Translators: %(choices)s lists the codes off, immediate, digest (as sent).
+                _("Choose one of %(choices)s, not “%(delivery)s”.")
+                % {"choices": ", ".join(Delivery.values), "delivery": delivery}
+            ]
             for kind, delivery in preferences.items()
             if kind in Kind.values and delivery not in Delivery.values
         }
@@ -85,19 +90,21 @@ def unsubscribe(*, token: str) -> tuple[User, list[str]]:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         raise ValidationError(
-            "This unsubscribe link is damaged or was not made by hitrec, so nothing was "
-            "changed. Copy the whole link from the email, or choose what you hear about on "
-            "your notification settings page."
+            _(
+                "This unsubscribe link is damaged or was not made by hitrec, so nothing was "
+                "changed. Copy the whole link from the email, or choose what you hear about on "
+                "your notification settings page."
+            )
         ) from None
     if not (
         isinstance(data, dict)
         and isinstance(data.get("u"), int)
         and data.get("k") in {*Kind.values, ALL_DIGEST_KINDS}
     ):
-        raise ValidationError("This unsubscribe link names nothing hitrec knows.")
+        raise ValidationError(_("This unsubscribe link names nothing hitrec knows."))
     user = User.objects.filter(pk=data["u"]).first()
     if user is None:
-        raise ValidationError("This unsubscribe link names an account that no longer exists.")
+        raise ValidationError(_("This unsubscribe link names an account that no longer exists."))
     if data["k"] == ALL_DIGEST_KINDS:
         kinds = [k for k, d in preferences_get(user=user).items() if d == Delivery.DIGEST]
     else:

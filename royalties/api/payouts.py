@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hitrec.api import StandardPagination, UserRefSerializer
+from hitrec.i18n import message_of
 from royalties.documents import statement_csv, statement_pdf
 from royalties.models import (
     PayoutBatch,
@@ -155,7 +157,7 @@ def _statement_or_404(request, statement_id: int) -> Statement:
         .first()
     )
     if statement is None:
-        raise Http404("No statement with that id.")
+        raise Http404(_("No statement with that id."))
     return statement
 
 
@@ -237,7 +239,7 @@ class PeriodInputSerializer(serializers.Serializer):
         try:
             return parse_period(value)
         except PeriodError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            raise serializers.ValidationError(message_of(exc)) from exc
 
 
 def _statement_run_api(
@@ -287,7 +289,7 @@ class StatementRunListApi(APIView):
     @extend_schema(responses=StatementRunOutputSerializer(many=True))
     def get(self, request):
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff follow statement runs.")
+            raise PermissionDenied(_("Only staff follow statement runs."))
         paginator = StandardPagination()
         page = paginator.paginate_queryset(statement_runs(), request)
         return paginator.get_paginated_response(StatementRunOutputSerializer(page, many=True).data)
@@ -299,10 +301,10 @@ class StatementRunApi(APIView):
     @extend_schema(responses=StatementRunOutputSerializer)
     def get(self, request, run_id: int):
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff follow statement runs.")
+            raise PermissionDenied(_("Only staff follow statement runs."))
         run = StatementRun.objects.filter(pk=run_id).first()
         if run is None:
-            raise Http404("No such statement run.")
+            raise Http404(_("No such statement run."))
         return Response(StatementRunOutputSerializer(run).data)
 
 
@@ -314,10 +316,10 @@ class StatementRunRetryApi(APIView):
     @extend_schema(request=None, responses={202: StatementRunOutputSerializer})
     def post(self, request, run_id: int):
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff retry statement runs.")
+            raise PermissionDenied(_("Only staff retry statement runs."))
         run = StatementRun.objects.filter(pk=run_id).first()
         if run is None:
-            raise Http404("No such statement run.")
+            raise Http404(_("No such statement run."))
         run = statement_run_retry(run=run, actor=request.user)
         return Response(StatementRunOutputSerializer(run).data, status=202)
 
@@ -338,10 +340,10 @@ class PayoutBatchOutputSerializer(serializers.Serializer):
 
 def _staff_batch_or_404(request, batch_id: int) -> PayoutBatch:
     if not request.user.is_staff:
-        raise PermissionDenied("Only staff handle payout batches.")
+        raise PermissionDenied(_("Only staff handle payout batches."))
     batch = payout_batches().filter(pk=batch_id).first()
     if batch is None:
-        raise Http404("No such payout batch.")
+        raise Http404(_("No such payout batch."))
     return batch
 
 
@@ -353,7 +355,7 @@ class PayoutBatchListApi(APIView):
     @extend_schema(responses=PayoutBatchOutputSerializer(many=True))
     def get(self, request):
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff handle payout batches.")
+            raise PermissionDenied(_("Only staff handle payout batches."))
         paginator = StandardPagination()
         page = paginator.paginate_queryset(payout_batches(), request)
         return paginator.get_paginated_response(PayoutBatchOutputSerializer(page, many=True).data)
@@ -405,6 +407,6 @@ class PayoutResultsApi(APIView):
         try:
             text = result_file_text(data.validated_data["file"].read())
         except PayoutFileError as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
+            raise ValidationError({"file": [message_of(exc)]}) from None
         counts = payout_results_import(batch=batch, actor=request.user, text=text)
         return Response(self.OutputSerializer(counts).data)

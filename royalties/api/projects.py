@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -94,12 +95,15 @@ class ProjectSplitApi(APIView):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         release = Release.objects.filter(project=project).first()
         if release is None:
-            raise Http404("This project has not been released, so it has no split yet.")
+            raise Http404(_("This project has not been released, so it has no split yet."))
         stream = None
         if name := request.query_params.get("stream"):
             stream = revenue_stream_named(project=project, name=name)
             if stream is None:
-                raise Http404(f"“{project.title}” has no revenue stream “{name[:40]}”.")
+                raise Http404(
+                    _("“%(title)s” has no revenue stream “%(name)s”.")
+                    % {"title": project.title, "name": name[:40]}
+                )
         body = split_body(
             split=release_split(release=release, stream=stream), release_id=release.id
         )
@@ -196,7 +200,8 @@ def _producers_project_or_404(request, project_id: int) -> Project:
     project = project_visible_or_404(user=request.user, project_id=project_id)
     if not (request.user.is_staff or is_producer(project=project, user=request.user)):
         raise PermissionDenied(
-            f"Only the producers of “{project.title}” see or record its revenue."
+            _("Only the producers of “%(title)s” see or record its revenue.")
+            % {"title": project.title}
         )
     return project
 
@@ -313,7 +318,9 @@ class ProjectCostsApi(APIView):
         if borne_by_id is not None:
             borne_by = User.objects.filter(pk=borne_by_id).first()
             if borne_by is None:
-                raise ValidationError({"borne_by": [f"There is no person #{borne_by_id}."]})
+                raise ValidationError(
+                    {"borne_by": [_("There is no person #%(id)s.") % {"id": borne_by_id}]}
+                )
         cost = production_cost_record(
             project=project, actor=request.user, borne_by=borne_by, **data.validated_data
         )
@@ -331,7 +338,7 @@ class ProductionCostWithdrawApi(APIView):
         project = _producers_project_or_404(request, project_id)
         cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
         if cost is None:
-            raise Http404("The project has no such cost.")
+            raise Http404(_("The project has no such cost."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cost = production_cost_withdraw(cost=cost, actor=request.user, **data.validated_data)
@@ -346,7 +353,7 @@ class ProductionCostReceiptApi(APIView):
         project = project_visible_or_404(user=request.user, project_id=project_id)
         cost = receipt_visible_to(user=request.user, project=project, cost_id=cost_id)
         if cost is None:
-            raise Http404("There is no such receipt.")
+            raise Http404(_("There is no such receipt."))
         return stored_file_response(
             request, cost.receipt.name, content_type=cost.receipt_mime, inline=False
         )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from royalties.models.ledger import JournalEntry
 from royalties.periods import format_period
@@ -12,11 +13,11 @@ class Statement(models.Model):
     """A person's payout statement for one month and currency."""
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        ISSUED = "issued"
-        PAID = "paid"
+        OPEN = "open", _("Open")
+        ISSUED = "issued", _("Issued")
+        PAID = "paid", _("Paid")
         # The payment facilitator could not pay it: the amount stays owed and carries forward.
-        FAILED = "failed"
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statements"
@@ -54,8 +55,11 @@ class Statement(models.Model):
 
 class StatementLine(models.Model):
     class Kind(models.TextChoices):
-        EARNING = "earning"  # a share of profit, through a contribution or the producer's share
-        RECOUPMENT = "recoupment"  # a production cost paid back
+        EARNING = (
+            "earning",
+            _("Earning"),
+        )  # a share of profit, through a contribution or the producer's share
+        RECOUPMENT = "recoupment", _("Recoupment")  # a production cost paid back
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EARNING)
@@ -79,14 +83,16 @@ class StatementRun(models.Model):
     issuing the open ones."""
 
     class Kind(models.TextChoices):
-        BUILD = "build"
-        ISSUE = "issue"
+        # Translators: a statement run that builds (or rebuilds) a month's statements.
+        BUILD = "build", _("Build")
+        # Translators: a statement run that issues a month's statements.
+        ISSUE = "issue", _("Issue")
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BUILD)
     period = models.DateField()
@@ -152,9 +158,9 @@ class PayoutItem(models.Model):
     """One statement in a payout batch, and what the facilitator said happened to it."""
 
     class Result(models.TextChoices):
-        PENDING = "pending"
-        PAID = "paid"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="items")
     statement = models.OneToOneField(

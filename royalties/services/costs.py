@@ -7,9 +7,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hitrec.events import announce
+from hitrec.i18n import message_of
 from hitrec.storage import files_kept_only_if_saved
 from projects.models import Project
 from projects.selectors import is_producer
@@ -37,7 +39,7 @@ def _receipt_type(head: bytes) -> tuple[str, str]:
             return mime, extension
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp", "webp"
-    raise ValidationError({"receipt": ["A receipt must be a PDF, JPEG, PNG or WebP file."]})
+    raise ValidationError({"receipt": [_("A receipt must be a PDF, JPEG, PNG or WebP file.")]})
 
 
 def production_cost_record(
@@ -56,21 +58,29 @@ def production_cost_record(
     only ever served as a download to the project's producers, the bearer and staff.
     """
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can record costs.")
+        raise PermissionDenied(
+            _("Only the producers of “%(title)s” can record costs.") % {"title": project.title}
+        )
     if currency != project.currency:
         raise ValidationError(
-            {"currency": [f"“{project.title}” keeps its accounts in {project.currency}."]}
+            {
+                "currency": [
+                    # Translators: %(currency)s is a currency code such as EUR.
+                    _("“%(title)s” keeps its accounts in %(currency)s.")
+                    % {"title": project.title, "currency": project.currency}
+                ]
+            }
         )
     try:
         amount_minor = parse_amount(amount, currency=currency)
     except AmountError as exc:
-        raise ValidationError({"amount": [str(exc)]}) from exc
+        raise ValidationError({"amount": [message_of(exc)]}) from exc
     if not note.strip():
-        raise ValidationError({"note": ["Say what the cost was for."]})
+        raise ValidationError({"note": [_("Say what the cost was for.")]})
     borne_by = borne_by or actor
     if not is_producer(project=project, user=borne_by):
         raise ValidationError(
-            {"borne_by": ["Costs are paid back to a producer of the project who bore them."]}
+            {"borne_by": [_("Costs are paid back to a producer of the project who bore them.")]}
         )
     mime = extension = ""
     if receipt is not None:
@@ -79,7 +89,7 @@ def production_cost_record(
             # size raises this same TypeError.
             raise TypeError("A receipt of unknown size cannot be checked against the limit.")
         if receipt.size > RECEIPT_MAX_BYTES:
-            raise ValidationError({"receipt": ["A receipt is limited to 10 MB."]})
+            raise ValidationError({"receipt": [_("A receipt is limited to 10 MB.")]})
         receipt.seek(0)
         mime, extension = _receipt_type(receipt.read(16))
         receipt.seek(0)
@@ -109,20 +119,30 @@ def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) 
     """
     project = Project.objects.select_for_update().get(pk=cost.project_id)
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can withdraw costs.")
+        raise PermissionDenied(
+            _("Only the producers of “%(title)s” can withdraw costs.") % {"title": project.title}
+        )
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the cost is withdrawn."]})
+        raise ValidationError({"reason": [_("Say why the cost is withdrawn.")]})
     cost = ProductionCost.objects.select_for_update().get(pk=cost.pk)
     if cost.withdrawn_at is not None:
         raise ValidationError(
-            {"cost": [f"This cost was already withdrawn on {cost.withdrawn_at:%Y-%m-%d}."]}
+            {
+                "cost": [
+                    _("This cost was already withdrawn on %(day)s.")
+                    % {"day": f"{cost.withdrawn_at:%Y-%m-%d}"}
+                ]
+            }
         )
     if not cost.outstanding_minor:
         raise ValidationError(
             {
                 "cost": [
-                    "Revenue has already paid this cost back in full; nothing is left to withdraw."
+                    _(
+                        "Revenue has already paid this cost back in full; nothing is left to "
+                        "withdraw."
+                    )
                 ]
             }
         )

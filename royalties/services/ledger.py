@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Field, Model, Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from projects.models import Project
@@ -225,9 +226,9 @@ def check_balanced(amounts: Iterable[int]) -> None:
 def journal_entry_reverse(*, entry: JournalEntry, actor: User, memo: str = "") -> JournalEntry:
     """Staff correct the ledger by posting the exact opposite of an entry, never by editing."""
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can correct the ledger.")
+        raise PermissionDenied(_("Only staff can correct the ledger."))
     if JournalEntry.objects.filter(reverses=entry).exists():
-        raise ValidationError("This entry has already been reversed.")
+        raise ValidationError(_("This entry has already been reversed."))
     reversal = JournalEntry.objects.create(
         kind=JournalEntry.Kind.REVERSAL, reverses=entry, memo=memo[:500] or f"reverses #{entry.pk}"
     )

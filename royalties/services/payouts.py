@@ -3,14 +3,22 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hitrec.i18n import message_of
 from royalties.models import (
     PayoutBatch,
     PayoutItem,
     Statement,
 )
-from royalties.payout_files import Payment, PayoutFileError, parse_results, payout_csv
+from royalties.payout_files import (
+    Payment,
+    PayoutFileError,
+    parse_results,
+    payout_csv,
+    problems_message,
+)
 from royalties.services.statements import statement_failed, statement_paid
 
 
@@ -18,7 +26,7 @@ from royalties.services.statements import statement_failed, statement_paid
 def payout_batch_create(*, actor: User) -> PayoutBatch:
     """Staff gather every issued, unpaid statement into one bulk-payout file's worth."""
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can send payouts.")
+        raise PermissionDenied(_("Only staff can send payouts."))
     statements = list(
         Statement.objects.select_for_update(of=("self",))
         .filter(status=Statement.Status.ISSUED, payable_minor__gt=0)
@@ -29,7 +37,7 @@ def payout_batch_create(*, actor: User) -> PayoutBatch:
     payable = [s for s in statements if s.user.payout_email or s.user.email]
     if not payable:
         raise ValidationError(
-            "There are no issued statements waiting to be paid to someone with an email address."
+            _("There are no issued statements waiting to be paid to someone with an email address.")
         )
     batch = PayoutBatch.objects.create(created_by=actor)
     PayoutItem.objects.bulk_create(
@@ -50,6 +58,11 @@ def payout_batch_file(*, batch: PayoutBatch) -> str:
     )
 
 
+def payout_file_message(error: PayoutFileError) -> str:
+    """Why a result file is refused, in the reader's language, each wrong line included."""
+    return problems_message(error.problems, message_of) if error.problems else message_of(error)
+
+
 @transaction.atomic
 def payout_results_import(*, batch: PayoutBatch, actor: User, text: str) -> dict[str, int]:
     """Staff feed back the facilitator's result file: paid statements are paid out in the
@@ -59,11 +72,11 @@ def payout_results_import(*, batch: PayoutBatch, actor: User, text: str) -> dict
     nothing; one that contradicts an earlier result refuses the whole file.
     """
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can record payout results.")
+        raise PermissionDenied(_("Only staff can record payout results."))
     try:
         results = parse_results(text)
     except PayoutFileError as exc:
-        raise ValidationError({"file": [str(exc)]}) from exc
+        raise ValidationError({"file": [payout_file_message(exc)]}) from exc
     items = {
         item.reference: item
         for item in PayoutItem.objects.select_for_update()
@@ -74,11 +87,17 @@ def payout_results_import(*, batch: PayoutBatch, actor: User, text: str) -> dict
     for result in results:
         item = items.get(result.reference)
         if item is None:
-            problems.append(f"line {result.line}: {result.reference} is not in batch {batch.pk}")
-        elif item.result not in (PayoutItem.Result.PENDING, result.status):
             problems.append(
-                f"line {result.line}: {result.reference} was already recorded as {item.result}"
+                _("line %(line)s: %(reference)s is not in batch %(batch)s")
+                % {"line": result.line, "reference": result.reference, "batch": batch.pk}
             )
+        elif item.result not in (PayoutItem.Result.PENDING, result.status):
+            message = (
+                _("line %(line)s: %(reference)s was already recorded as paid")
+                if item.result == PayoutItem.Result.PAID
+                else _("line %(line)s: %(reference)s was already recorded as failed")
+            )
+            problems.append(message % {"line": result.line, "reference": result.reference})
     if problems:
         raise ValidationError({"file": ["; ".join(problems[:20])]})
     counts = {"paid": 0, "failed": 0, "unchanged": 0}

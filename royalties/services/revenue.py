@@ -7,12 +7,14 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
 from hitrec.events import announce
 from hitrec.gcpause import cyclic_gc_paused
+from hitrec.i18n import message_of
 from hitrec.rows import fetched_rows
 from projects.models import Project, Release
 from projects.policy import PolicyError, parse_share
@@ -54,9 +56,18 @@ def _stream_get(*, project: Project, name: str) -> RevenueStream:
     found = revenue_stream_named(project=project, name=name)
     if found is None:
         names = [stream.name for stream in project_streams(project=project)]
-        known = f"its streams are {', '.join(names)}" if names else "it has no streams"
+        message = (
+            _("“%(title)s” has no revenue stream “%(name)s”; its streams are %(streams)s.")
+            if names
+            else _("“%(title)s” has no revenue stream “%(name)s”; it has no streams.")
+        )
         raise ValidationError(
-            {"stream": [f"“{project.title}” has no revenue stream “{name[:40]}”; {known}."]}
+            {
+                "stream": [
+                    message
+                    % {"title": project.title, "name": name[:40], "streams": ", ".join(names)}
+                ]
+            }
         )
     return found
 
@@ -79,17 +90,26 @@ def revenue_record(
     the same request, and nothing new was recorded).
     """
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can record revenue.")
+        raise PermissionDenied(
+            _("Only the producers of “%(title)s” can record revenue.") % {"title": project.title}
+        )
     if not idempotency_key or len(idempotency_key) > 255:
-        raise ValidationError("Send an Idempotency-Key header (1 to 255 characters).")
+        # Translators: Idempotency-Key is the name of an HTTP header; keep it as is.
+        raise ValidationError(_("Send an Idempotency-Key header (1 to 255 characters)."))
     if currency != project.currency:
         raise ValidationError(
-            {"currency": [f"“{project.title}” earns in {project.currency}, not {currency}."]}
+            {
+                "currency": [
+                    # Translators: %(earns_in)s and %(currency)s are currency codes such as EUR.
+                    _("“%(title)s” earns in %(earns_in)s, not %(currency)s.")
+                    % {"title": project.title, "earns_in": project.currency, "currency": currency}
+                ]
+            }
         )
     try:
         amount_minor = parse_amount(amount, currency=currency)
     except AmountError as exc:
-        raise ValidationError({"amount": [str(exc)]}) from exc
+        raise ValidationError({"amount": [message_of(exc)]}) from exc
     stream_row = _stream_get(project=project, name=stream) if stream else None
     fingerprint = _fingerprint(
         amount_minor=amount_minor, currency=currency, note=note, stream=stream or ""
@@ -105,8 +125,11 @@ def revenue_record(
             release = Release.objects.filter(project=project).first()
             if release is None:
                 raise ValidationError(
-                    f"“{project.title}” has not been released; revenue is recorded for "
-                    "released work only."
+                    _(
+                        "“%(title)s” has not been released; revenue is recorded for "
+                        "released work only."
+                    )
+                    % {"title": project.title}
                 )
             # Tens of thousands of rows become tuples and back: with the cyclic collector
             # running, its full passes over a large process's heap cost as much again.
@@ -146,22 +169,29 @@ def revenue_stream_create(
     """Producers name a kind of revenue (publishing, master, sync, budget…) and its pool, and
     may say which of the release's credited contributions it pays (default: all of them)."""
     if not is_producer(project=project, user=actor):
-        raise PermissionDenied(f"Only the producers of “{project.title}” can add revenue streams.")
+        raise PermissionDenied(
+            _("Only the producers of “%(title)s” can add revenue streams.")
+            % {"title": project.title}
+        )
     paid = _stream_contributions(project=project, contributions=contributions)
     default_pool, default_recoups = _STREAM_DEFAULTS.get(name, (project.contributor_pool, True))
     if contributor_pool is None:
         pool = default_pool
     else:
         try:
-            pool = parse_share(contributor_pool, name="The contributor pool")
+            pool = parse_share(contributor_pool, name=_("The contributor pool"))
         except PolicyError as exc:
-            raise ValidationError({"contributor_pool": [str(exc)]}) from exc
+            raise ValidationError({"contributor_pool": [message_of(exc)]}) from exc
         if not 0 <= pool <= 1:
             raise ValidationError(
-                {"contributor_pool": ["The contributor pool must be between 0 and 1 (0% to 100%)."]}
+                {
+                    "contributor_pool": [
+                        _("The contributor pool must be between 0 and 1 (0% to 100%).")
+                    ]
+                }
             )
     if RevenueStream.objects.filter(project=project, name=name).exists():
-        raise ValidationError({"name": [f"“{project.title}” already has a stream “{name}”."]})
+        raise ValidationError({"name": [_stream_taken(project, name)]})
     try:
         with transaction.atomic():
             return RevenueStream.objects.create(
@@ -171,9 +201,14 @@ def revenue_stream_create(
                 contributions=paid, created_by=actor,
             )  # fmt: skip
     except IntegrityError:  # created by a concurrent request since the check above
-        raise ValidationError(
-            {"name": [f"“{project.title}” already has a stream “{name}”."]}
-        ) from None
+        raise ValidationError({"name": [_stream_taken(project, name)]}) from None
+
+
+def _stream_taken(project: Project, name: str) -> str:
+    return _("“%(title)s” already has a stream “%(name)s”.") % {
+        "title": project.title,
+        "name": name,
+    }
 
 
 def _stream_contributions(*, project: Project, contributions: Sequence[int]) -> list[int]:
@@ -185,20 +220,20 @@ def _stream_contributions(*, project: Project, contributions: Sequence[int]) -> 
     release = Release.objects.filter(project=project).first()
     if release is None:
         raise ValidationError(
-            {"contributions": [
+            {"contributions": [_(
                 "A stream can pay only some of the credits once the project is released: "
                 "its credits are fixed then."
-            ]}
+            )]}
         )  # fmt: skip
     credited = set(release.credits.values_list("contribution_id", flat=True))
     strangers = [contribution for contribution in paid if contribution not in credited]
     if strangers:
         listed = ", ".join(f"#{contribution}" for contribution in strangers[:10])
         raise ValidationError(
-            {"contributions": [
-                f"The release of “{project.title}” does not credit {listed}; a stream pays "
+            {"contributions": [_(
+                "The release of “%(title)s” does not credit %(listed)s; a stream pays "
                 "only credited contributions."
-            ]}
+            ) % {"title": project.title, "listed": listed}]}
         )  # fmt: skip
     return [] if set(paid) == credited else paid
 
@@ -206,8 +241,10 @@ def _stream_contributions(*, project: Project, contributions: Sequence[int]) -> 
 def _replayed(event: RevenueEvent, fingerprint: str) -> RevenueEvent:
     if event.fingerprint != fingerprint:
         raise IdempotencyConflict(
-            "This Idempotency-Key was already used for a different revenue event; "
-            "use a new key for new revenue."
+            _(
+                "This Idempotency-Key was already used for a different revenue event; "
+                "use a new key for new revenue."
+            )
         )
     return event
 

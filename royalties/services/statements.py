@@ -10,9 +10,13 @@ from django.db import OperationalError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from hitrec.events import announce
+from hitrec.formats import month_display
 from royalties import tasks
 from royalties.events import StatementIssued
 from royalties.models import (
@@ -171,7 +175,7 @@ def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     Refused while another run of the month is under way (`_refuse_while_under_way`).
     """
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can build statements.")
+        raise PermissionDenied(_("Only staff can build statements."))
     period = month_start(period)
     _refuse_while_under_way(period=period, then="build")
     run = StatementRun.objects.create(period=period, requested_by=actor)
@@ -192,12 +196,27 @@ def _refuse_while_under_way(*, period: dt.date, then: str) -> None:
     )
     if under_way is not None:
         doing = "issued" if under_way.kind == StatementRun.Kind.ISSUE else "built"
+        message = _UNDER_WAY[(doing, then)]
         raise ValidationError(
-            {"period": [
-                f"The statements of {period:%B} {period.year} are being {doing} (run "
-                f"#{under_way.pk}); {then} them once it is done."
-            ]}
-        )  # fmt: skip
+            {"period": [message % {"month": month_display(period), "run": under_way.pk}]}
+        )
+
+
+_UNDER_WAY = {
+    # Translators: %(month)s is a month and its year, e.g. "October 2026".
+    ("built", "build"): gettext_lazy(
+        "The statements of %(month)s are being built (run #%(run)s); build them once it is done."
+    ),
+    ("built", "issue"): gettext_lazy(
+        "The statements of %(month)s are being built (run #%(run)s); issue them once it is done."
+    ),
+    ("issued", "build"): gettext_lazy(
+        "The statements of %(month)s are being issued (run #%(run)s); build them once it is done."
+    ),
+    ("issued", "issue"): gettext_lazy(
+        "The statements of %(month)s are being issued (run #%(run)s); issue them once it is done."
+    ),
+}
 
 
 @transaction.atomic
@@ -208,13 +227,18 @@ def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
     miss what the rest of the build adds), and when none is open.
     """
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can issue statements.")
+        raise PermissionDenied(_("Only staff can issue statements."))
     period = month_start(period)
     _refuse_while_under_way(period=period, then="issue")
     open_count = Statement.objects.filter(period=period, status=Statement.Status.OPEN).count()
     if not open_count:
         raise ValidationError(
-            {"period": [f"No statement of {period:%B} {period.year} is open to issue."]}
+            {
+                "period": [
+                    _("No statement of %(month)s is open to issue.")
+                    % {"month": month_display(period)}
+                ]
+            }
         )
     run = StatementRun.objects.create(
         kind=StatementRun.Kind.ISSUE, period=period, requested_by=actor, total=open_count
@@ -299,12 +323,10 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
     """Staff try a failed run again (once what made it fail is put right): its jobs are queued
     again and it goes on where it stopped, since what was built or issued is kept."""
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can retry statement runs.")
+        raise PermissionDenied(_("Only staff can retry statement runs."))
     run = StatementRun.objects.select_for_update().get(pk=run.pk)
     if run.status != StatementRun.Status.FAILED:
-        raise ValidationError(
-            {"run": [f"Only a failed run can be tried again; this one is {run.status}."]}
-        )
+        raise ValidationError({"run": [str(_NOT_FAILED[run.status])]})
     run.error = ""
     run.status = StatementRun.Status.RUNNING
     if run.kind == StatementRun.Kind.ISSUE:
@@ -319,6 +341,19 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
         transaction.on_commit(lambda: tasks.build_statements.delay(run.id))
     run.save(update_fields=["status", "error", "finished_at"])
     return run
+
+
+_NOT_FAILED: dict[str, Promise] = {
+    StatementRun.Status.QUEUED: gettext_lazy(
+        "Only a failed run can be tried again; this one is queued."
+    ),
+    StatementRun.Status.RUNNING: gettext_lazy(
+        "Only a failed run can be tried again; this one is running."
+    ),
+    StatementRun.Status.DONE: gettext_lazy(
+        "Only a failed run can be tried again; this one is done."
+    ),
+}
 
 
 @contextmanager
@@ -382,12 +417,19 @@ def statement_batch_build(*, batch_id: int) -> None:
 def statement_issue(*, statement: Statement, actor: User) -> Statement:
     """Staff issue an open statement: from now on it never changes."""
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can issue statements.")
+        raise PermissionDenied(_("Only staff can issue statements."))
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status != Statement.Status.OPEN:
-        raise ValidationError(f"This statement is already {statement.status}.")
+        raise ValidationError(str(_ALREADY[statement.status]))
     _statements_issued([statement])
     return statement
+
+
+_ALREADY: dict[str, Promise] = {
+    Statement.Status.ISSUED: gettext_lazy("This statement is already issued."),
+    Statement.Status.PAID: gettext_lazy("This statement is already paid."),
+    Statement.Status.FAILED: gettext_lazy("This statement is already failed."),
+}
 
 
 def _statements_issued(statements: list[Statement]) -> None:
@@ -406,22 +448,31 @@ def _statements_issued(statements: list[Statement]) -> None:
 def statement_pay(*, statement: Statement, actor: User) -> Statement:
     """Staff record that an issued statement was paid: the payable balance goes out."""
     if not actor.is_staff:
-        raise PermissionDenied("Only staff can record payouts.")
+        raise PermissionDenied(_("Only staff can record payouts."))
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status != Statement.Status.ISSUED:
-        raise ValidationError(
-            f"Only an issued statement can be paid; this one is {statement.status}."
-        )
+        raise ValidationError(str(_NOT_ISSUED[statement.status]))
     if statement.payable_minor <= 0:
         raise ValidationError(
-            "This statement is below the payout threshold; its balance carries forward."
+            _("This statement is below the payout threshold; its balance carries forward.")
         )
     if PayoutItem.objects.filter(statement=statement).exists():
         raise ValidationError(
-            "This statement was sent to the payment facilitator; its result file says "
-            "whether it was paid."
+            _(
+                "This statement was sent to the payment facilitator; its result file says "
+                "whether it was paid."
+            )
         )
     return statement_paid(statement)
+
+
+_NOT_ISSUED: dict[str, Promise] = {
+    Statement.Status.OPEN: gettext_lazy("Only an issued statement can be paid; this one is open."),
+    Statement.Status.PAID: gettext_lazy("Only an issued statement can be paid; this one is paid."),
+    Statement.Status.FAILED: gettext_lazy(
+        "Only an issued statement can be paid; this one is failed."
+    ),
+}
 
 
 def statement_paid(statement: Statement) -> Statement:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from itertools import starmap
 
 from hitrec.gcpause import cyclic_gc_paused
+from hitrec.messages import gettext_noop
 from royalties.splits.model import (
     ZERO,
     ContributionFlow,
@@ -27,8 +28,13 @@ from royalties.splits.model import (
 
 def _unknown_end(source: int, remix: int, missing: int) -> UnknownContributionError:
     return UnknownContributionError(
-        f"The lineage snapshot links #{source} → #{remix}, but #{missing} is not among its "
-        "nodes; a snapshot must hold both ends of every link."
+        gettext_noop(
+            "The lineage snapshot links #%(source)s → #%(remix)s, but #%(missing)s is not "
+            "among its nodes; a snapshot must hold both ends of every link."
+        ),
+        source=source,
+        remix=remix,
+        missing=missing,
     )
 
 
@@ -122,8 +128,12 @@ class Lineage:
             if len(srcs) > 1 and len(set(srcs)) != len(srcs):
                 repeated = min(source for source in srcs if srcs.count(source) > 1)
                 raise InvalidLineageError(
-                    f"The lineage snapshot links #{repeated} → #{remix} more than once; "
-                    "a source counts once."
+                    gettext_noop(
+                        "The lineage snapshot links #%(source)s → #%(remix)s more than once; "
+                        "a source counts once."
+                    ),
+                    source=repeated,
+                    remix=remix,
                 )
 
     def _topological_order(self, roots: Iterable[int]) -> list[int]:
@@ -288,8 +298,11 @@ def check_credits_known(split_input: SplitInput) -> None:
     for credit in split_input.credits:
         if credit.contribution_id not in nodes:
             raise UnknownContributionError(
-                f"Contribution #{credit.contribution_id} is credited but missing from the "
-                "lineage snapshot; the snapshot must hold every credited contribution."
+                gettext_noop(
+                    "Contribution #%(id)s is credited but missing from the lineage snapshot; "
+                    "the snapshot must hold every credited contribution."
+                ),
+                id=credit.contribution_id,
             )
 
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+from hitrec.messages import ExplainedError, gettext_noop
+
 ZERO = Fraction(0)
 
 
 ONE = Fraction(1)
 
 
-class SplitInputError(ValueError):
+class SplitInputError(ExplainedError):
     """The release's credits, policy or lineage snapshot cannot be split."""
 
 
@@ -49,18 +51,19 @@ class LineageCycleError(InvalidLineageError):
         self.cycle = tuple(cycle)
         chain = " → ".join(f"#{node}" for node in (*self.cycle, self.cycle[0]))
         super().__init__(
-            f"The lineage snapshot has a cycle ({chain}, each a source of the next), "
-            "so value would flow round it for ever; a lineage must be acyclic."
+            gettext_noop(
+                "The lineage snapshot has a cycle (%(chain)s, each a source of the next), "
+                "so value would flow round it for ever; a lineage must be acyclic."
+            ),
+            chain=chain,
         )
 
 
-def _exact(value: object, what: str, error: type[SplitInputError]) -> Fraction:
-    """`value` as a Fraction, refusing floats (and bools) whose value is not what was meant."""
+def _exact(value: object, message: str, error: type[SplitInputError], **params: object) -> Fraction:
+    """`value` as a Fraction, refusing floats (and bools) whose value is not what was meant;
+    `message` (marked with gettext_noop) says so, with %(type)s and %(value)s filled in."""
     if isinstance(value, bool) or not isinstance(value, int | Fraction):
-        raise error(
-            f"The {what} must be an int or a fractions.Fraction, not {type(value).__name__} "
-            f"({value!r}): shares are exact rationals, never floats."
-        )
+        raise error(message, **params, type=type(value).__name__, value=repr(value))
     return Fraction(value)
 
 
@@ -73,12 +76,22 @@ class Credit:
 
     def __post_init__(self) -> None:
         weight = _exact(
-            self.weight, f"weight of contribution #{self.contribution_id}", InvalidWeightError
+            self.weight,
+            gettext_noop(
+                "The weight of contribution #%(id)s must be an int or a fractions.Fraction, "
+                "not %(type)s (%(value)s): shares are exact rationals, never floats."
+            ),
+            InvalidWeightError,
+            id=self.contribution_id,
         )
         if weight <= 0:
             raise InvalidWeightError(
-                f"Contribution #{self.contribution_id} is credited with weight {weight}; "
-                "a weight must be positive."
+                gettext_noop(
+                    "Contribution #%(id)s is credited with weight %(weight)s; "
+                    "a weight must be positive."
+                ),
+                id=self.contribution_id,
+                weight=weight,
             )
 
 
@@ -91,16 +104,36 @@ class Policy:
 
     def __post_init__(self) -> None:
         # Normalise ints to Fractions so that callers can always read .numerator/.denominator.
-        pool = _exact(self.contributor_pool, "contributor pool", InvalidPolicyError)
-        upstream = _exact(self.upstream_share, "upstream share", InvalidPolicyError)
+        pool = _exact(
+            self.contributor_pool,
+            gettext_noop(
+                "The contributor pool must be an int or a fractions.Fraction, not %(type)s "
+                "(%(value)s): shares are exact rationals, never floats."
+            ),
+            InvalidPolicyError,
+        )
+        upstream = _exact(
+            self.upstream_share,
+            gettext_noop(
+                "The upstream share must be an int or a fractions.Fraction, not %(type)s "
+                "(%(value)s): shares are exact rationals, never floats."
+            ),
+            InvalidPolicyError,
+        )
         if not 0 <= pool <= 1:
             raise InvalidPolicyError(
-                f"The contributor pool is {pool}; it must be between 0 and 1 inclusive."
+                gettext_noop(
+                    "The contributor pool is %(pool)s; it must be between 0 and 1 inclusive."
+                ),
+                pool=pool,
             )
         if not 0 <= upstream < 1:
             raise InvalidPolicyError(
-                f"The upstream share is {upstream}; it must be at least 0 and below 1 "
-                "(a remix that passed everything upstream would keep nothing of its own)."
+                gettext_noop(
+                    "The upstream share is %(upstream)s; it must be at least 0 and below 1 "
+                    "(a remix that passed everything upstream would keep nothing of its own)."
+                ),
+                upstream=upstream,
             )
         object.__setattr__(self, "contributor_pool", pool)
         object.__setattr__(self, "upstream_share", upstream)
@@ -143,14 +176,17 @@ class SplitInput:
         )
         if not credits:
             raise NoCreditsError(
-                "The release credits no contribution, so there is nothing to split."
+                gettext_noop("The release credits no contribution, so there is nothing to split.")
             )
         seen: set[int] = set()
         for credit in credits:
             if credit.contribution_id in seen:
                 raise DuplicateCreditError(
-                    f"Contribution #{credit.contribution_id} is credited more than once; "
-                    "credit it once with the combined weight."
+                    gettext_noop(
+                        "Contribution #%(id)s is credited more than once; "
+                        "credit it once with the combined weight."
+                    ),
+                    id=credit.contribution_id,
                 )
             seen.add(credit.contribution_id)
         object.__setattr__(self, "credits", credits)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from hitrec.gcpause import cyclic_gc_paused
+from hitrec.messages import gettext_noop
 from royalties.splits.flows import (
     Lineage,
     check_credits_known,
@@ -87,7 +88,8 @@ class PathIndex:
         """
         if contribution_id not in self.split_input.snapshot.nodes:
             raise UnknownContributionError(
-                f"Contribution #{contribution_id} is not in this release's lineage snapshot."
+                gettext_noop("Contribution #%(id)s is not in this release's lineage snapshot."),
+                id=contribution_id,
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError(f"The limit must be a non-negative int, not {limit!r}.")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
@@ -35,7 +36,7 @@ def browse(request):
 def contribution(request, contribution_id: int):
     work = contribution_get(contribution_id=contribution_id)
     if work is None:
-        raise Http404("No contribution with that id.")
+        raise Http404(_("No contribution with that id."))
     # The picture's depth, read once: its direct remixes, and the lineage in words beside it.
     lineage = lineage_get(contribution_id=work.id, depth=3)
     renditions = {r.name: r for r in work.renditions.all()}

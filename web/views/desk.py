@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from hitrec.formats import money_display
+from hitrec.i18n import message_of
 from hitrec.pages import form_report, problems_of, refusals_reported
 from projects.models import Project, Submission
 from projects.policy import format_share, weights_from_form
@@ -24,7 +27,6 @@ from projects.services import (
     submission_decide,
 )
 from royalties.models import ProductionCost
-from royalties.money import format_minor
 from royalties.selectors import (
     cost_bearers,
     credited_works,
@@ -36,6 +38,7 @@ from royalties.services import (
     production_cost_withdraw,
     revenue_stream_create,
 )
+from royalties.wording import amount_number
 from web import forms
 
 
@@ -44,7 +47,7 @@ def desk(request, project_id: int):
     """The producer's desk: asks, submissions to decide, credits to assemble, the release."""
     project = project_visible_or_404(user=request.user, project_id=project_id)
     if not is_producer(project=project, user=request.user):
-        raise PermissionDenied("Only the producers of this project use its desk.")
+        raise PermissionDenied(_("Only the producers of this project use its desk."))
     submissions = submission_list(project=project, user=request.user)
     context = {
         "project": project,
@@ -64,7 +67,7 @@ def _money_context(project: Project, *, actor: User) -> dict:
     """The desk's costs and revenue streams, with the forms that add to them."""
 
     def money(minor: int) -> str:
-        return format_minor(minor, currency=project.currency)
+        return money_display(minor, currency=project.currency)
 
     costs = [
         {
@@ -113,8 +116,16 @@ def desk_cost(request, project_id: int):
             )  # fmt: skip
             messages.success(
                 request,
-                f"Recorded a cost of {format_minor(cost.amount_minor, currency=cost.currency)} "
-                f"{cost.currency} borne by {cost.borne_by.username}; revenue pays it back first.",
+                # Translators: %(amount)s is followed by its currency code, e.g. 250.00 USD.
+                _(
+                    "Recorded a cost of %(amount)s %(currency)s borne by %(name)s; revenue pays "
+                    "it back first."
+                )
+                % {
+                    "amount": amount_number(cost.amount_minor, currency=cost.currency),
+                    "currency": cost.currency,
+                    "name": cost.borne_by.username,
+                },
             )
     else:
         form_report(request, form)
@@ -134,8 +145,12 @@ def desk_cost_withdraw(request, project_id: int, cost_id: int):
             )
             messages.success(
                 request,
-                f"Withdrew {format_minor(cost.withdrawn_minor, currency=cost.currency)} "
-                f"{cost.currency} of “{cost.note}”: revenue will not pay it back.",
+                _("Withdrew %(amount)s %(currency)s of “%(note)s”: revenue will not pay it back.")
+                % {
+                    "amount": amount_number(cost.withdrawn_minor, currency=cost.currency),
+                    "currency": cost.currency,
+                    "note": cost.note,
+                },
             )
     else:
         form_report(request, form)
@@ -158,8 +173,8 @@ def desk_stream(request, project_id: int):
             )  # fmt: skip
             messages.success(
                 request,
-                f"Added the revenue stream “{stream.name}”: contributors share "
-                f"{format_share(stream.contributor_pool)} of its profit.",
+                _("Added the revenue stream “%(name)s”: contributors share %(pool)s of its profit.")
+                % {"name": stream.name, "pool": format_share(stream.contributor_pool)},
             )
     else:
         form_report(request, form)
@@ -198,10 +213,13 @@ def desk_decide(request, project_id: int, submission_id: int, decision: str):
 @require_POST
 def desk_release(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
-    weights, problems = weights_from_form(request.POST.items())
+    weights, found = weights_from_form(request.POST.items(), name=_("A weight"))
+    problems = [message_of(problem) for problem in found]
     credits = [CreditInput(contribution, weight) for contribution, weight in weights]
     if request.POST.get("confirm") != "yes":
-        problems.append("Tick the box that confirms you understand the release is frozen for ever.")
+        problems.append(
+            _("Tick the box that confirms you understand the release is frozen for ever.")
+        )
     if not problems:
         try:
             project_release(
@@ -209,7 +227,7 @@ def desk_release(request, project_id: int):
                 commercial=request.POST.get("commercial") == "on",
             )  # fmt: skip
             messages.success(
-                request, "Released. The credits, the policy and the lineage are now frozen."
+                request, _("Released. The credits, the policy and the lineage are now frozen.")
             )
             return redirect("web:project", project_id=project.id)
         except (ValidationError, PermissionDenied) as exc:

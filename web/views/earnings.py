@@ -1,17 +1,20 @@
 """A person's earnings page: balances, statements by month and the latest lines."""
 
+from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from royalties.money import format_minor
+from hitrec.formats import money_display
 from royalties.periods import format_period
 from royalties.selectors import (
     earning_lines,
     payable_balances,
     statements_visible_to,
 )
+from royalties.wording import fixed_number
 from web.charts import bar_chart
 
 
@@ -19,7 +22,7 @@ from web.charts import bar_chart
 def dashboard(request):
     statements = list(statements_visible_to(user=request.user).filter(user=request.user))
     balances = [
-        (currency, format_minor(minor, currency=currency))
+        (currency, money_display(minor, currency=currency))
         for currency, minor in payable_balances(user=request.user).items()
     ]
     by_month: dict[str, int] = {}
@@ -28,11 +31,11 @@ def dashboard(request):
         by_month[key] = by_month.get(key, 0) + statement.earned_minor
     chart = bar_chart(
         [(month, Fraction(minor, 100)) for month, minor in by_month.items()],
-        title="Your earnings by month",
-        label=lambda value: f"{float(value):.2f}",
+        title=_("Your earnings by month"),
+        label=lambda value: fixed_number(Decimal(f"{float(value):.2f}")),
     )
     lines = [
-        {**line, "amount": format_minor(line["amount_minor"], currency=line["currency"])}
+        {**line, "amount": money_display(line["amount_minor"], currency=line["currency"])}
         for line in earning_lines(user=request.user, limit=50)
     ]
     return render(
@@ -44,7 +47,7 @@ def dashboard(request):
                 (
                     s,
                     {
-                        k: format_minor(getattr(s, f"{k}_minor"), currency=s.currency)
+                        k: money_display(getattr(s, f"{k}_minor"), currency=s.currency)
                         for k in ("earned", "carried_in", "payable", "carried_forward")
                     },
                 )

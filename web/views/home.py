@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
@@ -47,7 +48,7 @@ def signup(request):
             form_errors_apply(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to hitrec, {user.username}.")
+            messages.success(request, _("Welcome to hitrec, %(name)s.") % {"name": user.username})
             return redirect("web:artist", username=user.username)
     return render(request, "web/signup.html", {"form": form})
 

@@ -1,6 +1,7 @@
 """Pages of projects: the list, a new project, a project's page, submitting, opening, revenue."""
 
 import uuid
+from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib import messages
@@ -10,10 +11,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.selectors import community_section
 from contributions.models import Contribution
+from hitrec.formats import money_display
 from hitrec.pages import form_errors_apply, form_report, refusals_reported
 from projects.models import Release
 from projects.policy import format_share
@@ -28,7 +31,6 @@ from projects.services import (
     project_status_change,
     submission_create,
 )
-from royalties.money import format_minor
 from royalties.selectors import (
     project_revenue_events,
     project_streams,
@@ -38,6 +40,7 @@ from royalties.selectors import (
 from royalties.services import (
     revenue_record,
 )
+from royalties.wording import amount_number, fixed_number
 from web import forms
 from web.charts import bar_chart
 
@@ -64,10 +67,17 @@ def _split_context(release: Release) -> dict:
     split = split_body(split=release_split(release=release), release_id=release.id)
     chart = bar_chart(
         [(party["username"], Fraction(party["share"])) for party in split["parties"]],
-        title="Each person's share of the release",
-        label=lambda value: f"{float(value) * 100:.2f}%",
+        title=_("Each person's share of the release"),
+        label=_percent,
     )
     return {"split": split, "split_chart": chart}
+
+
+def _percent(value: Fraction) -> str:
+    """A share as a bar's label: "33.33%", with the reader's decimal sign."""
+    number = fixed_number(Decimal(f"{float(value) * 100:.2f}"))
+    # Translators: a percentage, e.g. "33.33%" (%(number)s is the number, %% the sign).
+    return _("%(number)s%%") % {"number": number}
 
 
 def project(request, project_id: int):
@@ -98,7 +108,7 @@ def project(request, project_id: int):
         if producer:
             events = project_revenue_events(project=project)
             context["events"] = [
-                (e, format_minor(e.amount_minor, currency=e.currency)) for e in events
+                (e, money_display(e.amount_minor, currency=e.currency)) for e in events
             ]
             context["streams"] = [stream.name for stream in project_streams(project=project)]
             context["revenue_form"] = forms.RevenueForm(
@@ -121,12 +131,15 @@ def project_submit(request, project_id: int):
         )
         with refusals_reported(request):
             if work is None:
-                raise ValidationError("There is no such contribution.")
+                raise ValidationError(_("There is no such contribution."))
             submission_create(
                 project=project, actor=request.user, contribution=work, ask=ask,
                 message=form.cleaned_data["message"],
             )  # fmt: skip
-            messages.success(request, f"“{work.title}” was submitted; the producers will decide.")
+            messages.success(
+                request,
+                _("“%(title)s” was submitted; the producers will decide.") % {"title": work.title},
+            )
     else:
         form_report(request, form)
     return redirect("web:project", project_id=project.id)
@@ -155,12 +168,19 @@ def project_revenue(request, project_id: int):
                 stream=form.cleaned_data["stream"] or None,
             )  # fmt: skip
             if created:
-                into = f" in the stream “{event.stream.name}”" if event.stream else ""
-                messages.success(
-                    request,
-                    f"Recorded {format_minor(event.amount_minor, currency=event.currency)} "
-                    f"{event.currency}{into} and shared it out.",
-                )
+                said = {
+                    "amount": amount_number(event.amount_minor, currency=event.currency),
+                    "currency": event.currency,
+                }
+                if event.stream:
+                    message = _(
+                        "Recorded %(amount)s %(currency)s in the stream “%(stream)s” and shared "
+                        "it out."
+                    ) % {**said, "stream": event.stream.name}
+                else:
+                    # Translators: %(amount)s is followed by its currency code, e.g. 40.00 USD.
+                    message = _("Recorded %(amount)s %(currency)s and shared it out.") % said
+                messages.success(request, message)
     else:
         form_report(request, form)
     return HttpResponseRedirect(reverse("web:project", args=[project.id]) + "#revenue")

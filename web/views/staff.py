@@ -10,13 +10,15 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from contributions.uploads import UploadTooLarge
+from hitrec.formats import money_display, month_display
 from hitrec.pages import form_report, refusals_reported
 from royalties.models import PayoutBatch, StatementRun
-from royalties.money import format_minor
 from royalties.periods import format_period
 from royalties.selectors import (
     payout_batches,
@@ -42,7 +44,7 @@ def _staff_only(view):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if not request.user.is_staff:
-            raise PermissionDenied("Only staff handle payouts.")
+            raise PermissionDenied(_("Only staff handle payouts."))
         return view(request, *args, **kwargs)
 
     return guarded
@@ -58,7 +60,7 @@ def staff_payouts(request):
         "web/staff_payouts.html",
         {
             "waiting": [
-                (s, format_minor(s.payable_minor, currency=s.currency)) for s in waiting[:200]
+                (s, money_display(s.payable_minor, currency=s.currency)) for s in waiting[:200]
             ],
             "waiting_count": waiting.count(),
             "batches": batches,
@@ -84,7 +86,9 @@ def staff_statement_run(request):
             run = statement_run_start(period=form.cleaned_data["period"], actor=request.user)
             messages.success(
                 request,
-                f"Building everyone's statements for {run.period:%B %Y}: follow the run below.",
+                # Translators: %(month)s is a month and its year, e.g. "October 2026".
+                _("Building everyone's statements for %(month)s: follow the run below.")
+                % {"month": month_display(run.period)},
             )
     else:
         form_report(request, form)
@@ -97,9 +101,12 @@ def staff_statement_run_retry(request, run_id: int):
     run = get_object_or_404(StatementRun, pk=run_id)
     with refusals_reported(request):
         run = statement_run_retry(run=run, actor=request.user)
-        messages.success(
-            request, f"Trying the {run.kind} run of {run.period:%B %Y} again: follow it below."
+        message = (
+            _("Trying the issue run of %(month)s again: follow it below.")
+            if run.kind == StatementRun.Kind.ISSUE
+            else _("Trying the build run of %(month)s again: follow it below.")
         )
+        messages.success(request, message % {"month": month_display(run.period)})
     return HttpResponseRedirect(reverse("web:staff-payouts") + "#runs")
 
 
@@ -112,8 +119,14 @@ def staff_statement_issue(request):
             run = statement_issue_run_start(period=form.cleaned_data["period"], actor=request.user)
             messages.success(
                 request,
-                f"Issuing the {run.total} open statement{'s' if run.total != 1 else ''} of "
-                f"{run.period:%B %Y}: each person is told as theirs is issued.",
+                ngettext(
+                    "Issuing the %(count)s open statement of %(month)s: each person is told as "
+                    "theirs is issued.",
+                    "Issuing the %(count)s open statements of %(month)s: each person is told as "
+                    "theirs is issued.",
+                    run.total,
+                )
+                % {"count": run.total, "month": month_display(run.period)},
             )
     else:
         form_report(request, form)
@@ -128,8 +141,14 @@ def staff_payout_batch_create(request):
         count = batch.items.count()
         messages.success(
             request,
-            f"Batch #{batch.id} holds {count} payment{'s' if count != 1 else ''}: download its "
-            "file for the payment facilitator, then upload the result file it sends back.",
+            ngettext(
+                "Batch #%(batch)s holds %(count)s payment: download its file for the payment "
+                "facilitator, then upload the result file it sends back.",
+                "Batch #%(batch)s holds %(count)s payments: download its file for the payment "
+                "facilitator, then upload the result file it sends back.",
+                count,
+            )
+            % {"batch": batch.id, "count": count},
         )
     return redirect("web:staff-payouts")
 
@@ -161,8 +180,11 @@ def _staff_payout_results(request, batch_id: int):
             )
             messages.success(
                 request,
-                f"Batch #{batch.id}: {counts['paid']} paid, {counts['failed']} failed, "
-                f"{counts['unchanged']} unchanged (recorded by an earlier import).",
+                _(
+                    "Batch #%(batch)s: %(paid)s paid, %(failed)s failed, %(unchanged)s unchanged "
+                    "(recorded by an earlier import)."
+                )
+                % {"batch": batch.id, **counts},
             )
     else:
         form_report(request, form)
