@@ -84,7 +84,7 @@ def test_the_dashboard_shows_the_balance_and_each_lines_path(client, world):
 
     page = client.get(reverse("web:dashboard")).content.decode()
 
-    assert "2.50 USD" in page  # 1/8 of 20.00
+    assert "$2.50" in page  # 1/8 of 20.00
     assert "“Loop”" in page and "“Song”" in page
 
 
