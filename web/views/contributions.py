@@ -18,6 +18,7 @@ from contributions.selectors import (
     works_of,
 )
 from contributions.services import contribution_create
+from hitrec.i18n import message_of
 from hitrec.pages import form_errors_apply
 from web import forms
 
@@ -107,7 +108,7 @@ def upload(request):
             "form": form,
             "sources": sources,
             "allowed": [LICENSES[slug] for slug in allowed],
-            "explanation": explanation,
+            "explanation": message_of(explanation),
             "licenses": LICENSES,
         },
     )
