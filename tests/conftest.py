@@ -25,6 +25,17 @@ def _no_cached_reads_from_other_tests():
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """A page request activates its reader's language in the thread and leaves it there;
+    each test starts in the site's default, as each real request does."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests make hundreds of accounts; a deliberately slow hash would dominate the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
