@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from hitrec.formats import money_display, month_display
 from royalties.money import format_minor
+from royalties.wording import stored_phrase
 
 # A statement's status as its documents write it (lowercase, within a sentence or a cell).
 STATUS_WORDS = {
@@ -92,8 +93,8 @@ def _statement_csv(doc: StatementDocument) -> bytes:
     writer.writerow([_("kind"), _("project"), _("contribution"), _("path"), _("amount")])
     for line in doc.lines:
         # Translators: in a statement's CSV, the first cell of a row that is one earning.
-        writer.writerow([_("line"), line.project, line.contribution, line.path,
-                         doc.money(line.amount_minor)])  # fmt: skip
+        writer.writerow([_("line"), line.project, stored_phrase(line.contribution),
+                         stored_phrase(line.path), doc.money(line.amount_minor)])  # fmt: skip
     for project, amount in doc.subtotals():
         writer.writerow([_("project subtotal"), project, "", "", doc.money(amount)])
     writer.writerow([_("earned this period"), "", "", "", doc.money(doc.earned_minor)])
@@ -140,8 +141,9 @@ def _statement_pdf(doc: StatementDocument) -> bytes:
         _("Amount (%(currency)s)") % {"currency": doc.currency},
     ]]  # fmt: skip
     rows += [
-        [Paragraph(_escape(line.project), small), Paragraph(_escape(line.contribution), small),
-         Paragraph(_escape(line.path), small), doc.money_shown(line.amount_minor)]
+        [Paragraph(_escape(line.project), small),
+         Paragraph(_escape(stored_phrase(line.contribution)), small),
+         Paragraph(_escape(stored_phrase(line.path)), small), doc.money_shown(line.amount_minor)]
         for line in doc.lines
     ]  # fmt: skip
     rows += [

@@ -14,7 +14,7 @@ from royalties.selectors import (
     payable_balances,
     statements_visible_to,
 )
-from royalties.wording import fixed_number
+from royalties.wording import fixed_number, stored_phrase
 from web.charts import bar_chart
 
 
@@ -32,10 +32,14 @@ def dashboard(request):
     chart = bar_chart(
         [(month, Fraction(minor, 100)) for month, minor in by_month.items()],
         title=_("Your earnings by month"),
-        label=lambda value: fixed_number(Decimal(f"{float(value):.2f}")),
+        label=lambda value: fixed_number(Decimal(value.numerator) / value.denominator),
     )
     lines = [
-        {**line, "amount": money_display(line["amount_minor"], currency=line["currency"])}
+        {
+            **line,
+            "amount": money_display(line["amount_minor"], currency=line["currency"]),
+            "path": stored_phrase(line["path"]),
+        }
         for line in earning_lines(user=request.user, limit=50)
     ]
     return render(
