@@ -178,6 +178,7 @@ def test_the_spanish_catalog_is_complete_and_not_fuzzy():
 def test_the_compiled_catalog_is_the_catalog():
     """The .mo files are committed, so that `make run` needs no gettext; they must say what
     the .po files say."""
+
     def exact(value):  # a plural's forms come as a list from one reader, a tuple from the other
         return tuple(value) if isinstance(value, list | tuple) else value
 
