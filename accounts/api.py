@@ -210,7 +210,10 @@ class DataExportDownloadApi(APIView):
             raise ExportNotReady(
                 # Translators: %(status)s is queued, running or failed; %(percent)s a number.
                 _("This archive is %(status)s (%(percent)s%%), not ready yet.")
-                % {"status": export.status, "percent": export.progress_percent}
+                % {
+                    "status": export.get_status_display().lower(),
+                    "percent": export.progress_percent,
+                }
             )
         response = FileResponse(
             default_storage.open(export.file.name, "rb"),

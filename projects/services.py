@@ -203,9 +203,9 @@ _TRANSITIONS = {
     "archive": ({Project.Status.RELEASED}, Project.Status.ARCHIVED),
 }
 _TRANSITION_REFUSED = {
-    # Translators: %(status)s is the project's status as stored: open, released or archived.
+    # Translators: %(status)s is the project's status, its label in lower case: open, released or archived.
     "open": gettext_lazy("“%(title)s” is %(status)s; only a draft project can become open."),
-    # Translators: %(status)s is the project's status as stored: draft, open or archived.
+    # Translators: %(status)s is the project's status, its label in lower case: draft, open or archived.
     "archive": gettext_lazy(
         "“%(title)s” is %(status)s; only a released project can become archived."
     ),
@@ -220,7 +220,8 @@ def project_status_change(*, project: Project, actor: User, to: str) -> Project:
     allowed_from, target = _TRANSITIONS[to]
     if project.status not in allowed_from:
         raise ValidationError(
-            _TRANSITION_REFUSED[to] % {"title": project.title, "status": project.status}
+            _TRANSITION_REFUSED[to]
+            % {"title": project.title, "status": project.get_status_display().lower()}
         )
     project.status = target
     project.save(update_fields=["status", "updated_at"])
@@ -325,10 +326,10 @@ def ask_update(
 def _require_open(project: Project) -> None:
     if project.status != Project.Status.OPEN:
         raise ValidationError(
-            # Translators: %(status)s is the project's status as stored: draft, released or
+            # Translators: %(status)s is the project's status, its label in lower case: draft, released or
             # archived.
             _("“%(title)s” is %(status)s, not open: it takes no submissions now.")
-            % {"title": project.title, "status": project.status}
+            % {"title": project.title, "status": project.get_status_display().lower()}
         )
 
 
@@ -415,9 +416,10 @@ def submission_decide(
     _require_not_frozen(submission.project)
     if submission.status != Submission.Status.PENDING:
         raise ValidationError(
-            # Translators: %(status)s is the submission's status as stored: accepted, declined
+            # Translators: %(status)s is the submission's status, its label in lower case: accepted, declined
             # or withdrawn.
-            _("This submission is already %(status)s.") % {"status": submission.status}
+            _("This submission is already %(status)s.")
+            % {"status": submission.get_status_display().lower()}
         )
     submission.status = Submission.Status.ACCEPTED if accept else Submission.Status.DECLINED
     submission.decision_note = note
@@ -437,7 +439,7 @@ def submission_withdraw(*, submission: Submission, actor: User) -> Submission:
     _require_not_frozen(submission.project)
     if submission.status not in (Submission.Status.PENDING, Submission.Status.ACCEPTED):
         raise ValidationError(
-            # Translators: %(status)s is the submission's status as stored: declined or withdrawn.
+            # Translators: %(status)s is the submission's status, its label in lower case: declined or withdrawn.
             _("This submission is %(status)s; there is nothing to withdraw.")
             % {"status": submission.status}
         )
@@ -464,10 +466,10 @@ def project_release(
     project = _locked(project)
     if project.status != Project.Status.OPEN:
         raise ValidationError(
-            # Translators: %(status)s is the project's status as stored: draft, released or
+            # Translators: %(status)s is the project's status, its label in lower case: draft, released or
             # archived.
             _("“%(title)s” is %(status)s; only an open project can be released.")
-            % {"title": project.title, "status": project.status}
+            % {"title": project.title, "status": project.get_status_display().lower()}
         )
     if not credits:
         raise ValidationError({"credits": [_("Credit at least one contribution.")]})
