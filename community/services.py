@@ -65,16 +65,16 @@ def _target(comment: Comment) -> Contribution | Project:
     return target
 
 
-def _where(comment: Comment) -> tuple[str, str]:
-    """The page a comment is on (with its anchor) and how to name it in a notification."""
+def _where(comment: Comment) -> tuple[str, str, str]:
+    """The page a comment is on (with its anchor), what it is on, and that thing's title."""
     target = _target(comment)
     if isinstance(target, Contribution):
         page = reverse("web:contribution", args=[comment.contribution_id])
-        name = f"a comment on “{target.title}”"
+        place = "contribution"
     else:
         page = reverse("web:project", args=[comment.project_id])
-        name = f"a comment on the project “{target.title}”"
-    return f"{page}#comment-{comment.id}", name
+        place = "project"
+    return f"{page}#comment-{comment.id}", place, target.title
 
 
 # --- comments ------------------------------------------------------------------------------
@@ -123,8 +123,8 @@ def comment_create(
         author=author, contribution=contribution, project=project, parent=parent, body=body,
         html=render_markdown(body),
     )  # fmt: skip
-    url, where = _where(comment)
-    announce(TextPublished(text=body, actor_id=author.id, url=url, where=where))
+    url, place, title = _where(comment)
+    announce(TextPublished(text=body, actor_id=author.id, url=url, place=place, title=title))
     return comment
 
 

@@ -65,9 +65,11 @@ def _delivery(subscriber: Callable[[Event], None], event: Event) -> Callable[[],
 @dataclass(frozen=True)
 class TextPublished(Event):
     """Someone published words others read at `url` (a comment, a proposal's comment), which
-    may @mention people; `where` says what it is, e.g. "a comment on “Loop”"."""
+    may @mention people. `place` says on what, "contribution", "project" or "proposal", and
+    `title` names it, so that whoever tells people can say it in each reader's language."""
 
     text: str
     actor_id: int
     url: str
-    where: str
+    place: str
+    title: str

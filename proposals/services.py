@@ -293,7 +293,7 @@ def proposal_comment(
     announce(ProposalCommented(comment_id=comment.id))
     announce(TextPublished(
         text=body, actor_id=author.id, url=f"{proposal_url(proposal)}#comment-{comment.id}",
-        where=f"a comment on the payment proposal for “{proposal.project.title}”",
+        place="proposal", title=proposal.project.title,
     ))  # fmt: skip
     return comment
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts.models import User
 from community.selectors import project_followers
@@ -274,7 +274,21 @@ def mentioned_users(*, text: str, actor_id: int | None) -> list[User]:
     return list(people.values())[:MAX_MENTIONS]
 
 
-def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
+# What a mention was written on (TextPublished.place), each a whole sentence to translate.
+MENTIONED_ON = {
+    "contribution": gettext_lazy(
+        "%(name)s mentioned you in a comment on “%(title)s”: “%(excerpt)s”"
+    ),
+    "project": gettext_lazy(
+        "%(name)s mentioned you in a comment on the project “%(title)s”: “%(excerpt)s”"
+    ),
+    "proposal": gettext_lazy(
+        "%(name)s mentioned you in a comment on the payment proposal for “%(title)s”: “%(excerpt)s”"
+    ),
+}
+
+
+def notify_mentioned(*, text: str, actor_id: int, url: str, place: str, title: str) -> int:
     """Everyone mentioned with `@username` in a text (a comment) is told where."""
     actor = User.objects.filter(pk=actor_id).first()
     if actor is None:
@@ -282,15 +296,13 @@ def notify_mentioned(*, text: str, actor_id: int, url: str, where: str) -> int:
     people = mentioned_users(text=text, actor_id=actor_id)
     # Only a path on this site: the link is shown in the app and in emails.
     link = url if url.startswith("/") and not url.startswith("//") else ""
-    digest = hashlib.sha256(f"{url}\x1f{where}\x1f{text}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{url}\x1f{place}\x1f{title}\x1f{text}".encode()).hexdigest()[:40]
     excerpt = Truncator(text).chars(140)
 
     def words() -> str:
-        # Translators: %(where)s says where, e.g. "a comment on “Night Bus”" (it comes from
-        # the place the text was written, for now in English).
-        return _("%(name)s mentioned you in %(where)s: “%(excerpt)s”") % {
+        return MENTIONED_ON[place] % {
             "name": actor.username,
-            "where": where,
+            "title": title,
             "excerpt": excerpt,
         }
 

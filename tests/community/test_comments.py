@@ -237,13 +237,15 @@ def test_a_comment_announces_its_words_where_they_can_be_read(
             text="Hey @ana, can I remix this?",
             actor_id=bo.id,
             url=f"/contributions/{loop.id}/#comment-{comment.id}",
-            where="a comment on “Loop”",
+            place="contribution",
+            title="Loop",
         ),
         TextPublished(
             text="@ana look",
             actor_id=bo.id,
             url=f"/projects/{on_project.project_id}/#comment-{on_project.id}",
-            where="a comment on the project “Tram”",
+            place="project",
+            title="Tram",
         ),
     ]
 

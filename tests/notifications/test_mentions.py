@@ -35,7 +35,7 @@ def test_a_mention_tells_each_existing_person_once_but_not_the_writer(
     with django_capture_on_commit_callbacks(execute=True):
         announce(TextPublished(
             text="@ana and @ANA, meet @ghost; @bo wrote this. Thanks @d.j.",
-            actor_id=bo.id, url="/contributions/7/#comment-3", where="a comment on “Loop”",
+            actor_id=bo.id, url="/contributions/7/#comment-3", place="contribution", title="Loop",
         ))  # fmt: skip
 
     rows = Notification.objects.order_by("recipient_id")
@@ -52,7 +52,28 @@ def test_a_mention_never_links_off_the_site(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         announce(TextPublished(
             text="@ana look", actor_id=UserFactory().id, url="https://evil.example/",
-            where="a comment",
+            place="project", title="Tram",
         ))  # fmt: skip
 
     assert Notification.objects.get().link == ""
+
+
+@pytest.mark.django_db
+def test_each_person_mentioned_is_told_in_their_language(django_capture_on_commit_callbacks):
+    UserFactory(username="ana", language="es")
+    UserFactory(username="fay")
+    bo = UserFactory(username="bo")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        announce(TextPublished(
+            text="@ana @fay listen", actor_id=bo.id, url="/proposals/3/#comment-9",
+            place="proposal", title="Tram",
+        ))  # fmt: skip
+
+    said = dict(Notification.objects.values_list("recipient__username", "text"))
+    assert said["fay"] == (
+        "bo mentioned you in a comment on the payment proposal for “Tram”: “@ana @fay listen”"
+    )
+    assert said["ana"] == (
+        "bo te mencionó en un comentario sobre la propuesta de pago de “Tram”: “@ana @fay listen”"
+    )
