@@ -127,7 +127,7 @@ def _revision_create(
     note: str,
 ) -> ProposalRevision:
     """Check the credits as a release would, compute the split, and store it all, for ever."""
-    note = clean_text(note, field="note", limit=NOTE_MAX_CHARS, what="the note", required=False)
+    note = clean_text(note, field="note", limit=NOTE_MAX_CHARS, what=_("the note"), required=False)
     if not credits:
         raise ValidationError({"credits": [_("Credit at least one contribution.")]})
     # The release's own checks: a proposal never promises what could not be released.
@@ -274,7 +274,7 @@ def proposal_comment(
     refusal = proposal_comment_refusal(proposal=proposal, user=author)
     if isinstance(refusal, PermissionDenied):
         raise refusal  # who may comment, before what they wrote
-    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what="a comment")
+    body = clean_text(body, field="body", limit=COMMENT_MAX_CHARS, what=_("a comment"))
     if refusal is not None:
         raise refusal
     if parent is not None:
