@@ -146,5 +146,5 @@ def test_a_producer_assembles_credits_sees_the_split_releases_and_records_revenu
 
     page.context.clear_cookies()
     log_in(page, ana)
-    assert "5.00 USD" in page.locator(".balance").inner_text()
+    assert "$5.00" in page.locator(".balance").inner_text()
     assert "“Loop”" in page.locator("table.lines").inner_text()
