@@ -52,7 +52,7 @@ NO_STORE = "private, no-store"
 DELIVERY_MODES = ("django", "x-accel", "redirect")
 
 _R = TypeVar("_R", bound=HttpResponseBase)
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.IGNORECASE | re.ASCII)
 
 
 def safe_content_type(content_type: str | None) -> str:

@@ -6,9 +6,10 @@ from fractions import Fraction
 
 from hitrec.messages import Explained, ExplainedError, gettext_noop
 
-_DECIMAL = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
-_RATIO = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+# ASCII digits only: \d would take any script's digits ("١/٢" read as 1/2).
+_DECIMAL = re.compile(r"^\s*([0-9]+)(?:\.([0-9]+))?\s*$", re.ASCII)
+_RATIO = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$", re.ASCII)
+_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$", re.ASCII)
 
 
 class PolicyError(ExplainedError):

@@ -5,7 +5,8 @@ import re
 from hitrec.currencies import MINOR_UNIT_DIGITS
 from hitrec.messages import ExplainedError, gettext_noop
 
-_AMOUNT = re.compile(r"^\s*(\d{1,15})(?:\.(\d+))?\s*$")
+# ASCII digits only: \d would take any script's digits ("١٢" read as 12).
+_AMOUNT = re.compile(r"^\s*([0-9]{1,15})(?:\.([0-9]+))?\s*$", re.ASCII)
 MAX_MINOR = 10**15  # a quadrillion minor units per event is far beyond any real revenue
 
 

@@ -30,7 +30,7 @@ class LicensesAllowedApi(APIView):
     class FilterSerializer(serializers.Serializer):
         # At most 18 digits an id: a larger number is no id, and SQLite would overflow on it.
         sources = serializers.RegexField(
-            r"^\d{1,18}(,\d{1,18}){0,49}$",
+            r"^[0-9]{1,18}(,[0-9]{1,18}){0,49}$",
             required=False,
             error_messages={
                 "invalid": gettext_lazy("Give up to 50 contribution ids, separated by commas.")

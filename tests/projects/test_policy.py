@@ -2,7 +2,9 @@
 
 from fractions import Fraction
 
-from projects.policy import weights_from_form
+import pytest
+
+from projects.policy import PolicyError, parse_share, weights_from_form
 
 
 def test_weights_typed_in_a_form_become_exact_credits_and_bad_fields_become_problems():
@@ -24,3 +26,14 @@ def test_weights_typed_in_a_form_become_exact_credits_and_bad_fields_become_prob
     assert problems[1] == "“weight-²” does not name a contribution."
     assert problems[2].startswith("A weight must be a number")
     assert len(problems) == 3
+
+
+@pytest.mark.parametrize("text", ["١/٢", "٥٠%", "0.٥", "１/２"])
+def test_shares_are_written_in_ascii_digits_only(text):
+    with pytest.raises(PolicyError):
+        parse_share(text, name="The contributor pool")
+
+
+@pytest.mark.parametrize(("text", "share"), [("1/2", Fraction(1, 2)), ("50%", Fraction(1, 2))])
+def test_shares_in_ascii_digits_still_parse(text, share):
+    assert parse_share(text, name="The contributor pool") == share

@@ -93,6 +93,10 @@ def test_the_same_key_with_a_different_body_is_a_conflict(api_client, released_p
         ("-5", {}, "k", "amount", "positive number"),
         ("0", {}, "k", "amount", "more than zero"),
         ("abc", {}, "k", "amount", "positive number"),
+        # Digits of other scripts are digits to Python and to \d, not to an amount.
+        ("١٢", {}, "k", "amount", "positive number"),
+        ("12.٥٠", {}, "k", "amount", "positive number"),
+        ("１２", {}, "k", "amount", "positive number"),
         ("5", {"currency": "EUR"}, "k", "currency", "earns in USD, not EUR"),
         ("5", {}, "", "detail", "Send an Idempotency-Key header"),
     ],
