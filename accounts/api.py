@@ -22,6 +22,7 @@ from accounts.services import (
     user_profile_update,
     user_register,
 )
+from hitrec.api import StrictInputSerializer
 from hitrec.schema import ErrorSerializer
 from hitrec.throttles import AuthRateThrottle, LoginFailureThrottle
 
@@ -78,7 +79,7 @@ class MeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         payout_email = serializers.EmailField(required=False, allow_blank=True)

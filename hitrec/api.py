@@ -113,6 +113,27 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
+class StrictInputSerializer(serializers.Serializer):
+    """An input that refuses, by name, the fields it does not take: a client that sends
+    `password` or `is_staff` with a profile change must not believe it was changed."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            taken = sorted(name for name, field in self.fields.items() if not field.read_only)
+            refused = sorted(set(data.keys()) - set(taken))
+            if refused:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            _("This request does not change “%(field)s”; it takes: %(taken)s.")
+                            % {"field": name, "taken": ", ".join(taken)}
+                        ]
+                        for name in refused
+                    }
+                )
+        return super().to_internal_value(data)
+
+
 class UserRefSerializer(serializers.Serializer):
     """A person as other objects name them: `{id, username}`."""
 

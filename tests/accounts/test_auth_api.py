@@ -113,3 +113,21 @@ def test_an_artist_edits_their_profile(user_client, user):
     refused = user_client.patch("/api/auth/me/", {"payout_email": "nope"})
     assert refused.status_code == 400
     assert "payout_email" in refused.json()
+
+
+def test_a_profile_change_refuses_by_name_what_it_does_not_change(user_client, user):
+    before = (user.password, user.email, user.username, user.is_staff)
+
+    refused = user_client.patch(
+        "/api/auth/me/",
+        {"display_name": "Ana", "password": "new-secret-1", "email": "x@example.org",
+         "username": "boss", "is_staff": True, "favourite": "blue"},
+        format="json",
+    )  # fmt: skip
+
+    user.refresh_from_db()
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"password", "email", "username", "is_staff", "favourite"}
+    assert "does not change “password”" in refused.json()["password"][0]
+    assert (user.password, user.email, user.username, user.is_staff) == before
+    assert user.display_name != "Ana"  # nothing of the request was applied
