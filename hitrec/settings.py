@@ -300,6 +300,9 @@ CACHES["throttle"] = (
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "hitrec-throttle",
+        # A Redis that hangs must not hang requests: throttles give up and act as if it
+        # were down (hitrec/throttles.py says what each does then).
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}

@@ -3,9 +3,17 @@
 Rates come from `settings.HITREC_THROTTLE_RATES` at request time (tests lower them); the
 counters live in the `throttle` cache, Redis in production, so every web process shares them.
 A refusal is a 429 with a sentence saying what was limited and a `Retry-After` header.
+
+When the counters cannot be read (Redis down), the limits on what people make (uploads,
+comments) let the request through with a warning logged: the work is stored and its job is
+re-queued by the sweeper once the broker is back, and an outage must not take uploads down.
+The limits that guard accounts (sign-in, sign-up, tokens, password guessing) do not: those
+requests answer 503 with `Retry-After` before anything is read or written, because letting
+them through would open password guessing for as long as Redis is away (docs/security.md).
 """
 
 import hashlib
+import logging
 import math
 import re
 import time
@@ -15,13 +23,42 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from rest_framework.exceptions import Throttled
+from redis.exceptions import RedisError
+from rest_framework import status
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+logger = logging.getLogger(__name__)
+
 THROTTLE_CACHE = "throttle"
+# What a cache that cannot be reached raises: Redis's errors, and the socket's own.
+COUNTERS_DOWN = (RedisError, OSError)
+# How long a refused request is told to wait while the counters are away.
+COUNTERS_DOWN_RETRY_SECONDS = 30
+
+
+class CountersUnavailable(APIException):
+    """The counters that guard accounts cannot be read: 503, come back shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "counters_unavailable"
+    default_detail = gettext_lazy(
+        "Signing in and signing up are paused for a moment: hitrec cannot check for password "
+        "guessing right now. Nothing was changed."
+    )
+
+    def __init__(self):
+        # Translators: %(message)s says why; %(wait)s is e.g. “30 seconds”.
+        super().__init__(
+            _("%(message)s Try again in %(wait)s.")
+            % {"message": self.default_detail, "wait": _in_words(COUNTERS_DOWN_RETRY_SECONDS)}
+        )
+        self.wait = COUNTERS_DOWN_RETRY_SECONDS  # DRF's handler turns it into Retry-After
+
+
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
 
@@ -72,6 +109,9 @@ class ScopedThrottle(SimpleRateThrottle):
 
     message = gettext_lazy("Too many requests.")
     safe_methods_too = False
+    # Whether a request goes through (True) or is refused with a 503 (False) while the
+    # counters cannot be read.
+    fail_open = False
 
     def __init__(self):
         # SimpleRateThrottle reads its rates once at import; ours are read per request.
@@ -95,7 +135,15 @@ class ScopedThrottle(SimpleRateThrottle):
         return f"rate:{self.scope}:{ident}"
 
     def allow_request(self, request, view):
-        if super().allow_request(request, view):
+        try:
+            allowed = super().allow_request(request, view)
+        except COUNTERS_DOWN:
+            if not self.fail_open:
+                logger.error("throttle counters unavailable: %s refused with 503", self.scope)
+                raise CountersUnavailable() from None
+            logger.warning("throttle counters unavailable: %s not limited", self.scope)
+            return True
+        if allowed:
             return True
         raise too_many(self.message, self.wait() or self.duration)
 
@@ -115,6 +163,7 @@ class UploadRateThrottle(ScopedThrottle):
 
     scope = "uploads"
     message = gettext_lazy("You have uploaded too many files in a short time.")
+    fail_open = True
 
     def ident(self, request) -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
@@ -125,6 +174,7 @@ class CommentRateThrottle(ScopedThrottle):
 
     scope = "comments"
     message = gettext_lazy("You are commenting too fast.")
+    fail_open = True
 
     def ident(self, request) -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
@@ -149,11 +199,12 @@ def login_wait(*, username: str, address: str) -> float | None:
         return None
     count, period = limit
     now = time.time()
-    failures = [
-        t
-        for t in caches[THROTTLE_CACHE].get(_failures_key(username, address), [])
-        if t > now - period
-    ]
+    try:
+        recorded = caches[THROTTLE_CACHE].get(_failures_key(username, address), [])
+    except COUNTERS_DOWN:
+        logger.error("throttle counters unavailable: sign-in refused with 503")
+        raise CountersUnavailable() from None
+    failures = [t for t in recorded if t > now - period]
     if len(failures) < count:
         return None
     return failures[-count] + period - now
@@ -165,12 +216,20 @@ def login_failure_record(*, username: str, address: str) -> None:
         return
     count, period = limit
     cache, key, now = caches[THROTTLE_CACHE], _failures_key(username, address), time.time()
-    failures = [t for t in cache.get(key, []) if t > now - period][-count:]
-    cache.set(key, [*failures, now], period)
+    try:
+        failures = [t for t in cache.get(key, []) if t > now - period][-count:]
+        cache.set(key, [*failures, now], period)
+    except COUNTERS_DOWN:
+        # The check before this sign-in read the counters; they went away since. The
+        # failure is told to the person all the same; only its count is lost.
+        logger.warning("throttle counters unavailable: a failed sign-in was not counted")
 
 
 def login_failures_clear(*, username: str, address: str) -> None:
-    caches[THROTTLE_CACHE].delete(_failures_key(username, address))
+    try:
+        caches[THROTTLE_CACHE].delete(_failures_key(username, address))
+    except COUNTERS_DOWN:
+        logger.warning("throttle counters unavailable: earlier failed sign-ins not cleared")
 
 
 LOGIN_BLOCKED_MESSAGE = gettext_lazy("Too many failed sign-ins for this account from your address.")

@@ -17,6 +17,7 @@ from hitrec.pages import form_errors_apply
 from hitrec.throttles import (
     LOGIN_BLOCKED_MESSAGE,
     AuthRateThrottle,
+    CountersUnavailable,
     client_address,
     login_failure_record,
     login_failures_clear,
@@ -67,16 +68,16 @@ class LoginPage(auth_views.LoginView):
             )
             if wait is not None:
                 raise too_many(LOGIN_BLOCKED_MESSAGE, wait)
-        except Throttled as exc:
+        except (Throttled, CountersUnavailable) as exc:
             return self._refused(exc)
         return super().post(request, *args, **kwargs)
 
-    def _refused(self, exc: Throttled):
+    def _refused(self, exc: Throttled | CountersUnavailable):
         messages.error(self.request, str(exc.detail))
         form = self.get_form_class()(
             self.request, initial={"username": self.request.POST.get("username", "")}
         )
-        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response = self.render_to_response(self.get_context_data(form=form), status=exc.status_code)
         response["Retry-After"] = str(exc.wait)
         return response
 
