@@ -17,11 +17,18 @@ class User(AbstractUser):
     # against settings.LANGUAGES by the service, not as choices: adding a language needs
     # no migration.
     language = models.CharField(max_length=16, blank=True)
+    # The username's TR39 skeleton (accounts/lookalikes.py), unique so that no two names
+    # look alike; set by the services that name people. Empty for accounts named elsewhere
+    # (the admin, createsuperuser) and for look-alikes that predate the rule.
+    username_skeleton = models.CharField(max_length=600, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(
+                fields=["username_skeleton"], name="accounts_user_username_skeleton_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,7 +41,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -50,6 +50,7 @@ from rest_framework.authtoken.models import Token
 from accounts import tasks
 from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
+from accounts.lookalikes import mixes_scripts, scripts_of, skeleton
 from accounts.models import DataExport, User
 from hitrec.caching import public_reads_changed
 from hitrec.i18n import language_supported, writing_to
@@ -64,11 +65,42 @@ CLOSED_DISPLAY_NAME = "Former artist"
 
 
 @transaction.atomic
+def _username_check(username: str) -> str:
+    """The name's skeleton, if no one's name looks like it; refusals say why."""
+    if mixes_scripts(username):
+        raise ValidationError(
+            {
+                "username": [
+                    _(
+                        "Write your username in one script: “%(username)s” mixes %(scripts)s "
+                        "letters, which lets names look like others'."
+                    )
+                    % {"username": username, "scripts": " + ".join(sorted(scripts_of(username)))}
+                ]
+            }
+        )
+    shape = skeleton(username)
+    if User.objects.filter(username_skeleton=shape).exists():
+        raise ValidationError(
+            {
+                "username": [
+                    _(
+                        "“%(username)s” looks too much like someone's username already; "
+                        "choose another one."
+                    )
+                    % {"username": username}
+                ]
+            }
+        )
+    return shape
+
+
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create an artist's account; every artist may also produce projects."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [_("That username is taken; choose another one.")]})
-    if username.lower().startswith(CLOSED_USERNAME_PREFIX):
+    # By shape, so that "de1eted-7" cannot pass for a closed account either.
+    if skeleton(username).startswith(skeleton(CLOSED_USERNAME_PREFIX)):
         raise ValidationError(
             {
                 "username": [
@@ -77,14 +109,25 @@ def user_register(*, username: str, email: str, password: str) -> User:
                 ]
             }
         )
-    user = User(username=username, email=User.objects.normalize_email(email))
+    user = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        username_skeleton=_username_check(username),
+    )
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Someone took the name, or one like it, between the checks and now.
+        raise ValidationError(
+            {"username": [_("That username is taken; choose another one.")]}
+        ) from exc
     return user
 
 
@@ -102,7 +145,11 @@ def demo_user_ensure(*, username: str, password: str) -> tuple[User, bool]:
     """The demo account of the quick start: created once, its password reset to the known one."""
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"email": f"{username}@hitrec.localhost", "display_name": "Demo Artist"},
+        defaults={
+            "email": f"{username}@hitrec.localhost",
+            "display_name": "Demo Artist",
+            "username_skeleton": skeleton(username),
+        },
     )
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -381,6 +428,9 @@ def _account_scrub(user: User) -> None:
     owed = money_owed(user)
     user.payout_email = (user.payout_email or user.email) if owed else ""
     user.username = f"{CLOSED_USERNAME_PREFIX}{user.pk}"
+    # The old name's shape goes with it: it was personal data, and the name is free again.
+    # "deleted-" names are reserved at sign-up, so they need no shape to be kept apart.
+    user.username_skeleton = None
     user.display_name = CLOSED_DISPLAY_NAME
     user.email = ""
     user.first_name = ""

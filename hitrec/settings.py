@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL and the S3 variables switch to real services (see docs/o
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -284,7 +285,7 @@ HITREC_DATA_EXPORT_DAYS = env_int("HITREC_DATA_EXPORT_DAYS", 7)
 HITREC_PROPOSAL_COMMENT_DAYS = env_int("HITREC_PROPOSAL_COMMENT_DAYS", 14)
 
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,

@@ -2,6 +2,7 @@
 
 import factory
 
+from accounts.lookalikes import skeleton
 from accounts.models import User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -14,6 +15,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"artist{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    # As the sign-up service sets it, so that look-alikes of factory people are refused too.
+    username_skeleton = factory.LazyAttribute(lambda user: skeleton(user.username))
     display_name = factory.Faker("name")
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 

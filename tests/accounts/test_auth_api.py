@@ -131,3 +131,40 @@ def test_a_profile_change_refuses_by_name_what_it_does_not_change(user_client, u
     assert "does not change “password”" in refused.json()["password"][0]
     assert (user.password, user.email, user.username, user.is_staff) == before
     assert user.display_name != "Ana"  # nothing of the request was applied
+
+
+@pytest.mark.parametrize(
+    ("taken", "look_alike", "problem"),
+    [
+        ("ana", "аna", "mixes CYRILLIC + LATIN letters"),  # a Cyrillic а
+        ("jose", "jοse", "mixes GREEK + LATIN letters"),  # a Greek ο
+        ("ian", "Ian", "That username is taken"),  # the same name, whatever its case
+        ("lan", "Ian", "looks too much like someone's username"),  # I and l
+        ("bob1", "bobl", "looks too much like someone's username"),  # 1 and l
+        ("ana", "ａｎａ", "looks too much like someone's username"),  # full-width letters
+        ("deleted-7", "de1eted-8", "are reserved"),
+    ],
+)
+def test_a_username_that_looks_like_anothers_is_refused(api_client, taken, look_alike, problem):
+    UserFactory(username=taken)
+
+    response = api_client.post(
+        REGISTER,
+        {"username": look_alike, "email": "x@example.org", "password": "a-long-passphrase-9"},
+    )
+
+    assert response.status_code == 400
+    assert problem in response.json()["username"][0]
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["山田たろう", "José", "ana-2", "Łukasz"])
+def test_names_in_one_writing_system_are_welcome(api_client, name):
+    UserFactory(username="ana")
+
+    response = api_client.post(
+        REGISTER, {"username": name, "email": "x@example.org", "password": "a-long-passphrase-9"}
+    )
+
+    assert response.status_code == 201
+    assert User.objects.get(username=name).username_skeleton
