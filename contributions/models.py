@@ -108,6 +108,9 @@ class RemixLink(models.Model):
 
     source = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="+")
     remix = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="+")
+    # The licence the source carried when the remix was made from it: the terms of this use.
+    # A later change of the source's licence applies to new uses only (docs/decisions.md).
+    source_license = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -274,16 +274,38 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
     _sources_check(remix=remix, sources=sources)
     existing = set(RemixLink.objects.filter(remix=remix).values_list("source_id", flat=True))
     RemixLink.objects.filter(remix=remix, source_id__in=existing - found).delete()
+    # Each new link keeps the licence its source carries now: the terms of this use.
     RemixLink.objects.bulk_create(
-        [RemixLink(source_id=sid, remix=remix) for sid in sorted(found - existing)]
+        [
+            RemixLink(source_id=source.id, remix=remix, source_license=source.license)
+            for source in sorted(sources, key=lambda source: source.id)
+            if source.id not in existing
+        ]
     )
     if added := tuple(sorted(found - existing)):
         announce(RemixSourcesAdded(remix_id=remix.id, source_ids=added))
 
 
+def _as_used(remix: Contribution, sources: Sequence[Contribution]) -> dict[int, Work]:
+    """Each source as this remix uses it: a source already linked under the licence it had
+    when the link was made (a later change applies to new uses only), a new one as it is."""
+    agreed = dict(
+        RemixLink.objects.filter(remix=remix, source_id__in=[source.id for source in sources])
+        .exclude(source_license="")
+        .values_list("source_id", "source_license")
+    )
+    return {
+        source.id: Work(
+            id=source.id, title=source.title, license=agreed.get(source.id, source.license)
+        )
+        for source in sources
+    }
+
+
 def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> None:
     """Every rule a set of sources must meet, in one place; each refusal names the source."""
     problems = []
+    used = _as_used(remix, sources)
     for source in sources:
         name = named(_work(source))
         if source.id == remix.id:
@@ -306,10 +328,10 @@ def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> N
                 _("“%(title)s” (#%(id)s) could not be processed, so it cannot be remixed.") % name
             )
         else:
-            problems += _shown(source_refusals(_work(source)))
+            problems += _shown(source_refusals(used[source.id]))
     if problems:
         raise ValidationError({"sources": problems})
-    license_problems = remix_refusals(remix.license, [_work(source) for source in sources])
+    license_problems = remix_refusals(remix.license, [used[source.id] for source in sources])
     if license_problems:
         raise ValidationError({"license": _shown(license_problems)})
 

@@ -186,6 +186,9 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The licence the work carried when the project took it in (accepted, or added as a
+    # resource): what its release is checked against; a later change applies to new uses.
+    license = models.CharField(max_length=32, blank=True)
     message = models.TextField(blank=True, max_length=2000)
     decision_note = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(

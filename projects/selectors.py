@@ -8,7 +8,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contributions.models import Contribution
+from contributions.licenses import LICENSES
+from contributions.lineage import LineageClosure
+from contributions.models import Contribution, RemixLink
 from projects.models import Project, ProjectMember, Submission
 
 if TYPE_CHECKING:
@@ -123,3 +125,58 @@ def release_credit_problems(*, project: Project, credits: Sequence["CreditInput"
                 }
             )
     return problems
+
+
+def _most_restrictive(licenses: Sequence[str]) -> str:
+    # A use that forbade commercial release binds the release, whatever the others allowed.
+    return min(
+        sorted(licenses),
+        key=lambda slug: LICENSES[slug].commercial if slug in LICENSES else False,
+    )
+
+
+def licenses_as_agreed(*, project: Project, closure: LineageClosure) -> dict[int, str]:
+    """The licence each work of a release's lineage is used under (docs/decisions.md):
+
+    a credited work's as the project took it in (accepted or added as a resource), a source's
+    as it was when each remix in this lineage was made from it; where a work has several such
+    uses, the most restrictive; a work with no recorded use, its licence now. A change of
+    licence therefore applies to new uses only. Three queries whatever the lineage's size.
+    """
+    ids = [node.id for node in closure.nodes]
+    uses: dict[int, list[str]] = {}
+    taken_in = (
+        Submission.objects.filter(
+            project=project, status=Submission.Status.ACCEPTED, contribution_id__in=ids
+        )
+        .exclude(license="")
+        .values_list("contribution_id", "license")
+    )
+    for contribution_id, license in taken_in:
+        uses.setdefault(contribution_id, []).append(license)
+    edges = {(edge.source, edge.remix) for edge in closure.edges}
+    links = (
+        RemixLink.objects.filter(source_id__in=ids, remix_id__in=ids)
+        .exclude(source_license="")
+        .values_list("source_id", "remix_id", "source_license")
+    )
+    for source_id, remix_id, license in links:
+        if (source_id, remix_id) in edges:
+            uses.setdefault(source_id, []).append(license)
+    now = dict(Contribution.objects.filter(id__in=ids).values_list("id", "license"))
+    return {
+        node_id: _most_restrictive(uses[node_id]) if node_id in uses else now[node_id]
+        for node_id in ids
+    }
+
+
+def projects_that_took_in(*, contribution_id: int) -> int:
+    """How many projects took this work in (accepted it, or added it as a resource)."""
+    return (
+        Submission.objects.filter(
+            contribution_id=contribution_id, status=Submission.Status.ACCEPTED
+        )
+        .values("project_id")
+        .distinct()
+        .count()
+    )

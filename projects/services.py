@@ -38,7 +38,7 @@ from projects.models import (
     Submission,
 )
 from projects.policy import PolicyError, check_policy, parse_share
-from projects.selectors import is_producer, release_credit_problems
+from projects.selectors import is_producer, licenses_as_agreed, release_credit_problems
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -401,6 +401,8 @@ def _offer(project, actor, contribution, ask, message, origin) -> Submission:
         submitted_by=actor,
         message=message,
         status=Submission.Status.ACCEPTED if resource else Submission.Status.PENDING,
+        # Taken in now: the licence it carries is the one its release is checked against.
+        license=contribution.license if resource else "",
         decided_by=actor if resource else None,
         decided_at=timezone.now() if resource else None,
     )
@@ -422,6 +424,11 @@ def submission_decide(
             % {"status": submission.get_status_display().lower()}
         )
     submission.status = Submission.Status.ACCEPTED if accept else Submission.Status.DECLINED
+    if accept:
+        # The licence the work carries as it is taken in; a later change applies to new uses.
+        submission.license = Contribution.objects.values_list("license", flat=True).get(
+            pk=submission.contribution_id
+        )
     submission.decision_note = note
     submission.decided_by = actor
     submission.decided_at = timezone.now()
@@ -477,14 +484,11 @@ def project_release(
     if problems:
         raise ValidationError({"credits": problems})
     closure = closure_get(contribution_ids=[credit.contribution for credit in credits])
-    works = {
-        row.id: row
-        for row in Contribution.objects.filter(id__in=[node.id for node in closure.nodes]).only(
-            "id", "title", "license"
-        )
-    }
+    agreed = licenses_as_agreed(project=project, closure=closure)
     if commercial:
-        refusals = commercial_release_refusals(_work(works[node.id]) for node in closure.nodes)
+        refusals = commercial_release_refusals(
+            Work(id=node.id, title=node.title, license=agreed[node.id]) for node in closure.nodes
+        )
         if refusals:
             raise ValidationError(
                 {"commercial": [message_of(refusal.as_error()) for refusal in refusals]}
@@ -508,7 +512,7 @@ def project_release(
             author_username=node.author_username,
             title=node.title,
             kind=node.kind,
-            license=works[node.id].license,
+            license=agreed[node.id],
             depth=node.depth,
         )
         for node in closure.nodes

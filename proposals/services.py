@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from contributions.licenses import Work, commercial_release_refusals
-from contributions.models import Contribution
+from contributions.lineage import closure_get
 from hitrec.events import TextPublished, announce
 from hitrec.i18n import message_of
 from hitrec.text_input import clean_text
 from media.text import render_markdown
 from projects.models import Project, Release
-from projects.selectors import is_producer, release_credit_problems
+from projects.selectors import is_producer, licenses_as_agreed, release_credit_problems
 from projects.services import CreditInput, project_release
 from proposals import tasks
 from proposals.events import (
@@ -138,9 +138,11 @@ def _revision_create(
         project=project, credits=[(c.contribution, c.weight) for c in credits]
     )
     if commercial:
-        works = Contribution.objects.filter(id__in=list(authors)).only("id", "title", "license")
+        # As the release will check it: each work under the licence it was taken in with.
+        closure = closure_get(contribution_ids=[credit.contribution for credit in credits])
+        agreed = licenses_as_agreed(project=project, closure=closure)
         refusals = commercial_release_refusals(
-            Work(id=w.id, title=w.title, license=w.license) for w in works.order_by("id")
+            Work(id=node.id, title=node.title, license=agreed[node.id]) for node in closure.nodes
         )
         if refusals:
             raise ValidationError({"commercial": [message_of(refusal) for refusal in refusals]})

@@ -20,6 +20,7 @@ from contributions.selectors import (
 from contributions.services import contribution_create
 from hitrec.i18n import message_of
 from hitrec.pages import form_errors_apply
+from projects.selectors import projects_that_took_in
 from web import forms
 
 
@@ -61,6 +62,8 @@ def contribution(request, contribution_id: int):
         "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
         "remixable": LICENSES[work.license].remixable and not work.is_removed,
         "is_author": request.user.is_authenticated and request.user.id == work.author_id,
+        # Projects and remixes keep the licence they took the work under (issue 21).
+        "taken_in": projects_that_took_in(contribution_id=work.id),
         "community": community_section(viewer=request.user, contribution=work),
     }
     return render(request, "web/contribution.html", context)
