@@ -1,32 +1,4 @@
-"""Use cases that change accounts: register, tokens, the demo account, data export, closing.
-
-Closing an account ("delete my account") — what goes and what stays, and why:
-
-- The ``User`` row stays. Releases (producer, lineage snapshot), the ledger, allocations and
-  statements PROTECT it, and the money the person earned must stay payable. The account is
-  closed instead: deactivated, its password made unusable, its API tokens deleted, and every
-  personal field scrubbed: username -> ``deleted-<id>`` (``deleted-`` is reserved at sign-up
-  so the name is always free), display name -> "Former artist", email, names and bio emptied.
-- The payout email is kept only while the ledger still owes the person money (a positive
-  payable balance in any currency); then the login email is kept there if no payout email
-  was set, or nobody could be paid. With nothing owed it is emptied too.
-- Contributions go through ``contribution_delete``: works others remixed or a release
-  includes stay in lineages as tombstones (title and author kept, file and body gone); the
-  rest are removed with their files and renditions. Newest first, so a source only their
-  own (removed) remixes built on is removed too rather than kept as a tombstone.
-- Submissions of their works to projects not yet released are withdrawn (pending and
-  accepted alike: the work is gone, so a producer cannot credit it any more).
-- Projects they own that were never released are removed, drafts and open ones alike
-  (submissions, asks and memberships with them; others' contributions stay): a release
-  names its owner as the producer on record and pays them, so a project whose producer left
-  could never be released fairly. Released projects stay: they are the producer on record.
-- Co-producer memberships end; their data exports are removed with their archives.
-- Sessions: an unusable password changes the session hash and an inactive user is refused
-  by the auth backend, so every session of theirs is dead on its next request.
-- Apps above accounts do their part on ``accounts.closing.account_closing``, sent inside the
-  closing transaction: contributions (the works), projects (submissions, unreleased projects,
-  memberships), community and proposals (comments, follows).
-"""
+"""Downloading all one's data: an archive built in the background, kept for a while."""
 
 import logging
 import tempfile
@@ -37,156 +9,22 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from rest_framework.authtoken.models import Token
 
 from accounts import tasks
-from accounts.closing import account_closing, money_owed
 from accounts.exports import ExportArchive, export_sections
-from accounts.lookalikes import mixes_scripts, scripts_of, skeleton
 from accounts.models import DataExport, User
-from hitrec.caching import public_reads_changed
-from hitrec.i18n import language_supported, writing_to
+from hitrec.i18n import writing_to
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 
 logger = logging.getLogger(__name__)
 
-# Usernames given to closed accounts; nobody may sign up with one.
-CLOSED_USERNAME_PREFIX = "deleted-"
-CLOSED_DISPLAY_NAME = "Former artist"
-
-
-@transaction.atomic
-def _username_check(username: str) -> str:
-    """The name's skeleton, if no one's name looks like it; refusals say why."""
-    if mixes_scripts(username):
-        raise ValidationError(
-            {
-                "username": [
-                    _(
-                        "Write your username in one script: “%(username)s” mixes %(scripts)s "
-                        "letters, which lets names look like others'."
-                    )
-                    % {"username": username, "scripts": " + ".join(sorted(scripts_of(username)))}
-                ]
-            }
-        )
-    shape = skeleton(username)
-    if User.objects.filter(username_skeleton=shape).exists():
-        raise ValidationError(
-            {
-                "username": [
-                    _(
-                        "“%(username)s” looks too much like someone's username already; "
-                        "choose another one."
-                    )
-                    % {"username": username}
-                ]
-            }
-        )
-    return shape
-
-
-def user_register(*, username: str, email: str, password: str) -> User:
-    """Create an artist's account; every artist may also produce projects."""
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": [_("That username is taken; choose another one.")]})
-    # By shape, so that "de1eted-7" cannot pass for a closed account either.
-    if skeleton(username).startswith(skeleton(CLOSED_USERNAME_PREFIX)):
-        raise ValidationError(
-            {
-                "username": [
-                    _("Usernames starting with “%(prefix)s” are reserved.")
-                    % {"prefix": CLOSED_USERNAME_PREFIX}
-                ]
-            }
-        )
-    user = User(
-        username=username,
-        email=User.objects.normalize_email(email),
-        username_skeleton=_username_check(username),
-    )
-    try:
-        password_validation.validate_password(password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:
-        # Someone took the name, or one like it, between the checks and now.
-        raise ValidationError(
-            {"username": [_("That username is taken; choose another one.")]}
-        ) from exc
-    return user
-
-
-def token_obtain(*, username: str, password: str) -> Token:
-    """The API token for a username and password; the same token until it is revoked."""
-    user = authenticate(username=username, password=password)
-    if user is None:
-        raise ValidationError(_("Unable to log in with the username and password given."))
-    token, _created = Token.objects.get_or_create(user=user)
-    return token
-
-
-@transaction.atomic
-def demo_user_ensure(*, username: str, password: str) -> tuple[User, bool]:
-    """The demo account of the quick start: created once, its password reset to the known one."""
-    user, created = User.objects.get_or_create(
-        username=username,
-        defaults={
-            "email": f"{username}@hitrec.localhost",
-            "display_name": "Demo Artist",
-            "username_skeleton": skeleton(username),
-        },
-    )
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    return user, created
-
-
-@transaction.atomic
-def user_profile_update(
-    *,
-    user: User,
-    display_name: str | None = None,
-    bio: str | None = None,
-    payout_email: str | None = None,
-    language: str | None = None,
-) -> User:
-    """Change what a person says about themselves, where their payouts go, and the language
-    hitrec writes to them in ("" follows their browser on pages, the site's default in mail)."""
-    if language and not language_supported(language):
-        raise ValidationError(
-            {"language": _("hitrec is not written in “%(language)s”.") % {"language": language}}
-        )
-    changes = {
-        "display_name": display_name, "bio": bio, "payout_email": payout_email,
-        "language": language,
-    }  # fmt: skip
-    fields = [name for name, value in changes.items() if value is not None]
-    for name in fields:
-        setattr(user, name, changes[name])
-    if fields:
-        user.full_clean(exclude=["password"])
-        user.save(update_fields=fields)
-        if fields != ["language"]:
-            public_reads_changed()  # works show their author
-    return user
-
-
-# --- data export ---------------------------------------------------------------------------
 
 # Stored as the export's error, in its owner's language (`_export_fail`).
 EXPORT_INTERNAL_ERROR = gettext_noop(
@@ -400,47 +238,3 @@ def _profile(user: User) -> dict:
         "payout_email": user.payout_email,
         "joined": user.date_joined,
     }
-
-
-# --- closing an account --------------------------------------------------------------------
-
-
-def account_delete(*, user: User, password: str) -> User:
-    """A person deletes their account, confirming with their password (see the module doc)."""
-    if not password or not user.check_password(password):
-        raise ValidationError(
-            {"password": [_("That is not your password; your account was not deleted.")]}
-        )
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        exports = list(user.data_exports.values_list("file", flat=True))
-        user.data_exports.all().delete()
-        files_delete_on_commit(exports)
-        Token.objects.filter(user=user).delete()
-        # Their works, projects, memberships, comments: each app forgets its part
-        # (accounts.closing), in this transaction.
-        account_closing.send(sender=User, user=user)
-        _account_scrub(user)
-    return user
-
-
-def _account_scrub(user: User) -> None:
-    owed = money_owed(user)
-    user.payout_email = (user.payout_email or user.email) if owed else ""
-    user.username = f"{CLOSED_USERNAME_PREFIX}{user.pk}"
-    # The old name's shape goes with it: it was personal data, and the name is free again.
-    # "deleted-" names are reserved at sign-up, so they need no shape to be kept apart.
-    user.username_skeleton = None
-    user.display_name = CLOSED_DISPLAY_NAME
-    user.email = ""
-    user.first_name = ""
-    user.last_name = ""
-    user.bio = ""
-    user.is_active = False
-    user.is_staff = False
-    user.is_superuser = False
-    user.set_unusable_password()
-    user.save()
-    public_reads_changed()  # tombstones keep showing their author, now renamed
-    user.groups.clear()
-    user.user_permissions.clear()

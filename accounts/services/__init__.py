@@ -1,0 +1,30 @@
+"""Use cases that change accounts, one module per part: signing up, the profile, getting in
+(tokens, passwords), the data export, closing an account (its module says what goes and
+what stays). Callers import from here."""
+
+from accounts.services.access import token_obtain
+from accounts.services.data_export import (
+    data_export_build,
+    data_export_request,
+    data_exports_expire,
+)
+from accounts.services.deletion import (
+    CLOSED_DISPLAY_NAME,
+    CLOSED_USERNAME_PREFIX,
+    account_delete,
+)
+from accounts.services.profile import user_profile_update
+from accounts.services.registration import demo_user_ensure, user_register
+
+__all__ = [
+    "CLOSED_DISPLAY_NAME",
+    "CLOSED_USERNAME_PREFIX",
+    "account_delete",
+    "data_export_build",
+    "data_export_request",
+    "data_exports_expire",
+    "demo_user_ensure",
+    "token_obtain",
+    "user_profile_update",
+    "user_register",
+]

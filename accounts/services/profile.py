@@ -1,0 +1,43 @@
+"""What a person says about themselves, where they are paid, the language written to them."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from hitrec.caching import public_reads_changed
+from hitrec.i18n import language_supported
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    payout_email: str | None = None,
+    language: str | None = None,
+) -> User:
+    """Change what a person says about themselves, where their payouts go, and the language
+    hitrec writes to them in ("" follows their browser on pages, the site's default in mail)."""
+    if language and not language_supported(language):
+        raise ValidationError(
+            {"language": _("hitrec is not written in “%(language)s”.") % {"language": language}}
+        )
+    changes = {
+        "display_name": display_name, "bio": bio, "payout_email": payout_email,
+        "language": language,
+    }  # fmt: skip
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(user, name, changes[name])
+    if fields:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=fields)
+        if fields != ["language"]:
+            public_reads_changed()  # works show their author
+    return user
