@@ -1,23 +1,29 @@
-"""Auth API: register, obtain a token, one's own profile, data export and account deletion."""
+"""Auth API: register, tokens, one's own profile and password, data export, account deletion."""
 
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import DataExport
+from accounts.selectors import api_tokens_of
 from accounts.services import (
     account_delete,
+    api_token_create,
+    api_token_revoke,
     data_export_request,
+    password_change,
     token_obtain,
     user_profile_update,
     user_register,
@@ -226,3 +232,79 @@ class DataExportDownloadApi(APIView):
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's first characters, to tell tokens apart.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.SerializerMethodField()
+
+    def get_expired(self, token) -> bool:
+        return token.expires_at <= timezone.now()
+
+
+class ApiTokensApi(APIView):
+    """The signed-in person's named API tokens: list them, make one (its key is shown once)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(StrictInputSerializer):
+        name = serializers.CharField(max_length=100)
+        days = serializers.IntegerField(
+            required=False, help_text="How long it lives; default HITREC_API_TOKEN_DAYS (90)."
+        )
+
+    class CreatedSerializer(ApiTokenOutputSerializer):
+        key = serializers.CharField(help_text="Shown this once; hitrec keeps only its hash.")
+
+    @extend_schema(responses=ApiTokenOutputSerializer(many=True))
+    def get(self, request):
+        tokens = api_tokens_of(user=request.user)
+        return Response(ApiTokenOutputSerializer(tokens, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, key = api_token_create(user=request.user, **data.validated_data)
+        token.key = key
+        return Response(self.CreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenApi(APIView):
+    """Revoke one of one's named tokens: it stops working at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: int):
+        try:
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ValidationError as exc:
+            raise NotFound(" ".join(exc.messages)) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    """Set a new password, proving the old one; every API token is revoked (this request's
+    session, if it came with one, stays signed in)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = password_change(user=request.user, **data.validated_data)
+        if request.session is not None and request.user.is_authenticated:
+            update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

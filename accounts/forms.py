@@ -28,3 +28,28 @@ class LanguagePreferenceForm(forms.Form):
             "Pages, emails and statements. Without a choice, pages follow your browser and emails are in English."
         ),
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label=_("Name"), help_text=_("What will use it, e.g. “my upload script”.")
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=settings.HITREC_API_TOKEN_MAX_DAYS,
+        initial=settings.HITREC_API_TOKEN_DAYS,
+        label=_("Days it lives"),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("A new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -92,3 +92,35 @@ class DataExport(models.Model):
     @property
     def is_downloadable(self) -> bool:
         return self.status == self.Status.READY and not self.is_expired
+
+
+class ApiToken(models.Model):
+    """A named key a person gives a program to act for them through the API, until it expires
+    or they revoke it. Only a hash of the key is stored: the key is shown once, at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # sha256 of the key, hex: a copy of the database cannot be used to call the API.
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The key's first characters, so a person can tell their tokens apart.
+    prefix = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="apitoken_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user_id}"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

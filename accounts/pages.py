@@ -6,7 +6,10 @@ from accounts.views import (
     account_delete_page,
     account_export,
     account_language,
+    account_password,
     account_settings,
+    account_token_create,
+    account_token_revoke,
     language_choose,
 )
 
@@ -17,5 +20,12 @@ urlpatterns = [
     path("settings/account/export/", account_export, name="export"),
     path("settings/account/delete/", account_delete_page, name="delete"),
     path("settings/account/language/", account_language, name="language"),
+    path("settings/account/password/", account_password, name="password"),
+    path("settings/account/tokens/", account_token_create, name="token-create"),
+    path(
+        "settings/account/tokens/<int:token_id>/revoke/",
+        account_token_revoke,
+        name="token-revoke",
+    ),
     path("language/", language_choose, name="language-choose"),
 ]

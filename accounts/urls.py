@@ -3,10 +3,13 @@
 from django.urls import path
 
 from accounts.api import (
+    ApiTokenApi,
+    ApiTokensApi,
     DataExportApi,
     DataExportDownloadApi,
     DataExportRequestApi,
     MeApi,
+    PasswordChangeApi,
     TokenObtainApi,
     UserRegisterApi,
 )
@@ -15,6 +18,9 @@ urlpatterns = [
     path("register/", UserRegisterApi.as_view(), name="register"),
     path("token/", TokenObtainApi.as_view(), name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("me/password/", PasswordChangeApi.as_view(), name="me-password"),
+    path("tokens/", ApiTokensApi.as_view(), name="tokens"),
+    path("tokens/<int:token_id>/", ApiTokenApi.as_view(), name="token-detail"),
     path("me/export/", DataExportRequestApi.as_view(), name="me-export-request"),
     path("me/exports/<int:export_id>/", DataExportApi.as_view(), name="me-export"),
     path(

@@ -2,19 +2,34 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import AccountDeleteForm, LanguageForm, LanguagePreferenceForm
-from accounts.selectors import data_exports_recent
-from accounts.services import account_delete, data_export_request, user_profile_update
+from accounts.forms import (
+    AccountDeleteForm,
+    ApiTokenForm,
+    LanguageForm,
+    LanguagePreferenceForm,
+    PasswordChangeForm,
+)
+from accounts.selectors import api_tokens_of, data_exports_recent
+from accounts.services import (
+    account_delete,
+    api_token_create,
+    api_token_revoke,
+    data_export_request,
+    password_change,
+    user_profile_update,
+)
+from hitrec.pages import form_errors_apply
 
 
 def _settings_page(
@@ -22,6 +37,9 @@ def _settings_page(
     *,
     delete_form: AccountDeleteForm | None = None,
     language_form: LanguagePreferenceForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    password_form: PasswordChangeForm | None = None,
+    new_key: str = "",
     status: int = 200,
 ):
     exports = data_exports_recent(user=request.user)
@@ -36,6 +54,13 @@ def _settings_page(
             "delete_form": delete_form or AccountDeleteForm(),
             "language_form": language_form
             or LanguagePreferenceForm(initial={"language": request.user.language}),
+            "tokens": api_tokens_of(user=request.user),
+            "token_form": token_form or ApiTokenForm(),
+            "password_form": password_form or PasswordChangeForm(),
+            # A new token's key, shown in this answer only (never in a redirect's message,
+            # which would keep it in a cookie).
+            "new_key": new_key,
+            "now": timezone.now(),
         },
         status=status,
     )
@@ -113,3 +138,47 @@ def account_delete_page(request):
             )
             return redirect("web:home")
     return _settings_page(request, delete_form=form, status=400)
+
+
+@login_required
+@require_POST
+def account_token_create(request):
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = api_token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            return _settings_page(request, new_key=key, status=201)
+    return _settings_page(request, token_form=form, status=400)
+
+
+@login_required
+@require_POST
+def account_token_revoke(request, token_id: int):
+    try:
+        token = api_token_revoke(user=request.user, token_id=token_id)
+    except ValidationError as exc:
+        raise Http404(" ".join(exc.messages)) from exc
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect(reverse("accounts:settings") + "#tokens")
+
+
+@login_required
+@require_POST
+def account_password(request):
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            user = password_change(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays; the others end
+            messages.success(
+                request,
+                _("Your password was changed. Your API tokens were revoked; make new ones."),
+            )
+            return redirect(reverse("accounts:settings") + "#password")
+    return _settings_page(request, password_form=form, status=400)

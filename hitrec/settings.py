@@ -281,6 +281,10 @@ HITREC_PROCESSING_RETRIES = env_int("HITREC_PROCESSING_RETRIES", 5)
 HITREC_PROCESSING_MAX_INTERRUPTIONS = env_int("HITREC_PROCESSING_MAX_INTERRUPTIONS", 3)
 # How long a person's data export archive stays downloadable.
 HITREC_DATA_EXPORT_DAYS = env_int("HITREC_DATA_EXPORT_DAYS", 7)
+# API tokens live this many days unless their owner chooses fewer (at most the maximum);
+# the one token of /api/auth/token/ too, counted from when it was made (docs/decisions.md).
+HITREC_API_TOKEN_DAYS = env_int("HITREC_API_TOKEN_DAYS", 90)
+HITREC_API_TOKEN_MAX_DAYS = env_int("HITREC_API_TOKEN_MAX_DAYS", 365)
 # How long a payment proposal is open for comments before it becomes the release.
 HITREC_PROPOSAL_COMMENT_DAYS = env_int("HITREC_PROPOSAL_COMMENT_DAYS", 14)
 
@@ -334,7 +338,10 @@ HITREC_THROTTLE_RATES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Named, expiring tokens ("hitrec_…"), then the one token per person of
+        # /api/auth/token/ (it expires too), then the browser's session.
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.LegacyTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

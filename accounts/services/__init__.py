@@ -2,7 +2,13 @@
 (tokens, passwords), the data export, closing an account (its module says what goes and
 what stays). Callers import from here."""
 
-from accounts.services.access import token_obtain
+from accounts.services.access import (
+    api_token_create,
+    api_token_revoke,
+    api_tokens_revoke_all,
+    password_change,
+    token_obtain,
+)
 from accounts.services.data_export import (
     data_export_build,
     data_export_request,
@@ -17,6 +23,10 @@ from accounts.services.profile import user_profile_update
 from accounts.services.registration import demo_user_ensure, user_register
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
+    "api_tokens_revoke_all",
+    "password_change",
     "CLOSED_DISPLAY_NAME",
     "CLOSED_USERNAME_PREFIX",
     "account_delete",

@@ -31,10 +31,10 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from accounts.closing import account_closing, money_owed
 from accounts.models import User
+from accounts.services.access import api_tokens_revoke_all
 from hitrec.caching import public_reads_changed
 from hitrec.storage import files_delete_on_commit
 
@@ -56,7 +56,7 @@ def account_delete(*, user: User, password: str) -> User:
         exports = list(user.data_exports.values_list("file", flat=True))
         user.data_exports.all().delete()
         files_delete_on_commit(exports)
-        Token.objects.filter(user=user).delete()
+        api_tokens_revoke_all(user=user)
         # Their works, projects, memberships, comments: each app forgets its part
         # (accounts.closing), in this transaction.
         account_closing.send(sender=User, user=user)

@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.services import data_export as services
 from accounts.models import DataExport
+from accounts.services import data_export as services
 from accounts.services import data_export_build, data_export_request, data_exports_expire
 from community.models import Comment
 from contributions.models import RemixLink

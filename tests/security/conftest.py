@@ -36,7 +36,7 @@ from PIL import Image, PngImagePlugin
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import data_export_build, data_export_request
+from accounts.services import api_token_create, data_export_build, data_export_request
 from community.services import comment_create, comment_hide, follow_create, report_create
 from contributions.models import RemixLink
 from contributions.services import contribution_create, contribution_delete
@@ -201,6 +201,7 @@ def _build(media_root: Path) -> World:
 
     export = data_export_request(user=ana)
     data_export_build(export_id=export.id)
+    api_token, _key = api_token_create(user=ana, name="ana's script")
 
     return World(
         users={
@@ -233,6 +234,7 @@ def _build(media_root: Path) -> World:
             "report": report.id,
             "follow": follow.id,
             "export": export.id,
+            "api_token": api_token.id,
             "author_user": ana.id,
             "coproducer_user": cop.id,
             "notification": ana.notifications.get().id,

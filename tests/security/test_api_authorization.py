@@ -98,6 +98,13 @@ ROWS = [
     Row("PATCH", "me", "401 200 200 200 200 200", data=lambda w: {"display_name": "New name"}),
     Row("DELETE", "me", "401 204 204 204 204 204", data=lambda w: {"password": DEFAULT_PASSWORD}),
     Row("POST", "me-export-request", "401 202 202 202 202 202"),
+    # tokens: one's own; a new password needs the old one (each actor's is DEFAULT_PASSWORD).
+    Row("GET", "tokens", "401 200 200 200 200 200"),
+    Row("POST", "tokens", "401 201 201 201 201 201", data=lambda w: {"name": "script"}),
+    Row("DELETE", "token-detail", "401 204 404 404 404 404", args={"token_id": "api_token"}),
+    Row("POST", "me-password", "401 204 204 204 204 204",
+        data=lambda w: {"current_password": DEFAULT_PASSWORD,
+                        "new_password": "another-long-phrase-7"}),
     Row("GET", "me-export", "401 200 404 404 404 404", args={"export_id": "export"}),
     Row("GET", "me-export-download", "401 200 404 404 404 404", args={"export_id": "export"}),
     # contributions: public to read; only the author edits, replaces or deletes.

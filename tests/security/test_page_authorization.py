@@ -177,6 +177,13 @@ ROWS = [
     # accounts
     PageRow("GET", "accounts:settings", "login 200 200 200 200 200"),
     PageRow("POST", "accounts:export", "login saved saved saved saved saved"),
+    PageRow("POST", "accounts:password", "login saved saved saved saved saved",
+            data=fixed(current_password=DEFAULT_PASSWORD,
+                       new_password="another-long-phrase-7")),
+    PageRow("POST", "accounts:token-create", "login 201* 201* 201* 201* 201*",
+            data=fixed(name="script", days="7")),
+    PageRow("POST", "accounts:token-revoke", "login saved 404 404 404 404",
+            args=ids(token_id="api_token")),
     PageRow("POST", "accounts:language", "login saved saved saved saved saved",
             data=fixed(language="es")),
     PageRow("POST", "accounts:language-choose", "same saved saved saved saved saved",
