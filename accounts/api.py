@@ -24,6 +24,8 @@ from accounts.services import (
     api_token_revoke,
     data_export_request,
     password_change,
+    password_reset_confirm,
+    password_reset_request,
     token_obtain,
     user_profile_update,
     user_register,
@@ -307,4 +309,50 @@ class PasswordChangeApi(APIView):
         user = password_change(user=request.user, **data.validated_data)
         if request.session is not None and request.user.is_authenticated:
             update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(APIView):
+    """Ask for a link to set a new password. The answer is the same (202) whether or not an
+    account has the address; the mail, if any, is sent by a job."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+
+    @extend_schema(request=InputSerializer, responses={202: ErrorSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_request(email=data.validated_data["email"])
+        return Response(
+            {
+                "detail": _(
+                    "If an account has that address, a link to set a new password is on its way."
+                )
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmApi(APIView):
+    """Set a new password with the link's `uid` and `token`; every session and token ends."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        uid = serializers.CharField(max_length=64)
+        token = serializers.CharField(max_length=128)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(**data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,8 @@ from accounts.views import (
     account_token_create,
     account_token_revoke,
     language_choose,
+    password_reset,
+    password_reset_confirm_page,
 )
 
 app_name = "accounts"
@@ -28,4 +30,10 @@ urlpatterns = [
         name="token-revoke",
     ),
     path("language/", language_choose, name="language-choose"),
+    path("password/reset/", password_reset, name="password-reset"),
+    path(
+        "password/reset/<str:uid>/<str:token>/",
+        password_reset_confirm_page,
+        name="password-reset-confirm",
+    ),
 ]

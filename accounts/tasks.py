@@ -20,3 +20,15 @@ def build_data_export(export_id: int) -> None:
 def expire_data_exports() -> int:
     """Periodic: remove archives past HITREC_DATA_EXPORT_DAYS (schedule it with celery beat)."""
     return services.data_exports_expire()
+
+
+@shared_task(
+    name="accounts.send_password_reset",
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_password_reset(email: str) -> int:
+    """Takes the address, not an id: the request is answered alike whether it names an
+    account or not, so the lookup happens here (accounts.services.password_reset_request)."""
+    return services.password_reset_send(email=email)

@@ -10,6 +10,8 @@ from accounts.api import (
     DataExportRequestApi,
     MeApi,
     PasswordChangeApi,
+    PasswordResetApi,
+    PasswordResetConfirmApi,
     TokenObtainApi,
     UserRegisterApi,
 )
@@ -19,6 +21,12 @@ urlpatterns = [
     path("token/", TokenObtainApi.as_view(), name="token"),
     path("me/", MeApi.as_view(), name="me"),
     path("me/password/", PasswordChangeApi.as_view(), name="me-password"),
+    path("password/reset/", PasswordResetApi.as_view(), name="password-reset"),
+    path(
+        "password/reset/confirm/",
+        PasswordResetConfirmApi.as_view(),
+        name="password-reset-confirm",
+    ),
     path("tokens/", ApiTokensApi.as_view(), name="tokens"),
     path("tokens/<int:token_id>/", ApiTokenApi.as_view(), name="token-detail"),
     path("me/export/", DataExportRequestApi.as_view(), name="me-export-request"),

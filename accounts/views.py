@@ -5,20 +5,24 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import Throttled
 
+from accounts.emails import user_of_reset_link
 from accounts.forms import (
     AccountDeleteForm,
     ApiTokenForm,
     LanguageForm,
     LanguagePreferenceForm,
     PasswordChangeForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
 )
 from accounts.selectors import api_tokens_of, data_exports_recent
 from accounts.services import (
@@ -27,9 +31,12 @@ from accounts.services import (
     api_token_revoke,
     data_export_request,
     password_change,
+    password_reset_confirm,
+    password_reset_request,
     user_profile_update,
 )
 from hitrec.pages import form_errors_apply
+from hitrec.throttles import AuthRateThrottle, CountersUnavailable
 
 
 def _settings_page(
@@ -182,3 +189,57 @@ def account_password(request):
             )
             return redirect(reverse("accounts:settings") + "#password")
     return _settings_page(request, password_form=form, status=400)
+
+
+def _throttled(request) -> HttpResponse | None:
+    """The pages that get people in are limited per address like the API's (scope auth)."""
+    try:
+        AuthRateThrottle().allow_request(request, None)
+    except (Throttled, CountersUnavailable) as exc:
+        response = render(
+            request, "accounts/refused.html", {"problem": exc.detail}, status=exc.status_code
+        )
+        response["Retry-After"] = str(exc.wait)
+        return response
+    return None
+
+
+def password_reset(request):
+    """Forgot one's password: the same answer whether or not an account has the address."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if refused := _throttled(request):
+            return refused
+        if form.is_valid():
+            password_reset_request(email=form.cleaned_data["email"])
+            return render(
+                request, "accounts/password_reset_sent.html", {"email": form.cleaned_data["email"]}
+            )
+    return render(
+        request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def password_reset_confirm_page(request, uid: str, token: str):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST":
+        if refused := _throttled(request):
+            return refused
+        if form.is_valid():
+            try:
+                password_reset_confirm(uid=uid, token=token, **form.cleaned_data)
+            except ValidationError as exc:
+                form_errors_apply(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your new password is set; you were signed out everywhere. Log in with it."),
+                )
+                return redirect("web:login")
+    problem = ""
+    if request.method != "POST" and user_of_reset_link(uid=uid, token=token) is None:
+        problem = _("This link is invalid or has expired; ask for a new one.")
+    return render(
+        request, "accounts/password_reset_confirm.html", {"form": form, "problem": problem},
+        status=400 if problem or form.errors else 200,
+    )  # fmt: skip

@@ -7,6 +7,9 @@ from accounts.services.access import (
     api_token_revoke,
     api_tokens_revoke_all,
     password_change,
+    password_reset_confirm,
+    password_reset_request,
+    password_reset_send,
     token_obtain,
 )
 from accounts.services.data_export import (
@@ -27,6 +30,9 @@ __all__ = [
     "api_token_revoke",
     "api_tokens_revoke_all",
     "password_change",
+    "password_reset_confirm",
+    "password_reset_request",
+    "password_reset_send",
     "CLOSED_DISPLAY_NAME",
     "CLOSED_USERNAME_PREFIX",
     "account_delete",

@@ -1,4 +1,4 @@
-"""Getting in: API tokens (named, expiring, revocable) and passwords."""
+"""Getting in: API tokens (named, expiring, revocable), passwords, and resetting a forgotten one."""
 
 import hashlib
 import logging
@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts import tasks
+from accounts.emails import password_reset_email, user_of_reset_link
 from accounts.models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,50 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     session ends: whoever held the old password is out (the view keeps this session)."""
     if not user.check_password(current_password):
         raise ValidationError({"current_password": [_("That is not your current password.")]})
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    api_tokens_revoke_all(user=user)
+    return user
+
+
+# --- a forgotten password ------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str) -> None:
+    """Someone asks for a link to set a new password. The answer and its timing are the same
+    whether or not an account has that address: the lookup and the mail happen in a job,
+    which is enqueued in every case."""
+    address = (email or "").strip()
+    if not address or len(address) > 254:
+        raise ValidationError({"email": [_("Write the email address of your account.")]})
+    transaction.on_commit(lambda: tasks.send_password_reset.delay(address), robust=True)
+
+
+def password_reset_send(*, email: str) -> int:
+    """The job: a single-use link, valid for PASSWORD_RESET_TIMEOUT, to each active account
+    with this address (in its owner's language). Returns how many were sent."""
+    people = User.objects.filter(email__iexact=email, is_active=True)
+    sent = 0
+    for user in people:
+        password_reset_email(user=user).send()
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """A new password from a reset link. The link works once (its token is made from the
+    password it replaces) and for PASSWORD_RESET_TIMEOUT; every session and token ends."""
+    user = user_of_reset_link(uid=uid, token=token)
+    if user is None:
+        raise ValidationError(
+            {"token": [_("This link is invalid or has expired; ask for a new one.")]}
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
     try:
         password_validation.validate_password(new_password, user=user)
     except ValidationError as exc:

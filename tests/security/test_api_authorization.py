@@ -99,6 +99,10 @@ ROWS = [
     Row("DELETE", "me", "401 204 204 204 204 204", data=lambda w: {"password": DEFAULT_PASSWORD}),
     Row("POST", "me-export-request", "401 202 202 202 202 202"),
     # tokens: one's own; a new password needs the old one (each actor's is DEFAULT_PASSWORD).
+    Row("POST", "password-reset", "202 202 202 202 202 202",
+        data=lambda w: {"email": "ana@example.org"}),
+    Row("POST", "password-reset-confirm", "400 400 400 400 400 400",
+        data=lambda w: {"uid": "MQ", "token": "forged", "new_password": "another-long-7"}),
     Row("GET", "tokens", "401 200 200 200 200 200"),
     Row("POST", "tokens", "401 201 201 201 201 201", data=lambda w: {"name": "script"}),
     Row("DELETE", "token-detail", "401 204 404 404 404 404", args={"token_id": "api_token"}),

@@ -177,6 +177,11 @@ ROWS = [
     # accounts
     PageRow("GET", "accounts:settings", "login 200 200 200 200 200"),
     PageRow("POST", "accounts:export", "login saved saved saved saved saved"),
+    PageRow("GET", "accounts:password-reset", "200 200 200 200 200 200"),
+    PageRow("POST", "accounts:password-reset", "200 200 200 200 200 200",
+            data=fixed(email="ana@example.org")),
+    PageRow("GET", "accounts:password-reset-confirm", "400 400 400 400 400 400",
+            args=fixed(uid="MQ", token="forged")),
     PageRow("POST", "accounts:password", "login saved saved saved saved saved",
             data=fixed(current_password=DEFAULT_PASSWORD,
                        new_password="another-long-phrase-7")),
