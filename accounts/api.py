@@ -20,9 +20,12 @@ from accounts.models import DataExport
 from accounts.selectors import api_tokens_of
 from accounts.services import (
     account_delete,
+    address_verification_request,
+    address_verify,
     api_token_create,
     api_token_revoke,
     data_export_request,
+    email_change,
     password_change,
     password_reset_confirm,
     password_reset_request,
@@ -103,6 +106,12 @@ class MeApi(APIView):
         payout_email = serializers.CharField()
         # What hitrec writes to them in: a code of settings.LANGUAGES, "" for the browser's.
         language = serializers.CharField()
+        # Until an address is verified hitrec sends it no notification and pays nobody there.
+        email_verified = serializers.BooleanField()
+        payout_email_verified = serializers.SerializerMethodField()
+
+        def get_payout_email_verified(self, user) -> bool:
+            return bool(user.payout_email and user.payout_email_verified_at)
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
@@ -356,3 +365,64 @@ class PasswordResetConfirmApi(APIView):
         data.is_valid(raise_exception=True)
         password_reset_confirm(**data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeApi(APIView):
+    """Move one's account to another address, confirmed by the password. The new address
+    gets a verification link, the old one a notice."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses=MeApi.OutputSerializer)
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = email_change(user=request.user, **data.validated_data)
+        return Response(MeApi.OutputSerializer(user).data)
+
+
+class EmailVerificationApi(APIView):
+    """Send the verification link again (`field`: email or payout_email)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        field = serializers.ChoiceField(choices=["email", "payout_email"], default="email")
+
+    @extend_schema(request=InputSerializer, responses={202: ErrorSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        address_verification_request(user=request.user, field=data.validated_data["field"])
+        return Response(
+            {"detail": _("A new link is on its way to that address.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class AddressVerifyApi(APIView):
+    """Verify an address with the token of its link (no sign-in needed: the link is proof)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(StrictInputSerializer):
+        token = serializers.CharField(max_length=1000)
+
+    class OutputSerializer(serializers.Serializer):
+        field = serializers.CharField()
+        address = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, field = address_verify(token=data.validated_data["token"])
+        return Response({"field": field, "address": getattr(user, field)})

@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.authentication import (
     BaseAuthentication,
     TokenAuthentication,
@@ -46,3 +48,15 @@ class LegacyTokenAuthentication(TokenAuthentication):
         if token.created <= timezone.now() - timedelta(days=settings.HITREC_API_TOKEN_DAYS):
             raise AuthenticationFailed(_("This API token has expired; ask for a new one."))
         return user, token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """In the API documentation: the same `Authorization: Token …` header as the older token."""
+
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "namedTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=ApiTokenAuthentication.keyword
+        )

@@ -1,4 +1,5 @@
-"""The mail accounts send: a password reset link, in its recipient's language."""
+"""The mail accounts send, each in its recipient's language: a password reset link, an
+address verification link, the notice that an account moved to another address."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -49,3 +50,42 @@ def password_reset_email(*, user: User) -> EmailMultiAlternatives:
             render_to_string("accounts/email/password_reset.html", context), "text/html"
         )
     return message
+
+
+def _message(*, user: User, to: str, subject: str, template: str, context: dict):
+    context = {"user": user, **context}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        to=[to],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(
+        render_to_string(f"accounts/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def address_verification_email(*, user: User, field: str, token: str) -> EmailMultiAlternatives:
+    with writing_to(user):
+        path = reverse("accounts:address-verify", kwargs={"token": token})
+        return _message(
+            user=user, to=getattr(user, field), subject=_("hitrec: is this your address?"),
+            template="verify_address",
+            context={
+                "link": settings.HITREC_SITE_URL.rstrip("/") + path,
+                "payout": field == "payout_email",
+                "days": settings.HITREC_EMAIL_VERIFY_SECONDS // 86400,
+            },
+        )  # fmt: skip
+
+
+def address_changed_email(*, user: User, old_email: str) -> EmailMultiAlternatives:
+    with writing_to(user):
+        return _message(
+            user=user, to=old_email, subject=_("hitrec: your account moved to another address"),
+            template="address_changed",
+            context={
+                "reset": settings.HITREC_SITE_URL.rstrip("/") + reverse("accounts:password-reset")
+            },
+        )  # fmt: skip

@@ -12,6 +12,10 @@ class User(AbstractUser):
     bio = models.TextField(blank=True, max_length=5000)
     # Where payouts are sent; may differ from the login email.
     payout_email = models.EmailField(blank=True)
+    # When the person proved they read each address (a signed link sent to it). Until then
+    # hitrec sends it no notification and pays nobody through it (docs/decisions.md).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    payout_email_verified_at = models.DateTimeField(null=True, blank=True)
     # The language pages, emails and statements are written in for them; empty: the
     # browser's (Accept-Language) on pages, the site's default in what is sent. Checked
     # against settings.LANGUAGES by the service, not as choices: adding a language needs
@@ -37,6 +41,21 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email and self.email_verified_at)
+
+    @property
+    def payee_email(self) -> str:
+        """Where a payout would go: the payout address if one is set, else the login one."""
+        return self.payout_email or self.email
+
+    @property
+    def payee_verified(self) -> bool:
+        if self.payout_email:
+            return self.payout_email_verified_at is not None
+        return self.email_verified
 
 
 class DataExport(models.Model):

@@ -4,12 +4,15 @@ from django.urls import path
 
 from accounts.views import (
     account_delete_page,
+    account_email,
+    account_email_verification,
     account_export,
     account_language,
     account_password,
     account_settings,
     account_token_create,
     account_token_revoke,
+    address_verify_page,
     language_choose,
     password_reset,
     password_reset_confirm_page,
@@ -29,6 +32,13 @@ urlpatterns = [
         account_token_revoke,
         name="token-revoke",
     ),
+    path("settings/account/email/", account_email, name="email"),
+    path(
+        "settings/account/email/verification/",
+        account_email_verification,
+        name="email-verification",
+    ),
+    path("email/verify/<str:token>/", address_verify_page, name="address-verify"),
     path("language/", language_choose, name="language-choose"),
     path("password/reset/", password_reset, name="password-reset"),
     path(

@@ -3,11 +3,14 @@
 from django.urls import path
 
 from accounts.api import (
+    AddressVerifyApi,
     ApiTokenApi,
     ApiTokensApi,
     DataExportApi,
     DataExportDownloadApi,
     DataExportRequestApi,
+    EmailChangeApi,
+    EmailVerificationApi,
     MeApi,
     PasswordChangeApi,
     PasswordResetApi,
@@ -21,6 +24,9 @@ urlpatterns = [
     path("token/", TokenObtainApi.as_view(), name="token"),
     path("me/", MeApi.as_view(), name="me"),
     path("me/password/", PasswordChangeApi.as_view(), name="me-password"),
+    path("me/email/", EmailChangeApi.as_view(), name="me-email"),
+    path("me/email/verification/", EmailVerificationApi.as_view(), name="me-email-verification"),
+    path("email/verify/", AddressVerifyApi.as_view(), name="email-verify"),
     path("password/reset/", PasswordResetApi.as_view(), name="password-reset"),
     path(
         "password/reset/confirm/",

@@ -18,6 +18,7 @@ from accounts.emails import user_of_reset_link
 from accounts.forms import (
     AccountDeleteForm,
     ApiTokenForm,
+    EmailChangeForm,
     LanguageForm,
     LanguagePreferenceForm,
     PasswordChangeForm,
@@ -27,9 +28,12 @@ from accounts.forms import (
 from accounts.selectors import api_tokens_of, data_exports_recent
 from accounts.services import (
     account_delete,
+    address_verification_request,
+    address_verify,
     api_token_create,
     api_token_revoke,
     data_export_request,
+    email_change,
     password_change,
     password_reset_confirm,
     password_reset_request,
@@ -46,6 +50,7 @@ def _settings_page(
     language_form: LanguagePreferenceForm | None = None,
     token_form: ApiTokenForm | None = None,
     password_form: PasswordChangeForm | None = None,
+    email_form: EmailChangeForm | None = None,
     new_key: str = "",
     status: int = 200,
 ):
@@ -62,6 +67,7 @@ def _settings_page(
             "language_form": language_form
             or LanguagePreferenceForm(initial={"language": request.user.language}),
             "tokens": api_tokens_of(user=request.user),
+            "email_form": email_form or EmailChangeForm(),
             "token_form": token_form or ApiTokenForm(),
             "password_form": password_form or PasswordChangeForm(),
             # A new token's key, shown in this answer only (never in a redirect's message,
@@ -243,3 +249,53 @@ def password_reset_confirm_page(request, uid: str, token: str):
         request, "accounts/password_reset_confirm.html", {"form": form, "problem": problem},
         status=400 if problem or form.errors else 200,
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def account_email(request):
+    form = EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            email_change(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your address is changed. Open the link sent to it to verify it."),
+            )
+            return redirect(reverse("accounts:settings") + "#email")
+    return _settings_page(request, email_form=form, status=400)
+
+
+@login_required
+@require_POST
+def account_email_verification(request):
+    """Send the verification link again, for the login or the payout address."""
+    field = request.POST.get("field", "email")
+    try:
+        address_verification_request(user=request.user, field=field)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("A new link is on its way to that address."))
+    return redirect(reverse("accounts:settings") + "#email")
+
+
+def address_verify_page(request, token: str):
+    """The link in the email: a page with one button, so that a mail scanner that opens
+    links does not verify the address on its owner's behalf."""
+    if request.method == "POST":
+        try:
+            user, field = address_verify(token=token)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("Thank you: %(address)s is verified.") % {"address": getattr(user, field)},
+            )
+            return redirect("accounts:settings" if request.user == user else "web:login")
+        return render(request, "accounts/verify_address.html", {"problem": problem}, status=400)
+    return render(request, "accounts/verify_address.html", {})

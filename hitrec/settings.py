@@ -287,6 +287,8 @@ HITREC_API_TOKEN_DAYS = env_int("HITREC_API_TOKEN_DAYS", 90)
 HITREC_API_TOKEN_MAX_DAYS = env_int("HITREC_API_TOKEN_MAX_DAYS", 365)
 # A password reset link works once, for this long (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("HITREC_PASSWORD_RESET_SECONDS", 60 * 60)
+# An address verification link works for this long (signed, so no row to clean up).
+HITREC_EMAIL_VERIFY_SECONDS = env_int("HITREC_EMAIL_VERIFY_SECONDS", 3 * 24 * 60 * 60)
 # How long a payment proposal is open for comments before it becomes the release.
 HITREC_PROPOSAL_COMMENT_DAYS = env_int("HITREC_PROPOSAL_COMMENT_DAYS", 14)
 

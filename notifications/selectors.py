@@ -36,12 +36,13 @@ class Recipient(NamedTuple):
 
 
 def recipients_for(*, user_ids: Iterable[int]) -> dict[int, Recipient]:
-    """The active people among these, with their address and language (one query)."""
+    """The active people among these, with their address and language (one query). An
+    address not yet verified counts as none: hitrec writes only to proven addresses."""
     return {
-        user_id: Recipient(email, language)
-        for user_id, email, language in User.objects.filter(
+        user_id: Recipient(email if verified_at else "", language)
+        for user_id, email, language, verified_at in User.objects.filter(
             id__in=list(user_ids), is_active=True
-        ).values_list("id", "email", "language")
+        ).values_list("id", "email", "language", "email_verified_at")
     }
 
 

@@ -12,6 +12,13 @@ from accounts.services.access import (
     password_reset_send,
     token_obtain,
 )
+from accounts.services.addresses import (
+    address_changed_send,
+    address_verification_request,
+    address_verification_send,
+    address_verify,
+    email_change,
+)
 from accounts.services.data_export import (
     data_export_build,
     data_export_request,
@@ -23,9 +30,18 @@ from accounts.services.deletion import (
     account_delete,
 )
 from accounts.services.profile import user_profile_update
-from accounts.services.registration import demo_user_ensure, user_register
+from accounts.services.registration import (
+    demo_addresses_verify,
+    demo_user_ensure,
+    user_register,
+)
 
 __all__ = [
+    "address_changed_send",
+    "address_verification_request",
+    "address_verification_send",
+    "address_verify",
+    "email_change",
     "api_token_create",
     "api_token_revoke",
     "api_tokens_revoke_all",
@@ -39,6 +55,7 @@ __all__ = [
     "data_export_build",
     "data_export_request",
     "data_exports_expire",
+    "demo_addresses_verify",
     "demo_user_ensure",
     "token_obtain",
     "user_profile_update",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services.addresses import address_verification_request
 from hitrec.caching import public_reads_changed
 from hitrec.i18n import language_supported
 
@@ -33,11 +34,18 @@ def user_profile_update(
         "language": language,
     }  # fmt: skip
     fields = [name for name, value in changes.items() if value is not None]
+    # A new payout address must be proved before anyone is paid through it.
+    payout_moved = payout_email is not None and payout_email != user.payout_email
     for name in fields:
         setattr(user, name, changes[name])
+    if payout_moved:
+        user.payout_email_verified_at = None
+        fields.append("payout_email_verified_at")
     if fields:
         user.full_clean(exclude=["password"])
         user.save(update_fields=fields)
         if fields != ["language"]:
             public_reads_changed()  # works show their author
+    if payout_moved and user.payout_email:
+        address_verification_request(user=user, field="payout_email")
     return user

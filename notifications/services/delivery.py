@@ -23,7 +23,7 @@ def email_send(*, notification_id: int) -> bool:
         return False
     recipient = User.objects.get(pk=notification.recipient_id)
     delivery = preferences_get(user=recipient)[notification.kind]
-    if delivery == Delivery.OFF or not recipient.email or not recipient.is_active:
+    if delivery == Delivery.OFF or not recipient.email_verified or not recipient.is_active:
         notification.email_status = Status.DROPPED
         notification.save(update_fields=["email_status"])
         return False
@@ -52,7 +52,7 @@ def digest_send(*, user_id: int) -> bool:
     recipient = User.objects.get(pk=user_id)
     deliveries = preferences_get(user=recipient)
     send = [n for n in waiting if deliveries[n.kind] != Delivery.OFF]
-    if not (recipient.email and recipient.is_active):
+    if not (recipient.email_verified and recipient.is_active):
         send = []
     sent_ids = {n.id for n in send}
     now = timezone.now()

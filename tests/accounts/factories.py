@@ -1,6 +1,7 @@
 """Factories for people: artists, producers and staff are all users."""
 
 import factory
+from django.utils import timezone
 
 from accounts.lookalikes import skeleton
 from accounts.models import User
@@ -17,6 +18,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     # As the sign-up service sets it, so that look-alikes of factory people are refused too.
     username_skeleton = factory.LazyAttribute(lambda user: skeleton(user.username))
+    # Verified, as most people soon are; tests of the unverified pass email_verified_at=None.
+    email_verified_at = factory.LazyFunction(timezone.now)
     display_name = factory.Faker("name")
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 

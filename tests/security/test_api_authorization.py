@@ -103,6 +103,12 @@ ROWS = [
         data=lambda w: {"email": "ana@example.org"}),
     Row("POST", "password-reset-confirm", "400 400 400 400 400 400",
         data=lambda w: {"uid": "MQ", "token": "forged", "new_password": "another-long-7"}),
+    Row("POST", "me-email", "401 200 200 200 200 200",
+        data=lambda w: {"email": "moved@example.org", "password": DEFAULT_PASSWORD}),
+    # Everyone in the world is verified: asking again is refused, by name.
+    Row("POST", "me-email-verification", "401 400 400 400 400 400",
+        data=lambda w: {"field": "email"}),
+    Row("POST", "email-verify", "400 400 400 400 400 400", data=lambda w: {"token": "forged"}),
     Row("GET", "tokens", "401 200 200 200 200 200"),
     Row("POST", "tokens", "401 201 201 201 201 201", data=lambda w: {"name": "script"}),
     Row("DELETE", "token-detail", "401 204 404 404 404 404", args={"token_id": "api_token"}),
@@ -211,8 +217,8 @@ ROWS = [
     Row("POST", "project-release", "401 403 403 201 201 403", args=P, data=credits),
     Row("GET", "project-split", "200 200 200 200 200 200", args=R),
     Row("POST", "project-split-preview", "401 403 403 200 200 200", args=P, data=credits),
-    # revenue: the producers (staff may read it, but only producers record money).
-    Row("GET", "project-revenue", "403 403 403 200 200 200", args=R),
+    # revenue: the producers record it; they, staff and the people credited (the author) read it.
+    Row("GET", "project-revenue", "403 200 403 200 200 200", args=R),
     Row("POST", "project-revenue", "401 403 403 201 201 403", args=R,
         data=lambda w: {"amount": "5.00", "currency": "USD"}, headers={"Idempotency-Key": "m-1"}),
     Row("POST", "project-revenue", "401 403 403 201 201 403", args=R,
@@ -226,23 +232,40 @@ ROWS = [
         data=lambda w: {"name": "publishing", "contributor_pool": "1/2"}),
     Row("POST", "project-streams", "401 404 404 201 201 403", args=D,
         data=lambda w: {"name": "budget"}),
-    # production costs: the producers' books (staff may read them); the receipt also goes to
-    # whoever bore the cost (here a producer; see the test below for a former one).
-    Row("GET", "project-costs", "403 403 403 200 200 200", args=R),
+    # production costs: the producers record them; they, staff and the people credited in the
+    # release (the author) read them and their receipts; the receipt also goes to whoever bore
+    # the cost (here a producer; see the test below for a former one). Everyone sees a released
+    # project's totals.
+    Row("GET", "project-costs", "403 200 403 200 200 200", args=R),
     Row("GET", "project-costs", "404 404 404 200 200 200", args=D),
     Row("POST", "project-costs", "401 403 403 201 201 403", args=R, multipart=True,
         data=lambda w: {"amount": "12.50", "currency": "USD", "note": "Taxi to the studio",
                         "receipt": receipt()}),
-    Row("POST", "project-costs", "401 403 403 201 201 403", args=R,
+    # After the release a cost without its receipt is refused.
+    Row("POST", "project-costs", "401 403 403 400 400 403", args=R,
         data=lambda w: {"amount": "3.00", "currency": "USD", "note": "Strings",
                         "borne_by": w.ids["coproducer_user"]}),
+    Row("POST", "project-costs", "401 403 403 201 201 403", args=R, multipart=True,
+        data=lambda w: {"amount": "3.00", "currency": "USD", "note": "Strings",
+                        "borne_by": w.ids["coproducer_user"], "receipt": receipt("s.pdf")}),
+    Row("POST", "project-costs", "401 404 404 201 201 403", args=D,
+        data=lambda w: {"amount": "3.00", "currency": "USD", "note": "Snacks"}),
+    Row("GET", "project-cost-summary", "200 200 200 200 200 200", args=R),
+    Row("GET", "project-cost-summary", "404 404 404 200 200 200", args=P),
+    Row("GET", "project-cost-summary", "404 404 404 200 200 200", args=D),
+    # The world's cost was recorded after the release by the producer, who bore it: only the
+    # co-producer may agree to it.
+    Row("POST", "project-cost-approve", "401 403 403 403 200 403",
+        args={"project_id": "released", "cost_id": "cost"}),
+    Row("POST", "project-cost-approve", "401 403 403 404 404 404",
+        args={"project_id": "project", "cost_id": "cost"}),
     Row("POST", "project-cost-withdraw", "401 403 403 200 200 403",
         args={"project_id": "released", "cost_id": "cost"},
         data=lambda w: {"reason": "Recorded twice"}),
     Row("POST", "project-cost-withdraw", "401 403 403 404 404 404",
         args={"project_id": "project", "cost_id": "cost"},
         data=lambda w: {"reason": "Recorded twice"}),
-    Row("GET", "project-cost-receipt", "404 404 404 200 200 200",
+    Row("GET", "project-cost-receipt", "404 200 404 200 200 200",
         args={"project_id": "released", "cost_id": "cost"}),
     Row("GET", "project-cost-receipt", "404 404 404 404 404 404",
         args={"project_id": "project", "cost_id": "cost"}),
@@ -357,7 +380,8 @@ def _ids(response) -> set[int]:
         ("/api/projects/{project}/proposals/", "proposal", set(ACTORS)),
         ("/api/projects/{project}/proposals/", "withdrawn_proposal",
          {"producer", "coproducer", "staff"}),
-        ("/api/projects/{released}/costs/", "cost", {"producer", "coproducer", "staff"}),
+        ("/api/projects/{released}/costs/", "cost",
+         {"author", "producer", "coproducer", "staff"}),
         ("/api/payouts/batches/", "batch", {"staff"}),
     ],
 )  # fmt: skip
@@ -415,7 +439,7 @@ def test_a_receipt_is_a_download_for_whoever_bore_the_cost_even_after_leaving(in
 
     for actor in ACTORS:
         response = api_as(actor).get(url)
-        may = actor in {"producer", "coproducer", "staff"}
+        may = actor in {"author", "producer", "coproducer", "staff"}
         assert response.status_code == (200 if may else 404), actor
         if may:
             assert b"".join(response.streaming_content) == RECEIPT_PDF

@@ -13,7 +13,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import demo_user_ensure, user_profile_update, user_register
+from accounts.services import (
+    demo_addresses_verify,
+    demo_user_ensure,
+    user_profile_update,
+    user_register,
+)
 from contributions.models import Contribution
 from contributions.services import contribution_create
 from media.services import contribution_process
@@ -125,6 +130,7 @@ class Seeder:
             self.users[username] = user_profile_update(
                 user=user, display_name=display_name, bio=bio
             )
+        demo_addresses_verify(users=list(self.users.values()))
 
     def upload(self, work: Work) -> None:
         path = work.make(self.directory)
