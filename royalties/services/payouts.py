@@ -24,7 +24,9 @@ from royalties.services.statements import statement_failed, statement_paid
 
 @transaction.atomic
 def payout_batch_create(*, actor: User) -> PayoutBatch:
-    """Staff gather every issued, unpaid statement into one bulk-payout file's worth."""
+    """Staff gather every issued, unpaid statement into one bulk-payout file's worth. A person
+    whose payout address is not verified is left out (their statement waits, with its
+    balance, until they verify it): hitrec pays only addresses people proved they read."""
     if not actor.is_staff:
         raise PermissionDenied(_("Only staff can send payouts."))
     statements = list(
@@ -34,16 +36,19 @@ def payout_batch_create(*, actor: User) -> PayoutBatch:
         .select_related("user")
         .order_by("pk")
     )
-    payable = [s for s in statements if s.user.payout_email or s.user.email]
+    payable = [s for s in statements if s.user.payee_email and s.user.payee_verified]
     if not payable:
         raise ValidationError(
-            _("There are no issued statements waiting to be paid to someone with an email address.")
+            _(
+                "There are no issued statements waiting to be paid to someone with a verified "
+                "email address."
+            )
         )
     batch = PayoutBatch.objects.create(created_by=actor)
     PayoutItem.objects.bulk_create(
         PayoutItem(
             batch=batch, statement=statement, reference=f"hitrec-{statement.pk}",
-            payee_email=statement.user.payout_email or statement.user.email,
+            payee_email=statement.user.payee_email,
             amount_minor=statement.payable_minor, currency=statement.currency,
         )
         for statement in payable

@@ -143,3 +143,27 @@ def test_the_token_names_the_address_it_was_sent_to():
         verification_token(user=ana, field="email"), salt="accounts.address-verification"
     )
     assert payload == {"u": ana.pk, "f": "email", "a": "ana@example.org"}
+
+
+def test_a_payout_waits_for_a_verified_address_and_the_person_is_told(client):
+    from royalties.models import PayoutItem, Statement
+    from royalties.services import payout_batch_create
+    from tests.accounts.factories import StaffFactory
+
+    ana = UserFactory(email_verified_at=None)
+    bo = UserFactory()
+    for person in (ana, bo):
+        Statement.objects.create(
+            user=person, period="2026-11-01", currency="USD", status=Statement.Status.ISSUED,
+            earned_minor=5000, payable_minor=5000,
+        )  # fmt: skip
+
+    batch = payout_batch_create(actor=StaffFactory())
+    client.force_login(ana)
+    earnings = client.get("/dashboard/").content.decode()
+
+    assert list(PayoutItem.objects.filter(batch=batch).values_list("payee_email", flat=True)) == [
+        bo.email
+    ]
+    assert Statement.objects.get(user=ana).status == Statement.Status.ISSUED  # still owed
+    assert "data-payout-held" in earnings

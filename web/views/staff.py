@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import payee_verified
 from contributions.uploads import UploadTooLarge
 from hitrec.formats import money_display, month_display
 from hitrec.pages import form_report, refusals_reported
@@ -54,6 +55,7 @@ def _staff_only(view):
 def staff_payouts(request):
     """Issued statements waiting to be paid, the batches sent, and their result files."""
     waiting = statements_awaiting_payout()
+    held = waiting.exclude(payee_verified("user__"))
     batches = Paginator(payout_batches(), 20).get_page(request.GET.get("page"))
     return render(
         request,
@@ -63,6 +65,9 @@ def staff_payouts(request):
                 (s, money_display(s.payable_minor, currency=s.currency)) for s in waiting[:200]
             ],
             "waiting_count": waiting.count(),
+            # Left out of a batch until their payout address is verified (listed, marked).
+            "held_ids": set(held.values_list("id", flat=True)[:200]),
+            "payable_count": waiting.filter(payee_verified("user__")).count(),
             "batches": batches,
             # One form per batch row: no ids, so the page has no duplicates.
             "results_form": forms.PayoutResultsForm(auto_id=False),
