@@ -16,6 +16,7 @@ from rest_framework.authentication import (
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.services.access import TOKEN_PREFIX, api_token_use
+from accounts.two_factor import staff_held
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -33,7 +34,8 @@ class ApiTokenAuthentication(BaseAuthentication):
         user = api_token_use(key=key)
         if user is None:
             raise AuthenticationFailed(_("This API token is unknown, expired or revoked."))
-        return user, None
+        # A token never passed a second factor: it acts for the person, not for staff.
+        return staff_held(user), None
 
     def authenticate_header(self, request) -> str:
         return self.keyword
@@ -47,7 +49,7 @@ class LegacyTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if token.created <= timezone.now() - timedelta(days=settings.HITREC_API_TOKEN_DAYS):
             raise AuthenticationFailed(_("This API token has expired; ask for a new one."))
-        return user, token
+        return staff_held(user), token
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -81,3 +81,19 @@ class EmailChangeForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label=_("The code from your authenticator app, or a recovery code"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+
+class SecondFactorRemoveForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, to confirm"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -9,13 +9,17 @@ from accounts.views import (
     account_export,
     account_language,
     account_password,
+    account_recovery_codes,
     account_settings,
     account_token_create,
     account_token_revoke,
+    account_two_factor,
+    account_two_factor_remove,
     address_verify_page,
     language_choose,
     password_reset,
     password_reset_confirm_page,
+    second_factor_page,
 )
 
 app_name = "accounts"
@@ -39,6 +43,16 @@ urlpatterns = [
         name="email-verification",
     ),
     path("email/verify/<str:token>/", address_verify_page, name="address-verify"),
+    path("settings/account/two-factor/", account_two_factor, name="two-factor"),
+    path(
+        "settings/account/two-factor/recovery-codes/",
+        account_recovery_codes,
+        name="recovery-codes",
+    ),
+    path(
+        "settings/account/two-factor/remove/", account_two_factor_remove, name="two-factor-remove"
+    ),
+    path("login/two-factor/", second_factor_page, name="second-factor"),
     path("language/", language_choose, name="language-choose"),
     path("password/reset/", password_reset, name="password-reset"),
     path(

@@ -1,10 +1,14 @@
-"""Account pages beyond log in and sign up: settings, the data export, closing the account."""
+"""Account pages beyond log in and sign up: settings, addresses, passwords, tokens, two-factor
+sign-in, the data export, closing the account."""
 
+import base64
+
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +16,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import Throttled
 
 from accounts.emails import user_of_reset_link
@@ -24,6 +31,8 @@ from accounts.forms import (
     PasswordChangeForm,
     PasswordResetForm,
     PasswordResetRequestForm,
+    SecondFactorCodeForm,
+    SecondFactorRemoveForm,
 )
 from accounts.selectors import api_tokens_of, data_exports_recent
 from accounts.services import (
@@ -37,10 +46,24 @@ from accounts.services import (
     password_change,
     password_reset_confirm,
     password_reset_request,
+    recovery_codes_renew,
+    second_factor_begin,
+    second_factor_check,
+    second_factor_confirm,
+    second_factor_remove,
     user_profile_update,
 )
+from accounts.two_factor import remember_devices, second_factor_passed
 from hitrec.pages import form_errors_apply
-from hitrec.throttles import AuthRateThrottle, CountersUnavailable
+from hitrec.throttles import (
+    LOGIN_BLOCKED_MESSAGE,
+    AuthRateThrottle,
+    CountersUnavailable,
+    client_address,
+    login_failure_record,
+    login_failures_clear,
+    login_wait,
+)
 
 
 def _settings_page(
@@ -67,6 +90,7 @@ def _settings_page(
             "language_form": language_form
             or LanguagePreferenceForm(initial={"language": request.user.language}),
             "tokens": api_tokens_of(user=request.user),
+            "two_factor": user_has_device(request.user, confirmed=True),
             "email_form": email_form or EmailChangeForm(),
             "token_form": token_form or ApiTokenForm(),
             "password_form": password_form or PasswordChangeForm(),
@@ -299,3 +323,105 @@ def address_verify_page(request, token: str):
             return redirect("accounts:settings" if request.user == user else "web:login")
         return render(request, "accounts/verify_address.html", {"problem": problem}, status=400)
     return render(request, "accounts/verify_address.html", {})
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+def second_factor_page(request):
+    """Signing in, step two: a code from the person's authenticator app or a recovery code."""
+    form = SecondFactorCodeForm(request.POST or None)
+    next_url = _safe_next(request, reverse("web:dashboard"))
+    if request.method == "POST":
+        if refused := _throttled(request):
+            return refused
+        address = client_address(request)
+        if login_wait(username=request.user.username, address=address) is not None:
+            form.add_error(None, LOGIN_BLOCKED_MESSAGE)
+        elif form.is_valid():
+            device = second_factor_check(user=request.user, code=form.cleaned_data["code"])
+            if device is not None:
+                otp_login(request, device)
+                login_failures_clear(username=request.user.username, address=address)
+                return redirect(next_url)
+            login_failure_record(username=request.user.username, address=address)
+            form.add_error("code", _("That code is not right; codes change every 30 seconds."))
+    return render(
+        request, "accounts/second_factor.html", {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+def _two_factor_page(request, *, status: int = 200, **context):
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "enabled": user_has_device(request.user, confirmed=True),
+            "remove_form": context.pop("remove_form", None) or SecondFactorRemoveForm(),
+            "code_form": context.pop("code_form", None) or SecondFactorCodeForm(),
+            **context,
+        },
+        status=status,
+    )
+
+
+def _scan(device) -> dict:
+    return {
+        "device": device,
+        "qr": segno.make(device.config_url, error="m").svg_inline(scale=4, title=_("QR code")),
+        "secret": base64.b32encode(device.bin_key).decode(),
+    }
+
+
+@login_required
+def account_two_factor(request):
+    """Set up two-factor sign-in: scan a code, type one back, keep the recovery codes."""
+    if request.method != "POST":
+        return _two_factor_page(request)
+    if request.POST.get("step") == "begin":
+        return _two_factor_page(request, **_scan(second_factor_begin(user=request.user)))
+    form = SecondFactorCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            device, codes = second_factor_confirm(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            otp_login(request, device)  # this session has just proved the factor
+            remember_devices(request, request.user)
+            return _two_factor_page(request, codes=codes, status=201)
+    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    scan = _scan(pending) if pending else {}
+    return _two_factor_page(request, code_form=form, status=400, **scan)
+
+
+@login_required
+@require_POST
+def account_recovery_codes(request):
+    if not second_factor_passed(request.user):
+        raise PermissionDenied(_("Sign in with your second factor first."))
+    return _two_factor_page(request, codes=recovery_codes_renew(user=request.user), status=201)
+
+
+@login_required
+@require_POST
+def account_two_factor_remove(request):
+    form = SecondFactorRemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            second_factor_remove(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            remember_devices(request, request.user)
+            messages.success(request, _("Two-factor sign-in is off."))
+            return redirect("accounts:two-factor")
+    return _two_factor_page(request, remove_form=form, status=400)

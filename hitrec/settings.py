@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "hitrec",
     "accounts",
     "contributions",
@@ -71,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (accounts/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.SecondFactorMiddleware",
     # ...unless the person signed in chose one in their settings (docs/i18n.md).
     "hitrec.i18n.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -287,6 +293,8 @@ HITREC_API_TOKEN_DAYS = env_int("HITREC_API_TOKEN_DAYS", 90)
 HITREC_API_TOKEN_MAX_DAYS = env_int("HITREC_API_TOKEN_MAX_DAYS", 365)
 # A password reset link works once, for this long (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("HITREC_PASSWORD_RESET_SECONDS", 60 * 60)
+# The name a phone's authenticator app shows for hitrec's codes.
+OTP_TOTP_ISSUER = "hitrec"
 # An address verification link works for this long (signed, so no row to clean up).
 HITREC_EMAIL_VERIFY_SECONDS = env_int("HITREC_EMAIL_VERIFY_SECONDS", 3 * 24 * 60 * 60)
 # How long a payment proposal is open for comments before it becomes the release.

@@ -6,9 +6,14 @@ the apps' URL modules as strings and imports none of their code).
 
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
 from hitrec.api import ApiDocsView, HealthApi
+
+# The admin asks for the second factor too (its sign-in form has a code field): staff
+# powers need it everywhere (accounts/two_factor.py).
+admin.site.__class__ = OTPAdminSite
 
 api_patterns = [
     path("health/", HealthApi.as_view(), name="health"),

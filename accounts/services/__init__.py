@@ -35,6 +35,13 @@ from accounts.services.registration import (
     demo_user_ensure,
     user_register,
 )
+from accounts.services.two_factor import (
+    recovery_codes_renew,
+    second_factor_begin,
+    second_factor_check,
+    second_factor_confirm,
+    second_factor_remove,
+)
 
 __all__ = [
     "address_changed_send",
@@ -46,6 +53,11 @@ __all__ = [
     "api_token_revoke",
     "api_tokens_revoke_all",
     "password_change",
+    "recovery_codes_renew",
+    "second_factor_begin",
+    "second_factor_check",
+    "second_factor_confirm",
+    "second_factor_remove",
     "password_reset_confirm",
     "password_reset_request",
     "password_reset_send",

@@ -9,11 +9,13 @@ import pytest
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from projects.models import Submission
 from projects.services import CreditInput, project_release
 from royalties.services import revenue_record, statements_build_month
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.two_factor import authenticator_for, code_of
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
 
@@ -58,10 +60,19 @@ def page(browser, live_server):
 
 
 def log_in(page, user):
+    """Sign in through the page, as a person does; staff (whose pages need it) and anyone
+    with an authenticator then type its current code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and user.is_staff:
+        device = authenticator_for(user)
     page.goto("/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("form.stack button[type=submit]")
+    if device is not None:
+        page.wait_for_url(re.compile(r"/login/two-factor/"))
+        page.fill("input[name=code]", code_of(device))
+        page.click("form[data-second-factor] button[type=submit]")
     page.wait_for_url(re.compile(r"/dashboard/$"))
 
 

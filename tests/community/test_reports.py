@@ -14,6 +14,7 @@ from media.models import Rendition
 from projects.models import Submission
 from projects.services import CreditInput, project_release
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.two_factor import signed_in_with_second_factor
 from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
 from tests.projects.factories import make_project
@@ -224,7 +225,7 @@ def test_staff_take_down_from_the_admin_queue(client, django_capture_on_commit_c
     staff = StaffFactory(is_superuser=True)
     work = ContributionFactory(title="Stolen")
     filed = report_create(reporter=UserFactory(), contribution=work, kind="infringement", text="x")
-    client.force_login(staff)
+    signed_in_with_second_factor(client, staff)  # the admin asks for it
     url = "/admin/community/report/"
 
     confirm = client.post(url, {"action": "take_down", "_selected_action": [filed.id]})

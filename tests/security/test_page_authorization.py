@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.messages import constants, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -204,6 +205,14 @@ ROWS = [
             args=ids(token_id="api_token")),
     PageRow("POST", "accounts:language", "login saved saved saved saved saved",
             data=fixed(language="es")),
+    # two-factor sign-in (staff's sessions have passed it: their pages need it)
+    PageRow("GET", "accounts:two-factor", "login 200 200 200 200 200"),
+    PageRow("POST", "accounts:two-factor", "login 200* 200* 200* 200* 200*",
+            data=fixed(step="begin")),
+    PageRow("POST", "accounts:recovery-codes", "login 403 403 403 403 201*"),
+    PageRow("POST", "accounts:two-factor-remove", "login same same same same saved",
+            data=fixed(password=DEFAULT_PASSWORD)),
+    PageRow("GET", "accounts:second-factor", "login 200 200 200 200 200"),
     PageRow("POST", "accounts:language-choose", "same saved saved saved saved saved",
             data=fixed(language="es", next="/")),
     PageRow("POST", "accounts:delete", "login saved saved saved saved saved",
@@ -307,3 +316,25 @@ def test_every_page_has_a_row():
     covered = {row.name for row in ROWS}
     assert _page_names() - covered == set(), "add rows for these pages to ROWS"
     assert covered - _page_names() == set(), "these rows name pages that no longer exist"
+
+
+def test_staff_without_a_second_factor_get_no_more_than_anyone(in_world, snapshot):
+    """Signed in with a password alone, a staff member is an ordinary person: every page
+    and button only staff may use answers them as it answers someone who is not staff,
+    and nothing changes (accounts/two_factor.py)."""
+    client = Client()
+    client.force_login(in_world.user("staff"))
+    people = ("author", "other", "producer", "coproducer")
+    # What only staff get: an answer no other signed-in person gets.
+    staff_only = [
+        row for row in ROWS
+        if all(row.expected("staff") != row.expected(person) for person in people)
+    ]  # fmt: skip
+    assert staff_only, "the matrix has staff-only rows"
+    for row in staff_only:
+        url = reverse(row.name, kwargs=row.args(in_world))
+        before = snapshot()
+        response = getattr(client, row.method.lower())(url, row.data(in_world) if row.data else {})
+        after = snapshot()
+        assert response.status_code != 200 or row.expected("other") == "200", (row.name, url)
+        assert after.changed_tables(before) == [] or row.expected("other") == "saved", row.name

@@ -44,6 +44,12 @@ def _staff_only(view):
     @login_required
     @wraps(view)
     def guarded(request, *args, **kwargs):
+        if getattr(request.user, "staff_held", False):
+            raise PermissionDenied(
+                _(
+                    "Staff pages open once you sign in with a second factor: set it up in your settings."
+                )
+            )
         if not request.user.is_staff:
             raise PermissionDenied(_("Only staff handle payouts."))
         return view(request, *args, **kwargs)

@@ -1,0 +1,31 @@
+"""Test helpers for two-factor sign-in: give someone an authenticator, read its current code,
+and a signed-in session that has passed the second factor (as staff need)."""
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.two_factor import HAS_DEVICE
+
+
+def authenticator_for(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def code_of(device: TOTPDevice) -> str:
+    """What the person's app shows now, computed as the app does (RFC 6238)."""
+    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(
+        device.digits
+    )
+
+
+def signed_in_with_second_factor(client: Client, user) -> Client:
+    """force_login, and the session marked as having passed the person's authenticator."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or authenticator_for(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[HAS_DEVICE] = True
+    session.save()
+    return client
