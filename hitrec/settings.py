@@ -420,6 +420,13 @@ HITREC_PAYOUT_THRESHOLDS = {"default": env_int("HITREC_PAYOUT_THRESHOLD_MINOR", 
 HITREC_STATEMENT_BATCH_SIZE = env_int("HITREC_STATEMENT_BATCH_SIZE", 500)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# With the SMTP backend: where the mail server is (a provider's relay in production).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hitrec <noreply@hitrec.localhost>")
 # Where the site is reached from outside: emails carry absolute links built on it.
 HITREC_SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
