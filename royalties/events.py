@@ -17,7 +17,7 @@ class StatementIssued(Event):
 
 @dataclass(frozen=True)
 class CostChanged(Event):
-    """A production cost was `recorded` or `withdrawn` (`change`)."""
+    """A production cost was `recorded`, `approved` (agreed to) or `withdrawn` (`change`)."""
 
     cost_id: int
     change: str

@@ -4,9 +4,11 @@ streams and costs (projects' own routes are in projects/urls.py; each app mounts
 from django.urls import path
 
 from royalties.api import (
+    ProductionCostApproveApi,
     ProductionCostReceiptApi,
     ProductionCostWithdrawApi,
     ProjectCostsApi,
+    ProjectCostSummaryApi,
     ProjectRevenueApi,
     ProjectSplitApi,
     ProjectStreamsApi,
@@ -21,6 +23,16 @@ urlpatterns = [
     path("<int:project_id>/revenue/", ProjectRevenueApi.as_view(), name="project-revenue"),
     path("<int:project_id>/streams/", ProjectStreamsApi.as_view(), name="project-streams"),
     path("<int:project_id>/costs/", ProjectCostsApi.as_view(), name="project-costs"),
+    path(
+        "<int:project_id>/costs/summary/",
+        ProjectCostSummaryApi.as_view(),
+        name="project-cost-summary",
+    ),
+    path(
+        "<int:project_id>/costs/<int:cost_id>/approve/",
+        ProductionCostApproveApi.as_view(),
+        name="project-cost-approve",
+    ),
     path(
         "<int:project_id>/costs/<int:cost_id>/withdraw/",
         ProductionCostWithdrawApi.as_view(),

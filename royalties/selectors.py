@@ -2,11 +2,13 @@
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -14,7 +16,14 @@ from contributions.lineage import closure_get
 from hitrec.gcpause import cyclic_gc_paused
 from hitrec.i18n import language_of, message_of
 from hitrec.rows import fetched_rows
-from projects.models import Project, Release, ReleaseCredit, ReleaseEdge, ReleaseNode
+from projects.models import (
+    Project,
+    ProjectMember,
+    Release,
+    ReleaseCredit,
+    ReleaseEdge,
+    ReleaseNode,
+)
 from projects.selectors import is_producer
 from royalties.documents import DocumentLine, StatementDocument
 from royalties.models import (
@@ -26,6 +35,7 @@ from royalties.models import (
     Posting,
     ProductionCost,
     Recoupment,
+    ReleaseParty,
     RevenueEvent,
     RevenueStream,
     Statement,
@@ -256,8 +266,110 @@ def split_body(*, split: Split, release_id: int | None) -> dict:
 
 
 def project_costs(*, project: Project) -> QuerySet[ProductionCost]:
-    """The project's production costs, newest first, with who bore each (one query)."""
-    return ProductionCost.objects.filter(project=project).select_related("borne_by").order_by("-id")
+    """The project's production costs, newest first, with who bore, recorded and agreed to
+    each (one query)."""
+    return (
+        ProductionCost.objects.filter(project=project)
+        .select_related("borne_by", "recorded_by", "approved_by")
+        .order_by("-id")
+    )
+
+
+def producer_ids(*, project: Project) -> set[int]:
+    """The ids of the project's producers: its owner and accepted co-producers (one query)."""
+    return set(
+        ProjectMember.objects.filter(project=project, accepted_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    ) | {project.owner_id}
+
+
+def is_credited(*, project: Project, user: User) -> bool:
+    """Whether the person has a part in the project's release: an author in its frozen
+    lineage, or a party to its split (the producer's own share)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        ReleaseNode.objects.filter(release__project=project, author=user).exists()
+        or ReleaseParty.objects.filter(release__project=project, user=user).exists()
+    )
+
+
+def credited_ids(*, project: Project) -> set[int]:
+    """Everyone with a part in the project's release: the authors in its frozen lineage and
+    the parties to its split (two queries; empty before the release)."""
+    authors = ReleaseNode.objects.filter(release__project=project).values_list(
+        "author_id", flat=True
+    )
+    parties = ReleaseParty.objects.filter(release__project=project).values_list(
+        "user_id", flat=True
+    )
+    return set(authors) | set(parties)
+
+
+def sees_project_money(*, project: Project, user: User) -> bool:
+    """Who reads a project's costs and revenue in full: its producers, staff, and once it is
+    released everyone credited in it (whose profit the costs are paid back from)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_staff
+        or is_producer(project=project, user=user)
+        or is_credited(project=project, user=user)
+    )
+
+
+def cost_can_approve(
+    *, cost: ProductionCost, user: User, producers: set[int], now: dt.datetime
+) -> bool:
+    """Whether `user` may agree to the cost now (`producers`: the project's producer ids)."""
+    return (
+        user.id in producers
+        and cost.withdrawn_at is None
+        and not cost.in_effect(now)
+        and user.id not in (cost.recorded_by_id, cost.borne_by_id)
+    )
+
+
+@dataclass(frozen=True)
+class CostSummary:
+    """A project's costs in totals, as the public sees them for a released project."""
+
+    currency: str
+    count: int
+    recorded_minor: int  # everything recorded
+    recouped_minor: int  # paid back by revenue
+    withdrawn_minor: int  # withdrawn: never to be paid back
+    outstanding_minor: int  # in effect and still to be paid back
+    pending_count: int  # waiting for a producer's agreement or for their window
+    pending_minor: int
+
+
+def cost_summary(*, project: Project, now: dt.datetime | None = None) -> CostSummary:
+    """The project's costs in totals (one query)."""
+    now = now or timezone.now()
+    in_effect = Q(effective_at__lte=now)
+    waiting = Q(withdrawn_at__isnull=True) & ~in_effect
+    left = F("amount_minor") - F("recouped_minor") - F("withdrawn_minor")
+    totals = ProductionCost.objects.filter(project=project).aggregate(
+        count=Count("id"),
+        recorded=Sum("amount_minor"),
+        recouped=Sum("recouped_minor"),
+        withdrawn=Sum("withdrawn_minor"),
+        outstanding=Sum(left, filter=in_effect),
+        pending_count=Count("id", filter=waiting),
+        pending=Sum(left, filter=waiting),
+    )
+    return CostSummary(
+        currency=project.currency,
+        count=totals["count"],
+        recorded_minor=totals["recorded"] or 0,
+        recouped_minor=totals["recouped"] or 0,
+        withdrawn_minor=totals["withdrawn"] or 0,
+        outstanding_minor=totals["outstanding"] or 0,
+        pending_count=totals["pending_count"],
+        pending_minor=totals["pending"] or 0,
+    )
 
 
 def credited_works(*, project: Project) -> dict[int, str]:
@@ -326,11 +438,12 @@ def project_revenue_events(*, project: Project, limit: int = 50) -> list[Revenue
 
 
 def receipt_visible_to(*, user: User, project: Project, cost_id: int) -> ProductionCost | None:
-    """The cost whose receipt `user` may see, or None: a receipt shows what a producer paid
-    someone, so its producers, the person who bore it and staff see it, nobody else."""
+    """The cost whose receipt `user` may see, or None: a receipt backs what revenue pays a
+    producer back, so its producers, the people credited in its release (whose profit pays
+    it), the person who bore it and staff see it, nobody else."""
     cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
     if cost is None or not cost.receipt:
         return None
-    if user.is_staff or cost.borne_by_id == user.id or is_producer(project=project, user=user):
+    if cost.borne_by_id == user.id or sees_project_money(project=project, user=user):
         return cost
     return None

@@ -32,6 +32,11 @@ urlpatterns = [
     path("projects/<int:project_id>/desk/release/", desk.desk_release, name="desk-release"),
     path("projects/<int:project_id>/desk/costs/", desk.desk_cost, name="desk-cost"),
     path(
+        "projects/<int:project_id>/desk/costs/<int:cost_id>/approve/",
+        desk.desk_cost_approve,
+        name="desk-cost-approve",
+    ),
+    path(
         "projects/<int:project_id>/desk/costs/<int:cost_id>/withdraw/",
         desk.desk_cost_withdraw,
         name="desk-cost-withdraw",

@@ -29,10 +29,13 @@ from royalties.api.payouts import (
 )
 from royalties.api.projects import (
     AllocationOutputSerializer,
+    CostSummaryOutputSerializer,
+    ProductionCostApproveApi,
     ProductionCostOutputSerializer,
     ProductionCostReceiptApi,
     ProductionCostWithdrawApi,
     ProjectCostsApi,
+    ProjectCostSummaryApi,
     ProjectRevenueApi,
     ProjectSplitApi,
     ProjectStreamsApi,
@@ -48,6 +51,7 @@ from royalties.api.projects import (
 __all__ = [
     "AllocationOutputSerializer",
     "BalanceSerializer",
+    "CostSummaryOutputSerializer",
     "CsvRenderer",
     "EarningLineSerializer",
     "PayoutBatchFileApi",
@@ -58,9 +62,11 @@ __all__ = [
     "PayoutsMeOutputSerializer",
     "PdfRenderer",
     "PeriodInputSerializer",
+    "ProductionCostApproveApi",
     "ProductionCostOutputSerializer",
     "ProductionCostReceiptApi",
     "ProductionCostWithdrawApi",
+    "ProjectCostSummaryApi",
     "ProjectCostsApi",
     "ProjectRevenueApi",
     "ProjectSplitApi",

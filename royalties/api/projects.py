@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,14 +29,18 @@ from royalties.models import (
 )
 from royalties.money import format_minor
 from royalties.selectors import (
+    cost_summary,
+    project_costs,
     project_streams,
     receipt_visible_to,
     release_split,
     revenue_stream_named,
+    sees_project_money,
     split_body,
     split_preview,
 )
 from royalties.services import (
+    production_cost_approve,
     production_cost_record,
     production_cost_withdraw,
     revenue_record,
@@ -157,7 +162,8 @@ def _event_body(event_id: int) -> dict:
 
 
 class ProjectRevenueApi(APIView):
-    """Producers record what the released work earns; each event is allocated at once."""
+    """Producers record what the released work earns; each event is allocated at once. The
+    producers, staff and everyone credited in the release read the events."""
 
     class InputSerializer(serializers.Serializer):
         amount = serializers.CharField(max_length=40, help_text='A decimal string, e.g. "12.34".')
@@ -170,7 +176,7 @@ class ProjectRevenueApi(APIView):
 
     @extend_schema(responses=RevenueEventOutputSerializer(many=True))
     def get(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
+        project = _money_readers_project_or_404(request, project_id)
         events = _events_with_parts().filter(project=project).order_by("-id")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(events, request)
@@ -201,6 +207,21 @@ def _producers_project_or_404(request, project_id: int) -> Project:
     if not (request.user.is_staff or is_producer(project=project, user=request.user)):
         raise PermissionDenied(
             _("Only the producers of “%(title)s” see or record its revenue.")
+            % {"title": project.title}
+        )
+    return project
+
+
+def _money_readers_project_or_404(request, project_id: int) -> Project:
+    """The project, if the person may read its costs and revenue in full: its producers,
+    staff and the people credited in its release."""
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    if not sees_project_money(project=project, user=request.user):
+        raise PermissionDenied(
+            _(
+                "Only the producers of “%(title)s” and the people credited in its release see "
+                "its costs and revenue in full; everyone sees their totals."
+            )
             % {"title": project.title}
         )
     return project
@@ -273,9 +294,32 @@ class ProductionCostOutputSerializer(serializers.Serializer):
     withdrawn_minor = serializers.IntegerField()  # never to be paid back
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     withdrawal_reason = serializers.CharField()
+    recorded_by = UserRefSerializer()
+    has_receipt = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(
+        help_text="pending (waiting for a producer's agreement or its window), in_effect "
+        "(revenue pays it back) or withdrawn."
+    )
+    rule = serializers.CharField(
+        help_text="How it takes effect: recorded (at once, before the release), agreement "
+        "(another producer's) or window (when effective_at comes)."
+    )
+    effective_at = serializers.DateTimeField(
+        allow_null=True, help_text="From when revenue pays it back; empty: on agreement."
+    )
+    approved_by = UserRefSerializer(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
 
     def get_amount(self, cost) -> str:
         return format_minor(cost.amount_minor, currency=cost.currency)
+
+    def get_has_receipt(self, cost) -> bool:
+        return bool(cost.receipt)
+
+    def get_status(self, cost) -> str:
+        if cost.withdrawn_at is not None:
+            return "withdrawn"
+        return "in_effect" if cost.in_effect(timezone.now()) else "pending"
 
     def get_receipt(self, cost) -> str | None:
         if not cost.receipt:
@@ -284,7 +328,8 @@ class ProductionCostOutputSerializer(serializers.Serializer):
 
 
 class ProjectCostsApi(APIView):
-    """What making the work cost, and how much revenue has paid back: for its producers."""
+    """What making the work cost, and how much revenue has paid back: its producers record
+    costs; they, staff and everyone credited in the release read them."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -300,10 +345,9 @@ class ProjectCostsApi(APIView):
 
     @extend_schema(responses=ProductionCostOutputSerializer(many=True))
     def get(self, request, project_id: int):
-        project = _producers_project_or_404(request, project_id)
-        costs = ProductionCost.objects.filter(project=project).select_related("borne_by")
+        project = _money_readers_project_or_404(request, project_id)
         paginator = StandardPagination()
-        page = paginator.paginate_queryset(costs.order_by("-id"), request)
+        page = paginator.paginate_queryset(project_costs(project=project), request)
         return paginator.get_paginated_response(
             ProductionCostOutputSerializer(page, many=True).data
         )
@@ -345,8 +389,72 @@ class ProductionCostWithdrawApi(APIView):
         return Response(ProductionCostOutputSerializer(cost).data)
 
 
+class ProductionCostApproveApi(APIView):
+    """A producer who neither recorded nor bore a cost recorded after the release agrees to
+    it: revenue pays it back from now on."""
+
+    @extend_schema(request=None, responses=ProductionCostOutputSerializer)
+    def post(self, request, project_id: int, cost_id: int):
+        project = _producers_project_or_404(request, project_id)
+        cost = ProductionCost.objects.filter(project=project, pk=cost_id).first()
+        if cost is None:
+            raise Http404(_("The project has no such cost."))
+        cost = production_cost_approve(cost=cost, actor=request.user)
+        return Response(ProductionCostOutputSerializer(cost).data)
+
+
+class CostSummaryOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    count = serializers.IntegerField()
+    recorded_minor = serializers.IntegerField(help_text="Every cost recorded.")
+    recouped_minor = serializers.IntegerField(help_text="Paid back by revenue so far.")
+    withdrawn_minor = serializers.IntegerField(help_text="Withdrawn: never to be paid back.")
+    outstanding_minor = serializers.IntegerField(
+        help_text="In effect and still to be paid back before profit is split."
+    )
+    pending_count = serializers.IntegerField()
+    pending_minor = serializers.IntegerField(
+        help_text="Waiting for a producer's agreement or the end of its public window."
+    )
+    recorded = serializers.SerializerMethodField()
+    recouped = serializers.SerializerMethodField()
+    outstanding = serializers.SerializerMethodField()
+    pending = serializers.SerializerMethodField()
+
+    def get_recorded(self, summary) -> str:
+        return format_minor(summary.recorded_minor, currency=summary.currency)
+
+    def get_recouped(self, summary) -> str:
+        return format_minor(summary.recouped_minor, currency=summary.currency)
+
+    def get_outstanding(self, summary) -> str:
+        return format_minor(summary.outstanding_minor, currency=summary.currency)
+
+    def get_pending(self, summary) -> str:
+        return format_minor(summary.pending_minor, currency=summary.currency)
+
+
+class ProjectCostSummaryApi(APIView):
+    """A released project's costs in totals, for everyone who may see the project: what was
+    recorded, what revenue paid back, what remains to pay back before profit is split."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CostSummaryOutputSerializer)
+    def get(self, request, project_id: int):
+        project = project_visible_or_404(user=request.user, project_id=project_id)
+        released = Release.objects.filter(project=project).exists()
+        if not (released or sees_project_money(project=project, user=request.user)):
+            raise Http404(
+                _("“%(title)s” has not been released; its costs are shown once it is.")
+                % {"title": project.title}
+            )
+        return Response(CostSummaryOutputSerializer(cost_summary(project=project)).data)
+
+
 class ProductionCostReceiptApi(APIView):
-    """A cost's receipt, as uploaded: to the producers, the person who bore it, and staff."""
+    """A cost's receipt, as uploaded: to the producers, the people credited in the release,
+    the person who bore it, and staff."""
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, project_id: int, cost_id: int):

@@ -1,11 +1,13 @@
 """Revenue: streams, production costs, a release's parties and lines, events and their
 allocations (insert-only), itemisation and recoupment."""
 
+import datetime as dt
 from fractions import Fraction
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class RevenueStream(models.Model):
@@ -55,7 +57,21 @@ class RevenueStream(models.Model):
 
 
 class ProductionCost(models.Model):
-    """Money someone spent making the work; revenue pays it back before profit is split."""
+    """Money someone spent making the work; revenue pays it back before profit is split.
+
+    A cost is paid back only once it is in effect (`effective_at` is set and has come). One
+    recorded before the release is in effect at once; one recorded after it waits for the
+    agreement of another producer, or for the end of a public window (`Rule`, and
+    docs/decisions.md, "Costs after a release…").
+    """
+
+    class Rule(models.TextChoices):
+        # In effect when recorded: before the release (or before costs could wait).
+        AT_RECORDING = "recorded", _("in effect when recorded")
+        # After the release, with a producer able to agree: waits for that agreement.
+        AGREEMENT = "agreement", _("waits for another producer's agreement")
+        # After the release, with nobody to agree: in effect when the public window ends.
+        WINDOW = "window", _("in effect after a public window")
 
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="costs")
     amount_minor = models.PositiveBigIntegerField()
@@ -81,11 +97,34 @@ class ProductionCost(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawal_reason = models.CharField(max_length=500, blank=True)
+    # How the cost comes into effect, and when: revenue pays back only costs whose
+    # `effective_at` has come (empty: waiting for a producer's agreement).
+    rule = models.CharField(max_length=10, choices=Rule.choices, default=Rule.AT_RECORDING)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    # The producer who agreed to it (neither the one who recorded it nor the one who bore it).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="cost_positive"),
+            models.CheckConstraint(
+                condition=Q(rule="agreement") | Q(effective_at__isnull=False),
+                name="cost_effective_unless_awaiting_agreement",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="cost_approved_with_its_date",
+            ),
+            # Nothing is paid back of a cost before it takes effect.
+            models.CheckConstraint(
+                condition=Q(effective_at__isnull=False) | Q(recouped_minor=0),
+                name="cost_recouped_only_in_effect",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     recouped_minor__lte=models.F("amount_minor") - models.F("withdrawn_minor")
@@ -105,6 +144,10 @@ class ProductionCost(models.Model):
     @property
     def outstanding_minor(self) -> int:
         return self.amount_minor - self.recouped_minor - self.withdrawn_minor
+
+    def in_effect(self, now: dt.datetime) -> bool:
+        """Whether revenue pays it back at `now` (withdrawn or not: see outstanding)."""
+        return self.effective_at is not None and self.effective_at <= now
 
 
 class ReleaseParty(models.Model):

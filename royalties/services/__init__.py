@@ -7,6 +7,8 @@ The arrows are imports, one way; helpers shared inside the package stay out of t
 
 from royalties.services.costs import (
     RECEIPT_MAX_BYTES,
+    cost_window,
+    production_cost_approve,
     production_cost_record,
     production_cost_withdraw,
 )
@@ -40,11 +42,13 @@ from royalties.services.statements import (
 __all__ = [
     "RECEIPT_MAX_BYTES",
     "IdempotencyConflict",
+    "cost_window",
     "journal_entry_reverse",
     "payout_batch_create",
     "payout_batch_file",
     "payout_results_import",
     "payout_threshold",
+    "production_cost_approve",
     "production_cost_record",
     "production_cost_withdraw",
     "release_parties_prepare",

@@ -1,7 +1,10 @@
-"""Production costs: recorded with receipts, paid back first from revenue, withdrawn."""
+"""Production costs: recorded with receipts, agreed to after a release, paid back first from
+revenue, withdrawn."""
 
+import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -13,7 +16,7 @@ from accounts.models import User
 from hitrec.events import announce
 from hitrec.i18n import message_of
 from hitrec.storage import files_kept_only_if_saved
-from projects.models import Project
+from projects.models import Project, Release
 from projects.selectors import is_producer
 from royalties.events import CostChanged
 from royalties.models import (
@@ -22,6 +25,7 @@ from royalties.models import (
     RevenueEvent,
 )
 from royalties.money import AmountError, parse_amount
+from royalties.selectors import producer_ids
 
 RECEIPT_MAX_BYTES = 10 * 1000 * 1000
 
@@ -42,6 +46,12 @@ def _receipt_type(head: bytes) -> tuple[str, str]:
     raise ValidationError({"receipt": [_("A receipt must be a PDF, JPEG, PNG or WebP file.")]})
 
 
+def cost_window() -> dt.timedelta:
+    """How long a cost recorded after the release, with no producer to agree to it, stays
+    open to objection before it takes effect: as long as a payment proposal's comment window."""
+    return dt.timedelta(days=settings.HITREC_PROPOSAL_COMMENT_DAYS)
+
+
 def production_cost_record(
     *,
     project: Project,
@@ -54,8 +64,13 @@ def production_cost_record(
 ) -> ProductionCost:
     """A producer records what making the work cost and who paid; revenue pays it back first.
 
+    Before the release a cost is in effect at once. After it, a cost needs a receipt and
+    takes effect only when a producer who neither recorded it nor bore it agrees
+    (`production_cost_approve`), or, when the project has no such producer, once a public
+    window as long as a payment proposal's has passed; everyone credited is told of it.
+
     The receipt is kept as uploaded (checked to be a PDF or a picture by its content) and
-    only ever served as a download to the project's producers, the bearer and staff.
+    served as a download to the project's producers, its credited people, the bearer and staff.
     """
     if not is_producer(project=project, user=actor):
         raise PermissionDenied(
@@ -93,18 +108,86 @@ def production_cost_record(
         receipt.seek(0)
         mime, extension = _receipt_type(receipt.read(16))
         receipt.seek(0)
-    # No receipt without its cost: if the row is refused, the stored receipt goes.
+    # No receipt without its cost: if the row is refused, the stored receipt goes. The file
+    # is stored before the lock is taken, so no upload to storage holds the project's lock.
     with files_kept_only_if_saved() as files:
         stored = (
             files.save(f"receipts/{project.pk}/{uuid.uuid4().hex}.{extension}", receipt)
             if receipt is not None
             else ""
         )
-        cost = ProductionCost.objects.create(
-            project=project, amount_minor=amount_minor, currency=currency, note=note.strip(),
-            receipt=stored, receipt_mime=mime, borne_by=borne_by, recorded_by=actor,
-        )  # fmt: skip
-    announce(CostChanged(cost_id=cost.id, change="recorded"))
+        with transaction.atomic():
+            # The release takes this lock too: a cost is recorded before it or after it.
+            project = Project.objects.select_for_update().get(pk=project.pk)
+            rule, effective_at = _rule_for(project=project, actor=actor, borne_by=borne_by)
+            if rule != ProductionCost.Rule.AT_RECORDING and receipt is None:
+                raise ValidationError(
+                    {"receipt": [_(
+                        "“%(title)s” is released: a cost recorded now needs its receipt, which "
+                        "everyone credited can see."
+                    ) % {"title": project.title}]}
+                )  # fmt: skip
+            cost = ProductionCost.objects.create(
+                project=project, amount_minor=amount_minor, currency=currency,
+                note=note.strip(), receipt=stored, receipt_mime=mime, borne_by=borne_by,
+                recorded_by=actor, rule=rule, effective_at=effective_at,
+            )  # fmt: skip
+            announce(CostChanged(cost_id=cost.id, change="recorded"))
+    return cost
+
+
+def _rule_for(
+    *, project: Project, actor: User, borne_by: User
+) -> tuple[ProductionCost.Rule, dt.datetime | None]:
+    """How a new cost of the (locked) project takes effect, and when (None: on agreement)."""
+    now = timezone.now()
+    if not Release.objects.filter(project=project).exists():
+        return ProductionCost.Rule.AT_RECORDING, now
+    if producer_ids(project=project) - {actor.id, borne_by.id}:
+        return ProductionCost.Rule.AGREEMENT, None
+    return ProductionCost.Rule.WINDOW, now + cost_window()
+
+
+@transaction.atomic
+def production_cost_approve(*, cost: ProductionCost, actor: User) -> ProductionCost:
+    """A producer agrees to a cost recorded after the release: from now revenue pays it back.
+
+    Only a producer who neither recorded the cost nor bore it may agree, so no producer
+    alone decides that revenue pays them. A cost waiting for its window may be agreed to
+    as well, which ends its wait. The project row is locked first, as a revenue post locks
+    it, so a post sees the cost either waiting or in effect.
+    """
+    project = Project.objects.select_for_update().get(pk=cost.project_id)
+    if not is_producer(project=project, user=actor):
+        raise PermissionDenied(
+            _("Only the producers of “%(title)s” can agree to its costs.")
+            % {"title": project.title}
+        )
+    cost = ProductionCost.objects.select_for_update().get(pk=cost.pk)
+    if cost.withdrawn_at is not None:
+        raise ValidationError(
+            {"cost": [_("This cost was withdrawn; there is nothing to agree to.")]}
+        )
+    now = timezone.now()
+    if cost.effective_at is not None and cost.effective_at <= now:
+        raise ValidationError(
+            {
+                "cost": [
+                    _("This cost has been in effect since %(day)s; nothing is left to agree to.")
+                    % {"day": f"{cost.effective_at:%Y-%m-%d}"}
+                ]
+            }
+        )
+    if cost.recorded_by_id == actor.id:
+        raise PermissionDenied(_("You recorded this cost, so another producer must agree to it."))
+    if cost.borne_by_id == actor.id:
+        raise PermissionDenied(
+            _("Revenue would pay this cost back to you, so another producer must agree to it.")
+        )
+    cost.effective_at = cost.approved_at = now
+    cost.approved_by = actor
+    cost.save(update_fields=["effective_at", "approved_at", "approved_by"])
+    announce(CostChanged(cost_id=cost.id, change="approved"))
     return cost
 
 
@@ -158,10 +241,15 @@ def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) 
 
 
 def costs_outstanding(project: Project) -> list[ProductionCost]:
-    """The project's costs not yet paid back, oldest first, locked (in primary-key order)."""
+    """The project's costs in effect and not yet paid back, oldest first, locked (in
+    primary-key order). A cost waiting for agreement or for its window is not among them."""
     return list(
         ProductionCost.objects.select_for_update()
-        .filter(project=project, recouped_minor__lt=F("amount_minor") - F("withdrawn_minor"))
+        .filter(
+            project=project,
+            effective_at__lte=timezone.now(),
+            recouped_minor__lt=F("amount_minor") - F("withdrawn_minor"),
+        )
         .order_by("id")
     )
 

@@ -167,3 +167,47 @@ def test_a_payout_waits_for_a_verified_address_and_the_person_is_told(client):
     ]
     assert Statement.objects.get(user=ana).status == Statement.Status.ISSUED  # still owed
     assert "data-payout-held" in earnings
+
+
+def test_a_bounce_from_the_providers_webhook_stops_mail_until_the_address_is_verified_again(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.HITREC_MAIL_WEBHOOK_TOKEN = "shared-secret"
+    ana = UserFactory(email="ana@example.org")
+    hook = "/api/auth/mail/bounces/"
+    bounce = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "ANA@example.org"}
+
+    forged = APIClient().post(hook, bounce, format="json")
+    transient = APIClient().post(
+        hook, {**bounce, "Type": "Transient"}, format="json",
+        HTTP_X_HITREC_WEBHOOK_TOKEN="shared-secret",
+    )  # fmt: skip
+    ana.refresh_from_db()
+    assert forged.status_code == 403 and transient.status_code == 204
+    assert ana.email_verified
+
+    hard = APIClient().post(
+        hook, bounce, format="json", HTTP_X_HITREC_WEBHOOK_TOKEN="shared-secret"
+    )
+    ana.refresh_from_db()
+    assert hard.status_code == 204
+    assert not ana.email_verified and ana.email_bounced_at is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(ana).post("/api/auth/me/email/verification/", {"field": "email"})
+    address_verify(token=token_in(mail.outbox[-1]))
+    ana.refresh_from_db()
+    assert ana.email_verified and ana.email_bounced_at is None
+
+
+def test_staff_mark_an_address_as_bouncing_from_the_admin(client):
+    from tests.accounts.factories import StaffFactory
+    from tests.accounts.two_factor import signed_in_with_second_factor
+
+    ana = UserFactory(email="ana@example.org")
+    signed_in_with_second_factor(client, StaffFactory(is_superuser=True))
+
+    client.post("/admin/accounts/user/", {"action": "mark_bounced", "_selected_action": [ana.pk]})
+
+    ana.refresh_from_db()
+    assert not ana.email_verified and ana.email_bounced_at is not None

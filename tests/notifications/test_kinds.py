@@ -11,14 +11,16 @@ from notifications.models import Notification
 from projects.models import ProjectMember, Submission
 from projects.services import CreditInput, ask_create, project_release, submission_decide
 from royalties.services import (
+    production_cost_approve,
     production_cost_record,
     production_cost_withdraw,
     revenue_record,
     statement_issue,
     statements_build_month,
 )
-from tests.accounts.factories import StaffFactory
+from tests.accounts.factories import StaffFactory, UserFactory
 from tests.projects.factories import make_project
+from tests.royalties.costs import receipt_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +231,80 @@ def test_a_cost_recorded_or_withdrawn_by_another_producer_tells_who_bore_it(
                  "Revenue pays it back to you first."),
     ]  # fmt: skip
     assert inbox(people["prod"]) == []  # nobody is told of their own action
+
+
+def _cop(people, project):
+    cop = UserFactory(username="cop")
+    ProjectMember.objects.create(
+        project=project, user=cop, role=ProjectMember.Role.CO_PRODUCER, accepted_at=timezone.now()
+    )
+    return cop
+
+
+def test_a_cost_after_the_release_tells_everyone_credited_and_asks_the_other_producer(
+    people, released, django_capture_on_commit_callbacks
+):
+    cop = _cop(people, released)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cost = production_cost_record(
+            project=released, actor=people["prod"], amount="250.00", currency="USD",
+            note="Studio day", receipt=receipt_pdf(),
+        )  # fmt: skip
+
+    recorded = (
+        "prod recorded a production cost on “Night Bus”: 250.00 USD for “Studio day”, borne "
+        "by prod, with a receipt you can download."
+    )
+    told = (
+        f"{recorded} Revenue pays it back before the rest is shared only once a producer who "
+        "neither recorded nor bore it agrees."
+    )
+    assert inbox(people["ana"]) == inbox(people["bo"]) == [("cost", told)]
+    assert inbox(cop) == [
+        ("cost", f"{recorded} It waits for your agreement on the producer's desk.")
+    ]
+    assert inbox(people["prod"]) == inbox(people["fan"]) == []  # the fan is credited in nothing
+    links = dict(Notification.objects.values_list("recipient__username", "link"))
+    assert links == {
+        "ana": f"/projects/{released.id}/#costs",
+        "bo": f"/projects/{released.id}/#costs",
+        "cop": f"/projects/{released.id}/desk/#costs",
+    }
+
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        production_cost_approve(cost=cost, actor=cop)
+
+    agreed = (
+        "cop agreed to the production cost of 250.00 USD for “Studio day” on “Night Bus”: from "
+        "now on revenue pays it back to prod before the rest is shared."
+    )
+    assert (
+        inbox(people["ana"]) == inbox(people["bo"]) == inbox(people["prod"]) == [("cost", agreed)]
+    )
+    assert inbox(cop) == []
+
+
+def test_a_cost_nobody_can_agree_to_tells_everyone_credited_when_it_takes_effect(
+    people, released, django_capture_on_commit_callbacks, settings
+):
+    settings.HITREC_PROPOSAL_COMMENT_DAYS = 14
+    people["ana"].language = "es"
+    people["ana"].save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cost = production_cost_record(
+            project=released, actor=people["prod"], amount="12.50", currency="USD",
+            note="Cables", receipt=receipt_pdf(),
+        )  # fmt: skip
+
+    [(kind, text)] = inbox(people["bo"])
+    day = f"{cost.effective_at:%d %B %Y}"
+    assert text == (
+        "prod recorded a production cost on “Night Bus”: 12.50 USD for “Cables”, borne by "
+        "prod, with a receipt you can download. Unless it is withdrawn, revenue pays it back "
+        f"before the rest is shared from {day}; comment on the project if it looks wrong."
+    )
+    [(kind, spanish)] = inbox(people["ana"])
+    assert spanish.startswith("prod registró un coste de producción en “Night Bus”: 12,50 USD")

@@ -38,6 +38,7 @@ from royalties.services import (
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
+from tests.royalties.costs import cost_in_effect
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def allocations(event: RevenueEvent) -> dict[int, int]:
 
 
 def test_revenue_pays_back_costs_first_then_splits_the_profit(project, people):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="100.00", currency="USD", note="Studio day"
     )
 
@@ -107,10 +108,10 @@ def test_revenue_pays_back_costs_first_then_splits_the_profit(project, people):
 def test_costs_are_paid_back_oldest_first_to_whoever_bore_them(project, people):
     co = UserFactory(username="co")
     ProjectMember.objects.create(project=project, user=co, accepted_at=dt.datetime.now(dt.UTC))
-    production_cost_record(
+    cost_in_effect(
         project=project, actor=people["prod"], amount="5.00", currency="USD", note="Strings"
     )
-    production_cost_record(
+    cost_in_effect(
         project=project, actor=people["prod"], amount="5.00", currency="USD", note="Mixing",
         borne_by=co,
     )  # fmt: skip
@@ -122,7 +123,7 @@ def test_costs_are_paid_back_oldest_first_to_whoever_bore_them(project, people):
 
 
 def test_a_budget_stream_pays_everything_to_contributors_and_recoups_nothing(project, people):
-    production_cost_record(
+    cost_in_effect(
         project=project, actor=people["prod"], amount="50.00", currency="USD", note="Camera"
     )
     budget = revenue_stream_create(project=project, actor=people["prod"], name="budget")
@@ -177,7 +178,7 @@ def test_unknown_streams_and_bad_costs_are_refused_with_what_is_wrong(project, p
 
 
 def test_statements_show_recoupment_lines_beside_earnings(project, people):
-    production_cost_record(
+    cost_in_effect(
         project=project, actor=people["prod"], amount="20.00", currency="USD", note="Studio day"
     )
     earn(project, "100.00", "a")
@@ -202,7 +203,7 @@ def _client_for(api_client, user):
     return api_client
 
 
-def test_producers_record_costs_with_a_receipt_that_only_they_and_the_bearer_download(
+def test_producers_record_costs_with_a_receipt_that_they_and_the_people_credited_download(
     api_client, project, people, settings
 ):
     client = _client_for(api_client, people["prod"])
@@ -217,13 +218,18 @@ def test_producers_record_costs_with_a_receipt_that_only_they_and_the_bearer_dow
     assert (body["amount_minor"], body["outstanding_minor"], body["borne_by"]["id"]) == (
         1250, 1250, people["prod"].id,
     )  # fmt: skip
+    # Prod is the only producer: nobody can agree, so the cost waits for its public window.
+    assert (body["status"], body["rule"], body["has_receipt"]) == ("pending", "window", True)
 
     download = client.get(body["receipt"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert download["Content-Disposition"].startswith("attachment")
 
-    _client_for(api_client, people["ana"])
+    _client_for(api_client, people["ana"])  # credited: her loop is in the release's lineage
+    assert client.get(body["receipt"]).status_code == 200
+    assert client.get(f"/api/projects/{project.id}/costs/").status_code == 200
+    _client_for(api_client, people["cy"])  # in nothing of the project
     assert client.get(body["receipt"]).status_code == 404
     assert client.get(f"/api/projects/{project.id}/costs/").status_code == 403
 
@@ -274,7 +280,7 @@ def test_streams_through_the_api_and_the_split_of_a_stream(api_client, project, 
 def test_the_revenue_list_shows_recoupments_in_constant_queries(
     api_client, project, people, django_assert_max_num_queries
 ):
-    production_cost_record(
+    cost_in_effect(
         project=project, actor=people["prod"], amount="3.00", currency="USD", note="Strings"
     )
     for n in range(6):
@@ -290,7 +296,7 @@ def test_the_revenue_list_shows_recoupments_in_constant_queries(
 
 
 def test_a_withdrawn_cost_is_not_paid_back_any_further(project, people):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="100.00", currency="USD", note="Studio day"
     )
     earn(project, "30.00", "a")  # pays back 30.00 of it
@@ -312,10 +318,10 @@ def test_a_withdrawn_cost_is_not_paid_back_any_further(project, people):
 
 
 def test_a_withdrawal_leaves_the_other_costs_to_be_paid_back(project, people):
-    mistake = production_cost_record(
+    mistake = cost_in_effect(
         project=project, actor=people["prod"], amount="80.00", currency="USD", note="Typo"
     )
-    right = production_cost_record(
+    right = cost_in_effect(
         project=project, actor=people["prod"], amount="8.00", currency="USD", note="Strings"
     )
 
@@ -336,7 +342,7 @@ def test_a_withdrawal_leaves_the_other_costs_to_be_paid_back(project, people):
 def test_withdrawals_that_make_no_sense_are_refused_and_change_nothing(
     project, people, arrange, reason, refusal
 ):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="10.00", currency="USD", note="Strings"
     )
     if arrange == "recouped":
@@ -353,7 +359,7 @@ def test_withdrawals_that_make_no_sense_are_refused_and_change_nothing(
 
 
 def test_only_the_projects_producers_withdraw_costs(project, people):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="10.00", currency="USD", note="Strings"
     )
 
@@ -365,7 +371,7 @@ def test_only_the_projects_producers_withdraw_costs(project, people):
 
 
 def test_producers_withdraw_a_cost_through_the_api(api_client, project, people):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="12.50", currency="USD", note="Taxi"
     )
     url = f"/api/projects/{project.id}/costs/{cost.id}/withdraw/"
@@ -439,7 +445,7 @@ def test_costs_and_streams_keep_every_money_rule(steps, people, project):
         running: dict[tuple, int] = {}
         for n, step in enumerate(steps):
             if step[0] == "cost":
-                costs.append(production_cost_record(
+                costs.append(cost_in_effect(
                     project=project, actor=people["prod"], amount=f"{step[1] // 100}.{step[1] % 100:02d}",
                     currency="USD", note=f"cost {n}",
                 ))  # fmt: skip
@@ -500,7 +506,7 @@ def test_a_withdrawal_racing_a_revenue_post_never_pays_back_what_was_withdrawn(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("row locks under real concurrency are a PostgreSQL matter")
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="100.00", currency="USD", note="Studio"
     )
     barrier = threading.Barrier(2)

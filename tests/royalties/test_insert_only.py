@@ -48,13 +48,14 @@ def ledger(django_capture_on_commit_callbacks):
     Submission.objects.create(
         project=project, contribution=work, submitted_by=work.author, status="accepted"
     )
+    # Recorded before the release, the cost is in effect at once: the event pays it back.
+    production_cost_record(
+        project=project, actor=project.owner, amount="1.00", currency="USD", note="Strings"
+    )
     project_release(
         project=project, actor=project.owner, credits=[CreditInput(work.id, 1)], commercial=True
     )
     revenue_stream_create(project=project, actor=project.owner, name="sync")
-    production_cost_record(
-        project=project, actor=project.owner, amount="1.00", currency="USD", note="Strings"
-    )
     with django_capture_on_commit_callbacks(execute=True):  # the event's itemisation job
         revenue_record(
             project=project,

@@ -72,6 +72,7 @@ from royalties.services import (
     statements_build_month,
 )
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.two_factor import signed_in_with_second_factor
 from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
 from tests.projects.factories import make_project
@@ -82,8 +83,8 @@ ACTORS = ("anonymous", "author", "other", "producer", "coproducer", "staff")
 AUTHOR_SECRET_TITLE = "Verse only Ana earns from"
 # Metadata in the author's upload that only she (and staff) may download.
 PRIVATE_METADATA = "Ana's kitchen, 52.37N 4.89E"
-# What a production cost's receipt holds: a PDF, served only to the producers, whoever bore
-# the cost, and staff.
+# What a production cost's receipt holds: a PDF, served only to the producers, the people
+# credited in the release, whoever bore the cost, and staff.
 RECEIPT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -164,7 +165,8 @@ def _build(media_root: Path) -> World:
     open_statement = Statement.objects.get(user=prod)
     run = statement_run_start(period=dt.date(2024, 1, 1), actor=staff)
     notify_released(release_id=release.id)
-    # Recorded after the statements, so they do not pay it back: it is still outstanding.
+    # Recorded after the statements, so they do not pay it back: it is still outstanding. And
+    # after the release, by the producer who bore it: it waits for the co-producer's agreement.
     stream = revenue_stream_create(
         project=released, actor=prod, name="sync", contributor_pool="3/4"
     )
@@ -303,8 +305,11 @@ def page_as(in_world) -> Callable[[str], Client]:
 
     def make(actor: str) -> Client:
         client = Client()
-        if in_world.user(actor) is not None:
-            client.force_login(in_world.user(actor))
+        user = in_world.user(actor)
+        if user is not None and user.is_staff:
+            signed_in_with_second_factor(client, user)  # staff pages need it
+        elif user is not None:
+            client.force_login(user)
         return client
 
     return make

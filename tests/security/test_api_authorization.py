@@ -109,6 +109,9 @@ ROWS = [
     Row("POST", "me-email-verification", "401 400 400 400 400 400",
         data=lambda w: {"field": "email"}),
     Row("POST", "email-verify", "400 400 400 400 400 400", data=lambda w: {"token": "forged"}),
+    # The mail provider's webhook answers only its shared secret (none is set here).
+    Row("POST", "mail-bounces", "403 403 403 403 403 403",
+        data=lambda w: {"RecordType": "Bounce", "Type": "HardBounce", "Email": "ana@example.org"}),
     Row("GET", "tokens", "401 200 200 200 200 200"),
     Row("POST", "tokens", "401 201 201 201 201 201", data=lambda w: {"name": "script"}),
     Row("DELETE", "token-detail", "401 204 404 404 404 404", args={"token_id": "api_token"}),

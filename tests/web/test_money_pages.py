@@ -23,6 +23,7 @@ from royalties.models import (
     StatementRunBatch,
 )
 from royalties.services import (
+    production_cost_approve,
     production_cost_record,
     revenue_record,
     revenue_stream_create,
@@ -31,8 +32,11 @@ from royalties.services import (
     statements_build_month,
 )
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from tests.accounts.two_factor import signed_in_with_second_factor
+from tests.browser.fixtures import log_in
 from tests.contributions.factories import ContributionFactory
 from tests.projects.factories import make_project
+from tests.royalties.costs import cost_in_effect
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +82,9 @@ def song_and_lyrics(people):
 
 
 def signed_in(client, user):
+    """Signed in as a person would be; staff with their second factor, as staff pages need."""
+    if user.is_staff:
+        return signed_in_with_second_factor(client, user)
     client.force_login(user)
     return client
 
@@ -131,7 +138,7 @@ def test_a_producer_records_a_cost_with_its_receipt_and_sees_it_on_the_desk(
 def test_revenue_pays_the_cost_back_and_the_desk_says_how_much_is_outstanding(
     client, released, people
 ):
-    production_cost_record(
+    cost_in_effect(
         project=released, actor=people["prod"], amount="30.00", currency="USD", note="Mixing"
     )
     revenue_record(
@@ -172,7 +179,7 @@ def test_a_cost_with_a_bad_amount_says_which_field_is_wrong(client, released, pe
 
 
 def test_a_producer_withdraws_what_is_outstanding_of_a_cost_from_the_desk(client, released, people):
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=released, actor=people["prod"], amount="40.00", currency="USD", note="Strings"
     )
     revenue_record(
@@ -228,6 +235,95 @@ def test_people_who_are_not_producers_neither_see_nor_add_costs(client, released
     assert errors(response) == ["Only the producers of “Night Bus” can record costs."]
     assert not ProductionCost.objects.exists()
     assert client.get(reverse("web:desk", args=[released.id])).status_code == 403
+
+
+def test_a_cost_recorded_after_the_release_waits_for_the_co_producer_who_agrees_on_the_desk(
+    client, released, people
+):
+    signed_in(client, people["prod"])
+    desk = reverse("web:desk", args=[released.id])
+    recorded = client.post(
+        reverse("web:desk-cost", args=[released.id]),
+        {"amount": "40.00", "note": "Strings", "borne_by": people["prod"].id,
+         "receipt": receipt()},
+    )  # fmt: skip
+    without = client.post(
+        reverse("web:desk-cost", args=[released.id]), {"amount": "9.00", "note": "Snacks"}
+    )
+    cost = ProductionCost.objects.get(project=released)
+    row = re.compile(rf'<tr data-cost="{cost.id}">.*?</tr>', re.S)
+    own_desk = row.search(client.get(desk).content.decode()).group(0)
+    refused = client.post(reverse("web:desk-cost-approve", args=[released.id, cost.id]))
+
+    assert notes(recorded)[-1] == (
+        "Recorded a cost of 40.00 USD borne by prod. Revenue pays it back first once a producer "
+        "who neither recorded nor bore it agrees."
+    )
+    assert errors(without) == [
+        "“Night Bus” is released: a cost recorded now needs its receipt, which everyone "
+        "credited can see."
+    ]
+    assert "waits for another producer" in own_desk and "data-cost-approve" not in own_desk
+    assert errors(refused) == ["You recorded this cost, so another producer must agree to it."]
+
+    signed_in(client, people["cop"])
+    before = row.search(client.get(desk).content.decode()).group(0)
+    agreed = client.post(reverse("web:desk-cost-approve", args=[released.id, cost.id]))
+    after = row.search(client.get(desk).content.decode()).group(0)
+
+    assert "data-cost-approve" in before
+    assert agreed["Location"] == f"{desk}#costs"
+    assert notes(agreed)[-1] == (
+        "Agreed to the cost of 40.00 USD for “Strings”: revenue pays it back to prod first from "
+        "now on."
+    )
+    assert "agreed by cop" in after and "data-cost-approve" not in after
+    cost.refresh_from_db()
+    assert cost.approved_by == people["cop"]
+
+
+def test_the_project_page_shows_cost_totals_to_everyone_and_each_cost_to_those_credited(
+    client, released, people, django_assert_max_num_queries
+):
+    agreed = production_cost_record(
+        project=released, actor=people["prod"], amount="30.00", currency="USD",
+        note="Mixing", receipt=receipt(),
+    )  # fmt: skip
+    production_cost_approve(cost=agreed, actor=people["cop"])
+    production_cost_record(
+        project=released, actor=people["cop"], amount="5.00", currency="USD",
+        note="Taxi", borne_by=people["prod"], receipt=receipt(),
+    )  # fmt: skip
+    revenue_record(
+        project=released, actor=people["prod"], amount="20.00", currency="USD",
+        idempotency_key="first",
+    )  # fmt: skip
+    url = reverse("web:project", args=[released.id])
+
+    public = client.get(url).content.decode()
+    section = re.search(r'<section id="costs">.*?</section>', public, re.S).group(0)
+    assert "<dd>$20.00</dd>" in section  # paid back
+    assert re.search(r"data-cost-outstanding>\$10.00<", section)
+    assert re.search(r"data-cost-pending>\$5.00 ", section)
+    assert "data-cost-table" not in section and "Mixing" not in section
+
+    signed_in(client, people["bo"])  # credited in nothing here
+    assert "data-cost-table" not in client.get(url).content.decode()
+
+    signed_in(client, people["ana"])  # her song is credited
+    with django_assert_max_num_queries(60) as counted:
+        page = client.get(url).content.decode()
+    table = re.search(r"<table class=\"costs\" data-cost-table>.*?</table>", page, re.S).group(0)
+    assert "Mixing" in table and "Taxi" in table and "agreed by cop" in table
+    assert "unless withdrawn" in table  # the taxi waits for its window
+    assert table.count("Download") == 2
+    for n in range(5):
+        production_cost_record(
+            project=released, actor=people["cop"], amount="1.00", currency="USD",
+            note=f"more {n}", borne_by=people["prod"], receipt=receipt(),
+        )  # fmt: skip
+    with django_assert_max_num_queries(len(counted)):
+        assert client.get(url).content.decode().count("<tr data-cost=") == 7
 
 
 # --- revenue streams -----------------------------------------------------------------------
@@ -344,7 +440,7 @@ def test_the_desk_reads_costs_and_streams_in_a_constant_number_of_queries(
 ):
     signed_in(client, people["prod"])
     url = reverse("web:desk", args=[released.id])
-    production_cost_record(
+    cost_in_effect(
         project=released, actor=people["prod"], amount="1.00", currency="USD", note="one"
     )
     revenue_stream_create(project=released, actor=people["prod"], name="master")
@@ -494,7 +590,7 @@ def test_with_nothing_waiting_a_batch_is_refused(client, released):
     response = staff.post(reverse("web:staff-payout-batch-create"))
 
     assert errors(response) == [
-        "There are no issued statements waiting to be paid to someone with an email address."
+        "There are no issued statements waiting to be paid to someone with a verified email address."
     ]
     assert not PayoutBatch.objects.exists()
 
@@ -725,11 +821,7 @@ def test_the_payouts_page_follows_a_run_until_it_is_done(page, live_server):
         StatementRunBatch.objects.create(run=run, number=n, people=[[user.id, "USD"]], size=1)
         for n, user in enumerate([staff, ana], start=1)
     ]
-    page.goto("/login/")
-    page.fill("input[name=username]", "sam")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(re.compile(r"/dashboard/$"))
+    log_in(page, staff)
     page.goto("/staff/payouts/")
     row = page.locator(f'tr[data-run="{run.id}"]')
     assert row.locator("progress").get_attribute("value") == "0"
@@ -751,7 +843,7 @@ def test_a_producer_withdraws_a_cost_and_adds_a_stream_for_some_credits_in_the_b
     page, live_server, people, song_and_lyrics
 ):
     project, lyrics = song_and_lyrics["project"], song_and_lyrics["lyrics"]
-    cost = production_cost_record(
+    cost = cost_in_effect(
         project=project, actor=people["prod"], amount="80.00", currency="USD", note="Typo"
     )
     page.goto("/login/")

@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from hitrec.formats import money_display
+from hitrec.formats import date_display, money_display
 from hitrec.i18n import message_of
 from hitrec.pages import form_report, problems_of, refusals_reported
 from projects.models import Project, Submission
@@ -29,11 +30,14 @@ from projects.services import (
 from royalties.models import ProductionCost
 from royalties.selectors import (
     cost_bearers,
+    cost_can_approve,
     credited_works,
+    producer_ids,
     project_costs,
     project_streams,
 )
 from royalties.services import (
+    production_cost_approve,
     production_cost_record,
     production_cost_withdraw,
     revenue_stream_create,
@@ -69,6 +73,7 @@ def _money_context(project: Project, *, actor: User) -> dict:
     def money(minor: int) -> str:
         return money_display(minor, currency=project.currency)
 
+    producers, now = producer_ids(project=project), timezone.now()
     costs = [
         {
             "cost": cost,
@@ -76,6 +81,8 @@ def _money_context(project: Project, *, actor: User) -> dict:
             "recouped": money(cost.recouped_minor),
             "outstanding": money(cost.outstanding_minor),
             "withdrawn": money(cost.withdrawn_minor),
+            "in_effect": cost.in_effect(now),
+            "can_approve": cost_can_approve(cost=cost, user=actor, producers=producers, now=now),
         }
         for cost in project_costs(project=project)[:200]
     ]
@@ -91,6 +98,7 @@ def _money_context(project: Project, *, actor: User) -> dict:
     return {
         "money_panels": True,
         "costs": costs,
+        "released": bool(credited),  # a release credits at least one work
         "cost_form": forms.CostForm(
             bearers=cost_bearers(project=project),
             currency=project.currency,
@@ -114,21 +122,55 @@ def desk_cost(request, project_id: int):
                 currency=project.currency, note=data["note"], borne_by=data["borne_by"],
                 receipt=data["receipt"] or None,
             )  # fmt: skip
-            messages.success(
-                request,
+            said = {
+                "amount": amount_number(cost.amount_minor, currency=cost.currency),
+                "currency": cost.currency,
+                "name": cost.borne_by.username,
+            }
+            if cost.rule == ProductionCost.Rule.AGREEMENT:
+                message = _(
+                    "Recorded a cost of %(amount)s %(currency)s borne by %(name)s. Revenue "
+                    "pays it back first once a producer who neither recorded nor bore it agrees."
+                )
+            elif cost.rule == ProductionCost.Rule.WINDOW:
+                message = _(
+                    "Recorded a cost of %(amount)s %(currency)s borne by %(name)s. Everyone "
+                    "credited is told; unless it is withdrawn, revenue pays it back first from "
+                    "%(day)s."
+                )
+                said["day"] = date_display(cost.effective_at)
+            else:
                 # Translators: %(amount)s is followed by its currency code, e.g. 250.00 USD.
-                _(
+                message = _(
                     "Recorded a cost of %(amount)s %(currency)s borne by %(name)s; revenue pays "
                     "it back first."
                 )
-                % {
-                    "amount": amount_number(cost.amount_minor, currency=cost.currency),
-                    "currency": cost.currency,
-                    "name": cost.borne_by.username,
-                },
-            )
+            messages.success(request, message % said)
     else:
         form_report(request, form)
+    return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
+
+
+@login_required
+@require_POST
+def desk_cost_approve(request, project_id: int, cost_id: int):
+    project = project_visible_or_404(user=request.user, project_id=project_id)
+    cost = get_object_or_404(ProductionCost, project=project, pk=cost_id)
+    with refusals_reported(request):
+        cost = production_cost_approve(cost=cost, actor=request.user)
+        messages.success(
+            request,
+            _(
+                "Agreed to the cost of %(amount)s %(currency)s for “%(note)s”: revenue pays it "
+                "back to %(name)s first from now on."
+            )
+            % {
+                "amount": amount_number(cost.amount_minor, currency=cost.currency),
+                "currency": cost.currency,
+                "note": cost.note,
+                "name": cost.borne_by.username,
+            },
+        )
     return HttpResponseRedirect(reverse("web:desk", args=[project.id]) + "#costs")
 
 

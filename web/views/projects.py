@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,9 +33,12 @@ from projects.services import (
     submission_create,
 )
 from royalties.selectors import (
+    cost_summary,
+    project_costs,
     project_revenue_events,
     project_streams,
     release_split,
+    sees_project_money,
     split_body,
 )
 from royalties.services import (
@@ -80,6 +84,18 @@ def _percent(value: Fraction) -> str:
     return _("%(number)s%%") % {"number": number}
 
 
+def _costs_context(project, *, sees: bool) -> dict:
+    """A released project's costs: their totals for everyone, each cost for those who read
+    the project's money in full (its producers, staff and the people credited)."""
+    now = timezone.now()
+    context: dict = {"cost_summary": cost_summary(project=project, now=now)}
+    if sees:
+        context["costs"] = [
+            (cost, cost.in_effect(now)) for cost in project_costs(project=project)[:200]
+        ]
+    return context
+
+
 def project(request, project_id: int):
     project = project_visible_or_404(user=request.user, project_id=project_id)
     producer = is_producer(project=project, user=request.user)
@@ -105,6 +121,8 @@ def project(request, project_id: int):
     }
     if release is not None:
         context.update(_split_context(release))
+        sees = producer or sees_project_money(project=project, user=request.user)
+        context.update(_costs_context(project, sees=sees))
         if producer:
             events = project_revenue_events(project=project)
             context["events"] = [
