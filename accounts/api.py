@@ -1,5 +1,8 @@
 """Auth API: register, tokens, one's own profile and password, data export, account deletion."""
 
+import hmac
+
+from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -11,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +23,7 @@ from accounts.models import DataExport
 from accounts.selectors import api_tokens_of
 from accounts.services import (
     account_delete,
+    address_bounced,
     address_verification_request,
     address_verify,
     api_token_create,
@@ -426,3 +430,27 @@ class AddressVerifyApi(APIView):
         data.is_valid(raise_exception=True)
         user, field = address_verify(token=data.validated_data["token"])
         return Response({"field": field, "address": getattr(user, field)})
+
+
+class MailBounceApi(APIView):
+    """The mail provider's bounce webhook (Postmark's shape: `RecordType`, `Type`, `Email`),
+    authenticated by the shared secret HITREC_MAIL_WEBHOOK_TOKEN in `X-Hitrec-Webhook-Token`.
+    A hard bounce or a spam complaint stops mail to the address until it is re-verified;
+    transient ones change nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    LASTING = {"HardBounce", "SpamComplaint", "BadEmailAddress", "ManuallyDeactivated"}
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None, 403: ErrorSerializer})
+    def post(self, request):
+        secret = settings.HITREC_MAIL_WEBHOOK_TOKEN
+        given = request.headers.get("X-Hitrec-Webhook-Token", "")
+        if not secret or not hmac.compare_digest(given, secret):
+            raise PermissionDenied(_("This webhook needs its token."))
+        body = request.data if isinstance(request.data, dict) else {}
+        if body.get("RecordType") in ("Bounce", "SpamComplaint") and (
+            body.get("Type") in self.LASTING or body.get("RecordType") == "SpamComplaint"
+        ):
+            address_bounced(email=str(body.get("Email", ""))[:254])
+        return Response(status=status.HTTP_204_NO_CONTENT)

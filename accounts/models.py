@@ -16,6 +16,9 @@ class User(AbstractUser):
     # hitrec sends it no notification and pays nobody through it (docs/decisions.md).
     email_verified_at = models.DateTimeField(null=True, blank=True)
     payout_email_verified_at = models.DateTimeField(null=True, blank=True)
+    # When mail to one of them last bounced (the provider's webhook, or staff): the address
+    # counts as unverified again, so nothing more is sent there until the person re-verifies.
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
     # The language pages, emails and statements are written in for them; empty: the
     # browser's (Accept-Language) on pages, the site's default in what is sent. Checked
     # against settings.LANGUAGES by the service, not as choices: adding a language needs

@@ -11,6 +11,7 @@ from accounts.api import (
     DataExportRequestApi,
     EmailChangeApi,
     EmailVerificationApi,
+    MailBounceApi,
     MeApi,
     PasswordChangeApi,
     PasswordResetApi,
@@ -27,6 +28,7 @@ urlpatterns = [
     path("me/email/", EmailChangeApi.as_view(), name="me-email"),
     path("me/email/verification/", EmailVerificationApi.as_view(), name="me-email-verification"),
     path("email/verify/", AddressVerifyApi.as_view(), name="email-verify"),
+    path("mail/bounces/", MailBounceApi.as_view(), name="mail-bounces"),
     path("password/reset/", PasswordResetApi.as_view(), name="password-reset"),
     path(
         "password/reset/confirm/",

@@ -427,6 +427,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# The shared secret of the mail provider's bounce webhook (POST /api/auth/mail/bounces/);
+# unset, the webhook refuses everything.
+HITREC_MAIL_WEBHOOK_TOKEN = env_str("HITREC_MAIL_WEBHOOK_TOKEN")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hitrec <noreply@hitrec.localhost>")
 # Where the site is reached from outside: emails carry absolute links built on it.
 HITREC_SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -13,6 +13,7 @@ from accounts.services.access import (
     token_obtain,
 )
 from accounts.services.addresses import (
+    address_bounced,
     address_changed_send,
     address_verification_request,
     address_verification_send,
@@ -44,6 +45,7 @@ from accounts.services.two_factor import (
 )
 
 __all__ = [
+    "address_bounced",
     "address_changed_send",
     "address_verification_request",
     "address_verification_send",

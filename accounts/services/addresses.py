@@ -76,7 +76,8 @@ def address_verify(*, token: str) -> tuple[User, str]:
         )
     if getattr(user, f"{field}_verified_at") is None:
         setattr(user, f"{field}_verified_at", timezone.now())
-        user.save(update_fields=[f"{field}_verified_at"])
+        user.email_bounced_at = None
+        user.save(update_fields=[f"{field}_verified_at", "email_bounced_at"])
     return user, field
 
 
@@ -112,3 +113,20 @@ def address_changed_send(*, user_id: int, old_email: str) -> bool:
         return False
     address_changed_email(user=user, old_email=old_email).send()
     return True
+
+
+@transaction.atomic
+def address_bounced(*, email: str) -> int:
+    """Mail to this address bounced for good (the provider's webhook, or staff): whoever
+    uses it, as login or payout address, has it counted unverified again, so hitrec stops
+    writing and paying there until they verify it anew. Returns how many people."""
+    email = (email or "").strip()
+    if not email:
+        return 0
+    now = timezone.now()
+    changed = 0
+    for field in FIELDS:
+        changed += User.objects.filter(**{f"{field}__iexact": email}).update(
+            **{f"{field}_verified_at": None, "email_bounced_at": now}
+        )
+    return changed
