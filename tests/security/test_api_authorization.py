@@ -526,3 +526,38 @@ def test_every_api_route_and_method_has_a_row():
     assert routes - covered - PENDING == set(), "add rows for these routes to ROWS"
     assert covered - routes == set(), "these rows name routes that no longer exist"
     assert PENDING - routes == set(), "these pending routes are gone: drop them from PENDING"
+
+
+def test_staff_by_token_or_without_a_second_factor_get_no_more_than_anyone(in_world, snapshot):
+    """A staff member's API token, or their session signed in with a password alone, acts as
+    an ordinary person (accounts/two_factor.py): every staff-only route answers them as it
+    answers someone who is not staff, and nothing changes."""
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_token_create
+
+    staff = in_world.user("staff")
+    _token, key = api_token_create(user=staff, name="staff script")
+    by_token = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    by_password = Client()
+    by_password.force_login(staff)
+    people = ("author", "other", "producer", "coproducer")
+    staff_only = [
+        row for row in ROWS
+        if all(row.expected("staff") != row.expected(person) for person in people)
+    ]  # fmt: skip
+    assert staff_only, "the matrix has staff-only routes"
+    for client in (by_token, by_password):
+        for row in staff_only:
+            before = snapshot()
+            data = row.data(in_world) if row.data else None
+            if isinstance(client, APIClient):
+                options = {"format": "multipart" if row.multipart else "json"}
+            else:
+                options = {}  # a browser's form post; the body hardly matters to a refusal
+            response = getattr(client, row.method.lower())(row.url(in_world), data, **options)
+            assert response.status_code >= 400, (row.name, response.status_code)
+            # A token's use is noted on it; nothing else may change.
+            changed = set(snapshot().changed_tables(before)) - {"accounts.ApiToken"}
+            assert changed == set(), row.name
