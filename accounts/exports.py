@@ -99,3 +99,14 @@ def export_section_register(section: ExportSection) -> None:
 
 def export_sections() -> list[ExportSection]:
     return sorted(_sections.values(), key=lambda section: section.order)
+
+
+def audit_write(archive: ExportArchive, user, progress) -> None:
+    """audit.json: what the audit log holds about the person, as actor or subject."""
+    from hitrec.audit import audit_of
+
+    archive.write_json("audit.json", audit_of(user))
+
+
+# The audit log is the platform's own (hitrec.models), so accounts writes its section.
+AUDIT = ExportSection(stage="audit", order=60, weight=1, write=audit_write)

@@ -23,6 +23,7 @@ from community.models import (
 from community.selectors import comment_moderator_role
 from contributions.models import Contribution
 from contributions.services import _tombstone_make
+from hitrec.audit import audit_record
 from hitrec.events import TextPublished, announce
 from hitrec.text_input import clean_text
 from media.text import render_markdown
@@ -357,6 +358,13 @@ def report_dismiss(*, report: Report, actor: User, note: str = "") -> Report:
     report.resolved_by, report.resolved_at = actor, timezone.now()
     report.resolution_note = note.strip()
     report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    audit_record(
+        action="report.dismiss",
+        actor=actor,
+        target=report,
+        subject=report.reporter,
+        details={"contribution": report.contribution_id},
+    )
     return report
 
 
@@ -390,4 +398,11 @@ def contribution_take_down(
         status=Report.Status.TAKEN_DOWN, resolved_by=actor, resolved_at=timezone.now(),
         resolution_note=reason,
     )  # fmt: skip
+    audit_record(
+        action="contribution.take_down",
+        actor=actor,
+        target=contribution,
+        subject=contribution.author,
+        details={"reason": reason},
+    )
     return takedown

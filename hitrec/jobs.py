@@ -68,6 +68,7 @@ STAGE_NAMES = [
     gettext_noop("preview"), gettext_noop("done"), gettext_noop("profile"),
     gettext_noop("contributions"), gettext_noop("projects"), gettext_noop("comments"),
     gettext_noop("statements"), gettext_noop("ledger"), gettext_noop("saving"),
+    gettext_noop("audit"),
 ]  # fmt: skip
 
 

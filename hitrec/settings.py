@@ -77,6 +77,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): signed in with a second factor (accounts/two_factor.py).
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.SecondFactorMiddleware",
+    "hitrec.audit.AuditAddressMiddleware",
     # ...unless the person signed in chose one in their settings (docs/i18n.md).
     "hitrec.i18n.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -233,3 +233,21 @@ class PayoutResultsForm(forms.Form):
             return result_file_text(self.cleaned_data["file"].read())
         except PayoutFileError as exc:
             raise forms.ValidationError(message_of(exc)) from None
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters; every one optional, the URL shareable."""
+
+    action = forms.CharField(
+        max_length=64, required=False, label=_("Action"),
+        help_text=_("e.g. payout, cost.record, contribution.take_down"),
+    )  # fmt: skip
+    person = forms.CharField(
+        max_length=150, required=False, label=_("Username (who acted, or whom it concerned)")
+    )
+    since = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )

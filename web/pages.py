@@ -45,6 +45,7 @@ urlpatterns = [
     path("dashboard/", earnings.dashboard, name="dashboard"),
     path("licenses/hitrec/", home.hitrec_license, name="hitrec-license"),
     path("staff/payouts/", staff.staff_payouts, name="staff-payouts"),
+    path("staff/audit/", staff.staff_audit, name="staff-audit"),
     path("staff/payouts/runs/", staff.staff_statement_run, name="staff-statement-run"),
     path("staff/payouts/issue/", staff.staff_statement_issue, name="staff-statement-issue"),
     path(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hitrec.audit import audit_record
 from hitrec.events import announce
 from hitrec.i18n import message_of
 from hitrec.storage import files_kept_only_if_saved
@@ -133,6 +134,11 @@ def production_cost_record(
                 recorded_by=actor, rule=rule, effective_at=effective_at,
             )  # fmt: skip
             announce(CostChanged(cost_id=cost.id, change="recorded"))
+            audit_record(
+                action="cost.record", actor=actor, target=cost, subject=borne_by,
+                details={"amount_minor": amount_minor, "currency": currency, "rule": rule,
+                         "receipt": bool(stored)},
+            )  # fmt: skip
     return cost
 
 
@@ -188,6 +194,7 @@ def production_cost_approve(*, cost: ProductionCost, actor: User) -> ProductionC
     cost.approved_by = actor
     cost.save(update_fields=["effective_at", "approved_at", "approved_by"])
     announce(CostChanged(cost_id=cost.id, change="approved"))
+    audit_record(action="cost.approve", actor=actor, target=cost, subject=cost.borne_by)
     return cost
 
 
@@ -237,6 +244,10 @@ def production_cost_withdraw(*, cost: ProductionCost, actor: User, reason: str) 
         update_fields=["withdrawn_minor", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
     )
     announce(CostChanged(cost_id=cost.id, change="withdrawn"))
+    audit_record(
+        action="cost.withdraw", actor=actor, target=cost, subject=cost.borne_by,
+        details={"withdrawn_minor": cost.withdrawn_minor, "reason": reason},
+    )  # fmt: skip
     return cost
 
 

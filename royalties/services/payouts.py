@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hitrec.audit import audit_record
 from hitrec.i18n import message_of
 from royalties.models import (
     PayoutBatch,
@@ -52,6 +53,11 @@ def payout_batch_create(*, actor: User) -> PayoutBatch:
             amount_minor=statement.payable_minor, currency=statement.currency,
         )
         for statement in payable
+    )  # fmt: skip
+    audit_record(
+        action="payout_batch.create", actor=actor, target=batch,
+        details={"statements": [s.pk for s in payable],
+                 "held_unverified": [s.pk for s in statements if s not in payable]},
     )  # fmt: skip
     return batch
 
@@ -126,4 +132,10 @@ def payout_results_import(*, batch: PayoutBatch, actor: User, text: str) -> dict
         item.result, item.result_message, item.resolved_at = result.status, result.message, now
         item.save(update_fields=["result", "result_message", "resolved_at"])
         counts[result.status] += 1
+        audit_record(
+            action=f"payout.{result.status}", actor=actor, target=statement,
+            subject=statement.user, details={"batch": batch.pk, "amount_minor": item.amount_minor,
+                                             "currency": item.currency},
+        )  # fmt: skip
+    audit_record(action="payout_results.import", actor=actor, target=batch, details=dict(counts))
     return counts

@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
+from hitrec.audit import audit_record
 from hitrec.events import announce
 from hitrec.gcpause import cyclic_gc_paused
 from hitrec.i18n import message_of
@@ -141,6 +142,11 @@ def revenue_record(
                 )  # fmt: skip
             announce(RevenueRecorded(event_id=event.id))
             itemise_after_commit(release_id=release.id)
+            audit_record(
+                action="revenue.record", actor=actor, target=event,
+                details={"amount_minor": amount_minor, "currency": event.currency,
+                         "project": project.pk},
+            )  # fmt: skip
             return event, True
     except IntegrityError:
         # Another request with the same key committed first (the unique constraint caught it).

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from hitrec.audit import audit_record
 from hitrec.events import announce
 from hitrec.formats import month_display
 from royalties import tasks
@@ -180,6 +181,9 @@ def statement_run_start(*, period: dt.date, actor: User) -> StatementRun:
     _refuse_while_under_way(period=period, then="build")
     run = StatementRun.objects.create(period=period, requested_by=actor)
     transaction.on_commit(lambda: tasks.build_statements.delay(run.id))
+    audit_record(
+        action="statement_run.build", actor=actor, target=run, details={"period": str(period)}
+    )
     return run
 
 
@@ -244,6 +248,12 @@ def statement_issue_run_start(*, period: dt.date, actor: User) -> StatementRun:
         kind=StatementRun.Kind.ISSUE, period=period, requested_by=actor, total=open_count
     )
     transaction.on_commit(lambda: tasks.issue_statements.delay(run.id))
+    audit_record(
+        action="statement_run.issue",
+        actor=actor,
+        target=run,
+        details={"period": str(period), "statements": open_count},
+    )
     return run
 
 
@@ -340,6 +350,7 @@ def statement_run_retry(*, run: StatementRun, actor: User) -> StatementRun:
         run.status = StatementRun.Status.QUEUED
         transaction.on_commit(lambda: tasks.build_statements.delay(run.id))
     run.save(update_fields=["status", "error", "finished_at"])
+    audit_record(action="statement_run.retry", actor=actor, target=run)
     return run
 
 
@@ -463,6 +474,10 @@ def statement_pay(*, statement: Statement, actor: User) -> Statement:
                 "whether it was paid."
             )
         )
+    audit_record(
+        action="statement.pay", actor=actor, target=statement, subject=statement.user,
+        details={"amount_minor": statement.payable_minor, "currency": statement.currency},
+    )  # fmt: skip
     return statement_paid(statement)
 
 

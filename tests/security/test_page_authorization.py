@@ -135,6 +135,7 @@ ROWS = [
     PageRow("GET", "web:dashboard", "login 200 200 200 200 200"),
     PageRow("GET", "web:hitrec-license", "200 200 200 200 200 200"),
     PageRow("GET", "web:staff-payouts", "login 403 403 403 403 200"),
+    PageRow("GET", "web:staff-audit", "login 403 403 403 403 200"),
     PageRow("POST", "web:staff-payout-batch-create", "login 403 403 403 403 saved"),
     PageRow("POST", "web:staff-statement-issue", "login 403 403 403 403 saved",
             data=lambda w: {"period": f"{timezone.now():%Y-%m}"}),

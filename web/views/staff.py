@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import payee_verified
 from contributions.uploads import UploadTooLarge
+from hitrec.audit import audit_entries
 from hitrec.formats import money_display, month_display
 from hitrec.pages import form_report, refusals_reported
 from royalties.models import PayoutBatch, StatementRun
@@ -200,3 +201,19 @@ def _staff_payout_results(request, batch_id: int):
     else:
         form_report(request, form)
     return redirect("web:staff-payouts")
+
+
+@_staff_only
+def staff_audit(request):
+    """The audit log: staff actions and money moved, newest first, filtered."""
+    form = forms.AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = Paginator(audit_entries(**filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/staff_audit.html",
+        {"form": form, "page": entries, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
