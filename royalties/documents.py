@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -41,6 +41,12 @@ class DocumentLine:
     amount_minor: int
 
 
+HELD_NOTE = gettext_lazy(
+    "This payout waits: hitrec pays only an address its owner has verified. Verify your "
+    "payout address in your settings; the balance is kept until then."
+)
+
+
 @dataclass(frozen=True)
 class StatementDocument:
     number: int
@@ -55,6 +61,11 @@ class StatementDocument:
     lines: list[DocumentLine]
     month: dt.date | None = None  # the period's first day, for the month in words
     language: str = settings.LANGUAGE_CODE  # the owner's (hitrec.i18n.language_of)
+    # Owed but waiting: the owner's payout address is not verified (accounts.services.addresses).
+    held: bool = False
+
+    def held_note(self) -> str:
+        return str(HELD_NOTE) if self.held else ""
 
     def money(self, minor: int) -> str:
         """An amount as a spreadsheet reads it: "12.34"."""
@@ -90,6 +101,8 @@ def _statement_csv(doc: StatementDocument) -> bytes:
     # Translators: the cells of a statement's CSV download (its first row names the statement).
     writer.writerow([_("statement"), doc.number, _("person"), doc.person, _("period"), doc.period,
                      _("currency"), doc.currency, _("status"), doc.status_word()])  # fmt: skip
+    if doc.held:
+        writer.writerow([_("held"), doc.held_note()])
     writer.writerow([_("kind"), _("project"), _("contribution"), _("path"), _("amount")])
     for line in doc.lines:
         # Translators: in a statement's CSV, the first cell of a row that is one earning.
@@ -133,6 +146,7 @@ def _statement_pdf(doc: StatementDocument) -> bytes:
             },
             styles["BodyText"],
         ),
+        *([Paragraph(_escape(doc.held_note()), styles["BodyText"])] if doc.held else []),
         Spacer(1, 6 * mm),
     ]
     rows = [[

@@ -188,6 +188,11 @@ def statement_document(*, statement: Statement) -> StatementDocument:
         period=format_period(statement.period),
         month=statement.period,
         language=language_of(statement.user),
+        held=(
+            statement.status == Statement.Status.ISSUED
+            and statement.payable_minor > 0
+            and not statement.user.payee_verified
+        ),
         currency=statement.currency,
         status=statement.status,
         carried_in_minor=statement.carried_in_minor,

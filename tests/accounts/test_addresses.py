@@ -1,6 +1,7 @@
 """Addresses people prove they read: a signed, expiring link on sign-up and on every change;
 until then no notification is emailed there; the old address is told of a change."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -211,3 +212,19 @@ def test_staff_mark_an_address_as_bouncing_from_the_admin(client):
 
     ana.refresh_from_db()
     assert not ana.email_verified and ana.email_bounced_at is not None
+
+
+def test_a_held_statement_says_why_in_its_download():
+    from royalties.documents import statement_csv
+    from royalties.models import Statement
+    from royalties.selectors import statement_document
+
+    ana = UserFactory(email_verified_at=None)
+    statement = Statement.objects.create(
+        user=ana, period=dt.date(2026, 11, 1), currency="USD", status=Statement.Status.ISSUED,
+        earned_minor=5000, payable_minor=5000,
+    )  # fmt: skip
+
+    csv = statement_csv(statement_document(statement=statement)).decode()
+
+    assert "hitrec pays only an address its owner has verified" in csv
