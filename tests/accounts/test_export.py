@@ -103,7 +103,7 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
     sketch_file = f"contributions/{sketch.id}-my_sketch_1.png"
     verse_file = f"contributions/{verse.id}-night-verse.md"
     expected = {"README.txt", "profile.json", "contributions.json", "projects.json",
-                "comments.json", "statements.csv", statement_file, "ledger.json", sketch_file,
+                "comments.json", "statements.csv", statement_file, "ledger.json", "audit.json", sketch_file,
                 verse_file}  # fmt: skip
     # Exactly these: no renditions (thumbnails are derived), nothing of anyone else.
     assert set(archive.namelist()) == expected
