@@ -29,3 +29,25 @@ def signed_in_with_second_factor(client: Client, user) -> Client:
     session[HAS_DEVICE] = True
     session.save()
     return client
+
+
+def second_factor_session(user) -> tuple[dict[str, str], dict[str, str]]:
+    """Cookies and headers of a browser session that passed the person's second factor, for
+    HTTP clients outside Django's test client (a real web process): staff API calls need one,
+    a token never acts as staff."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.crypto import get_random_string
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or authenticator_for(user)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[HAS_DEVICE] = True
+    session.create()
+    csrf = get_random_string(32)
+    cookies = {settings.SESSION_COOKIE_NAME: session.session_key, settings.CSRF_COOKIE_NAME: csrf}
+    return cookies, {"X-CSRFToken": csrf}

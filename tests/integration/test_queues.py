@@ -24,6 +24,7 @@ from projects.models import Release, Submission
 from projects.services import CreditInput, project_release
 from royalties.models import Statement, StatementRun
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.two_factor import second_factor_session
 from tests.contributions.factories import ContributionFactory
 from tests.integration.worker import (
     ROOT,
@@ -171,7 +172,12 @@ def test_the_procfile_runs_web_workers_and_beat_for_real(
 
     def as_(user) -> requests.Session:
         http = requests.Session()
-        http.headers["Authorization"] = f"Token {tokens[user]}"
+        if user.is_staff:  # staff powers need a session that passed a second factor
+            cookies, headers = second_factor_session(user)
+            http.cookies.update(cookies)
+            http.headers.update(headers)
+        else:
+            http.headers["Authorization"] = f"Token {tokens[user]}"
         return http
 
     picture = tmp_path / "sketch.png"
