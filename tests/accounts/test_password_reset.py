@@ -136,3 +136,25 @@ def test_an_expired_or_used_link_says_so_on_the_page(client):
 
     assert page.status_code == 400
     assert "invalid or has expired" in page.content.decode()
+
+
+def test_known_and_unknown_addresses_take_the_same_work_to_answer(
+    django_capture_on_commit_callbacks,
+):
+    """The same time, without a flaky stopwatch: the request does the same queries and
+    leaves the same one job to run after it whether or not an account has the address."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    UserFactory(email="ana@example.org")
+    work = {}
+    for address in ("ana@example.org", "nobody@example.org"):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks() as jobs,
+        ):
+            response = APIClient().post("/api/auth/password/reset/", {"email": address})
+        work[address] = (response.status_code, len(queries), len(jobs))
+
+    assert work["ana@example.org"] == work["nobody@example.org"] == (202, 0, 1)
+    assert mail.outbox == []  # nothing is sent while answering
