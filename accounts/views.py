@@ -108,11 +108,7 @@ def language_choose(request):
     """The language switch on every page: kept in a cookie, and in the person's settings
     when they are signed in, so that their emails and statements follow it too."""
     form = LanguageForm(request.POST)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("web:home")
+    next_url = _safe_next(request, reverse("web:home"))
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["language"][0])
     language = form.cleaned_data["language"]

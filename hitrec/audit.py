@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
-from rest_framework.throttling import BaseThrottle
 
+from hitrec.clients import UNKNOWN, client_address
 from hitrec.models import AuditEntry
 
 _address: ContextVar[str | None] = ContextVar("hitrec_audit_address", default=None)
@@ -43,10 +43,8 @@ class AuditAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # The address as DRF tells it (REMOTE_ADDR, or X-Forwarded-For past NUM_PROXIES),
-        # as the throttles count clients (hitrec.throttles.client_address).
-        address = BaseThrottle().get_ident(request)
-        token = _address.set(address if address and address != "unknown" else None)
+        address = client_address(request)
+        token = _address.set(None if address == UNKNOWN else address)
         try:
             return self.get_response(request)
         finally:

@@ -28,6 +28,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from hitrec.clients import client_address
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -76,11 +78,6 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
 
 def rate_for(scope: str) -> tuple[int, int] | None:
     return parse_rate(settings.HITREC_THROTTLE_RATES.get(scope))
-
-
-def client_address(request) -> str:
-    """The client's address as DRF tells it (REMOTE_ADDR, or X-Forwarded-For past NUM_PROXIES)."""
-    return BaseThrottle().get_ident(request) or "unknown"
 
 
 def _in_words(seconds: float) -> str:

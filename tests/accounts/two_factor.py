@@ -21,13 +21,10 @@ def code_of(device: TOTPDevice) -> str:
 
 
 def signed_in_with_second_factor(client: Client, user) -> Client:
-    """force_login, and the session marked as having passed the person's authenticator."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or authenticator_for(user)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[HAS_DEVICE] = True
-    session.save()
+    """The test client signed in with a session that passed the person's authenticator."""
+    cookies, _headers = second_factor_session(user)
+    for name, value in cookies.items():
+        client.cookies[name] = value
     return client
 
 
