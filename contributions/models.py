@@ -127,3 +127,64 @@ class RemixLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.remix_id}"
+
+
+class Ancestry(models.Model):
+    """`ancestor` is `depth` links upstream of `descendant` on the shortest path between them.
+
+    The remix graph's closure: one row per pair of related works, and every work is its own
+    ancestor at depth 0. Kept by database triggers on the contribution and link tables
+    (contributions/ancestry.py), so no way of writing a link can leave it behind; read by the
+    paged lineage (contributions/lineage/pages.py), never written by Python.
+    """
+
+    pk = models.CompositePrimaryKey("ancestor_id", "descendant_id")
+    ancestor = models.ForeignKey(
+        Contribution, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    descendant = models.ForeignKey(
+        Contribution, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    depth = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # A work's descendants page by page, nearest first (the keyset of the lineage API).
+            models.Index(
+                fields=["ancestor", "depth", "descendant"], name="ancestry_descendants_by_depth"
+            ),
+            models.Index(
+                fields=["descendant", "depth", "ancestor"], name="ancestry_ancestors_by_depth"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ancestor_id__lte=F("descendant_id")), name="ancestry_ancestor_is_older"
+            ),
+            models.CheckConstraint(
+                condition=Q(depth=0, ancestor_id=F("descendant_id"))
+                | Q(depth__gt=0, ancestor_id__lt=F("descendant_id")),
+                name="ancestry_depth_zero_is_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} -{self.depth}-> {self.descendant_id}"
+
+
+class LineageCounts(models.Model):
+    """How many works a contribution's lineage holds, kept exact by the same triggers.
+
+    Works still present only: a removed work (a tombstone) stays in the lineage picture but is
+    not counted, since nobody can open it.
+    """
+
+    contribution = models.OneToOneField(
+        Contribution, primary_key=True, on_delete=models.DO_NOTHING, related_name="lineage_counts"
+    )
+    remixes = models.PositiveIntegerField(default=0)  # works made directly from it
+    descendants = models.PositiveIntegerField(default=0)  # works made from it at any remove
+    ancestors = models.PositiveIntegerField(default=0)  # works it builds on at any remove
+
+    def __str__(self) -> str:
+        return f"#{self.contribution_id}: {self.remixes}/{self.descendants}/{self.ancestors}"
