@@ -16,7 +16,7 @@ from contributions.models import Contribution
 def contribution_queryset() -> QuerySet[Contribution]:
     """Contributions with everything the API shows, in a fixed number of queries."""
     return (
-        Contribution.objects.select_related("author")
+        Contribution.objects.select_related("author", "lineage_counts")
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work
@@ -62,7 +62,7 @@ def contribution_list(
 
 def contribution_get(*, contribution_id: int) -> Contribution | None:
     return (
-        Contribution.objects.select_related("author")
+        Contribution.objects.select_related("author", "lineage_counts")
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work

@@ -13,10 +13,12 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from contributions.api.works import get_or_404
 from contributions.lineage import lineage_get
+from contributions.lineage_pages import DEFAULT_LIMIT, MAX_LIMIT, LineagePosition, lineage_page
 from contributions.lineage_svg import (
     MAX_NODES,
     LineageRenderError,
@@ -31,11 +33,12 @@ from hitrec.api import UserRefSerializer
 from hitrec.schema import ErrorSerializer
 
 
-def _lineage_or_404(contribution_id: int, **query):
+def _lineage_or_404(contribution_id: int, read=lineage_get, **query):
+    """`read` (lineage_get or lineage_page) of this contribution, or a 404."""
     if contribution_id >= 2**63:  # no such id; SQLite would overflow on it (a 500)
         raise Http404(_("No contribution with that id."))
     try:
-        return lineage_get(contribution_id=contribution_id, **query)
+        return read(contribution_id=contribution_id, **query)
     except Contribution.DoesNotExist as exc:
         raise Http404(_("No contribution with that id.")) from exc
 
@@ -70,6 +73,9 @@ class LineageOutputSerializer(serializers.Serializer):
     root = serializers.IntegerField(source="root_id")
     nodes = LineageNodeSerializer(many=True)
     edges = LineageEdgeSerializer(many=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page of this lineage; null on the last page."
+    )
 
 
 class LineageQuerySerializer(serializers.Serializer):
@@ -77,15 +83,48 @@ class LineageQuerySerializer(serializers.Serializer):
     depth = serializers.IntegerField(min_value=1, max_value=1000, required=False)
 
 
+class LineagePageQuerySerializer(LineageQuerySerializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    cursor = serializers.CharField(
+        required=False, help_text="Where the page starts: the `next` link of the page before."
+    )
+
+    def validate_cursor(self, value: str) -> LineagePosition:
+        try:
+            return LineagePosition.from_token(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(
+                _("This cursor was not given out by this API; follow a page's `next` link.")
+            ) from exc
+
+
 class ContributionLineageApi(APIView):
+    """A work's lineage, page by page: the work, its ancestors, then its descendants, each
+    side nearest first (by shortest distance, then id), with the links among a page's works
+    and to earlier pages."""
+
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[LineageQuerySerializer], responses=LineageOutputSerializer)
+    @extend_schema(parameters=[LineagePageQuerySerializer], responses=LineageOutputSerializer)
     def get(self, request, contribution_id: int):
-        query = LineageQuerySerializer(data=request.query_params)
+        query = LineagePageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lineage = _lineage_or_404(contribution_id, **query.validated_data)
-        return Response(LineageOutputSerializer(lineage).data)
+        options = dict(query.validated_data)
+        after = options.pop("cursor", None)
+        page = _lineage_or_404(contribution_id, lineage_page, after=after, **options)
+        next_url = None
+        if page.next is not None:
+            next_url = replace_query_param(
+                request.build_absolute_uri(), "cursor", page.next.token()
+            )
+        return Response(
+            {
+                "root": page.root_id,
+                "nodes": LineageNodeSerializer(page.nodes, many=True).data,
+                "edges": LineageEdgeSerializer(page.edges, many=True).data,
+                "next": next_url,
+            }
+        )
 
 
 class ContributionLineageSvgApi(APIView):

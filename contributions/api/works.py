@@ -93,6 +93,23 @@ class ProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
 
 
+class LineageCountsSerializer(serializers.Serializer):
+    """How many works are related to this one, counting those still present (exact)."""
+
+    remixes = serializers.IntegerField(help_text="Works made directly from this one.")
+    descendants = serializers.IntegerField(help_text="Works made from it at any remove.")
+    ancestors = serializers.IntegerField(help_text="Works it builds on at any remove.")
+
+
+def _lineage_counts(contribution: Contribution) -> dict:
+    counts = contribution.lineage_counts  # kept by the database (contributions/ancestry.py)
+    return {
+        "remixes": counts.remixes,
+        "descendants": counts.descendants,
+        "ancestors": counts.ancestors,
+    }
+
+
 class ContributionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -107,6 +124,7 @@ class ContributionOutputSerializer(serializers.Serializer):
     media = serializers.SerializerMethodField()
     removed = serializers.BooleanField(source="is_removed")
     created_at = serializers.DateTimeField()
+    lineage_counts = serializers.SerializerMethodField()
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, obj) -> dict:
@@ -118,6 +136,10 @@ class ContributionOutputSerializer(serializers.Serializer):
     @extend_schema_field(MediaSerializer)
     def get_media(self, obj) -> dict:
         return _media_body(obj, self.context["request"])
+
+    @extend_schema_field(LineageCountsSerializer)
+    def get_lineage_counts(self, obj) -> dict:
+        return _lineage_counts(obj)
 
     def to_representation(self, obj) -> dict:
         """The fields above, built directly: the list's hot path (a page of 50 works with
@@ -137,6 +159,7 @@ class ContributionOutputSerializer(serializers.Serializer):
             "media": _media_body(obj, self.context["request"]),
             "removed": obj.is_removed,
             "created_at": self._created_at_field.to_representation(obj.created_at),
+            "lineage_counts": _lineage_counts(obj),
         }
 
     @cached_property

@@ -71,10 +71,10 @@ edits = st.lists(
 )
 
 
-def apply(edit, works: list[Contribution]) -> None:
+def apply(edit, works: list[Contribution], author) -> None:
     kind, *args = edit
     if kind == "work":
-        works.append(ContributionFactory(author=works[0].author))
+        works.append(ContributionFactory(author=author))
         return
     if not works:
         return
@@ -121,7 +121,7 @@ def test_closure_and_counts_equal_the_walk_after_any_edits(author, start, change
         works = make_lineage(links, n, author=author)
         assert_kept_equals_walk()
         for edit in changes:
-            apply(edit, works)
+            apply(edit, works, author)
         assert_kept_equals_walk()
 
     rolled_back(check)

@@ -54,13 +54,53 @@ def test_lineage_down_both_and_depth_limit(api_client):
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"direction": "sideways"}, "direction"), ({"depth": 0}, "depth")]
+    ("params", "field"),
+    [
+        ({"direction": "sideways"}, "direction"),
+        ({"depth": 0}, "depth"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"cursor": "2.1"}, "cursor"),
+        ({"cursor": "9.9.9"}, "cursor"),
+    ],
 )
 def test_lineage_refuses_bad_parameters(api_client, params, field):
     [work] = make_lineage([], 1)
     response = api_client.get(f"/api/contributions/{work.id}/lineage/", params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_popular_works_remixes_come_page_by_page_nearest_first(api_client):
+    # 0 is remixed by 1..30; each of those by one more work: 61 works in all.
+    edges = [(0, i) for i in range(1, 31)] + [(i, i + 30) for i in range(1, 31)]
+    works = make_lineage(edges, 61)
+    url = f"/api/contributions/{works[0].id}/lineage/?direction=down&limit=25"
+
+    pages = []
+    while url:
+        body = api_client.get(url).json()
+        pages.append(body)
+        url = body["next"]
+
+    assert [len(page["nodes"]) for page in pages] == [25, 25, 11]
+    nodes = [(node["depth"], node["id"]) for page in pages for node in page["nodes"]]
+    assert nodes == sorted(nodes)
+    assert [depth for depth, _ in nodes].count(1) == 30
+    links = {(edge["source"], edge["remix"]) for page in pages for edge in page["edges"]}
+    assert links == {(works[i].id, works[j].id) for i, j in edges}
+    assert pages[0]["next"].startswith("http://testserver/api/contributions/")
+    assert "direction=down" in pages[0]["next"] and "limit=25" in pages[0]["next"]
+
+
+def test_a_lineage_page_is_a_fixed_number_of_queries(api_client, django_assert_max_num_queries):
+    edges = [(0, i) for i in range(1, 200)]
+    works = make_lineage(edges, 200)
+    url = f"/api/contributions/{works[0].id}/lineage/"
+
+    for limit in (5, 150):
+        with django_assert_max_num_queries(2):
+            assert api_client.get(url, {"limit": limit}).status_code == 200
 
 
 def test_lineage_of_an_unknown_contribution_is_404(api_client):
