@@ -53,7 +53,7 @@ walks a covering index: ``(remix_id, source_id)`` (the unique pair) going up and
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Literal
+from typing import Literal, Protocol
 
 import psycopg
 from django.db import connection
@@ -302,6 +302,19 @@ def closure_get(*, contribution_ids: Sequence[int]) -> LineageClosure:
     return LineageClosure(root_ids=found, nodes=nodes, edges=edges)
 
 
+class _Listed(Protocol):
+    """A lineage or the first page of one: the root, some nodes and the links among them."""
+
+    @property
+    def root_id(self) -> int: ...
+
+    @property
+    def nodes(self) -> Sequence[LineageNode]: ...
+
+    @property
+    def edges(self) -> Sequence[LineageEdge]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class OutlineItem:
     """One work in a lineage outline, with the works one step further out under it.
@@ -315,9 +328,10 @@ class OutlineItem:
     seen: bool = False
 
 
-def lineage_outline(lineage: Lineage) -> dict[str, tuple[OutlineItem, ...]]:
+def lineage_outline(lineage: Lineage | _Listed) -> dict[str, tuple[OutlineItem, ...]]:
     """The lineage picture in words: its sources (and theirs) and its remixes (and theirs)
-    as nested lists, for those who cannot see the picture (`up`, `down`)."""
+    as nested lists, for those who cannot see the picture (`up`, `down`). Of a Lineage or
+    of a lineage's first page (lineage_pages.LineagePage)."""
     nodes = {node.id: node for node in lineage.nodes}
     sources: dict[int, list[int]] = {}
     remixes: dict[int, list[int]] = {}

@@ -22,7 +22,7 @@ from typing import Literal
 
 from django.db import connection
 
-from contributions.lineage import DIRECTIONS, LineageEdge, LineageNode
+from contributions.lineage import DIRECTIONS, LineageEdge, LineageNode, lineage_get
 from contributions.models import Contribution
 
 Rank = Literal[0, 1, 2]
@@ -233,3 +233,96 @@ def _edges_of(
 
 def _by_remix(edge: tuple[int, int]) -> tuple[int, int]:
     return edge[1], edge[0]
+
+
+# The lineage picture: drawn whole up to this many works; past it, on each side the nearest
+# levels that fit in PICTURE_SIDE works, at most PICTURE_LEVEL of a level side by side, then
+# one "and N more" box per level (a picture of tens of thousands of boxes is neither drawable
+# in time nor readable).
+PICTURE_WHOLE = 150
+PICTURE_SIDE = 40
+PICTURE_LEVEL = 12
+
+_LEVELS = """SELECT {rank}, depth, count(*) FROM contributions_ancestry
+WHERE {near}_id = %s AND depth > 0{limited}
+GROUP BY depth"""
+
+
+def lineage_levels(
+    *, contribution_id: int, direction: str = "both", depth: int | None = None
+) -> dict[str, list[tuple[int, int]]]:
+    """How many works stand at each distance on each side: {"up": [(depth, count), …], …},
+    nearest first, removed works included (they are in the lineage as tombstones). One query,
+    an index-only count of the closure's rows."""
+    sides = ["up", "down"] if direction == "both" else [direction]
+    parts, params = [], []
+    for side in sides:
+        rank, near, _far = _SIDES[side]
+        limited = " AND depth <= %s" if depth is not None else ""
+        parts.append(_LEVELS.format(rank=rank, near=near, limited=limited))
+        params += [contribution_id] + ([depth] if depth is not None else [])
+    with connection.cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(parts), params)
+        rows = cursor.fetchall()
+    levels: dict[str, list[tuple[int, int]]] = {side: [] for side in sides}
+    for rank, level, count in sorted(rows):
+        levels[_DIRECTION_OF_RANK[rank]].append((level, count))
+    return levels
+
+
+@dataclass(frozen=True, slots=True)
+class MoreWorks:
+    """Works of one level the picture does not draw one by one."""
+
+    direction: str  # "up" or "down"
+    depth: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineageSummary:
+    """What the lineage picture draws: nodes and links as in a Lineage, and the rest of
+    each level as a count (`more`: empty when the lineage is drawn whole)."""
+
+    root_id: int
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+    more: tuple[MoreWorks, ...]
+
+
+def lineage_summary(
+    *, contribution_id: int, direction: str = "both", depth: int | None = None
+) -> LineageSummary:
+    """The lineage to draw: whole when small, else the nearest levels and counts of the rest.
+
+    Raises Contribution.DoesNotExist for an unknown id, ValueError for a bad argument.
+    """
+    levels = lineage_levels(contribution_id=contribution_id, direction=direction, depth=depth)
+    if sum(count for side in levels.values() for _, count in side) < PICTURE_WHOLE:
+        whole = lineage_get(contribution_id=contribution_id, direction=direction, depth=depth)
+        return LineageSummary(whole.root_id, whole.nodes, whole.edges, ())
+    nodes: dict[int, LineageNode] = {}
+    edges: set[tuple[int, int]] = set()
+    more = []
+    for side, side_levels in levels.items():
+        shown, cut = 0, False
+        for level, count in side_levels:
+            # Whole levels while they fit; then part of the first that does not; then counts.
+            drawn = 0 if cut else min(count, PICTURE_LEVEL, PICTURE_SIDE - shown)
+            shown += drawn
+            if drawn < count:
+                more.append(MoreWorks(side, level, count - drawn))
+                cut = True
+        # The nearest `shown` works of this side are its first page (root first).
+        page = lineage_page(
+            contribution_id=contribution_id, direction=side, depth=depth, limit=shown + 1
+        )
+        nodes |= {node.id: node for node in page.nodes}
+        edges |= {(edge.source, edge.remix) for edge in page.edges}
+    rank = {"root": 0, "up": 1, "down": 2}
+    return LineageSummary(
+        root_id=contribution_id,
+        nodes=tuple(sorted(nodes.values(), key=lambda n: (rank[n.direction], n.depth, n.id))),
+        edges=tuple(LineageEdge(s, r) for s, r in sorted(edges, key=_by_remix)),
+        more=tuple(more),
+    )

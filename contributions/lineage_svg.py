@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from hitrec.formats import number_display
 
 if TYPE_CHECKING:
     from contributions.lineage import LineageEdge, LineageNode
+    from contributions.lineage_pages import MoreWorks
 
 # dot's layout time grows faster than linearly (here: 1,000 works with 2,000 random links
 # take about 1 s, with 4,000 links 22 s); past these sizes the caller should ask for a
@@ -27,6 +31,7 @@ MAX_LABEL_CHARS = 48
 ROOT_FILL = "#ffd54f"
 NODE_FILL = "#ffffff"
 REMOVED_FILL = "#eeeeee"
+MORE_FILL = "#f5f5f5"
 
 # XML 1.0 forbids most control characters, and Graphviz parses HTML-like labels as XML:
 # one stray byte in a title would make dot fail, so they become spaces.
@@ -85,8 +90,49 @@ def _quoted(text: str) -> str:
     return '"' + html.escape(_clean(text), quote=True) + '"'
 
 
-def lineage_dot(lineage: _Drawable) -> str:
-    """The DOT text of the picture: roots highlighted, removed works dashed and labelled."""
+def _more_label(more: MoreWorks) -> tuple[str, str]:
+    """What the box says: how many more works, and how far from the work they stand."""
+    count = number_display(more.count)
+    if more.direction == "down":
+        # Translators: in the lineage picture, the remixes of one level not drawn one by one.
+        what = ngettext("and %(count)s more remix", "and %(count)s more remixes", more.count)
+        where = ngettext("%(depth)s step down", "%(depth)s steps down", more.depth)
+    else:
+        # Translators: in the lineage picture, the sources of one level not drawn one by one.
+        what = ngettext("and %(count)s more source", "and %(count)s more sources", more.count)
+        where = ngettext("%(depth)s step up", "%(depth)s steps up", more.depth)
+    return what % {"count": count}, where % {"depth": more.depth}
+
+
+def _more_lines(lineage: _Drawable, more: Sequence[MoreWorks]) -> list[str]:
+    """The "and N more" boxes, each below (or above) the level before it: linked from that
+    level's drawn works, or from its own box of more works."""
+    lines = []
+    boxes = {(box.direction, box.depth) for box in more}
+    for box in more:
+        name = f"more_{box.direction}_{box.depth}"
+        label, where = _more_label(box)
+        lines.append(
+            f"  {name} [label={_html_label(label, where)}, tooltip={_quoted(label)},"
+            f' style="rounded,dashed,filled", fillcolor="{MORE_FILL}", class="more"];'
+        )
+        nearer = [
+            f"c{node.id}"
+            for node in lineage.nodes
+            if node.depth == box.depth - 1 and node.direction in (box.direction, "root")
+        ]
+        if (box.direction, box.depth - 1) in boxes:
+            nearer.append(f"more_{box.direction}_{box.depth - 1}")
+        for other in nearer:
+            # Sources above remixes: the arrow goes down the page on either side.
+            pair = (other, name) if box.direction == "down" else (name, other)
+            lines.append(f'  {pair[0]} -> {pair[1]} [style="dashed"];')
+    return lines
+
+
+def lineage_dot(lineage: _Drawable, more: Sequence[MoreWorks] = ()) -> str:
+    """The DOT text of the picture: roots highlighted, removed works dashed and labelled,
+    and the works of a level not drawn one by one (`more`) as one box per level."""
     lines = [
         "digraph lineage {",
         '  graph [rankdir=TB, bgcolor="transparent", nodesep=0.3, ranksep=0.45];',
@@ -121,12 +167,17 @@ def lineage_dot(lineage: _Drawable) -> str:
         lines.append(f"  c{node.id} [{rendered}];")
     # Edges point from the source to its remix, so sources are ranked above remixes.
     lines += [f"  c{edge.source} -> c{edge.remix};" for edge in lineage.edges]
+    lines += _more_lines(lineage, more)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def lineage_svg(
-    lineage: _Drawable, *, dot_binary: str | None = None, timeout_s: float = DOT_TIMEOUT_S
+    lineage: _Drawable,
+    *,
+    more: Sequence[MoreWorks] = (),
+    dot_binary: str | None = None,
+    timeout_s: float = DOT_TIMEOUT_S,
 ) -> bytes:
     """The lineage as an SVG document (UTF-8, starting at `<svg`, no XML prolog or DOCTYPE).
 
@@ -138,7 +189,7 @@ def lineage_svg(
             f"A lineage picture shows at most {MAX_NODES} works and {MAX_EDGES} links; this one"
             f" has {len(lineage.nodes)} and {len(lineage.edges)}. Ask for fewer levels."
         )
-    dot_text = lineage_dot(lineage).encode()
+    dot_text = lineage_dot(lineage, more).encode()
     if len(dot_text) > MAX_DOT_BYTES:
         raise LineageTooLargeError(
             f"The lineage picture's description exceeds {MAX_DOT_BYTES} bytes."

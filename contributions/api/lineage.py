@@ -18,7 +18,13 @@ from rest_framework.views import APIView
 
 from contributions.api.works import get_or_404
 from contributions.lineage import lineage_get
-from contributions.lineage_pages import DEFAULT_LIMIT, MAX_LIMIT, LineagePosition, lineage_page
+from contributions.lineage_pages import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    LineagePosition,
+    lineage_page,
+    lineage_summary,
+)
 from contributions.lineage_svg import (
     MAX_NODES,
     LineageRenderError,
@@ -128,6 +134,9 @@ class ContributionLineageApi(APIView):
 
 
 class ContributionLineageSvgApi(APIView):
+    """The lineage picture: whole when small; for a popular work, its nearest levels and
+    one "and N more" box for the rest of each level."""
+
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -137,9 +146,9 @@ class ContributionLineageSvgApi(APIView):
     def get(self, request, contribution_id: int):
         query = LineageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lineage = _lineage_or_404(contribution_id, **query.validated_data)
+        summary = _lineage_or_404(contribution_id, lineage_summary, **query.validated_data)
         try:
-            svg = lineage_svg(lineage)
+            svg = lineage_svg(summary, more=summary.more)
         except LineageTooLargeError as exc:
             raise serializers.ValidationError(
                 {
@@ -148,7 +157,7 @@ class ContributionLineageSvgApi(APIView):
                             "This lineage has %(count)s works, too many to draw (at most "
                             "%(most)s); ask for fewer levels with depth=N."
                         )
-                        % {"count": len(lineage.nodes), "most": MAX_NODES}
+                        % {"count": len(summary.nodes), "most": MAX_NODES}
                     ]
                 }
             ) from exc

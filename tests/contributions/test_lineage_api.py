@@ -1,5 +1,6 @@
 """The lineage, its picture and the upstream credits, as API clients read them."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -230,17 +231,35 @@ def test_no_sequence_of_source_edits_ever_makes_a_cycle(edits):
     assert Contribution.objects.count() == 0
 
 
-def test_a_lineage_too_large_to_draw_asks_for_fewer_levels(api_client, monkeypatch):
-    from contributions import lineage_svg
+def test_the_picture_of_a_popular_work_draws_its_nearest_levels_and_counts_the_rest(
+    api_client, monkeypatch
+):
+    from contributions import lineage_pages
 
-    works = make_lineage([(0, 1), (1, 2), (2, 3)], 4)
-    # A small drawing limit stands in for a popular work's tens of thousands of remixes.
-    monkeypatch.setattr(lineage_svg, "MAX_NODES", 2)
-    url = f"/api/contributions/{works[0].id}/lineage.svg"
+    # 0 is remixed by 1..6, each of those by one more work (7..12), one of those by 13.
+    edges = [(0, i) for i in range(1, 7)] + [(i, i + 6) for i in range(1, 7)] + [(7, 13)]
+    works = make_lineage(edges, 14)
+    # Small limits stand in for a popular work's tens of thousands of remixes.
+    monkeypatch.setattr(lineage_pages, "PICTURE_WHOLE", 5)
+    monkeypatch.setattr(lineage_pages, "PICTURE_SIDE", 4)
 
-    too_many = api_client.get(url)
-    near = api_client.get(url, {"direction": "down", "depth": 1})
+    response = api_client.get(f"/api/contributions/{works[0].id}/lineage.svg")
 
-    assert too_many.status_code == 400
-    assert "too many to draw" in too_many.json()["depth"][0]
-    assert near.status_code == 200
+    assert response.status_code == 200
+    svg = response.content.decode()
+    drawn = {int(m) for m in re.findall(r'href="/contributions/(\d+)/"', svg)}
+    assert drawn == {works[i].id for i in range(0, 5)}  # the work and its 4 nearest remixes
+    assert "and 2 more remixes" in svg and "1 step down" in svg
+    assert "and 6 more remixes" in svg and "2 steps down" in svg
+    assert "and 1 more remix" in svg and "3 steps down" in svg
+
+
+def test_a_small_lineage_is_drawn_whole(api_client):
+    works = make_lineage([(0, 1), (1, 2)], 3)
+
+    svg = api_client.get(f"/api/contributions/{works[1].id}/lineage.svg").content.decode()
+
+    assert {int(m) for m in re.findall(r'href="/contributions/(\d+)/"', svg)} == {
+        work.id for work in works
+    }
+    assert "more" not in svg

@@ -59,3 +59,32 @@ def test_the_page_shows_the_lineage_in_words_beside_the_picture(client, diamond)
     assert re.search(r">Beat</a>.*?<ul>.*?>Loop</a>", outline, re.S)
     assert "listed above" in outline
     assert re.search(r"Remixed in:.*?>Cover</a>", outline, re.S)
+
+
+def test_the_page_counts_the_lineage_exactly(client, diamond):
+    page = client.get(f"/contributions/{diamond['beat'].id}/").content.decode()
+
+    counts = re.search(r"<p class=\"muted\" data-lineage-counts>(.*?)</p>", page, re.S).group(1)
+    assert "1 remix ·" in counts  # Song
+    assert "2 works made from it in all" in counts  # Song and Cover
+    assert "it builds on 1 work" in counts  # Loop
+    assert "data-lineage-cut" not in page
+
+
+def test_a_popular_works_page_lists_its_nearest_relatives_and_offers_the_whole_lineage(
+    client, monkeypatch
+):
+    from web.views import contributions as views
+
+    hub = ContributionFactory(title="Hub")
+    for n in range(6):
+        RemixLink.objects.create(source=hub, remix=ContributionFactory(title=f"Remix {n}"))
+    monkeypatch.setattr(views, "LINEAGE_LISTED", 4)  # stands in for 200 of thousands
+
+    page = client.get(f"/contributions/{hub.id}/").content.decode()
+
+    outline = re.search(r"<details id=\"lineage-in-words\".*?</details>", page, re.S).group(0)
+    assert re.findall(r">(Remix \d)</a>", outline) == ["Remix 0", "Remix 1", "Remix 2"]
+    assert "Its nearest 3 relatives are listed here." in outline
+    assert f'href="/api/contributions/{hub.id}/lineage/export"' in outline
+    assert "6 remixes ·" in page

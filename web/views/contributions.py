@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
-from contributions.lineage import lineage_get, lineage_outline
+from contributions.lineage import lineage_outline
+from contributions.lineage_pages import lineage_page
 from contributions.selectors import (
     contribution_get,
     contribution_list,
@@ -35,12 +36,17 @@ def browse(request):
     )
 
 
+# The lineage in words lists at most this many relatives.
+LINEAGE_LISTED = 200
+
+
 def contribution(request, contribution_id: int):
     work = contribution_get(contribution_id=contribution_id)
     if work is None:
         raise Http404(_("No contribution with that id."))
-    # The picture's depth, read once: its direct remixes, and the lineage in words beside it.
-    lineage = lineage_get(contribution_id=work.id, depth=3)
+    # The picture's depth, read once: its direct remixes, and the lineage in words beside it;
+    # for a popular work, its nearest relatives (the export has them all).
+    lineage = lineage_page(contribution_id=work.id, depth=3, limit=LINEAGE_LISTED)
     renditions = {r.name: r for r in work.renditions.all()}
     context = {
         "work": work,
@@ -48,6 +54,9 @@ def contribution(request, contribution_id: int):
         "credits": upstream_credits(contribution_id=work.id),
         "remixes": [n for n in lineage.nodes if n.direction == "down" and n.depth == 1],
         "outline": lineage_outline(lineage),
+        "lineage_cut": lineage.next is not None,
+        "lineage_listed": len(lineage.nodes) - 1,
+        "counts": work.lineage_counts,
         "renditions": renditions,
         "webp": [
             r for r in work.renditions.all() if r.role == "thumbnail" and r.mime == "image/webp"
