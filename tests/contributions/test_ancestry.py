@@ -179,3 +179,18 @@ def test_a_rebuild_from_the_links_alone_gives_what_the_triggers_kept():
     ancestry_rebuild(batch=2)
 
     assert (closure_kept(), counts_kept()) == kept
+
+
+def test_the_rebuild_command_reports_its_progress_and_restores_the_closure(capsys):
+    from django.core.management import call_command
+
+    make_lineage([(0, 1), (1, 2)], 3)
+    kept = (closure_kept(), counts_kept())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contributions_lineagecounts")
+
+    call_command("lineage_rebuild", batch=1)
+
+    assert (closure_kept(), counts_kept()) == kept
+    out = capsys.readouterr()
+    assert "lineage" in out.err and "match the remix links again" in out.out
