@@ -56,7 +56,8 @@ from operator import itemgetter
 from typing import Literal, Protocol
 
 import psycopg
-from django.db import connection
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 from contributions.models import Contribution
@@ -190,7 +191,7 @@ def _lineage_sql(
 
     No ORDER BY: the caller sorts the rows (see the module docstring).
     """
-    vendor = vendor or connection.vendor
+    vendor = vendor or reading_connection().vendor  # the vendor is the same on every alias
     edges = _EDGES.get(vendor, _EDGES["sqlite"]) if limited else _EDGES_UNLIMITED
     seeds = ", ".join(["%s"] * seed_count)
     walks, selects = [], []
@@ -207,21 +208,37 @@ def _lineage_sql(
 
 
 def _run(
-    *, directions: Sequence[str], seed_ids: Sequence[int], depth: int | None
+    *,
+    directions: Sequence[str],
+    seed_ids: Sequence[int],
+    depth: int | None,
+    connection: BaseDatabaseWrapper,
 ) -> tuple[tuple[LineageNode, ...], tuple[LineageEdge, ...]]:
-    sql = _lineage_sql(directions=directions, seed_count=len(seed_ids), limited=depth is not None)
+    sql = _lineage_sql(
+        directions=directions,
+        seed_count=len(seed_ids),
+        limited=depth is not None,
+        vendor=connection.vendor,
+    )
     params: list[int] = []
     for _ in directions:
         params.extend(seed_ids)
         if depth is not None:
             params.append(depth)
-    with _cursor() as cursor, cyclic_gc_paused():
+    with _cursor(connection) as cursor, cyclic_gc_paused():
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         return _built(rows)
 
 
-def _cursor() -> CursorWrapper:
+def reading_connection() -> BaseDatabaseWrapper:
+    """The database a lineage read goes to: the replica where the router allows a read
+    there (hitrec/replicas.py), else the primary. Raw SQL does not pass through the router
+    by itself."""
+    return connections[router.db_for_read(Contribution)]
+
+
+def _cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
     """A cursor for the lineage statement.
 
     On PostgreSQL one that binds its parameters on the server (Django's own bind on the
@@ -282,7 +299,12 @@ def lineage_get(
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be zero or more, not {depth}")
     directions = ("up", "down") if direction == "both" else (direction,)
-    nodes, edges = _run(directions=directions, seed_ids=[contribution_id], depth=depth)
+    nodes, edges = _run(
+        directions=directions,
+        seed_ids=[contribution_id],
+        depth=depth,
+        connection=reading_connection(),
+    )
     if not nodes:
         raise Contribution.DoesNotExist(f"Contribution {contribution_id} does not exist.")
     return Lineage(root_id=contribution_id, nodes=nodes, edges=edges)
@@ -297,7 +319,9 @@ def closure_get(*, contribution_ids: Sequence[int]) -> LineageClosure:
     root_ids = tuple(sorted(set(contribution_ids)))
     if not root_ids:
         return LineageClosure(root_ids=(), nodes=(), edges=())
-    nodes, edges = _run(directions=("up",), seed_ids=root_ids, depth=None)
+    # Money follows a closure (releases, proposals, statements): always the primary's links.
+    primary = connections[router.db_for_write(Contribution)]
+    nodes, edges = _run(directions=("up",), seed_ids=root_ids, depth=None, connection=primary)
     found = tuple(node.id for node in nodes if node.direction == "root")
     return LineageClosure(root_ids=found, nodes=nodes, edges=edges)
 

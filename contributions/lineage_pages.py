@@ -20,9 +20,13 @@ Two queries a page, whatever its place in the lineage: the nodes, then the links
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db import connection
-
-from contributions.lineage import DIRECTIONS, LineageEdge, LineageNode, lineage_get
+from contributions.lineage import (
+    DIRECTIONS,
+    LineageEdge,
+    LineageNode,
+    lineage_get,
+    reading_connection,
+)
 from contributions.models import Contribution
 
 Rank = Literal[0, 1, 2]
@@ -158,7 +162,7 @@ def lineage_page(
         if depth is not None:
             params.append(depth)
         params.append(limit + 1)
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(_nodes_sql(wanted, limited=depth is not None), params)
         rows = cursor.fetchall()
     if not rows or rows[0][0] != 0:
@@ -208,7 +212,7 @@ def _edges_of(
         params += [root_id, max(node.depth for node in above), *(node.id for node in above)]
     if not queries:
         return ()
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute("\nUNION ALL\n".join(queries), params)
         rows = cursor.fetchall()
 
@@ -261,7 +265,7 @@ def lineage_levels(
         limited = " AND depth <= %s" if depth is not None else ""
         parts.append(_LEVELS.format(rank=rank, near=near, limited=limited))
         params += [contribution_id] + ([depth] if depth is not None else [])
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute("\nUNION ALL\n".join(parts), params)
         rows = cursor.fetchall()
     levels: dict[str, list[tuple[int, int]]] = {side: [] for side in sides}
