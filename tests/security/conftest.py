@@ -339,7 +339,8 @@ def state_now() -> State:
             if model in _UNWATCHED or not model._meta.managed:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
-            pk = connection.ops.quote_name(model._meta.pk.column)
+            # Every column of the key: a composite key (lineage's Ancestry) has no one column.
+            pk = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.pk_fields)
             cursor.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608 (our names)
             rows[model._meta.label] = cursor.fetchall()
     root = Path(django_settings.MEDIA_ROOT)
