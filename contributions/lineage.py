@@ -233,7 +233,7 @@ def _run(
 
 def reading_connection() -> BaseDatabaseWrapper:
     """The database a lineage read goes to: the replica where the router allows a read
-    there (hitrec/replicas.py), else the primary. Raw SQL does not pass through the router
+    there (hitrec/replicas/), else the primary. Raw SQL does not pass through the router
     by itself."""
     return connections[router.db_for_read(Contribution)]
 

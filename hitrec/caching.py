@@ -15,6 +15,9 @@ again. Last-Modified is the generation's second; it is sent only when that secon
 before the generation was read, so a later change can never fall in the same second (see
 `_last_modified`). Writes that bypass the services (the admin, a shell) are not seen: the
 generation expires after GENERATION_SECONDS, which bounds how long they can go unnoticed.
+The proof needs the read to see every commit made before it started, which a read replica
+does not promise: a response about to be stored is therefore read from the primary
+(`hitrec.replicas.primary_reads`); only the reads that are not stored may use the replica.
 
 Without a shared cache (the embedded default's per-process locmem), run one web process.
 """
@@ -33,6 +36,8 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+
+from hitrec.replicas import primary_reads
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +178,9 @@ def cached_read(scope: str, *, uncached_params: tuple[str, ...] = ()) -> Callabl
             key = f"reads:{scope}:{digest}"
             body = _cache().get(key)
             if body is None:
-                response = method(view, request, *args, **kwargs)
+                # Stored for everyone until the next change: never built from a lagging replica.
+                with primary_reads():
+                    response = method(view, request, *args, **kwargs)
                 if not isinstance(response, Response) or response.status_code != 200:
                     return response
                 body = renderer.render(

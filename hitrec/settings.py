@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "hitrec.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Safe-method requests may read from the read replica; whoever writes is pinned to the
+    # primary for a moment (hitrec/replicas/; absent without DATABASE_REPLICA_URL).
+    "hitrec.replicas.ReplicaReadsMiddleware",
     # The language: the language switch's cookie, else the browser's Accept-Language...
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +133,44 @@ else:
             "TEST": {"NAME": str(VAR_DIR / f"test-hitrec-{os.getpid()}.sqlite3")},
         }
     }
+# A streaming read replica of the PostgreSQL primary (docs/operations.md, "PostgreSQL and read
+# replicas"): reads that may lag a moment go to it, by the rules of hitrec/replicas/.
+# Unset (the embedded default, a primary-only deployment): no `replica` alias, no router.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# 0 stops reading from the replica without removing it (while it is rebuilt, say); the
+# health check then leaves it out.
+HITREC_REPLICA_READS = env_bool("HITREC_REPLICA_READS", default=True)
+# After a write, its person (and browser) read from the primary this long, to see their work.
+HITREC_REPLICA_PIN_SECONDS = env_int("HITREC_REPLICA_PIN_SECONDS", 5)
+# A replica that could not be reached is left alone this long before one request tries again.
+HITREC_REPLICA_RETRY_SECONDS = env_int("HITREC_REPLICA_RETRY_SECONDS", 15)
+# /api/health/ reports the replica degraded past this lag (the site stays up).
+HITREC_REPLICA_MAX_LAG_SECONDS = env_int("HITREC_REPLICA_MAX_LAG_SECONDS", 30)
+if DATABASE_REPLICA_URL:
+    if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is set, but DATABASE_URL is not a PostgreSQL database: a read "
+            "replica streams from a PostgreSQL primary. Set DATABASE_URL=postgres://… too, or "
+            "unset DATABASE_REPLICA_URL."
+        )
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if not _replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL must be a postgres:// URL, not {DATABASE_REPLICA_URL!r}."
+        )
+    _replica.setdefault("OPTIONS", {}).update(
+        {
+            # A replica that does not answer costs one request this long; the router's
+            # breaker then keeps reads on the primary for HITREC_REPLICA_RETRY_SECONDS.
+            "connect_timeout": env_int("HITREC_REPLICA_CONNECT_TIMEOUT", 2),
+            "prepare_threshold": DATABASES["default"]["OPTIONS"]["prepare_threshold"],
+        }
+    )
+    # The test suite's tests run in transactions the replica never sees: for them the alias
+    # is the test database itself (tests/integration/test_replica.py connects it for real).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["hitrec.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

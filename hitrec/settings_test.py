@@ -21,3 +21,6 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 HITREC_THROTTLE_RATES = dict.fromkeys(HITREC_THROTTLE_RATES)  # None: unlimited
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": HITREC_THROTTLE_RATES}
+# Tests read from the primary even when DATABASE_REPLICA_URL is set (the `replica` alias is
+# then a test mirror of it); tests/integration/test_replica.py turns replica reads on itself.
+HITREC_REPLICA_READS = False

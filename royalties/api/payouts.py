@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.i18n import message_of
+from hitrec.replicas import money_lag_tolerated
 from royalties.documents import statement_csv, statement_pdf
 from royalties.models import (
     PayoutBatch,
@@ -176,15 +177,19 @@ class StatementDetailApi(APIView):
 
     @extend_schema(responses=StatementDetailOutputSerializer)
     def get(self, request, statement_id: int):
-        statement = _statement_or_404(request, statement_id)
         if request.accepted_renderer.format in ("csv", "pdf"):
-            document = statement_document(statement=statement)
+            # A document is a record to keep, not a balance to act on: it may be read from
+            # the read replica, a moment behind (docs/decisions.md).
+            with money_lag_tolerated():
+                statement = _statement_or_404(request, statement_id)
+                document = statement_document(statement=statement)
             fmt = request.accepted_renderer.format
             content = statement_csv(document) if fmt == "csv" else statement_pdf(document)
             filename = f"hitrec-statement-{document.period}-{statement.currency}.{fmt}"
             return Response(
                 content, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
             )
+        statement = _statement_or_404(request, statement_id)
         return Response(StatementDetailOutputSerializer(statement).data)
 
 

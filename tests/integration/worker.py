@@ -130,6 +130,8 @@ class WorkerProcess:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "hitrec.settings",
             "DATABASE_URL": database_url(),
+            # The replica's URL names the real database, not this run's test database.
+            "DATABASE_REPLICA_URL": "",
             "REDIS_URL": self.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "MEDIA_ROOT": self.media_root,
@@ -288,6 +290,9 @@ def service_env(*, redis_url: str, media_root: str, var_dir: Path) -> dict[str, 
         "DJANGO_SETTINGS_MODULE": "hitrec.settings",
         "SECRET_KEY": os.environ["SECRET_KEY"],  # production refuses to start without one
         "DATABASE_URL": database_url(),
+        # Every read on the test database (DATABASE_REPLICA_URL names the real one; the
+        # replica's own tests, tests/integration/test_replica.py, connect it themselves).
+        "DATABASE_REPLICA_URL": "",
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": media_root,
         "HITREC_VAR_DIR": str(var_dir),

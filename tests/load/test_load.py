@@ -81,6 +81,7 @@ def test_reads_and_uploads_under_load_with_a_worker(celery_worker, tmp_path):
     spec_path.write_text(json.dumps(spec))
     env = server_env(
         DATABASE_URL=database_url(),
+        DATABASE_REPLICA_URL="",  # it names the real database, not the test one
         REDIS_URL=settings.REDIS_URL,
         MEDIA_ROOT=celery_worker.media_root,
         CELERY_TASK_ALWAYS_EAGER="0",
