@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -188,3 +189,26 @@ class LineageCounts(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.contribution_id}: {self.remixes}/{self.descendants}/{self.ancestors}"
+
+
+class ContributionTag(models.Model):
+    """A tag its author put on a work, in its one spelling (hitrec/tags.py): `lo-fi`."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["contribution_id", "id"]  # as the author gave them
+        indexes = [
+            # A tag's works, newest first (ids grow with time): the tag page and ?tag=.
+            models.Index(fields=["name", "-contribution"], name="contributiontag_works"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "name"], name="contributiontag_once"),
+            models.CheckConstraint(
+                condition=~Q(name="") & Q(name=Lower("name")), name="contributiontag_normalised"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

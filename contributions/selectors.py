@@ -4,13 +4,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contributions.extensions import project_works
 from contributions.licenses import Work
 from contributions.lineage import lineage_get
-from contributions.models import Contribution
+from contributions.models import Contribution, ContributionTag
+from hitrec.tags import tags_normalised
 
 
 def contribution_queryset() -> QuerySet[Contribution]:
@@ -20,6 +21,7 @@ def contribution_queryset() -> QuerySet[Contribution]:
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work
+            "tags",
         )
         .defer("text")
     )
@@ -32,6 +34,7 @@ def contribution_list(
     license: str | None = None,
     search: str | None = None,
     project: int | None = None,
+    tags: Sequence[str] = (),
     ordering: str = "-created_at",
     viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Contribution]:
@@ -53,6 +56,11 @@ def contribution_list(
         )
     if license:
         qs = qs.filter(license=license)
+    for tag in tags_normalised(tags) if tags else ():
+        # Every tag must be on the work: one EXISTS each, read off the (name, work) index.
+        qs = qs.filter(
+            Exists(ContributionTag.objects.filter(contribution=OuterRef("pk"), name=tag))
+        )
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if project:
@@ -66,6 +74,7 @@ def contribution_get(*, contribution_id: int) -> Contribution | None:
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work
+            "tags",
         )
         .filter(pk=contribution_id)
         .first()

@@ -18,13 +18,14 @@ from accounts.models import User
 from contributions.events import OriginalStored, RemixSourcesAdded
 from contributions.extensions import submitting
 from contributions.licenses import Work, named, remix_refusals, source_refusals
-from contributions.models import Contribution, RemixLink
+from contributions.models import Contribution, ContributionTag, RemixLink
 from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
 from hitrec.i18n import message_of
-from hitrec.messages import Explained
+from hitrec.messages import Explained, ExplainedError
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
+from hitrec.tags import tags_normalised
 from media.sniff import ACCEPTED
 
 if TYPE_CHECKING:
@@ -129,8 +130,10 @@ def contribution_create(
     text: str | None = None,
     sources: Sequence[int] = (),
     project: int | None = None,
+    tags: Sequence[str] = (),
 ) -> Contribution:
     """An artist uploads a work, naming the works it remixes (if any), maybe for a project."""
+    names = _tags_checked(tags)
     body = _body_from(file=file, text=text)
     upload = body.pop("file", None)
     contribution = Contribution(
@@ -142,6 +145,7 @@ def contribution_create(
         if upload is not None:
             contribution.file.name = files.save(_storage_name(upload.name), upload)
         contribution.save()
+        _tags_replace(contribution, names)
         if sources:
             _sources_replace(remix=contribution, source_ids=sources)
         if project is not None:
@@ -209,9 +213,11 @@ def contribution_update(
     description: str | None = None,
     license: str | None = None,
     sources: Sequence[int] | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Contribution:
-    """The author edits what they say about a work, its license or its sources."""
+    """The author edits what they say about a work, its tags, its license or its sources."""
     _check_author(contribution, actor, _ONLY_AUTHOR_EDITS)
+    names = _tags_checked(tags) if tags is not None else None
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.is_removed:
         raise ValidationError(_deleted_message(contribution))
@@ -222,6 +228,8 @@ def contribution_update(
     contribution.full_clean(exclude=["file", "author"])
     if fields:
         contribution.save(update_fields=[*fields, "updated_at"])
+    if names is not None:
+        _tags_replace(contribution, names)
     public_reads_changed()
     if sources is not None:
         _sources_replace(remix=contribution, source_ids=sources)
@@ -240,6 +248,24 @@ def remix_sources_set(
     _sources_replace(remix=contribution, source_ids=sources)
     public_reads_changed()
     return contribution
+
+
+def _tags_checked(tags: Sequence[str]) -> list[str]:
+    try:
+        return tags_normalised(tags)
+    except ExplainedError as exc:
+        raise ValidationError({"tags": [message_of(exc)]}) from exc
+
+
+def _tags_replace(contribution: Contribution, names: list[str]) -> None:
+    """The work carries exactly these tags (normalised), in the order given."""
+    current = ContributionTag.objects.filter(contribution=contribution).order_by("id")
+    if list(current.values_list("name", flat=True)) == names:
+        return
+    current.delete()
+    ContributionTag.objects.bulk_create(
+        ContributionTag(contribution=contribution, name=name) for name in names
+    )
 
 
 def _sources_locked(remix: Contribution, source_ids: Sequence[int]) -> list[Contribution]:

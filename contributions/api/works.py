@@ -33,7 +33,10 @@ from contributions.services import (
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
+from hitrec.i18n import message_of
+from hitrec.messages import ExplainedError
 from hitrec.parsers import JSONParser
+from hitrec.tags import tags_normalised
 from hitrec.throttles import UploadRateThrottle
 
 
@@ -125,6 +128,7 @@ class ContributionOutputSerializer(serializers.Serializer):
     removed = serializers.BooleanField(source="is_removed")
     created_at = serializers.DateTimeField()
     lineage_counts = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, obj) -> dict:
@@ -140,6 +144,9 @@ class ContributionOutputSerializer(serializers.Serializer):
     @extend_schema_field(LineageCountsSerializer)
     def get_lineage_counts(self, obj) -> dict:
         return _lineage_counts(obj)
+
+    def get_tags(self, obj) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
 
     def to_representation(self, obj) -> dict:
         """The fields above, built directly: the list's hot path (a page of 50 works with
@@ -160,6 +167,7 @@ class ContributionOutputSerializer(serializers.Serializer):
             "removed": obj.is_removed,
             "created_at": self._created_at_field.to_representation(obj.created_at),
             "lineage_counts": _lineage_counts(obj),
+            "tags": self.get_tags(obj),
         }
 
     @cached_property
@@ -206,20 +214,37 @@ def get_or_404(contribution_id: int) -> Contribution:
     return contribution
 
 
-class SourcesField(serializers.ListField):
-    """Source ids, repeatable in a form (`sources=1&sources=2`) or a JSON list."""
-
-    # Ids are 64-bit: a larger number is refused here, not by the database (a 500 on SQLite).
-    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+class RepeatedField(serializers.ListField):
+    """A list, repeatable in a form or a query (`sources=1&sources=2`) or a JSON list; a
+    single comma-separated value is accepted too (`3,5`)."""
 
     def get_value(self, dictionary):
         if hasattr(dictionary, "getlist") and self.field_name in dictionary:
             values = [v for v in dictionary.getlist(self.field_name) if v != ""]
-            # A single comma-separated value is accepted too ("3,5").
             if len(values) == 1 and isinstance(values[0], str) and "," in values[0]:
                 values = [v.strip() for v in values[0].split(",") if v.strip()]
             return values
         return super().get_value(dictionary)
+
+
+class SourcesField(RepeatedField):
+    """Source ids."""
+
+    # Ids are 64-bit: a larger number is refused here, not by the database (a 500 on SQLite).
+    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class TagsField(RepeatedField):
+    """Tags as typed ("Lo Fi"); stored and matched in their one spelling (`lo-fi`)."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_internal_value(self, data):
+        tags = super().to_internal_value(data)
+        try:
+            return tags_normalised(tags)
+        except ExplainedError as exc:
+            raise serializers.ValidationError(message_of(exc)) from exc
 
 
 class ContributionListCreateApi(APIView):
@@ -232,6 +257,9 @@ class ContributionListCreateApi(APIView):
         license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
         search = serializers.CharField(required=False, max_length=200)
         project = serializers.IntegerField(required=False, min_value=1)
+        tag = TagsField(
+            required=False, source="tags", help_text="Works with every one of these tags."
+        )
         ordering = serializers.ChoiceField(
             choices=["created_at", "-created_at", "title", "-title"], required=False
         )
@@ -244,6 +272,7 @@ class ContributionListCreateApi(APIView):
         text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         sources = SourcesField(required=False, max_length=50)
         project = serializers.IntegerField(required=False, min_value=1)
+        tags = TagsField(required=False)
 
     @extend_schema(
         parameters=[FilterSerializer],
@@ -282,6 +311,7 @@ class ContributionDetailApi(APIView):
         description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
         license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
         sources = SourcesField(required=False, max_length=50)
+        tags = TagsField(required=False)
 
     @extend_schema(responses=ContributionDetailOutputSerializer)
     @cached_read(CONTRIBUTIONS)
