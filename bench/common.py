@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -348,3 +349,164 @@ def settle(*, quiet_share: float = 0.1, timeout_s: float = 120.0) -> float:
             break
         share = others_cpu_share()
     return share
+
+
+# --- a bulk load with the lineage triggers off, then the closure rebuilt ----------------------
+
+# The tables whose triggers keep the closure and counts (contributions/ancestry.py).
+LINEAGE_TRIGGER_TABLES = ("contributions_contribution", "contributions_remixlink")
+LINEAGE_TABLES = ("contributions_ancestry", "contributions_lineagecounts")
+
+
+@dataclass
+class BulkLoad:
+    """How a bulk load went: seconds per phase and the closure's size after it."""
+
+    load_s: float  # COPY, triggers off
+    analyze_s: float  # VACUUM ANALYZE of the loaded tables, before the rebuild
+    rebuild_s: float | None  # ancestry_rebuild(); None: not rebuilt (the two tables emptied)
+    closure_s: float | None  # … of which its closure batches
+    counts_s: float | None  # … and its counts batches
+    vacuum_s: float  # VACUUM ANALYZE of the closure and counts
+    ancestry_rows: int
+    counts_rows: int
+
+
+class _RebuildProgress:
+    """`ancestry_rebuild`'s progress callback: a line every `every_s` seconds and at the end
+    of each phase (a log file keeps every line, unlike a terminal's bar), the phases' times,
+    and statistics on the new closure before the counts read it.
+
+    ancestry_rebuild derives the whole closure (its first half of batches), then each work's
+    counts from it (its second half), in one transaction. Without statistics on the closure
+    the planner takes it for a small table and counts a work's relatives by hashing all the
+    works for each work: 20,000 works took 166 s that way. So when the closure's last batch is
+    done, this ANALYZEs it (ANALYZE sees the transaction's own rows); until ancestry_rebuild
+    does so itself, this is the benchmark's stand-in (bench/README.md).
+    """
+
+    def __init__(self, started: float, *, every_s: float = 10.0) -> None:
+        self.started = self.last = started
+        self.every_s = every_s
+        self.closure_s: float | None = None
+        self.counts_s: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        closure_done = done == total // 2
+        if closure_done:
+            self.closure_s = now - self.started
+        if done == total:
+            self.counts_s = now - self.started - (self.closure_s or 0)
+        if now - self.last >= self.every_s or closure_done or done == total:
+            self.last = now
+            elapsed = now - self.started
+            phase = "closure" if done <= total // 2 else "counts"
+            print(
+                f"  ancestry_rebuild: {phase}, batch {done}/{total} ({done / total:.0%}),"
+                f" {elapsed:.0f} s, about {elapsed / done * (total - done):.0f} s left",
+                flush=True,
+            )
+        if closure_done:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE contributions_ancestry")
+            print(
+                f"  ANALYZE contributions_ancestry: {time.perf_counter() - now:.1f} s", flush=True
+            )
+
+
+def bulk_load(
+    url: str,
+    load: Callable[["psycopg.Connection"], None],  # noqa: F821 - psycopg is imported lazily
+    *,
+    rebuild: bool = True,
+    vacuum: tuple[str, ...] = (),
+) -> BulkLoad:
+    """Fill a benchmark database with `load(conn)` (COPY, on an autocommit psycopg connection)
+    with the lineage triggers off, then derive the closure and counts, then VACUUM ANALYZE.
+
+    The triggers of contributions/ancestry.py keep `Ancestry` and `LineageCounts` row by row:
+    through COPY that is one closure update per link, hours at a million links. So they are
+    disabled for the load (`ALTER TABLE … DISABLE TRIGGER USER` on the contribution and link
+    tables: every trigger of theirs but the foreign-key checks, so another app's derived rows,
+    e.g. search documents, stay empty too) and enabled again whatever happens, and then `ancestry_rebuild()` derives
+    both tables from the links in one pass (Django's connection must be set up, on the same
+    database). With `rebuild=False` the two tables are emptied instead, for a benchmark that
+    never reads them: empty is consistent too, as far as it goes (every lineage read that uses
+    them would see no relatives). The database is then vacuumed and analysed: `vacuum` (the
+    load's tables) and the two lineage tables, so that index-only scans see a set visibility
+    map and the planner the real sizes.
+    """
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        for table in LINEAGE_TRIGGER_TABLES:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table))
+            )
+        try:
+            load(conn)
+        finally:
+            for table in LINEAGE_TRIGGER_TABLES:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(table))
+                )
+        load_s = time.perf_counter() - started
+
+        # Statistics first: the rebuild's statements are planned on them (with none, its
+        # per-work counts scanned every work for each work: 20,000 works, over 9 minutes).
+        started = time.perf_counter()
+        for table in dict.fromkeys((*vacuum, *LINEAGE_TRIGGER_TABLES)):
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+        analyze_s = time.perf_counter() - started
+
+        rebuild_s = closure_s = counts_s = None
+        if rebuild:
+            from django.db import connection, transaction
+
+            from contributions.ancestry import ancestry_rebuild
+
+            print("ancestry_rebuild() ...", flush=True)
+            started = time.perf_counter()
+            with transaction.atomic():
+                # The closure's foreign keys are checked after each batch, not all at the
+                # commit: the same checks, but memory stays bounded and the progress is true.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                progress = _RebuildProgress(started)
+                ancestry_rebuild(progress=progress)
+            rebuild_s = time.perf_counter() - started
+            closure_s, counts_s = progress.closure_s, progress.counts_s
+            print(f"ancestry_rebuild() took {rebuild_s:.0f} s", flush=True)
+        else:
+            conn.execute(
+                sql.SQL("TRUNCATE {}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, LINEAGE_TABLES))
+                )
+            )
+
+        print("VACUUM ANALYZE ...", flush=True)
+        started = time.perf_counter()
+        for table in LINEAGE_TABLES:
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+        vacuum_s = time.perf_counter() - started
+        counted = [
+            conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]
+            for table in LINEAGE_TABLES
+        ]
+    return BulkLoad(
+        load_s=load_s,
+        analyze_s=analyze_s,
+        rebuild_s=rebuild_s,
+        closure_s=closure_s,
+        counts_s=counts_s,
+        vacuum_s=vacuum_s,
+        ancestry_rows=counted[0],
+        counts_rows=counted[1],
+    )

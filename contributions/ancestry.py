@@ -61,8 +61,10 @@ def _pairs_counted(*, sign: str, link: str, only_new: bool) -> list[str]:
     not exist yet) to each ancestor's descendants and each descendant's ancestors."""
     a, d = _A.format(link=link), _D.format(link=link)
     if only_new:
-        pair_d = f"NOT EXISTS (SELECT 1 FROM {ANCESTRY} e WHERE e.ancestor_id = {COUNTS}.contribution_id AND e.descendant_id = r.descendant_id)"  # noqa: E501
-        pair_a = f"NOT EXISTS (SELECT 1 FROM {ANCESTRY} e WHERE e.ancestor_id = r.ancestor_id AND e.descendant_id = {COUNTS}.contribution_id)"  # noqa: E501
+        # A scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join
+        # that reads every descendant of a popular ancestor; this is one probe of the key.
+        pair_d = f"(SELECT 1 FROM {ANCESTRY} e WHERE e.ancestor_id = {COUNTS}.contribution_id AND e.descendant_id = r.descendant_id) IS NULL"  # noqa: E501
+        pair_a = f"(SELECT 1 FROM {ANCESTRY} e WHERE e.ancestor_id = r.ancestor_id AND e.descendant_id = {COUNTS}.contribution_id) IS NULL"  # noqa: E501
         from_d = f"{ANCESTRY} r JOIN {WORKS} c ON c.id = r.descendant_id WHERE r.ancestor_id = {link}.remix_id"  # noqa: E501
         from_a = f"{ANCESTRY} r JOIN {WORKS} c ON c.id = r.ancestor_id WHERE r.descendant_id = {link}.source_id"  # noqa: E501
     else:

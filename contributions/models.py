@@ -136,7 +136,7 @@ class Ancestry(models.Model):
     The remix graph's closure: one row per pair of related works, and every work is its own
     ancestor at depth 0. Kept by database triggers on the contribution and link tables
     (contributions/ancestry.py), so no way of writing a link can leave it behind; read by the
-    paged lineage (contributions/lineage/pages.py), never written by Python.
+    paged lineage (contributions/lineage_pages.py), never written by Python.
     """
 
     pk = models.CompositePrimaryKey("ancestor_id", "descendant_id")

@@ -13,6 +13,11 @@ urlpatterns = [
         api.ContributionLineageSvgApi.as_view(),
         name="lineage-svg",
     ),
+    path(
+        "<int:contribution_id>/lineage/export",
+        api.ContributionLineageExportApi.as_view(),
+        name="lineage-export",
+    ),
     path("<int:contribution_id>/credits/", api.ContributionCreditsApi.as_view(), name="credits"),
     path("<int:contribution_id>/original", api.ContributionOriginalApi.as_view(), name="original"),
     path(

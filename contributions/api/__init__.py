@@ -1,5 +1,5 @@
 """Contributions API views, a module per area: works (list, upload, detail, files),
-lineage (lineage, picture, credits) and licenses."""
+lineage (lineage, picture, credits), lineage_export (the NDJSON export) and licenses."""
 
 from contributions.api.licenses import (
     LicensesAllowedApi,
@@ -16,6 +16,7 @@ from contributions.api.lineage import (
     LineageQuerySerializer,
     LineageUnavailable,
 )
+from contributions.api.lineage_export import ContributionLineageExportApi
 from contributions.api.works import (
     ContributionDetailApi,
     ContributionDetailOutputSerializer,
@@ -34,6 +35,7 @@ __all__ = [
     "ContributionDetailApi",
     "ContributionDetailOutputSerializer",
     "ContributionLineageApi",
+    "ContributionLineageExportApi",
     "ContributionLineageSvgApi",
     "ContributionListCreateApi",
     "ContributionOriginalApi",

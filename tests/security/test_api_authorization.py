@@ -141,6 +141,7 @@ ROWS = [
     Row("GET", "original", "200 200 200 200 200 200", args=W),
     Row("PUT", "original", "401 200 403 403 403 403", args=W, multipart=True,
         data=lambda w: {"file": png_upload("new.png")}),
+    Row("GET", "lineage-export", "200 200 200 200 200 200", args=W),
     Row("GET", "rendition", "200 200 200 200 200 200",
         args={"contribution_id": "work", "name": "rendition"}),
     # community: comments for anyone signed in; moderation by the work's author or staff.
