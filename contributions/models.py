@@ -140,11 +140,22 @@ class Ancestry(models.Model):
     """
 
     pk = models.CompositePrimaryKey("ancestor_id", "descendant_id")
+    # No database foreign keys: the triggers are this table's integrity (a work's rows go
+    # with it), and a key check at commit would take a KEY SHARE lock on every related
+    # work, which deadlocks against source edits that hold those works FOR UPDATE.
     ancestor = models.ForeignKey(
-        Contribution, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        Contribution,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     descendant = models.ForeignKey(
-        Contribution, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        Contribution,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     depth = models.PositiveIntegerField()
 
@@ -181,7 +192,11 @@ class LineageCounts(models.Model):
     """
 
     contribution = models.OneToOneField(
-        Contribution, primary_key=True, on_delete=models.DO_NOTHING, related_name="lineage_counts"
+        Contribution,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="lineage_counts",
+        db_constraint=False,  # as Ancestry's: the triggers keep it, no commit-time key locks
     )
     remixes = models.PositiveIntegerField(default=0)  # works made directly from it
     descendants = models.PositiveIntegerField(default=0)  # works made from it at any remove

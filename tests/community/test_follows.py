@@ -137,8 +137,8 @@ def test_the_home_feed_costs_the_same_whatever_one_follows(follows, django_asser
         follow_create(follower=me, project=project)
         Ask.objects.create(project=project, kind="audio", description="drums")
 
-    # works (+ sources and renditions prefetched for the cards), asks
-    with django_assert_max_num_queries(4):
+    # works (+ sources, renditions and tags prefetched for the cards), asks
+    with django_assert_max_num_queries(5):
         feed = home_feed(user=me)
 
     assert len(feed) == 2 * follows
