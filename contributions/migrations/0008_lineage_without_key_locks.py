@@ -6,9 +6,14 @@ from django.db import migrations, models
 from contributions.ancestry import triggers_install, triggers_remove
 
 
-def triggers_reinstall(apps, schema_editor):
-    """The link trigger's new-pair test became one key probe: install the triggers again."""
+def triggers_off(apps, schema_editor):
+    """First, because SQLite alters a table by copying it, dropping the old one and renaming
+    the copy, and refuses the rename while a trigger names the dropped table."""
     triggers_remove(schema_editor)
+
+
+def triggers_on(apps, schema_editor):
+    """Again, with the link trigger's new-pair test as one key probe."""
     triggers_install(schema_editor)
 
 
@@ -18,6 +23,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(triggers_off, triggers_on),
         migrations.AlterField(
             model_name="ancestry",
             name="ancestor",
@@ -52,5 +58,5 @@ class Migration(migrations.Migration):
                 to="contributions.contribution",
             ),
         ),
-        migrations.RunPython(triggers_reinstall, migrations.RunPython.noop),
+        migrations.RunPython(triggers_on, triggers_off),
     ]
