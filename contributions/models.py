@@ -1,6 +1,7 @@
 """Contributions (an artist's uploaded work) and the remix links between them."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -227,3 +228,39 @@ class ContributionTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchDocument(models.Model):
+    """A public work's words as PostgreSQL's full-text search reads them (contributions/search.py).
+
+    `document`: title (weight A), tags (B), description (C) and a text's body (D), matched
+    through its GIN index. `head`: title, tags and description alone, set only for works with
+    a body; relevance is ranked on it (on `document` when it is null), so a long body never
+    outranks a title and ranking never reads a long body. Kept by database triggers
+    (contributions/search_document.py); a removed work has no row. On SQLite the FTS5 table
+    `contributions_fts` plays this part and this table stays empty.
+    """
+
+    contribution = models.OneToOneField(
+        Contribution,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="search_document",
+        db_constraint=False,  # as Ancestry's: the triggers keep it, no commit-time key locks
+    )
+    document = SearchVectorField()
+    head = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"words of #{self.contribution_id}"
+
+
+class SearchWord(models.Model):
+    """A word of some work's title or tags: what a mistyped search word is corrected to
+    (PostgreSQL, through a trigram index). Added by the same triggers, never removed (a word
+    of a removed work corrects to a search that finds nothing); rebuilt with the documents."""
+
+    word = models.CharField(max_length=40, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

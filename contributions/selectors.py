@@ -4,13 +4,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
 from contributions.extensions import project_works
 from contributions.licenses import Work
 from contributions.lineage import lineage_get
 from contributions.models import Contribution, ContributionTag
+from contributions.search import works_matching
+from hitrec.messages import ExplainedError
+from hitrec.search import query_parsed
 from hitrec.tags import tags_normalised
 
 
@@ -35,10 +38,12 @@ def contribution_list(
     search: str | None = None,
     project: int | None = None,
     tags: Sequence[str] = (),
-    ordering: str = "-created_at",
+    ordering: str | None = None,
     viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Contribution]:
-    """Public contributions, newest first unless the reader chooses another order.
+    """Public contributions, newest first unless the reader chooses another order; with a
+    `search`, most relevant first (contributions/search.py; nothing for a search with no
+    word to look for, which the API refuses first).
 
     Filtered by `project`, only if the `viewer` may see that project: what a draft has taken
     in is its team's business (a draft is answered like a project with no work).
@@ -61,10 +66,18 @@ def contribution_list(
         qs = qs.filter(
             Exists(ContributionTag.objects.filter(contribution=OuterRef("pk"), name=tag))
         )
-    if search:
-        qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if project:
         qs = project_works(qs, project_id=project, viewer=viewer or AnonymousUser())
+    if search:
+        try:
+            query = query_parsed(search)
+        except ExplainedError:
+            return qs.none()
+        # Last, so that the search ranks the newest matches among the works filtered.
+        qs = works_matching(qs, query=query)
+        if ordering is None:
+            return qs.order_by("-search_rank", "-id")
+    ordering = ordering or "-created_at"
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 

@@ -23,6 +23,7 @@ api_patterns = [
     path("projects/", include("royalties.project_urls")),
     path("payouts/", include("royalties.urls")),
     path("licenses/", include("contributions.license_urls")),
+    path("search/", include("projects.search_urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("community.urls")),
     path("", include("proposals.urls")),

@@ -5,6 +5,7 @@ from fractions import Fraction
 from typing import Protocol, Self
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -327,3 +328,26 @@ class ReleaseEdge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.remix_id} in release {self.release_id}"
+
+
+class ProjectSearchDocument(models.Model):
+    """A project's words as PostgreSQL's full-text search reads them (projects/search.py):
+    title (weight A), brief (B) and its asks' descriptions (C), through a GIN index.
+
+    Kept by database triggers on projects and asks, drafts included (search leaves them out
+    by status, which changes without touching the words). On SQLite the FTS5 table
+    `projects_fts` plays this part and this table stays empty.
+    """
+
+    project = models.OneToOneField(
+        Project,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="search_document",
+        # The triggers keep it (a project's row goes with it); no commit-time key locks.
+        db_constraint=False,
+    )
+    document = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"words of project #{self.project_id}"

@@ -12,6 +12,9 @@ from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES
 from hitrec.i18n import message_of
+from hitrec.messages import ExplainedError
+from hitrec.search import MAX_QUERY_CHARS, query_parsed
+from projects.search import SECTIONS
 from royalties.payout_files import PayoutFileError, result_file_text
 from royalties.periods import PeriodError, parse_period
 
@@ -61,6 +64,29 @@ class ContributionFilterForm(BareFieldsNamed, forms.Form):
         required=False,
         label=_("Ordering"),
     )
+
+
+class SearchForm(forms.Form):
+    """The search page's form (GET, so a search is a link); the query language is read, and
+    refused with its reason, by hitrec.search.query_parsed."""
+
+    q = forms.CharField(
+        required=False, max_length=MAX_QUERY_CHARS, label=_("Search for"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )  # fmt: skip
+    section = forms.ChoiceField(
+        choices=[(name, name) for name in SECTIONS], required=False, widget=forms.HiddenInput
+    )
+    page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput)
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data["q"]
+        if text:
+            try:
+                query_parsed(text)
+            except ExplainedError as exc:
+                raise forms.ValidationError(message_of(exc)) from exc
+        return text
 
 
 class UploadForm(forms.Form):

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import contributions, desk, earnings, home, projects, staff
+from web.views import contributions, desk, earnings, home, projects, search, staff
 
 app_name = "web"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("artists/<str:username>/", home.artist, name="artist"),
     path("contributions/", contributions.browse, name="browse"),
+    path("search/", search.search, name="search"),
     path("contributions/new/", contributions.upload, name="upload"),
     path("contributions/<int:contribution_id>/", contributions.contribution, name="contribution"),
     path("projects/", projects.projects, name="projects"),

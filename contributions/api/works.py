@@ -36,6 +36,7 @@ from hitrec.files import stored_file_response
 from hitrec.i18n import message_of
 from hitrec.messages import ExplainedError
 from hitrec.parsers import JSONParser
+from hitrec.search import query_parsed
 from hitrec.tags import tags_normalised
 from hitrec.throttles import UploadRateThrottle
 
@@ -255,7 +256,12 @@ class ContributionListCreateApi(APIView):
         kind = serializers.ChoiceField(choices=Contribution.Kind.choices, required=False)
         author = serializers.CharField(required=False, max_length=150)
         license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
-        search = serializers.CharField(required=False, max_length=200)
+        search = serializers.CharField(
+            required=False,
+            max_length=200,
+            help_text="Words to find (full text: quotes, -word, or); most relevant first "
+            "unless `ordering` is given.",
+        )
         project = serializers.IntegerField(required=False, min_value=1)
         tag = TagsField(
             required=False, source="tags", help_text="Works with every one of these tags."
@@ -263,6 +269,13 @@ class ContributionListCreateApi(APIView):
         ordering = serializers.ChoiceField(
             choices=["created_at", "-created_at", "title", "-title"], required=False
         )
+
+        def validate_search(self, value: str) -> str:
+            try:
+                query_parsed(value)
+            except ExplainedError as exc:
+                raise serializers.ValidationError(message_of(exc)) from exc
+            return value
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)

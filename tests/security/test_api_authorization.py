@@ -89,6 +89,10 @@ ROWS = [
     Row("GET", "schema", "200 200 200 200 200 200"),
     Row("GET", "docs", "200 200 200 200 200 200"),
     Row("GET", "licenses-allowed", "200 200 200 200 200 200", query="?sources=1"),
+    # search: public to read, and it finds only public things (below).
+    Row("GET", "search", "200 200 200 200 200 200", query="?q=night"),
+    Row("GET", "search", "200 200 200 200 200 200", query="?q=verse&section=contributions&page=2"),
+    Row("GET", "search", "400 400 400 400 400 400", query="?q=-night"),
     # accounts: one's own profile and exports only; a registration or a token for anyone.
     Row("POST", "register", "201 201 201 201 201 201",
         data=lambda w: {"username": "newbie", "email": "n@example.org", "password": "pw-12345678"}),
@@ -492,6 +496,20 @@ def test_the_contribution_filter_by_project_does_not_open_a_draft(in_world, api_
     for actor in ACTORS:
         found = _ids(api_as(actor).get(f"/api/contributions/?project={draft.id}"))
         assert (in_world.ids["offered"] in found) == (actor in {"producer", "coproducer", "staff"})
+
+
+def test_search_finds_only_public_things_whoever_asks(in_world, api_as):
+    """A draft is its team's business and a tombstone is gone from view, even for their
+    owners: search answers everyone alike (it is read from the public documents)."""
+    for actor in ACTORS:
+        for q in ("secret draft", "old idea", "sketch"):
+            body = api_as(actor).get("/api/search/", {"q": q}).json()
+            titles = {item["title"] for item in body["contributions"]["results"]}
+            titles |= {item["title"] for item in body["projects"]["results"]}
+            assert titles & {"Secret draft", "Old idea"} == set(), (actor, q)
+        people = api_as(actor).get("/api/search/", {"q": "example.org", "section": "artists"})
+        assert people.json()["artists"]["results"] == [], actor  # addresses are not searched
+        assert b"@example.org" not in api_as(actor).get("/api/search/", {"q": "ana"}).content
 
 
 # --- every API route has its rows --------------------------------------------------------

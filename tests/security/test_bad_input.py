@@ -417,6 +417,60 @@ def test_bad_filters_are_a_400_naming_the_filter(query, says, in_world, api_as):
     assert says in response.json()
 
 
+# What people type into a search box, at its worst: refused with the problem named (400 from
+# the API, the form's error on the page) or searched and finding nothing; never a 500.
+SEARCHES = [
+    ("", "blank"),
+    ("x" * 10_000, "200 characters"),
+    ("cello\x00", "Null characters"),
+    ("\x00", "Null characters"),
+    ('"', "Type a word"),
+    ('"""', "Type a word"),
+    ("-", "Type a word"),
+    ("--", "Type a word"),
+    ("or", "Type a word"),
+    ("or or OR", "Type a word"),
+    ("!!!", "Type a word"),
+    ("&|", "Type a word"),
+    ("&", "Type a word"),
+    ("<->", "Type a word"),
+    ("-cello", "leave out"),
+    ("-cello or -viola", "leave out"),
+    (" ".join(["w"] * 17), "at most 16 words"),
+    ('"unbalanced quote', None),  # a phrase to the end, as PostgreSQL reads it
+    ('cello "', None),
+    ("cello -", None),
+    ("a:* & b | !c", None),  # tsquery's syntax is plain punctuation here
+    ("NEAR(a b) AND c*", None),  # and so is FTS5's
+    ("\u202eolleh", None),
+    ("½ ² Ⅷ", None),
+    ("'; DROP TABLE contributions_contribution; --", None),
+]
+
+
+@pytest.mark.parametrize(("q", "says"), SEARCHES, ids=[repr(q[:20]) for q, _ in SEARCHES])
+def test_a_bad_search_is_a_400_naming_the_problem_or_finds_nothing(q, says, in_world, api_as):
+    client = api_as("other")
+    answers = [
+        client.get("/api/search/", {"q": q}),
+        client.get("/api/search/", {"q": q, "section": "artists"}),
+        client.get("/api/contributions/", {"search": q}),
+    ]
+    for response in answers:
+        assert response.status_code in (200, 400), response.content[:300]
+        if says is None:
+            assert response.status_code == 200, response.content[:300]
+        elif response.status_code == 400:
+            assert says in response.content.decode(), response.content[:300]
+    assert [r.status_code for r in answers[:2]] == [200, 200] if says is None else [400, 400]
+
+    page = client.get(reverse("web:search"), {"q": q})
+
+    assert page.status_code == 200
+    if says is not None and q:
+        assert says in page.content.decode()
+
+
 @pytest.mark.parametrize(
     ("query", "says"),
     [("from=abc", "from"), ("from=0", "from"), ("to=-1", "to"), ("to=1", "only one revision")],

@@ -81,6 +81,7 @@ ROWS = [
     PageRow("POST", "web:logout", "same same same same same same"),
     PageRow("GET", "web:artist", "200 200 200 200 200 200", args=fixed(username="ana")),
     PageRow("GET", "web:browse", "200 200 200 200 200 200"),
+    PageRow("GET", "web:search", "200 200 200 200 200 200"),
     PageRow("GET", "web:upload", "login 200 200 200 200 200"),
     PageRow("POST", "web:upload", "login saved saved saved saved saved",
             data=lambda w: {"title": "Page verse", "license": "hitrec", "text": "Words."}),
