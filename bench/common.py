@@ -148,6 +148,8 @@ def server_env(**extra: str) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hitrec.settings"),
         "DEBUG": "0",
+        # The benchmark's database has no replica: the one configured would be another's.
+        "DATABASE_REPLICA_URL": "",
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
