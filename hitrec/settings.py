@@ -119,6 +119,12 @@ if DATABASE_URL:
         # prepare. 0 turns it off (Django's default), e.g. behind a transaction-pooling
         # PgBouncer older than 1.21, which cannot keep prepared statements.
         _prepare_threshold = env_int("HITREC_DB_PREPARE_THRESHOLD", 5)
+        # Behind a transaction-pooling PgBouncer a connection is another server's between
+        # transactions: no prepared statements, and no cursor held open across them (Django's
+        # `.iterator()` outside a transaction; the exports stream inside one and keep theirs).
+        if env_bool("HITREC_DB_TRANSACTION_POOLING", False):
+            _prepare_threshold = 0
+            DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
             _prepare_threshold or None
         )
@@ -169,6 +175,9 @@ if DATABASE_REPLICA_URL:
     # The test suite's tests run in transactions the replica never sees: for them the alias
     # is the test database itself (tests/integration/test_replica.py connects it for real).
     _replica["TEST"] = {"MIRROR": "default"}
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
     DATABASES["replica"] = _replica
     DATABASE_ROUTERS = ["hitrec.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

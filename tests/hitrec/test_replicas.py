@@ -407,6 +407,21 @@ def test_a_replica_url_adds_a_replica_alias_mirrored_in_tests_and_quick_to_give_
     assert loaded["routers"] == ["hitrec.replicas.ReplicaRouter"]
 
 
+def test_behind_a_transaction_pooler_nothing_outlives_a_transaction_on_either_alias():
+    pooled = _settings_with(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/hitrec",
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/hitrec",
+        HITREC_DB_TRANSACTION_POOLING="1",
+    )
+    direct = _settings_with(DATABASE_URL="postgres://postgres@127.0.0.1:5432/hitrec")
+
+    for alias in ("default", "replica"):
+        assert pooled["databases"][alias]["DISABLE_SERVER_SIDE_CURSORS"] is True
+        assert pooled["databases"][alias]["OPTIONS"]["prepare_threshold"] is None
+    assert direct["databases"]["default"].get("DISABLE_SERVER_SIDE_CURSORS", False) is False
+    assert direct["databases"]["default"]["OPTIONS"]["prepare_threshold"] == 5
+
+
 def test_a_replica_of_the_embedded_sqlite_is_refused_by_name():
     loaded = _settings_with(DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/hitrec")
 
