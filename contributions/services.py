@@ -139,15 +139,18 @@ def contribution_create(
     contribution = Contribution(
         author=author, title=title, description=description, license=license, **body
     )
-    contribution.full_clean(exclude=["file", "author"])
+    # The table's check constraints hold values this service sets itself (the kind from the
+    # body, the progress); Django would check them with a query each, the database does.
+    contribution.full_clean(exclude=["file", "author"], validate_constraints=False)
     # If the row rolls back, the stored original goes too, or it is an orphan.
     with files_kept_only_if_saved() as files, transaction.atomic():
         if upload is not None:
             contribution.file.name = files.save(_storage_name(upload.name), upload)
         contribution.save()
-        _tags_replace(contribution, names)
+        if names:  # a new work has none yet
+            _tags_replace(contribution, names)
         if sources:
-            _sources_replace(remix=contribution, source_ids=sources)
+            _sources_replace(remix=contribution, source_ids=sources, new=True)
         if project is not None:
             submitting(contribution=contribution, project_id=project)
         announce(OriginalStored(contribution_id=contribution.id))
@@ -279,7 +282,9 @@ def _sources_locked(remix: Contribution, source_ids: Sequence[int]) -> list[Cont
     return [rows[sid] for sid in source_ids if sid in rows]
 
 
-def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
+def _sources_replace(*, remix: Contribution, source_ids: Sequence[int], new: bool = False) -> None:
+    """The remix's sources become these, checked; `new`: the remix was just created, so it
+    has no links yet to read."""
     problems = []
     seen: set[int] = set()
     for sid in source_ids:
@@ -297,8 +302,12 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
     ]
     if problems:
         raise ValidationError({"sources": problems})
-    _sources_check(remix=remix, sources=sources)
-    existing = set(RemixLink.objects.filter(remix=remix).values_list("source_id", flat=True))
+    _sources_check(remix=remix, sources=sources, new=new)
+    existing = (
+        set()
+        if new
+        else set(RemixLink.objects.filter(remix=remix).values_list("source_id", flat=True))
+    )
     RemixLink.objects.filter(remix=remix, source_id__in=existing - found).delete()
     # Each new link keeps the licence its source carries now: the terms of this use.
     RemixLink.objects.bulk_create(
@@ -312,13 +321,19 @@ def _sources_replace(*, remix: Contribution, source_ids: Sequence[int]) -> None:
         announce(RemixSourcesAdded(remix_id=remix.id, source_ids=added))
 
 
-def _as_used(remix: Contribution, sources: Sequence[Contribution]) -> dict[int, Work]:
+def _as_used(
+    remix: Contribution, sources: Sequence[Contribution], *, new: bool = False
+) -> dict[int, Work]:
     """Each source as this remix uses it: a source already linked under the licence it had
     when the link was made (a later change applies to new uses only), a new one as it is."""
-    agreed = dict(
-        RemixLink.objects.filter(remix=remix, source_id__in=[source.id for source in sources])
-        .exclude(source_license="")
-        .values_list("source_id", "source_license")
+    agreed = (
+        {}
+        if new
+        else dict(
+            RemixLink.objects.filter(remix=remix, source_id__in=[source.id for source in sources])
+            .exclude(source_license="")
+            .values_list("source_id", "source_license")
+        )
     )
     return {
         source.id: Work(
@@ -328,10 +343,12 @@ def _as_used(remix: Contribution, sources: Sequence[Contribution]) -> dict[int, 
     }
 
 
-def _sources_check(*, remix: Contribution, sources: Sequence[Contribution]) -> None:
+def _sources_check(
+    *, remix: Contribution, sources: Sequence[Contribution], new: bool = False
+) -> None:
     """Every rule a set of sources must meet, in one place; each refusal names the source."""
     problems = []
-    used = _as_used(remix, sources)
+    used = _as_used(remix, sources, new=new)
     for source in sources:
         name = named(_work(source))
         if source.id == remix.id:

@@ -69,10 +69,26 @@ class LineageNodeSerializer(serializers.Serializer):
     def get_author(self, node) -> dict:
         return {"id": node.author_id, "username": node.author_username}
 
+    def to_representation(self, node) -> dict:
+        # The fields above, built directly: a page has up to 1,000 nodes, and DRF's field by
+        # field walk was a third of a 100-node page's time.
+        return {
+            "id": node.id,
+            "title": node.title,
+            "kind": node.kind,
+            "author": self.get_author(node),
+            "depth": node.depth,
+            "direction": node.direction,
+            "removed": node.removed,
+        }
+
 
 class LineageEdgeSerializer(serializers.Serializer):
     source = serializers.IntegerField()
     remix = serializers.IntegerField()
+
+    def to_representation(self, edge) -> dict:
+        return {"source": edge.source, "remix": edge.remix}  # as the node's, for speed
 
 
 class LineageOutputSerializer(serializers.Serializer):

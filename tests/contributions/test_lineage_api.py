@@ -263,3 +263,23 @@ def test_a_small_lineage_is_drawn_whole(api_client):
         work.id for work in works
     }
     assert "more" not in svg
+
+
+def test_the_lineage_serializers_built_directly_say_what_their_fields_do():
+    from rest_framework import serializers
+
+    from contributions.api.lineage import LineageEdgeSerializer, LineageNodeSerializer
+    from contributions.lineage import LineageEdge, LineageNode
+
+    node = LineageNode(
+        id=7, title="Loop", kind="audio", author_id=3, author_username="ana", depth=2,
+        direction="down", removed=True,
+    )  # fmt: skip
+    edge = LineageEdge(source=3, remix=7)
+
+    # DRF's own walk over the declared fields, which the schema documents.
+    walked = serializers.Serializer.to_representation(LineageNodeSerializer(), node)
+    walked_edge = serializers.Serializer.to_representation(LineageEdgeSerializer(), edge)
+
+    assert LineageNodeSerializer(node).data == walked
+    assert LineageEdgeSerializer(edge).data == walked_edge
