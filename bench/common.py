@@ -468,17 +468,13 @@ def bulk_load(
 
         rebuild_s = closure_s = counts_s = None
         if rebuild:
-            from django.db import connection, transaction
+            from django.db import transaction
 
             from contributions.ancestry import ancestry_rebuild
 
             print("ancestry_rebuild() ...", flush=True)
             started = time.perf_counter()
             with transaction.atomic():
-                # The closure's foreign keys are checked after each batch, not all at the
-                # commit: the same checks, but memory stays bounded and the progress is true.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 progress = _RebuildProgress(started)
                 ancestry_rebuild(progress=progress)
             rebuild_s = time.perf_counter() - started

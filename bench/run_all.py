@@ -5,8 +5,10 @@
 Each benchmark runs in its own process with its own database, named after
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hitrec_bench; the name must
 start with `hitrec_bench`): the lineage benchmark uses it as it is, the others add their
-name (`hitrec_bench_api`, ...); they drop and recreate it. The load test (`pytest -m load
-tests/load`) gets `hitrec_bench_load`, from which pytest makes its test database. Then the "Benchmark run" section at the top of
+name (`hitrec_bench_api`, ...); they drop and recreate it, except the lineage pages
+benchmark and the search benchmark, which keep `hitrec_bench_lineage_pages` and
+`hitrec_bench_search` while their markers match (their first run builds them, and takes
+longer). The load test (`pytest -m load tests/load`) gets `hitrec_bench_load`, from which pytest makes its test database. Then the "Benchmark run" section at the top of
 docs/benchmarks.md says when, where, with which commands and how long each step took.
 A step that fails leaves its previous section as it was; the run goes on and exits 1.
 """
@@ -29,6 +31,8 @@ from bench.common import load_average, machine_description, update_section  # no
 # The arguments each benchmark runs with here (its defaults are the issue's sizes).
 ARGS = {
     "bench_lineage": ["--size", "1000000"],
+    "bench_lineage_pages": ["--size", "1000000"],
+    "bench_search": ["--size", "1000000"],
     "bench_royalties_pure": ["--parties", "10000"],
     "bench_royalties": ["--credits", "10000"],
     "bench_api": ["--contributions", "10000"],
@@ -39,6 +43,9 @@ ARGS = {
 # `--quick`: tiny sizes, nothing written; checks that every step runs, in a few minutes.
 QUICK_ARGS = {
     "bench_lineage": ["--size", "20000", "--repeat", "10"],
+    "bench_lineage_pages": ["--size", "20000", "--repeat", "20", "--creates", "5",
+                            "--export-runs", "1"],
+    "bench_search": ["--size", "20000", "--queries", "20", "--repeat", "2", "--baseline", "3"],
     "bench_royalties_pure": ["--nodes", "10000", "--credits", "1000", "--parties", "1000",
                              "--repeat", "2"],
     "bench_royalties": ["--nodes", "10000", "--credits", "1000", "--repeat", "1"],
