@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import DataExport
-from accounts.selectors import api_tokens_of
+from accounts.selectors import api_tokens_of, skills_of
 from accounts.services import (
     account_delete,
     address_bounced,
@@ -39,6 +39,7 @@ from accounts.services import (
 )
 from hitrec.api import StrictInputSerializer
 from hitrec.schema import ErrorSerializer
+from hitrec.tag_fields import TagsField
 from hitrec.throttles import AuthRateThrottle, LoginFailureThrottle
 
 
@@ -99,6 +100,12 @@ class MeApi(APIView):
         bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         payout_email = serializers.EmailField(required=False, allow_blank=True)
         language = serializers.CharField(max_length=16, required=False, allow_blank=True)
+        skills = TagsField(
+            required=False,
+            allow_empty=True,
+            help_text="The skills you offer, as tags (replacing those listed): open asks "
+            "tagged with one of them are shown to you.",
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -113,9 +120,14 @@ class MeApi(APIView):
         # Until an address is verified hitrec sends it no notification and pays nobody there.
         email_verified = serializers.BooleanField()
         payout_email_verified = serializers.SerializerMethodField()
+        # The skills they offer, as tags in their one spelling, in the order given.
+        skills = serializers.SerializerMethodField()
 
         def get_payout_email_verified(self, user) -> bool:
             return bool(user.payout_email and user.payout_email_verified_at)
+
+        def get_skills(self, user) -> list[str]:
+            return skills_of(user=user)
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from hitrec.tag_fields import TagsTextField
+
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
@@ -28,6 +30,12 @@ class LanguagePreferenceForm(forms.Form):
             "Pages, emails and statements. Without a choice, pages follow your browser and emails are in English."
         ),
     )
+
+
+class SkillsForm(forms.Form):
+    """The skills a person offers, as tags typed in one box."""
+
+    skills = TagsTextField(label=_("Skills you offer"))
 
 
 class ApiTokenForm(forms.Form):

@@ -61,6 +61,31 @@ class User(AbstractUser):
         return self.email_verified
 
 
+class UserSkill(models.Model):
+    """A skill a person offers, as a tag in its one spelling (hitrec/tags.py): "cello". Listed
+    on their profile to be found for it: open asks tagged with it show on their home page."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skills")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["user_id", "id"]  # as the person gave them
+        indexes = [
+            # A tag's people: who hears of a new ask tagged with it.
+            models.Index(fields=["name", "user"], name="userskill_people"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="userskill_once"),
+            models.CheckConstraint(
+                condition=~models.Q(name="") & models.Q(name=Lower("name")),
+                name="userskill_normalised",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DataExport(models.Model):
     """One archive of everything a person gave or earned here, built by a background job."""
 

@@ -11,6 +11,7 @@ from accounts.views import (
     account_password,
     account_recovery_codes,
     account_settings,
+    account_skills,
     account_token_create,
     account_token_revoke,
     account_two_factor,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("settings/account/export/", account_export, name="export"),
     path("settings/account/delete/", account_delete_page, name="delete"),
     path("settings/account/language/", account_language, name="language"),
+    path("settings/account/skills/", account_skills, name="skills"),
     path("settings/account/password/", account_password, name="password"),
     path("settings/account/tokens/", account_token_create, name="token-create"),
     path(

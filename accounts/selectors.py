@@ -1,11 +1,16 @@
-"""Reads of accounts: a person's latest data exports, their API tokens."""
+"""Reads of accounts: a person's skills, their latest data exports, their API tokens."""
 
 from django.db.models import Q
 
-from accounts.models import ApiToken, DataExport, User
+from accounts.models import ApiToken, DataExport, User, UserSkill
 
 # How many of a person's past exports the settings page lists.
 RECENT_EXPORTS = 5
+
+
+def skills_of(*, user: User) -> list[str]:
+    """The skills the person offers, as tags, in the order they gave them."""
+    return list(UserSkill.objects.filter(user=user).order_by("id").values_list("name", flat=True))
 
 
 def data_exports_recent(*, user: User) -> list[DataExport]:

@@ -33,8 +33,9 @@ from accounts.forms import (
     PasswordResetRequestForm,
     SecondFactorCodeForm,
     SecondFactorRemoveForm,
+    SkillsForm,
 )
-from accounts.selectors import api_tokens_of, data_exports_recent
+from accounts.selectors import api_tokens_of, data_exports_recent, skills_of
 from accounts.services import (
     account_delete,
     address_verification_request,
@@ -74,6 +75,7 @@ def _settings_page(
     token_form: ApiTokenForm | None = None,
     password_form: PasswordChangeForm | None = None,
     email_form: EmailChangeForm | None = None,
+    skills_form: SkillsForm | None = None,
     new_key: str = "",
     status: int = 200,
 ):
@@ -92,6 +94,8 @@ def _settings_page(
             "tokens": api_tokens_of(user=request.user),
             "two_factor": user_has_device(request.user, confirmed=True),
             "email_form": email_form or EmailChangeForm(),
+            "skills_form": skills_form
+            or SkillsForm(initial={"skills": skills_of(user=request.user)}),
             "token_form": token_form or ApiTokenForm(),
             "password_form": password_form or PasswordChangeForm(),
             # A new token's key, shown in this answer only (never in a redirect's message,
@@ -140,6 +144,21 @@ def account_language(request):
     # The cookie is what LocaleMiddleware reads; cleared, the browser's language takes over.
     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
     return response
+
+
+@login_required
+@require_POST
+def account_skills(request):
+    form = SkillsForm(request.POST)
+    if form.is_valid():
+        try:
+            user_profile_update(user=request.user, skills=form.cleaned_data["skills"])
+        except ValidationError as exc:
+            form_errors_apply(form, exc)
+        else:
+            messages.success(request, _("Saved: open asks for your skills show on your home page."))
+            return redirect(reverse("accounts:settings") + "#skills")
+    return _settings_page(request, skills_form=form, status=400)
 
 
 @login_required

@@ -124,6 +124,24 @@ def allowed_remix_licenses(sources: Iterable[Work]) -> list[str]:
     return [slug for slug in LICENSES if slug in allowed]
 
 
+def licenses_remixable_into(license: str) -> list[str]:
+    """The licenses of the works that may be a source of a remix under `license`: the browse
+    filter "may be remixed into a work under X", read off the same rules as a remix."""
+    return [
+        slug
+        for slug in LICENSES
+        if license in allowed_remix_licenses([Work(id=0, title="", license=slug)])
+    ]
+
+
+def commercial_licenses() -> list[str]:
+    """The licenses under which a work may be in a commercial release. A remix keeps its
+    sources' non-commercial terms (`_requirement`), so a work under one of these has no
+    non-commercial work upstream, unless a source's licence changed after it was taken in
+    (the link keeps the licence it was taken under, and the release checks the lineage)."""
+    return [slug for slug, lic in LICENSES.items() if lic.commercial]
+
+
 NO_SINGLE_LICENSE = gettext_noop("No single license honours all of these sources together.")
 
 

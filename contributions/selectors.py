@@ -2,13 +2,15 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from contributions.extensions import project_works
-from contributions.licenses import Work
+from contributions.licenses import Work, commercial_licenses, licenses_remixable_into
 from contributions.lineage import lineage_get
 from contributions.models import Contribution, ContributionTag
 from contributions.search import works_matching
@@ -38,12 +40,24 @@ def contribution_list(
     search: str | None = None,
     project: int | None = None,
     tags: Sequence[str] = (),
+    commercial: bool = False,
+    remixable_into: str | None = None,
+    duration_min: float | None = None,
+    duration_max: float | None = None,
+    created_after: date | None = None,
+    created_before: date | None = None,
     ordering: str | None = None,
     viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Contribution]:
     """Public contributions, newest first unless the reader chooses another order; with a
     `search`, most relevant first (contributions/search.py; nothing for a search with no
     word to look for, which the API refuses first).
+
+    What a remixer asks of a source: `commercial`, usable in a commercial release;
+    `remixable_into`, may be a source of a remix under that licence (the rules of
+    contributions/licenses.py); a duration in seconds (audio and video; works without one
+    are left out by either bound); created on or after one day and on or before another
+    (whole days in the site's time zone).
 
     Filtered by `project`, only if the `viewer` may see that project: what a draft has taken
     in is its team's business (a draft is answered like a project with no work).
@@ -61,6 +75,18 @@ def contribution_list(
         )
     if license:
         qs = qs.filter(license=license)
+    if commercial:
+        qs = qs.filter(license__in=commercial_licenses())
+    if remixable_into:
+        qs = qs.filter(license__in=licenses_remixable_into(remixable_into))
+    if duration_min is not None:
+        qs = qs.filter(duration_s__gte=duration_min)
+    if duration_max is not None:
+        qs = qs.filter(duration_s__lte=duration_max)
+    if created_after:
+        qs = qs.filter(created_at__gte=_day_starts(created_after))
+    if created_before:
+        qs = qs.filter(created_at__lt=_day_starts(created_before + timedelta(days=1)))
     for tag in tags_normalised(tags) if tags else ():
         # Every tag must be on the work: one EXISTS each, read off the (name, work) index.
         qs = qs.filter(
@@ -79,6 +105,10 @@ def contribution_list(
             return qs.order_by("-search_rank", "-id")
     ordering = ordering or "-created_at"
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def _day_starts(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def contribution_get(*, contribution_id: int) -> Contribution | None:

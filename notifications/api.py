@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from hitrec.api import StandardPagination, UserRefSerializer
 from notifications import services
-from notifications.models import Delivery, Kind
+from notifications.models import Delivery, Kind, deliveries_of
 from notifications.selectors import notification_list, preferences_get, unread_count
 
 
@@ -112,6 +112,13 @@ class NotificationPreferencesSerializer(serializers.Serializer):
     revenue = DeliveryField()
     statement_issued = DeliveryField()
     mention = DeliveryField()
+    # Off by default; in the daily digest or not at all.
+    ask_for_you = serializers.ChoiceField(
+        choices=deliveries_of(Kind.ASK_FOR_YOU),
+        required=False,
+        help_text="New open asks tagged with one of your skills (GET /api/auth/me/): off or "
+        "digest.",
+    )
 
     def validate(self, data):
         unknown = set(self.initial_data) - set(self.fields)

@@ -58,6 +58,13 @@ def _item(notification: Notification) -> dict:
     }
 
 
+def _in_order(notifications: Sequence[Notification], kind: Kind) -> list[Notification]:
+    """A kind's notifications as its section lists them: as they happened, except asks for
+    one's skills, newest first like everywhere else they are listed."""
+    items = [n for n in notifications if n.kind == kind]
+    return sorted(items, key=lambda n: -n.id) if kind == Kind.ASK_FOR_YOU else items
+
+
 def notification_email(
     *, notification: Notification, recipient: User, unsubscribe_url: str
 ) -> EmailMultiAlternatives:
@@ -86,7 +93,7 @@ def digest_email(
         sections = [
             {
                 "label": str(kind.label),
-                "items": [_item(n) for n in notifications if n.kind == kind],
+                "items": [_item(n) for n in _in_order(notifications, kind)],
                 "unsubscribe_url": unsubscribe_urls[kind],
             }
             for kind in Kind

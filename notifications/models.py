@@ -6,10 +6,15 @@ recorded (`email_status`) and checked again when the email goes out, so a kind t
 in between is not sent.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Kind(models.TextChoices):
@@ -32,6 +37,7 @@ class Kind(models.TextChoices):
     )
     PROPOSAL_ACCEPTED = "proposal_accepted", _("Someone accepted a payment proposal you produce")
     PROPOSAL_RELEASED = "proposal_released", _("A payment proposal you are part of became final")
+    ASK_FOR_YOU = "ask_for_you", _("New asks that match your skills")
 
 
 class Delivery(models.TextChoices):
@@ -59,7 +65,20 @@ DEFAULT_DELIVERY = {
     Kind.PROPOSAL_COMMENTED: Delivery.IMMEDIATE,
     Kind.PROPOSAL_ACCEPTED: Delivery.DIGEST,
     Kind.PROPOSAL_RELEASED: Delivery.IMMEDIATE,
+    # Asks for a person's skills come from projects they have nothing to do with: only those
+    # who turn it on hear of them (docs/decisions.md, "Asks for you").
+    Kind.ASK_FOR_YOU: Delivery.OFF,
 }
+
+# Kinds that come in the daily digest or not at all: one switch, off or on. Asks from every
+# open project that needs a skill are never worth an email each.
+DIGEST_ONLY = frozenset({Kind.ASK_FOR_YOU})
+
+
+def deliveries_of(kind: str) -> list[tuple[str, "StrOrPromise"]]:
+    """The choices a person has for a kind (value, label)."""
+    offered = [Delivery.OFF, Delivery.DIGEST] if kind in DIGEST_ONLY else list(Delivery)
+    return [(delivery.value, delivery.label) for delivery in offered]
 
 
 class Notification(models.Model):

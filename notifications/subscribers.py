@@ -7,7 +7,7 @@ off the request (notifications.services.notify); a subscriber only names the kin
 from contributions.events import RemixSourcesAdded
 from hitrec.events import Event, TextPublished, subscribe
 from notifications import tasks
-from projects.events import AskPosted, ProjectReleased, SubmissionDecided
+from projects.events import AskPosted, AskTagged, ProjectReleased, SubmissionDecided
 from proposals.events import (
     ProposalAccepted,
     ProposalCommented,
@@ -21,6 +21,7 @@ from royalties.events import CostChanged, RevenueRecorded, StatementIssued
 KINDS: dict[type[Event], str] = {
     RemixSourcesAdded: "remixed",
     AskPosted: "ask_posted",
+    AskTagged: "ask_for_you",
     SubmissionDecided: "submission_decided",
     ProjectReleased: "released",
     RevenueRecorded: "revenue",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution
@@ -160,6 +161,30 @@ class Ask(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class AskTag(models.Model):
+    """A tag on an ask, in its one spelling (hitrec/tags.py): what it needs, "cello". Matched
+    against the skills people list (projects/asks_for_you.py)."""
+
+    ask = models.ForeignKey(Ask, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["ask_id", "id"]  # as the producer gave them
+        indexes = [
+            # A skill's asks: the asks for a person start from their skills' names.
+            models.Index(fields=["name", "ask"], name="asktag_asks"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["ask", "name"], name="asktag_once"),
+            models.CheckConstraint(
+                condition=~Q(name="") & Q(name=Lower("name")), name="asktag_normalised"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Submission(models.Model):
@@ -332,10 +357,10 @@ class ReleaseEdge(models.Model):
 
 class ProjectSearchDocument(models.Model):
     """A project's words as PostgreSQL's full-text search reads them (projects/search.py):
-    title (weight A), brief (B) and its asks' descriptions (C), through a GIN index.
+    title (weight A), brief (B) and its asks' descriptions and tags (C), through a GIN index.
 
-    Kept by database triggers on projects and asks, drafts included (search leaves them out
-    by status, which changes without touching the words). On SQLite the FTS5 table
+    Kept by database triggers on projects, asks and their tags, drafts included (search leaves
+    them out by status, which changes without touching the words). On SQLite the FTS5 table
     `projects_fts` plays this part and this table stays empty.
     """
 

@@ -1,9 +1,9 @@
 """Full-text search over public projects (title, brief, asks), kept and read like works'.
 
 The same technique as contributions/search.py and contributions/search_document.py, with a
-simpler document: title (weight A), brief (B) and the asks' descriptions (C), kept by
-database triggers on projects and asks; a GIN-indexed tsvector on PostgreSQL, the FTS5 table
-`projects_fts` on SQLite. Drafts are indexed too and left out when searched (a project's
+simpler document: title (weight A), brief (B) and the asks' descriptions and tags (C), kept
+by database triggers on projects, asks and their tags; a GIN-indexed tsvector on PostgreSQL,
+the FTS5 table `projects_fts` on SQLite. Drafts are indexed too and left out when searched (a project's
 status changes without its words). No typo fallback: there are few projects, and the works'
 correction is what the search page shows.
 """
@@ -35,6 +35,7 @@ from projects.selectors import PUBLIC_STATUSES
 
 PROJECTS = "projects_project"
 ASKS = "projects_ask"
+ASK_TAGS = "projects_asktag"
 DOCUMENTS = "projects_projectsearchdocument"
 FTS = "projects_fts"
 WINDOW = 1_000
@@ -50,23 +51,44 @@ _MARKS = MARK_START + MARK_STOP
 
 
 # --- the document ----------------------------------------------------------------------------
+#
+# `ask_tags`: whether an ask's words are its description and its tags (now), or its
+# description alone (migration 0004, which ran before asks had tags: its table did not exist).
 
-_ASK_TEXT = (
-    f"coalesce((SELECT string_agg(a.description, ' · ' ORDER BY a.id) FROM {ASKS} a"
-    " WHERE a.project_id = p.id), '')"
-)
-_POSTGRES_REFRESH = f"""
+
+def _ask_text(*, ask_tags: bool = True) -> str:
+    """PostgreSQL: the asks of project `p`, each its description then its tags, in order."""
+    each = "a.description"
+    if ask_tags:
+        each += (
+            f" || coalesce((SELECT ' ' || string_agg(t.name, ' ' ORDER BY t.id) FROM {ASK_TAGS} t"
+            " WHERE t.ask_id = a.id), '')"
+        )
+    return (
+        f"coalesce((SELECT string_agg({each}, ' · ' ORDER BY a.id) FROM {ASKS} a"
+        " WHERE a.project_id = p.id), '')"
+    )
+
+
+_ASK_TEXT = _ask_text()
+
+
+def _postgres_refresh(*, ask_tags: bool) -> str:
+    return f"""
 CREATE OR REPLACE FUNCTION hitrec_project_search_refresh(ids bigint[]) RETURNS void AS $$
 BEGIN
     INSERT INTO {DOCUMENTS} (project_id, document)
     SELECT p.id, setweight(to_tsvector('hitrec', p.title), 'A')
         || setweight(to_tsvector('hitrec', p.brief), 'B')
-        || setweight(to_tsvector('hitrec', {_ASK_TEXT}), 'C')
+        || setweight(to_tsvector('hitrec', {_ask_text(ask_tags=ask_tags)}), 'C')
     FROM {PROJECTS} p WHERE p.id = ANY(ids)
     ON CONFLICT (project_id) DO UPDATE SET document = excluded.document;
 END;
 $$ LANGUAGE plpgsql
 """
+
+
+# (name, table, event, then what follows `ON table`, body)
 _POSTGRES_TRIGGERS = [
     ("project_added", PROJECTS, "AFTER INSERT", "FOR EACH ROW",
      "PERFORM hitrec_project_search_refresh(ARRAY[NEW.id]); RETURN NULL;"),
@@ -89,53 +111,109 @@ _POSTGRES_TRIGGERS = [
 ]  # fmt: skip
 
 
+def _tags_projects(rows: str) -> str:
+    """The projects of the asks whose tags are in the transition table `rows`. Django deletes
+    an ask's tags before the ask, so a removed tag's ask is still there to name its project."""
+    return f"SELECT a.project_id FROM {rows} JOIN {ASKS} a ON a.id = {rows}.ask_id"
+
+
+# An ask's tags replaced are two statements: its project refreshed twice, not once per tag.
+_POSTGRES_TAG_TRIGGERS = [
+    ("ask_tags_added", ASK_TAGS, "AFTER INSERT",
+     "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT",
+     f"PERFORM hitrec_project_search_refresh(ARRAY({_tags_projects('changed')}));"
+     " RETURN NULL;"),
+    ("ask_tags_removed", ASK_TAGS, "AFTER DELETE",
+     "REFERENCING OLD TABLE AS changed FOR EACH STATEMENT",
+     f"PERFORM hitrec_project_search_refresh(ARRAY({_tags_projects('changed')}));"
+     " RETURN NULL;"),
+    ("ask_tags_changed", ASK_TAGS, "AFTER UPDATE",
+     "REFERENCING OLD TABLE AS before NEW TABLE AS changed FOR EACH STATEMENT",
+     f"PERFORM hitrec_project_search_refresh(ARRAY({_tags_projects('before')}"
+     f" UNION {_tags_projects('changed')})); RETURN NULL;"),
+]  # fmt: skip
+
+
 def _clean(expression: str) -> str:
     return (
         f"replace(replace({expression}, char({ord(MARK_START)}), ''), char({ord(MARK_STOP)}), '')"
     )
 
 
-def _fts_asks(project: str) -> str:
+def _fts_asks(project: str, *, ask_tags: bool = True) -> str:
+    """SQLite: the asks of `project`, each its description then its tags, in order."""
+    each = "a.description"
+    if ask_tags:
+        each += (
+            f" || coalesce(' ' || (SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+            f" {ASK_TAGS} WHERE ask_id = a.id ORDER BY id)), '')"
+        )
     return (
-        f"coalesce((SELECT group_concat(description, ' · ') FROM (SELECT description FROM {ASKS}"
-        f" WHERE project_id = {project} ORDER BY id)), '')"
+        f"coalesce((SELECT group_concat(words, ' · ') FROM (SELECT {each} AS words FROM {ASKS} a"
+        f" WHERE a.project_id = {project} ORDER BY a.id)), '')"
     )
 
 
-def _asks_of(project: str) -> str:
-    return f"UPDATE {FTS} SET asks = {_clean(_fts_asks(project))} WHERE rowid = {project}"
+def _asks_of(project: str, *, ask_tags: bool = True) -> str:
+    asks = _clean(_fts_asks(project, ask_tags=ask_tags))
+    return f"UPDATE {FTS} SET asks = {asks} WHERE rowid = {project}"
 
 
-def _fts_insert(row: str) -> str:
+def _fts_insert(row: str, *, ask_tags: bool = True) -> str:
+    asks = _clean(_fts_asks(f"{row}.id", ask_tags=ask_tags))
     return (
         f"INSERT INTO {FTS} (rowid, title, brief, asks) SELECT {row}.id,"
-        f" {_clean(f'{row}.title')}, {_clean(f'{row}.brief')}, {_clean(_fts_asks(f'{row}.id'))}"
+        f" {_clean(f'{row}.title')}, {_clean(f'{row}.brief')}, {asks}"
     )
 
 
-_SQLITE_TRIGGERS = [
-    ("project_added", f"AFTER INSERT ON {PROJECTS}", None, [_fts_insert("NEW")]),
-    ("project_changed", f"AFTER UPDATE OF title, brief ON {PROJECTS}",
-     "OLD.title IS NOT NEW.title OR OLD.brief IS NOT NEW.brief",
-     [f"DELETE FROM {FTS} WHERE rowid = OLD.id", _fts_insert("NEW")]),
-    ("project_deleted", f"BEFORE DELETE ON {PROJECTS}", None,
-     [f"DELETE FROM {FTS} WHERE rowid = OLD.id"]),
-    ("ask_added", f"AFTER INSERT ON {ASKS}", None, [_asks_of("NEW.project_id")]),
-    ("ask_removed", f"AFTER DELETE ON {ASKS}", None, [_asks_of("OLD.project_id")]),
-    ("ask_changed", f"AFTER UPDATE ON {ASKS}", None,
-     [_asks_of("OLD.project_id"), _asks_of("NEW.project_id")]),
-]  # fmt: skip
+def _sqlite_triggers(*, ask_tags: bool) -> list[tuple[str, str, str | None, list[str]]]:
+    """(name, event, condition, body) of each trigger."""
+
+    def asks_of(project: str) -> str:
+        return _asks_of(project, ask_tags=ask_tags)
+
+    def tag_project(row: str) -> str:
+        return f"(SELECT project_id FROM {ASKS} WHERE id = {row}.ask_id)"
+
+    triggers = [
+        ("project_added", f"AFTER INSERT ON {PROJECTS}", None,
+         [_fts_insert("NEW", ask_tags=ask_tags)]),
+        ("project_changed", f"AFTER UPDATE OF title, brief ON {PROJECTS}",
+         "OLD.title IS NOT NEW.title OR OLD.brief IS NOT NEW.brief",
+         [f"DELETE FROM {FTS} WHERE rowid = OLD.id", _fts_insert("NEW", ask_tags=ask_tags)]),
+        ("project_deleted", f"BEFORE DELETE ON {PROJECTS}", None,
+         [f"DELETE FROM {FTS} WHERE rowid = OLD.id"]),
+        ("ask_added", f"AFTER INSERT ON {ASKS}", None, [asks_of("NEW.project_id")]),
+        ("ask_removed", f"AFTER DELETE ON {ASKS}", None, [asks_of("OLD.project_id")]),
+        ("ask_changed", f"AFTER UPDATE ON {ASKS}", None,
+         [asks_of("OLD.project_id"), asks_of("NEW.project_id")]),
+    ]  # fmt: skip
+    if ask_tags:
+        triggers += [
+            ("ask_tag_added", f"AFTER INSERT ON {ASK_TAGS}", None,
+             [asks_of(tag_project("NEW"))]),
+            ("ask_tag_removed", f"AFTER DELETE ON {ASK_TAGS}", None,
+             [asks_of(tag_project("OLD"))]),
+            ("ask_tag_changed", f"AFTER UPDATE ON {ASK_TAGS}", None,
+             [asks_of(tag_project("OLD")), asks_of(tag_project("NEW"))]),
+        ]  # fmt: skip
+    return triggers
 
 
-def project_search_install(schema_editor) -> None:
+_SQLITE_TRIGGER_NAMES = [name for name, *_ in _sqlite_triggers(ask_tags=True)]
+
+
+def project_search_install(schema_editor, *, ask_tags: bool = True) -> None:
     """Create the document's index, functions and triggers (a migration's forwards step)."""
     statements: list[str]
     if schema_editor.connection.vendor == "postgresql":
         statements = [
-            _POSTGRES_REFRESH,
+            _postgres_refresh(ask_tags=ask_tags),
             f"CREATE INDEX IF NOT EXISTS projectsearch_words ON {DOCUMENTS} USING gin (document)",
         ]
-        for name, table, event, each, body in _POSTGRES_TRIGGERS:
+        triggers = _POSTGRES_TRIGGERS + (_POSTGRES_TAG_TRIGGERS if ask_tags else [])
+        for name, table, event, each, body in triggers:
             statements.append(
                 f"CREATE OR REPLACE FUNCTION hitrec_search_{name}() RETURNS trigger AS $$\n"
                 f"BEGIN\n    {body}\nEND;\n$$ LANGUAGE plpgsql"
@@ -149,7 +227,7 @@ def project_search_install(schema_editor) -> None:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, brief, asks,"
             " tokenize = 'unicode61 remove_diacritics 2')"
         ]
-        for name, event, condition, lines in _SQLITE_TRIGGERS:
+        for name, event, condition, lines in _sqlite_triggers(ask_tags=ask_tags):
             when = f" WHEN {condition}" if condition else ""
             statements.append(
                 f"CREATE TRIGGER hitrec_search_{name} {event} FOR EACH ROW{when}\n"
@@ -159,25 +237,41 @@ def project_search_install(schema_editor) -> None:
         schema_editor.execute(statement, params=None)
 
 
-def project_search_remove(schema_editor) -> None:
+def _triggers_remove(schema_editor) -> None:
+    """Drop the triggers and their functions (every one, whichever were installed)."""
     if schema_editor.connection.vendor == "postgresql":
-        for name, table, *_ in _POSTGRES_TRIGGERS:
+        for name, table, *_ in _POSTGRES_TRIGGERS + _POSTGRES_TAG_TRIGGERS:
             schema_editor.execute(
                 f"DROP TRIGGER IF EXISTS hitrec_search_{name} ON {table}", params=None
             )
             schema_editor.execute(f"DROP FUNCTION IF EXISTS hitrec_search_{name}()", params=None)
         schema_editor.execute("DROP FUNCTION IF EXISTS hitrec_project_search_refresh(bigint[])")
+    else:
+        for name in _SQLITE_TRIGGER_NAMES:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS hitrec_search_{name}", params=None)
+
+
+def project_search_remove(schema_editor) -> None:
+    _triggers_remove(schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS projectsearch_words")
     else:
-        for name, *_ in _SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS hitrec_search_{name}", params=None)
         schema_editor.execute(f"DROP TABLE IF EXISTS {FTS}", params=None)
+
+
+def project_search_reinstall(schema_editor, *, ask_tags: bool = True) -> None:
+    """The triggers again, as defined now (or as before asks had tags), and every document
+    derived again with them; the tables and their index stay."""
+    _triggers_remove(schema_editor)
+    project_search_install(schema_editor, ask_tags=ask_tags)
+    project_documents_rebuild(using=schema_editor.connection, ask_tags=ask_tags)
 
 
 def project_documents_rebuild(
     *,
     progress: Callable[[int, int], None] | None = None,
     using: BaseDatabaseWrapper | None = None,
+    ask_tags: bool = True,
 ) -> None:
     """Derive every project's document again (after a load with the triggers off)."""
     db = using or connection
@@ -189,7 +283,7 @@ def project_documents_rebuild(
             )
         else:
             cursor.execute(f"DELETE FROM {FTS}")
-            cursor.execute(_fts_insert("p") + f" FROM {PROJECTS} p")
+            cursor.execute(_fts_insert("p", ask_tags=ask_tags) + f" FROM {PROJECTS} p")
     if progress:
         progress(1, 1)
 

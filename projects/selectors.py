@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,7 @@ from accounts.models import User
 from contributions.licenses import LICENSES
 from contributions.lineage import LineageClosure
 from contributions.models import Contribution, RemixLink
-from projects.models import Project, ProjectMember, Submission
+from projects.models import Ask, Project, ProjectMember, Submission
 
 if TYPE_CHECKING:
     from projects.services import CreditInput
@@ -48,10 +48,18 @@ def project_works(works: QuerySet, *, project_id: int, viewer: User) -> QuerySet
     return works.filter(submissions__project_id=project_id, submissions__status="accepted")
 
 
-def project_list(*, user: User, status: str | None = None, mine: bool = False) -> QuerySet[Project]:
+def project_list(
+    *, user: User, status: str | None = None, mine: bool = False, has_open_ask: bool = False
+) -> QuerySet[Project]:
+    """The projects this person may see, newest first; `has_open_ask`: those still asking
+    for something (a remixer looking for where their work is wanted)."""
     projects = project_visible_to(user=user).select_related("owner")
     if status:
         projects = projects.filter(status=status)
+    if has_open_ask:
+        projects = projects.filter(
+            Exists(Ask.objects.filter(project=OuterRef("pk"), status=Ask.Status.OPEN))
+        )
     if mine and user.is_authenticated:
         projects = projects.filter(members__user=user)
     return projects.order_by("-created_at", "-id")

@@ -23,12 +23,15 @@ from contributions.lineage import closure_get
 from contributions.models import Contribution
 from hitrec.events import announce
 from hitrec.i18n import message_of
+from hitrec.messages import ExplainedError
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
+from hitrec.tags import tags_normalised
 from media.errors import MediaRefused
 from media.images import process_image
-from projects.events import AskPosted, ProjectReleased, SubmissionDecided
+from projects.events import AskPosted, AskTagged, ProjectReleased, SubmissionDecided
 from projects.models import (
     Ask,
+    AskTag,
     Project,
     ProjectMember,
     Release,
@@ -225,6 +228,11 @@ def project_status_change(*, project: Project, actor: User, to: str) -> Project:
         )
     project.status = target
     project.save(update_fields=["status", "updated_at"])
+    if target == Project.Status.OPEN:
+        # Its asks become public now: people whose skills they name may hear of them.
+        tagged = Ask.objects.filter(project=project, status=Ask.Status.OPEN, tags__isnull=False)
+        for ask_id in tagged.order_by("id").values_list("id", flat=True).distinct():
+            announce(AskTagged(ask_id=ask_id, actor_id=actor.id))
     return project
 
 
@@ -289,15 +297,26 @@ def member_remove(*, project: Project, actor: User, user_id: int) -> None:
 
 @transaction.atomic
 def ask_create(
-    *, project: Project, actor: User, kind: str, description: str, quantity: int = 1
+    *,
+    project: Project,
+    actor: User,
+    kind: str,
+    description: str,
+    quantity: int = 1,
+    tags: Sequence[str] = (),
 ) -> Ask:
-    """Producers say what the project needs ("a cello line": audio, 1)."""
+    """Producers say what the project needs ("a cello line": audio, 1), tagged with the
+    skills it takes ("cello")."""
     _require_producer(project, actor, _ONLY_PRODUCERS_POST_ASKS)
     _require_not_frozen(project)
+    names = _ask_tags_checked(tags)
     ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
     ask.full_clean(exclude=["project"])
     ask.save()
+    _ask_tags_replace(ask, names)
     announce(AskPosted(ask_id=ask.id, actor_id=actor.id))
+    if names:
+        announce(AskTagged(ask_id=ask.id, actor_id=actor.id))
     return ask
 
 
@@ -309,15 +328,40 @@ def ask_update(
     description: str | None = None,
     quantity: int | None = None,
     status: str | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Ask:
+    """Producers edit an ask: what it says, how many, its tags, or mark it filled."""
     _require_producer(ask.project, actor, _ONLY_PRODUCERS_EDIT_ASKS)
     _require_not_frozen(ask.project)
+    names = _ask_tags_checked(tags) if tags is not None else None
     for name, value in {"description": description, "quantity": quantity, "status": status}.items():
         if value is not None:
             setattr(ask, name, value)
     ask.full_clean(exclude=["project"])
     ask.save()
+    if names is not None and _ask_tags_replace(ask, names):
+        # New tags may match other people's skills; nobody hears of one ask twice.
+        announce(AskTagged(ask_id=ask.id, actor_id=actor.id))
     return ask
+
+
+def _ask_tags_checked(tags: Sequence[str]) -> list[str]:
+    try:
+        return tags_normalised(tags)
+    except ExplainedError as exc:
+        raise ValidationError({"tags": [message_of(exc)]}) from exc
+
+
+def _ask_tags_replace(ask: Ask, names: list[str]) -> bool:
+    """The ask carries exactly these tags (normalised), in the order given; True if it
+    carries a tag it did not before."""
+    current = AskTag.objects.filter(ask=ask).order_by("id")
+    before = list(current.values_list("name", flat=True))
+    if before == names:
+        return False
+    current.delete()
+    AskTag.objects.bulk_create(AskTag(ask=ask, name=name) for name in names)
+    return bool(set(names) - set(before))
 
 
 # --- submissions ---------------------------------------------------------------------------

@@ -8,12 +8,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from contributions.filters import MAX_DURATION_FILTER_S, ranges_refused
 from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES
 from hitrec.i18n import message_of
 from hitrec.messages import ExplainedError
 from hitrec.search import MAX_QUERY_CHARS, query_parsed
+from hitrec.tag_fields import TagsTextField
 from projects.search import SECTIONS
 from royalties.payout_files import PayoutFileError, result_file_text
 from royalties.periods import PeriodError, parse_period
@@ -45,6 +47,15 @@ class BareFieldsNamed:
             )
 
 
+class TagsInput(forms.TextInput):
+    """One text box of tags, also read from repeated `?tag=` parameters (a tag's link, the
+    API's spelling), so that either URL is the same search."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return ", ".join(v for v in values if v)
+
+
 class ContributionFilterForm(BareFieldsNamed, forms.Form):
     kind = forms.ChoiceField(
         choices=[("", _("any kind")), *Contribution.Kind.choices], required=False,
@@ -53,7 +64,33 @@ class ContributionFilterForm(BareFieldsNamed, forms.Form):
     license = forms.ChoiceField(
         choices=[("", _("any license")), *LICENSE_CHOICES], required=False, label=_("License")
     )
-    search = forms.CharField(required=False, max_length=200, label=_("Search"))
+    search = forms.CharField(required=False, max_length=MAX_QUERY_CHARS, label=_("Search"))
+    tag = TagsTextField(
+        label=_("Tags"), widget=TagsInput,
+        help_text=_("Separated by commas, or by spaces if there is no comma; works with every "
+                    "one of them."),
+    )  # fmt: skip
+    commercial = forms.BooleanField(required=False, label=_("Usable in a commercial release"))
+    remixable_into = forms.ChoiceField(
+        choices=[("", _("remixable into any license")), *LICENSE_CHOICES], required=False,
+        label=_("May be remixed into a work under"),
+    )  # fmt: skip
+    duration_min = forms.FloatField(
+        required=False, min_value=0, max_value=MAX_DURATION_FILTER_S,
+        label=_("At least (seconds)"), widget=forms.NumberInput(attrs={"step": "any"}),
+    )  # fmt: skip
+    duration_max = forms.FloatField(
+        required=False, min_value=0, max_value=MAX_DURATION_FILTER_S,
+        label=_("At most (seconds)"), widget=forms.NumberInput(attrs={"step": "any"}),
+    )  # fmt: skip
+    created_after = forms.DateField(
+        required=False, label=_("Created on or after"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    created_before = forms.DateField(
+        required=False, label=_("Created on or before"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
     ordering = forms.ChoiceField(
         choices=[
             ("-created_at", _("newest first")),
@@ -64,6 +101,49 @@ class ContributionFilterForm(BareFieldsNamed, forms.Form):
         required=False,
         label=_("Ordering"),
     )
+
+    # Shown folded away unless one of them is chosen.
+    MORE = (
+        "tag", "commercial", "remixable_into", "duration_min", "duration_max", "created_after",
+        "created_before",
+    )  # fmt: skip
+
+    def more(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MORE]
+
+    def more_chosen(self) -> bool:
+        return any(self[name].value() not in (None, "", False) for name in self.MORE)
+
+    def clean_search(self) -> str:
+        text = self.cleaned_data["search"]
+        if text:
+            try:
+                query_parsed(text)
+            except ExplainedError as exc:
+                raise forms.ValidationError(message_of(exc)) from exc
+        return text
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for field, messages in ranges_refused(cleaned).items():
+            for message in messages:
+                self.add_error(field, message)
+        return cleaned
+
+    def filters(self) -> dict:
+        """The filters chosen, as `contribution_list` takes them (the form must be valid)."""
+        # Not by truth: a shortest duration of 0 s is a choice (works that have a duration).
+        chosen = {
+            k: v for k, v in self.cleaned_data.items() if v is not None and v is not False
+            and not (isinstance(v, str | list) and not v)
+        }  # fmt: skip
+        if "tag" in chosen:
+            chosen["tags"] = chosen.pop("tag")
+        return chosen
+
+
+class ProjectFilterForm(forms.Form):
+    has_open_ask = forms.BooleanField(required=False, label=_("Only projects asking for work"))
 
 
 class SearchForm(forms.Form):
@@ -149,6 +229,10 @@ class AskForm(BareFieldsNamed, forms.Form):
     kind = forms.ChoiceField(choices=Contribution.Kind.choices, label=_("Kind"))
     description = forms.CharField(max_length=500, label=_("Description"))
     quantity = forms.IntegerField(min_value=1, max_value=1000, initial=1, label=_("Quantity"))
+    tags = TagsTextField(
+        label=_("Skills it takes, as tags"),
+        widget=forms.TextInput(attrs={"placeholder": _("tags: cello, strings")}),
+    )
 
 
 class SubmitForm(forms.Form):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("artists/<str:username>/", home.artist, name="artist"),
     path("contributions/", contributions.browse, name="browse"),
     path("search/", search.search, name="search"),
+    path("tags/<str:tag>/", contributions.tag, name="tag"),
     path("contributions/new/", contributions.upload, name="upload"),
     path("contributions/<int:contribution_id>/", contributions.contribution, name="contribution"),
     path("projects/", projects.projects, name="projects"),

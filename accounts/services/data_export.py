@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from accounts import tasks
 from accounts.exports import ExportArchive, export_sections
 from accounts.models import DataExport, User
+from accounts.selectors import skills_of
 from hitrec.i18n import writing_to
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
@@ -37,7 +38,8 @@ EXPORT_INTERNAL_ERROR = gettext_noop(
 EXPORT_README = gettext_noop("""\
 Everything hitrec holds about you, as of {exported_at} (UTC).
 
-profile.json          your profile: username, display name, email, bio, payout email, joined.
+profile.json          your profile: username, display name, email, bio, payout email, joined,
+                      and the skills you offer (`skills`).
 contributions.json    every contribution you made: title, kind, license, description, facts
                       measured at upload (bytes, sha256, mime, size, duration), status, the
                       works it remixes (its sources), the projects you offered it to, and
@@ -48,6 +50,8 @@ contributions/        the originals, exactly as you uploaded them (byte for byte
                       are derived from these originals.
 projects.json         the projects you produce or co-produce.
 comments.json         your comments (only when comments exist on this site).
+notifications.json    how you chose to hear about each kind of notification
+                      (`preferences`), new asks that match your skills (`ask_for_you`) too.
 statements.csv        one row per payout statement; statements/ holds each statement's
                       lines, as the statement download gives them.
 ledger.json           what hitrec owes you per currency (`balances`) and every entry of your
@@ -237,4 +241,5 @@ def _profile(user: User) -> dict:
         "bio": user.bio,
         "payout_email": user.payout_email,
         "joined": user.date_joined,
+        "skills": skills_of(user=user),
     }

@@ -4,7 +4,8 @@
   statements PROTECT it, and the money the person earned must stay payable. The account is
   closed instead: deactivated, its password made unusable, its API tokens deleted, and every
   personal field scrubbed: username -> ``deleted-<id>`` (``deleted-`` is reserved at sign-up
-  so the name is always free), display name -> "Former artist", email, names and bio emptied.
+  so the name is always free), display name -> "Former artist", email, names and bio emptied,
+  the skills they listed removed.
 - The payout email is kept only while the ledger still owes the person money (a positive
   payable balance in any currency); then the login email is kept there if no payout email
   was set, or nobody could be paid. With nothing owed it is emptied too.
@@ -76,6 +77,7 @@ def _account_scrub(user: User) -> None:
     user.first_name = ""
     user.last_name = ""
     user.bio = ""
+    user.skills.all().delete()
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False

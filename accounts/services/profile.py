@@ -1,15 +1,19 @@
-"""What a person says about themselves, where they are paid, the language written to them."""
+"""What a person says about themselves (and the skills they offer), where they are paid, the
+language written to them."""
 
 import logging
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, UserSkill
 from accounts.services.addresses import address_verification_request
 from hitrec.caching import public_reads_changed
-from hitrec.i18n import language_supported
+from hitrec.i18n import language_supported, message_of
+from hitrec.messages import ExplainedError
+from hitrec.tags import tags_normalised
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +26,16 @@ def user_profile_update(
     bio: str | None = None,
     payout_email: str | None = None,
     language: str | None = None,
+    skills: Sequence[str] | None = None,
 ) -> User:
-    """Change what a person says about themselves, where their payouts go, and the language
-    hitrec writes to them in ("" follows their browser on pages, the site's default in mail)."""
+    """Change what a person says about themselves, the skills they offer (tags: open asks
+    tagged with them are shown to them), where their payouts go, and the language hitrec
+    writes to them in ("" follows their browser on pages, the site's default in mail)."""
     if language and not language_supported(language):
         raise ValidationError(
             {"language": _("hitrec is not written in “%(language)s”.") % {"language": language}}
         )
+    names = _skills_checked(skills) if skills is not None else None
     changes = {
         "display_name": display_name, "bio": bio, "payout_email": payout_email,
         "language": language,
@@ -46,6 +53,24 @@ def user_profile_update(
         user.save(update_fields=fields)
         if fields != ["language"]:
             public_reads_changed()  # works show their author
+    if names is not None:
+        _skills_replace(user, names)
     if payout_moved and user.payout_email:
         address_verification_request(user=user, field="payout_email")
     return user
+
+
+def _skills_checked(skills: Sequence[str]) -> list[str]:
+    try:
+        return tags_normalised(skills)
+    except ExplainedError as exc:
+        raise ValidationError({"skills": [message_of(exc)]}) from exc
+
+
+def _skills_replace(user: User, names: list[str]) -> None:
+    """The person offers exactly these skills (normalised), in the order given."""
+    current = UserSkill.objects.filter(user=user).order_by("id")
+    if list(current.values_list("name", flat=True)) == names:
+        return
+    current.delete()
+    UserSkill.objects.bulk_create(UserSkill(user=user, name=name) for name in names)

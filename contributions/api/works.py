@@ -1,5 +1,6 @@
 """Contributions API: the list, uploading, one work, its original and renditions."""
 
+import math
 from functools import cached_property
 
 from django.http import Http404
@@ -15,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contributions.filters import MAX_DURATION_FILTER_S, ranges_refused
 from contributions.licenses import (
     LICENSE_CHOICES,
 )
@@ -37,7 +39,7 @@ from hitrec.i18n import message_of
 from hitrec.messages import ExplainedError
 from hitrec.parsers import JSONParser
 from hitrec.search import query_parsed
-from hitrec.tags import tags_normalised
+from hitrec.tag_fields import RepeatedField, TagsField
 from hitrec.throttles import UploadRateThrottle
 
 
@@ -215,19 +217,6 @@ def get_or_404(contribution_id: int) -> Contribution:
     return contribution
 
 
-class RepeatedField(serializers.ListField):
-    """A list, repeatable in a form or a query (`sources=1&sources=2`) or a JSON list; a
-    single comma-separated value is accepted too (`3,5`)."""
-
-    def get_value(self, dictionary):
-        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
-            values = [v for v in dictionary.getlist(self.field_name) if v != ""]
-            if len(values) == 1 and isinstance(values[0], str) and "," in values[0]:
-                values = [v.strip() for v in values[0].split(",") if v.strip()]
-            return values
-        return super().get_value(dictionary)
-
-
 class SourcesField(RepeatedField):
     """Source ids."""
 
@@ -235,17 +224,17 @@ class SourcesField(RepeatedField):
     child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class TagsField(RepeatedField):
-    """Tags as typed ("Lo Fi"); stored and matched in their one spelling (`lo-fi`)."""
+class DurationField(serializers.FloatField):
+    """Seconds: a finite number from zero to a day."""
 
-    child = serializers.CharField(max_length=100)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=0, max_value=MAX_DURATION_FILTER_S, **kwargs)
 
     def to_internal_value(self, data):
-        tags = super().to_internal_value(data)
-        try:
-            return tags_normalised(tags)
-        except ExplainedError as exc:
-            raise serializers.ValidationError(message_of(exc)) from exc
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
 
 
 class ContributionListCreateApi(APIView):
@@ -266,6 +255,24 @@ class ContributionListCreateApi(APIView):
         tag = TagsField(
             required=False, source="tags", help_text="Works with every one of these tags."
         )
+        commercial = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Only works that may be in a commercial release (by their licence).",
+        )
+        remixable_into = serializers.ChoiceField(
+            choices=LICENSE_CHOICES,
+            required=False,
+            help_text="Only works that may be a source of a remix under this licence.",
+        )
+        duration_min = DurationField(required=False, help_text="Seconds, audio and video.")
+        duration_max = DurationField(required=False, help_text="Seconds, audio and video.")
+        created_after = serializers.DateField(
+            required=False, help_text="Created on this day (UTC) or later."
+        )
+        created_before = serializers.DateField(
+            required=False, help_text="Created on this day (UTC) or earlier."
+        )
         ordering = serializers.ChoiceField(
             choices=["created_at", "-created_at", "title", "-title"], required=False
         )
@@ -276,6 +283,12 @@ class ContributionListCreateApi(APIView):
             except ExplainedError as exc:
                 raise serializers.ValidationError(message_of(exc)) from exc
             return value
+
+        def validate(self, attrs: dict) -> dict:
+            problems = ranges_refused(attrs)
+            if problems:
+                raise serializers.ValidationError(problems)
+            return attrs
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)

@@ -12,6 +12,7 @@ from notifications.services.delivery import (
 from notifications.services.fan_out import (
     mentioned_users,
     notify,
+    notify_ask_for_you,
     notify_ask_posted,
     notify_cost,
     notify_mentioned,
@@ -41,6 +42,7 @@ __all__ = [
     "mentioned_users",
     "notifications_mark_read",
     "notify",
+    "notify_ask_for_you",
     "notify_ask_posted",
     "notify_cost",
     "notify_mentioned",

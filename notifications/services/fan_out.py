@@ -1,5 +1,5 @@
-"""Who hears of each event, and in what words: a remix, an ask, a decision, a release,
-revenue, a statement, a cost, a mention, a payment proposal's steps."""
+"""Who hears of each event, and in what words: a remix, an ask (and an ask for one's skills),
+a decision, a release, revenue, a statement, a cost, a mention, a payment proposal's steps."""
 
 import datetime as dt
 import functools
@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from babel.dates import format_date
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -20,9 +20,10 @@ from community.selectors import project_followers
 from contributions.models import Contribution
 from hitrec.formats import month_display, reader_locale
 from notifications.mentions import mention_candidates
-from notifications.models import Kind
+from notifications.models import Delivery, Kind, Preference
 from notifications.services.recording import notifications_record, titles_quoted
-from projects.models import Ask, ProjectMember, Release, ReleaseNode, Submission
+from projects.asks_for_you import matching_asks
+from projects.models import Ask, AskTag, ProjectMember, Release, ReleaseNode, Submission
 from projects.selectors import PUBLIC_STATUSES
 from proposals.models import (
     Proposal,
@@ -114,6 +115,56 @@ def notify_ask_posted(*, ask_id: int, actor_id: int) -> int:
         actor_id=actor_id,
         link=f"/projects/{project.id}/",
         texts=dict.fromkeys(followers.values_list("id", flat=True), words),
+    )
+
+
+def notify_ask_for_you(*, ask_id: int, actor_id: int) -> int:
+    """The people who list a skill an open ask is tagged with, and turned this kind on, hear
+    of it (in their digest), unless they are in its project. Each hears of an ask once,
+    whatever tags it is given later."""
+    tags = list(AskTag.objects.filter(ask_id=ask_id).order_by("id").values_list("name", flat=True))
+    ask = matching_asks(skills=tags).select_related("project").filter(pk=ask_id).first()
+    if ask is None:
+        return 0  # gone, filled, or its project is not open (a draft says so when it opens)
+    project = ask.project
+    people = (
+        User.objects.filter(skills__name__in=tags, is_active=True)
+        # Off by default: only those who turned it on (the rest would be recorded as nothing,
+        # but only after being read, a chunk at a time, for every ask of a common skill).
+        .filter(
+            Exists(
+                Preference.objects.filter(user=OuterRef("pk"), kind=Kind.ASK_FOR_YOU).exclude(
+                    delivery=Delivery.OFF
+                )
+            )
+        )
+        .exclude(Exists(ProjectMember.objects.filter(project=project, user=OuterRef("pk"))))
+        .exclude(pk=project.owner_id)
+        .order_by()
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+    def words() -> str:
+        # Translators: %(kind)s is a kind of work (image, audio, video or text),
+        # %(quantity)s how many the project asks for and %(tags)s the ask's tags ("cello,
+        # strings"); the description follows.
+        return _(
+            "“%(title)s” asks for %(kind)s (%(quantity)s), tagged %(tags)s: %(description)s"
+        ) % {
+            "title": project.title,
+            "kind": KIND_WORDS.get(ask.kind, ask.kind),
+            "quantity": ask.quantity,
+            "tags": ", ".join(tags),
+            "description": Truncator(ask.description).chars(200),
+        }
+
+    return notifications_record(
+        kind=Kind.ASK_FOR_YOU,
+        key=f"ask_for_you:{ask.id}",
+        actor_id=actor_id,
+        link=f"/projects/{project.id}/",
+        texts=dict.fromkeys(people, words),
     )
 
 
@@ -697,6 +748,7 @@ FAN_OUT: dict[Kind, Callable[..., int]] = {
     Kind.PROPOSAL_COMMENTED: notify_proposal_commented,
     Kind.PROPOSAL_ACCEPTED: notify_proposal_accepted,
     Kind.PROPOSAL_RELEASED: notify_proposal_released,
+    Kind.ASK_FOR_YOU: notify_ask_for_you,
 }
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.models import Delivery, Kind, Notification, Preference
+from notifications.models import DIGEST_ONLY, Delivery, Kind, Notification, Preference
 from notifications.selectors import preferences_get
 from notifications.services.recording import Status
 
@@ -26,7 +26,8 @@ def notifications_mark_read(*, user: User, ids: Sequence[int] = (), every: bool 
 
 @transaction.atomic
 def preferences_set(*, user: User, preferences: dict[str, str]) -> dict[str, str]:
-    """The person chooses, per kind, off, immediately or a daily digest."""
+    """The person chooses, per kind, off, immediately or a daily digest (off or the digest
+    for the kinds that come only in it)."""
     problems = {
         kind: [_("“%(kind)s” is not a kind of notification.") % {"kind": kind}]
         for kind in preferences
@@ -41,6 +42,18 @@ def preferences_set(*, user: User, preferences: dict[str, str]) -> dict[str, str
             ]
             for kind, delivery in preferences.items()
             if kind in Kind.values and delivery not in Delivery.values
+        }
+    )
+    problems.update(
+        {
+            kind: [
+                # Translators: %(label)s names the kind of notification; off and digest are
+                # the codes as sent.
+                _("“%(label)s” come only in the daily digest: choose off or digest.")
+                % {"label": Kind(kind).label}
+            ]
+            for kind, delivery in preferences.items()
+            if kind in DIGEST_ONLY and delivery == Delivery.IMMEDIATE
         }
     )
     if problems:

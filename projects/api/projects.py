@@ -13,6 +13,7 @@ from contributions.models import Contribution
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.currencies import CURRENCY_CHOICES
 from hitrec.files import stored_file_response
+from hitrec.tag_fields import TagsField
 from projects import services
 from projects.models import Ask, Project
 from projects.policy import format_share
@@ -52,6 +53,9 @@ class ProjectListCreateApi(APIView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Project.Status.choices, required=False)
         mine = serializers.BooleanField(required=False, default=False)
+        has_open_ask = serializers.BooleanField(
+            required=False, default=False, help_text="Only projects still asking for work."
+        )
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
@@ -229,6 +233,12 @@ class AskOutputSerializer(serializers.Serializer):
     description = serializers.CharField()
     quantity = serializers.IntegerField()
     status = serializers.CharField()
+    tags = serializers.SerializerMethodField(
+        help_text="The skills it takes, as tags in their one spelling (`double-bass`)."
+    )
+
+    def get_tags(self, ask) -> list[str]:
+        return [tag.name for tag in ask.tags.all()]
 
 
 class ProjectAsksApi(APIView):
@@ -236,11 +246,13 @@ class ProjectAsksApi(APIView):
         kind = serializers.ChoiceField(choices=Contribution.Kind.choices)
         description = serializers.CharField(max_length=500)
         quantity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+        tags = TagsField(required=False, help_text='The skills it takes ("cello").')
 
     @extend_schema(responses=AskOutputSerializer(many=True))
     def get(self, request, project_id: int):
         project = project_visible_or_404(user=request.user, project_id=project_id)
-        return Response(AskOutputSerializer(project.asks.order_by("id"), many=True).data)
+        asks = project.asks.order_by("id").prefetch_related("tags")
+        return Response(AskOutputSerializer(asks, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: AskOutputSerializer})
     def post(self, request, project_id: int):
@@ -259,6 +271,9 @@ class ProjectAskDetailApi(APIView):
         description = serializers.CharField(max_length=500, required=False)
         quantity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
         status = serializers.ChoiceField(choices=Ask.Status.choices, required=False)
+        tags = TagsField(
+            required=False, allow_empty=True, help_text="Its tags, replacing those it has."
+        )
 
     @extend_schema(request=InputSerializer, responses=AskOutputSerializer)
     def patch(self, request, project_id: int, ask_id: int):

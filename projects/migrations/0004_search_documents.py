@@ -17,8 +17,9 @@ from projects.search import (
 
 
 def forwards(apps, schema_editor):
-    project_search_install(schema_editor)
-    project_documents_rebuild(using=schema_editor.connection)
+    # As the document was then: asks had no tags yet (0005 adds them, and their words).
+    project_search_install(schema_editor, ask_tags=False)
+    project_documents_rebuild(using=schema_editor.connection, ask_tags=False)
 
 
 def backwards(apps, schema_editor):

@@ -14,10 +14,16 @@ from rest_framework.test import APIClient
 
 from accounts.models import DataExport
 from accounts.services import data_export as services
-from accounts.services import data_export_build, data_export_request, data_exports_expire
+from accounts.services import (
+    data_export_build,
+    data_export_request,
+    data_exports_expire,
+    user_profile_update,
+)
 from community.models import Comment
 from contributions.models import RemixLink
 from contributions.services import contribution_create, contribution_delete
+from notifications.services import preferences_set
 from projects.models import Submission
 from projects.services import CreditInput, project_release
 from royalties.models import Statement
@@ -47,6 +53,8 @@ def world(django_capture_on_commit_callbacks):
     ana = UserFactory(username="ana", display_name="Ana Loop", payout_email="pay@ana.example")
     ana.bio = "Cello and tape."
     ana.save()
+    user_profile_update(user=ana, skills=["Cello", "Tape loops"])
+    preferences_set(user=ana, preferences={"ask_for_you": "digest"})
     bo, prod = UserFactory(username="bo"), UserFactory(username="prod")
     loop = ContributionFactory(author=bo, title="Bo's loop")
     with django_capture_on_commit_callbacks(execute=True):
@@ -103,8 +111,8 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
     sketch_file = f"contributions/{sketch.id}-my_sketch_1.png"
     verse_file = f"contributions/{verse.id}-night-verse.md"
     expected = {"README.txt", "profile.json", "contributions.json", "projects.json",
-                "comments.json", "statements.csv", statement_file, "ledger.json", "audit.json", sketch_file,
-                verse_file}  # fmt: skip
+                "comments.json", "notifications.json", "statements.csv", statement_file,
+                "ledger.json", "audit.json", sketch_file, verse_file}  # fmt: skip
     # Exactly these: no renditions (thumbnails are derived), nothing of anyone else.
     assert set(archive.namelist()) == expected
 
@@ -114,6 +122,10 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
         "bio": "Cello and tape.", "payout_email": "pay@ana.example",
     }  # fmt: skip
     assert profile["joined"].startswith(f"{ana.date_joined:%Y-%m-%d}")
+    assert profile["skills"] == ["cello", "tape-loops"]
+    # How they chose to hear of things, the switch for asks that match their skills too.
+    preferences = json.loads(archive.read("notifications.json"))["preferences"]
+    assert preferences["ask_for_you"] == "digest" and preferences["remixed"] == "immediate"
 
     # Originals byte for byte, as uploaded; text bodies as Markdown.
     assert archive.read(sketch_file) == SKETCH_BYTES
@@ -148,7 +160,8 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
     assert sum(p["owed_change_minor"] for p in ledger["postings"]) == 3750
     assert ledger["postings"][0]["project_title"] == "Night Bus"
 
-    assert "ledger.json" in archive.read("README.txt").decode()
+    readme = archive.read("README.txt").decode()
+    assert "ledger.json" in readme and "notifications.json" in readme
 
 
 def test_the_status_shows_progress_and_the_download_link(world, django_capture_on_commit_callbacks):

@@ -108,7 +108,7 @@ def test_preferences_read_and_change(user):
         "released": "immediate", "revenue": "digest", "statement_issued": "immediate",
         "cost": "immediate", "mention": "immediate", "proposal_published": "immediate",
         "proposal_revised": "immediate", "proposal_commented": "immediate",
-        "proposal_accepted": "digest", "proposal_released": "immediate",
+        "proposal_accepted": "digest", "proposal_released": "immediate", "ask_for_you": "off",
     }  # fmt: skip
     response = client.put(
         "/api/notifications/preferences/", {"revenue": "off", "mention": "digest"}
@@ -166,6 +166,7 @@ def test_the_settings_page_saves_preferences(client, user):
         "released": "immediate", "revenue": "off", "statement_issued": "digest", "cost": "off",
         "mention": "digest", "proposal_published": "immediate", "proposal_revised": "digest",
         "proposal_commented": "off", "proposal_accepted": "off", "proposal_released": "immediate",
+        "ask_for_you": "digest",
     }  # fmt: skip
 
     response = client.post("/settings/notifications/", choices)

@@ -82,6 +82,7 @@ ROWS = [
     PageRow("GET", "web:artist", "200 200 200 200 200 200", args=fixed(username="ana")),
     PageRow("GET", "web:browse", "200 200 200 200 200 200"),
     PageRow("GET", "web:search", "200 200 200 200 200 200"),
+    PageRow("GET", "web:tag", "200 200 200 200 200 200", args=fixed(tag="lo-fi")),
     PageRow("GET", "web:upload", "login 200 200 200 200 200"),
     PageRow("POST", "web:upload", "login saved saved saved saved saved",
             data=lambda w: {"title": "Page verse", "license": "hitrec", "text": "Words."}),
@@ -205,6 +206,8 @@ ROWS = [
             data=fixed(name="script", days="7")),
     PageRow("POST", "accounts:token-revoke", "login saved 404 404 404 404",
             args=ids(token_id="api_token")),
+    PageRow("POST", "accounts:skills", "login saved saved saved saved saved",
+            data=fixed(skills="cello, double-bass")),
     PageRow("POST", "accounts:language", "login saved saved saved saved saved",
             data=fixed(language="es")),
     # two-factor sign-in (staff's sessions have passed it: their pages need it)

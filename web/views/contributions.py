@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,6 +11,7 @@ from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
 from contributions.lineage import lineage_outline
 from contributions.lineage_pages import lineage_page
+from contributions.models import Contribution
 from contributions.selectors import (
     contribution_get,
     contribution_list,
@@ -21,19 +22,70 @@ from contributions.selectors import (
 from contributions.services import contribution_create
 from hitrec.i18n import message_of
 from hitrec.pages import form_errors_apply
+from hitrec.tags import tag_normalised
+from projects.asks_for_you import matching_asks
 from projects.selectors import projects_that_took_in
 from web import forms
 
+BROWSE_PAGE = 24
+# A tag's page lists the newest open asks carrying it, this many.
+TAG_ASKS = 10
+
 
 def browse(request):
-    form = forms.ContributionFilterForm(request.GET or None)
-    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    page = Paginator(contribution_list(**filters), 24).get_page(request.GET.get("page"))
+    """Every public work, filtered as a remixer needs; a GET form, so a search is a link."""
+    return _works_page(request, request.GET.copy(), template="web/browse.html")
+
+
+def tag(request, tag: str):
+    """The works with one tag (and the browse page's other filters)."""
+    spelling = tag_normalised(tag)
+    if not spelling:
+        raise Http404(_("“%(tag)s” is not a tag.") % {"tag": tag[:100]})
+    if spelling != tag:
+        return redirect("web:tag", tag=spelling, permanent=True)
+    data = request.GET.copy()
+    data.setlist("tag", [spelling, *(t for t in data.getlist("tag") if t != spelling)])
+    asks = matching_asks(skills=[spelling]).select_related("project").prefetch_related("tags")
+    extra = {"tag": spelling, "asks": asks[:TAG_ASKS]}
+    return _works_page(request, data, template="web/tag.html", extra=extra)
+
+
+def _works_page(request, data: QueryDict, *, template: str, extra: dict | None = None):
+    form = forms.ContributionFilterForm(data)
+    works = contribution_list(**form.filters()) if form.is_valid() else Contribution.objects.none()
+    page = Paginator(works, BROWSE_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "web/browse.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
+    # Tags of the works shown, to narrow the search by; alphabetical, never by popularity.
+    shown = sorted({t.name for work in page for t in work.tags.all()} - set(chosen))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "chosen_tags": [(name, _query_without(query, "tag", name)) for name in chosen],
+        "more_tags": [(name, _query_with(query, "tag", name)) for name in shown],
+    }
+    return render(request, template, context | (extra or {}))
+
+
+def _query_with(query: QueryDict, key: str, value: str) -> str:
+    changed = query.copy()
+    changed.appendlist(key, value)
+    return changed.urlencode()
+
+
+def _query_without(query: QueryDict, key: str, value: str) -> str:
+    changed = query.copy()
+    kept = [
+        t.strip()
+        for typed in changed.getlist(key)
+        for t in typed.split(",")
+        if tag_normalised(t) not in ("", value)
+    ]
+    changed.setlist(key, kept)
+    return changed.urlencode()
 
 
 # The lineage in words lists at most this many relatives.

@@ -58,7 +58,7 @@ def desk(request, project_id: int):
         "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
         "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
         "ask_form": forms.AskForm(),
-        "asks": project.asks.order_by("id"),
+        "asks": project.asks.order_by("id").prefetch_related("tags"),
         "pool": format_share(project.contributor_pool),
         "upstream": format_share(project.upstream_share),
     }

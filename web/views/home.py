@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
+from accounts.selectors import skills_of
 from accounts.services import user_register
 from community.selectors import home_feed
 from contributions.selectors import contribution_list
@@ -24,19 +25,30 @@ from hitrec.throttles import (
     login_wait,
     too_many,
 )
+from projects.asks_for_you import asks_for_you
 from projects.selectors import (
     project_list,
 )
 from web import forms
 
+# How many asks for a person's skills the home page lists (the newest).
+ASKS_FOR_YOU = 10
+
 
 def home(request):
     newest = contribution_list()[:12]
     projects = project_list(user=request.user, status="open")[:6]
+    skills = skills_of(user=request.user) if request.user.is_authenticated else []
     return render(
         request,
         "web/home.html",
-        {"newest": newest, "projects": projects, "following": home_feed(user=request.user)},
+        {
+            "newest": newest,
+            "projects": projects,
+            "following": home_feed(user=request.user),
+            "skills": skills,
+            "asks_for_you": asks_for_you(user=request.user, limit=ASKS_FOR_YOU) if skills else [],
+        },
     )
 
 
@@ -99,7 +111,11 @@ def artist(request, username: str):
     works = Paginator(contribution_list(author=str(person.id)), 24).get_page(
         request.GET.get("page")
     )
-    return render(request, "web/artist.html", {"person": person, "works": works})
+    return render(
+        request,
+        "web/artist.html",
+        {"person": person, "works": works, "skills": skills_of(user=person)},
+    )
 
 
 def hitrec_license(request):

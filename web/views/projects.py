@@ -50,8 +50,16 @@ from web.charts import bar_chart
 
 
 def projects(request):
-    page = Paginator(project_list(user=request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "web/projects.html", {"page": page})
+    form = forms.ProjectFilterForm(request.GET)
+    chosen = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    page = Paginator(project_list(user=request.user, **chosen), 20).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "web/projects.html", {"page": page, "form": form, "query": query.urlencode()}
+    )
 
 
 @login_required
@@ -105,7 +113,7 @@ def project(request, project_id: int):
     context = {
         "project": project,
         "producer": producer,
-        "asks": project.asks.order_by("id"),
+        "asks": project.asks.order_by("id").prefetch_related("tags"),
         "accepted": submission_list(project=project, user=request.user).filter(status="accepted"),
         "mine": (
             Contribution.objects.filter(author=request.user, removed_at__isnull=True).order_by(
