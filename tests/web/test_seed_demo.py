@@ -82,6 +82,15 @@ def test_seed_demo_fills_an_empty_database_and_only_once(api_client):
     assert open_project.brief and open_project.asks.count() >= 2
     assert open_project.submissions.filter(status=Submission.Status.PENDING).count() >= 2
 
+    # Works and asks are tagged, artists offer skills, and someone's skills meet an ask.
+    tagged = api_client.get("/api/contributions/", {"tag": "lo-fi"}).json()
+    assert tagged["count"] >= 2
+    from projects.asks_for_you import asks_for_you
+
+    chen = User.objects.get(username="chen")
+    assert set(chen.skills.values_list("name", flat=True)) == {"illustration", "animation"}
+    assert {item.ask.project.title for item in asks_for_you(user=chen)} == {"Paper Boats"}
+
     # A released, commercial project whose split is exact ...
     released = Project.objects.get(status="released")
     assert released.release.commercial

@@ -47,6 +47,48 @@ ARTISTS = [
 ]
 
 
+# The skills each artist offers (open asks tagged with one show on their home page).
+SKILLS = {
+    "demo": ("vocals",),
+    "ana": ("painting", "illustration"),
+    "bo": ("synth", "field-recording"),
+    "chen": ("illustration", "animation"),
+    "dara": ("percussion", "mixing"),
+    "eli": ("lyrics", "bells"),
+    "fay": ("noise", "photography"),
+}
+# Each work's tags, by key; the asks', by (project, kind).
+WORK_TAGS = {
+    "dawn": ("painting", "sky"),
+    "orbits": ("illustration", "geometry"),
+    "garden": ("noise", "photography"),
+    "drone": ("drone", "synth", "ambient"),
+    "beat": ("percussion", "lo-fi"),
+    "bell": ("bells", "ambient"),
+    "lyrics": ("lyrics", "night"),
+    "small-hours": ("night", "song"),
+    "title-card": ("animation", "title-card"),
+    "circled": ("illustration", "sky"),
+    "negative": ("painting",),
+    "collage": ("collage", "sky"),
+    "drone-beat": ("drone", "lo-fi"),
+    "instrumental": ("lo-fi", "night"),
+    "vocal-take": ("vocals", "night"),
+    "static-hours": ("noise", "night"),
+    "last-stop": ("lyrics", "song"),
+    "hum": ("field-recording", "ambient"),
+}
+ASK_TAGS = {
+    ("night-bus", "audio"): ("vocals",),
+    ("night-bus", "image"): ("illustration", "painting"),
+    ("night-bus", "video"): ("animation",),
+    ("paper-boats", "audio"): ("cello", "synth"),
+    ("paper-boats", "image"): ("illustration",),
+    ("paper-boats", "text"): ("lyrics",),
+    ("static-radio", "image"): ("noise", "photography"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Work:
     key: str

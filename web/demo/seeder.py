@@ -40,6 +40,7 @@ from royalties.services import (
 )
 from web.demo.plan import (
     ARTISTS,
+    ASK_TAGS,
     CREDITS,
     DEMO_BIO,
     PASSWORD,
@@ -50,7 +51,9 @@ from web.demo.plan import (
     REPLAYED,
     RESOURCES,
     REVENUE,
+    SKILLS,
     SUBMISSIONS,
+    WORK_TAGS,
     WORKS,
     Work,
 )
@@ -116,7 +119,7 @@ class Seeder:
     def artists(self) -> None:
         demo, _ = demo_user_ensure(username="demo", password=PASSWORD)
         if not demo.bio:
-            demo = user_profile_update(user=demo, bio=DEMO_BIO)
+            demo = user_profile_update(user=demo, bio=DEMO_BIO, skills=SKILLS["demo"])
         self.users["demo"] = demo
         for username, display_name, bio in ARTISTS:
             existing = User.objects.filter(username__iexact=username).first()
@@ -128,7 +131,7 @@ class Seeder:
                 username=username, email=f"{username}@hitrec.localhost", password=PASSWORD
             )
             self.users[username] = user_profile_update(
-                user=user, display_name=display_name, bio=bio
+                user=user, display_name=display_name, bio=bio, skills=SKILLS.get(username, ())
             )
         demo_addresses_verify(users=list(self.users.values()))
 
@@ -145,6 +148,7 @@ class Seeder:
             file=upload,
             sources=[self.works[key].id for key in work.sources],
             project=self.projects[work.project].id if work.project else None,
+            tags=WORK_TAGS.get(work.key, ()),
         )
 
     def projects_open(self) -> None:
@@ -159,7 +163,7 @@ class Seeder:
             for kind, description, quantity in plan.asks:
                 self.asks[plan.key, kind] = ask_create(
                     project=project, actor=owner, kind=kind, description=description,
-                    quantity=quantity,
+                    quantity=quantity, tags=ASK_TAGS.get((plan.key, kind), ()),
                 )  # fmt: skip
             self.projects[plan.key] = project
 
