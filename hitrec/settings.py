@@ -384,12 +384,14 @@ PRODUCTION = not DEBUG
 # Requests allowed per period for each scope (HITREC_THROTTLE_<SCOPE>="N/period", period
 # like "min", "hour" or "15m"; "off" disables). `auth` counts sign-ups, sign-ins and tokens
 # per address; `login_failures` counts failed sign-ins per account and address; `uploads`
-# and `comments` count per person. Unlimited in development and tests unless set.
+# and `comments` count per person; `exports` (a whole lineage as NDJSON) per person, or per
+# address when signed out. Unlimited in development and tests unless set.
 _THROTTLE_DEFAULTS = {
     "auth": "30/min",
     "login_failures": "5/15m",
     "uploads": "60/hour",
     "comments": "20/min",
+    "exports": "30/hour",
 }
 HITREC_THROTTLE_RATES = {
     scope: (None if value.lower() == "off" else value)

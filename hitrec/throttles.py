@@ -177,6 +177,21 @@ class CommentRateThrottle(ScopedThrottle):
         return str(request.user.pk) if request.user.is_authenticated else None
 
 
+class ExportRateThrottle(ScopedThrottle):
+    """Whole-lineage exports, per person or, signed out, per address: one of a popular work
+    streams hundreds of thousands of lines and keeps a web process busy for seconds."""
+
+    scope = "exports"
+    message = gettext_lazy("You have asked for too many exports in a short time.")
+    safe_methods_too = True
+    fail_open = True  # a read that changes nothing; Redis away must not take it down
+
+    def ident(self, request) -> str | None:
+        if request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return f"address:{client_address(request)}"
+
+
 # --- password guessing -----------------------------------------------------------------------
 # Failed sign-ins are counted per (account name, address): after N failures within the period
 # that account cannot be tried from that address until the oldest failure ages out. The

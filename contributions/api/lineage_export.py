@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from contributions.api.lineage import LineageQuerySerializer, _lineage_or_404
 from contributions.lineage import LineageEdge, LineageNode
 from contributions.lineage_export import LineageExport, lineage_export
+from hitrec.throttles import ExportRateThrottle
 
 CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 # Lines joined into one write (about 100 kB): 200 writes for 100,000 nodes and their links,
@@ -100,6 +101,7 @@ class ContributionLineageExportApi(APIView):
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, NdjsonRenderer]
+    throttle_classes = [ExportRateThrottle]
 
     @extend_schema(
         # `format` is DRF's override of the Accept header, there for the refusals only.

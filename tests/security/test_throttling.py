@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 TOKEN_URL = "/api/auth/token/"
 REGISTER_URL = "/api/auth/register/"
-UNLIMITED = {"auth": None, "login_failures": None, "uploads": None, "comments": None}
+UNLIMITED = {
+    "auth": None, "login_failures": None, "uploads": None, "comments": None, "exports": None,
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -113,6 +115,25 @@ def test_the_limit_lifts_when_its_period_has_passed(limits):
     assert client.post(TOKEN_URL, body).status_code == 429
     time.sleep(1.1)
     assert client.post(TOKEN_URL, body).status_code == 400
+
+
+def test_lineage_exports_are_limited_per_person_and_per_address(limits):
+    limits(exports="2/hour")
+    work = ContributionFactory()
+    url = f"/api/contributions/{work.id}/lineage/export"
+    signed_in = APIClient(REMOTE_ADDR="203.0.113.11")
+    signed_in.force_authenticate(UserFactory())
+    anonymous = from_address("203.0.113.11")
+
+    answers = [signed_in.get(url).status_code for _ in range(2)]
+    refused = signed_in.get(url)
+
+    assert answers == [200, 200]
+    assert_too_many(refused, "exports")
+    # Signed out, the same address is counted apart from the person who used it.
+    assert [anonymous.get(url).status_code for _ in range(2)] == [200, 200]
+    assert_too_many(anonymous.get(url), "exports")
+    assert from_address("198.51.100.12").get(url).status_code == 200
 
 
 # --- password guessing: failures per account and address ------------------------------------
