@@ -92,6 +92,18 @@ class Nginx:
         path = self.directory / "access.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def logged(self, text: str, *, timeout_s: float = 5.0) -> str:
+        """The first access log line holding `text`, waiting for it: nginx logs a request after
+        sending its last byte, so a client may read the answer before the line is written."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            line = next((line for line in self.access_log.splitlines() if text in line), None)
+            if line is not None:
+                return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nginx logged no request for {text!r} in {timeout_s} s")
+            time.sleep(0.05)
+
     @property
     def error_log(self) -> str:
         path = self.directory / "error.log"

@@ -106,7 +106,7 @@ def test_a_ranged_read_of_a_video_is_sent_by_nginx_with_the_safe_headers(web, ng
     # compares If-None-Match and If-Range with (the next test).
     assert answer.headers["ETag"] not in ("", direct.headers["ETag"])
     # nginx's access log: the bytes came from the internal location, after gunicorn answered.
-    line = next(line for line in nginx.access_log.splitlines() if path in line)
+    line = nginx.logged(path)
     assert f" 206 {size - start} uri=/_protected/{preview.file.name}" in line
     assert f"upstream=127.0.0.1:{web.port}" in line
 
