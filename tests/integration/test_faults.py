@@ -192,12 +192,24 @@ def test_a_revenue_post_cut_off_mid_transaction_is_recorded_once_on_retry(
             )
             with ThreadPoolExecutor(max_workers=1) as client:
                 cut_off = client.submit(post)
-                blocked = wait_for(
-                    lambda: sql.execute(
+
+                def waiting_for_the_parties():
+                    # A post that ended without waiting failed the test's premise: say how.
+                    if cut_off.done():
+                        answer = cut_off.result()
+                        raise AssertionError(
+                            f"the post ended without waiting: {answer.status_code} {answer.text}"
+                        )
+                    return sql.execute(
                         "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
                         [other.info.backend_pid],
-                    ).fetchone(),
-                    timeout=30,
+                    ).fetchone()
+
+                # As long as the post's own timeout: a loaded CI machine may take a while to
+                # get a fresh gunicorn worker to the lock.
+                blocked = wait_for(
+                    waiting_for_the_parties,
+                    timeout=60,
                     what="the revenue post to wait for the parties' lock",
                 )[0]
                 sql.execute(
