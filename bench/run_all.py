@@ -50,6 +50,8 @@ QUICK_ARGS = {
                              "--repeat", "2"],
     "bench_royalties": ["--nodes", "10000", "--credits", "1000", "--repeat", "1"],
     "bench_media": ["--repeat", "1"],
+    "bench_fingerprints": ["--sources", "10", "--audio-sources", "5", "--unrelated", "200",
+                           "--repeat", "1"],
     "bench_api": ["--contributions", "1000", "--seconds", "1"],
     "bench_pages_i18n": ["--contributions", "1000", "--rounds", "1", "--seconds", "1",
                          "--warmup", "0.5", "--gettext-calls", "10000", "--money-calls", "1000"],

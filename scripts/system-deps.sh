@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one place that installs the Debian packages hitrec needs (media tools, graph layout,
-# a browser for the page tests, nginx in front of gunicorn); quick when they are already there.
+# a browser for the page tests, nginx in front of gunicorn, Chromaprint's fpcalc); quick when
+# they are already there.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,8 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # gettext: makemessages and compilemessages (the catalog tests, adding a language).
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# fpcalc: Chromaprint's raw audio fingerprints, for the credit guard (media/fingerprints/audio.py).
+command -v fpcalc >/dev/null 2>&1 || need+=(libchromaprint-tools)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,49 @@
+"""Fingerprints of pictures, audio and texts, their index keys, and matching (pure: no Django).
+
+Per kind: compute a fingerprint from a file or a text, the keys to index a stored work
+under and to look an upload up by (multi-index hash chunks, masked sub-fingerprints, LSH
+bands), and `match_*`, the exact verification of one candidate, which returns a `Match`
+or None. Why these algorithms and thresholds: docs/decisions.md ("Credit guard").
+"""
+
+from media.fingerprints.audio import AudioFingerprint, audio_fingerprint, offset_votes
+from media.fingerprints.audio import index_keys as audio_index_keys
+from media.fingerprints.audio import match as match_audio
+from media.fingerprints.audio import probe_keys as audio_probe_keys
+from media.fingerprints.images import ImageHashes, chunks, hamming, image_hashes
+from media.fingerprints.images import index_keys as image_index_keys
+from media.fingerprints.images import match as match_image
+from media.fingerprints.images import probe_keys as image_probe_keys
+from media.fingerprints.results import FingerprintUnavailable, Match
+from media.fingerprints.text import (
+    STORED_STEP,
+    UPLOAD_STEP,
+    TextFingerprint,
+    band_keys,
+    text_fingerprint,
+)
+from media.fingerprints.text import match as match_text
+
+__all__ = [
+    "STORED_STEP",
+    "UPLOAD_STEP",
+    "AudioFingerprint",
+    "FingerprintUnavailable",
+    "ImageHashes",
+    "Match",
+    "TextFingerprint",
+    "audio_fingerprint",
+    "audio_index_keys",
+    "audio_probe_keys",
+    "band_keys",
+    "chunks",
+    "hamming",
+    "image_hashes",
+    "image_index_keys",
+    "image_probe_keys",
+    "match_audio",
+    "match_image",
+    "match_text",
+    "offset_votes",
+    "text_fingerprint",
+]
