@@ -23,9 +23,9 @@ from contributions.uploads import human_bytes, size_limit, upload_facts
 from hitrec.caching import public_reads_changed
 from hitrec.events import announce
 from hitrec.i18n import message_of
-from hitrec.messages import Explained, ExplainedError
+from hitrec.messages import Explained
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
-from hitrec.tags import tags_normalised
+from hitrec.tag_fields import tags_checked
 from media.sniff import ACCEPTED
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def contribution_create(
     tags: Sequence[str] = (),
 ) -> Contribution:
     """An artist uploads a work, naming the works it remixes (if any), maybe for a project."""
-    names = _tags_checked(tags)
+    names = tags_checked(tags)
     body = _body_from(file=file, text=text)
     upload = body.pop("file", None)
     contribution = Contribution(
@@ -220,7 +220,7 @@ def contribution_update(
 ) -> Contribution:
     """The author edits what they say about a work, its tags, its license or its sources."""
     _check_author(contribution, actor, _ONLY_AUTHOR_EDITS)
-    names = _tags_checked(tags) if tags is not None else None
+    names = tags_checked(tags) if tags is not None else None
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.is_removed:
         raise ValidationError(_deleted_message(contribution))
@@ -251,13 +251,6 @@ def remix_sources_set(
     _sources_replace(remix=contribution, source_ids=sources)
     public_reads_changed()
     return contribution
-
-
-def _tags_checked(tags: Sequence[str]) -> list[str]:
-    try:
-        return tags_normalised(tags)
-    except ExplainedError as exc:
-        raise ValidationError({"tags": [message_of(exc)]}) from exc
 
 
 def _tags_replace(contribution: Contribution, names: list[str]) -> None:

@@ -1,9 +1,11 @@
-"""Tags as the API and the pages take them (a work's, an ask's, a person's skills), normalised."""
+"""Tags as the API, the pages and the services take them (a work's, an ask's, skills), normalised."""
 
 import re
+from collections.abc import Sequence
 
 from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -83,3 +85,11 @@ class TagsTextField(forms.CharField):
     def prepare_value(self, value):
         # A list (the initial tags, or those cleaned) is shown as the person would type it.
         return ", ".join(value) if isinstance(value, list | tuple) else value
+
+
+def tags_checked(texts: Sequence[str], *, field: str = "tags") -> list[str]:
+    """A service's tags in their one spelling, or a ValidationError naming `field`."""
+    try:
+        return tags_normalised(texts)
+    except ExplainedError as exc:
+        raise ValidationError({field: [message_of(exc)]}) from exc

@@ -23,9 +23,8 @@ from contributions.lineage import closure_get
 from contributions.models import Contribution
 from hitrec.events import announce
 from hitrec.i18n import message_of
-from hitrec.messages import ExplainedError
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
-from hitrec.tags import tags_normalised
+from hitrec.tag_fields import tags_checked
 from media.errors import MediaRefused
 from media.images import process_image
 from projects.events import AskPosted, AskTagged, ProjectReleased, SubmissionDecided
@@ -309,7 +308,7 @@ def ask_create(
     skills it takes ("cello")."""
     _require_producer(project, actor, _ONLY_PRODUCERS_POST_ASKS)
     _require_not_frozen(project)
-    names = _ask_tags_checked(tags)
+    names = tags_checked(tags)
     ask = Ask(project=project, kind=kind, description=description, quantity=quantity)
     ask.full_clean(exclude=["project"])
     ask.save()
@@ -333,7 +332,7 @@ def ask_update(
     """Producers edit an ask: what it says, how many, its tags, or mark it filled."""
     _require_producer(ask.project, actor, _ONLY_PRODUCERS_EDIT_ASKS)
     _require_not_frozen(ask.project)
-    names = _ask_tags_checked(tags) if tags is not None else None
+    names = tags_checked(tags) if tags is not None else None
     for name, value in {"description": description, "quantity": quantity, "status": status}.items():
         if value is not None:
             setattr(ask, name, value)
@@ -343,13 +342,6 @@ def ask_update(
         # New tags may match other people's skills; nobody hears of one ask twice.
         announce(AskTagged(ask_id=ask.id, actor_id=actor.id))
     return ask
-
-
-def _ask_tags_checked(tags: Sequence[str]) -> list[str]:
-    try:
-        return tags_normalised(tags)
-    except ExplainedError as exc:
-        raise ValidationError({"tags": [message_of(exc)]}) from exc
 
 
 def _ask_tags_replace(ask: Ask, names: list[str]) -> bool:

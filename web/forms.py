@@ -13,8 +13,7 @@ from contributions.licenses import LICENSE_CHOICES
 from contributions.models import Contribution
 from hitrec.currencies import CURRENCY_CHOICES
 from hitrec.i18n import message_of
-from hitrec.messages import ExplainedError
-from hitrec.search import MAX_QUERY_CHARS, query_parsed
+from hitrec.search_fields import SearchTextFormField
 from hitrec.tag_fields import TagsTextField
 from projects.search import SECTIONS
 from royalties.payout_files import PayoutFileError, result_file_text
@@ -64,7 +63,7 @@ class ContributionFilterForm(BareFieldsNamed, forms.Form):
     license = forms.ChoiceField(
         choices=[("", _("any license")), *LICENSE_CHOICES], required=False, label=_("License")
     )
-    search = forms.CharField(required=False, max_length=MAX_QUERY_CHARS, label=_("Search"))
+    search = SearchTextFormField(label=_("Search"))
     tag = TagsTextField(
         label=_("Tags"), widget=TagsInput,
         help_text=_("Separated by commas, or by spaces if there is no comma; works with every "
@@ -114,15 +113,6 @@ class ContributionFilterForm(BareFieldsNamed, forms.Form):
     def more_chosen(self) -> bool:
         return any(self[name].value() not in (None, "", False) for name in self.MORE)
 
-    def clean_search(self) -> str:
-        text = self.cleaned_data["search"]
-        if text:
-            try:
-                query_parsed(text)
-            except ExplainedError as exc:
-                raise forms.ValidationError(message_of(exc)) from exc
-        return text
-
     def clean(self) -> dict:
         cleaned = super().clean()
         for field, messages in ranges_refused(cleaned).items():
@@ -150,23 +140,14 @@ class SearchForm(forms.Form):
     """The search page's form (GET, so a search is a link); the query language is read, and
     refused with its reason, by hitrec.search.query_parsed."""
 
-    q = forms.CharField(
-        required=False, max_length=MAX_QUERY_CHARS, label=_("Search for"),
+    q = SearchTextFormField(
+        label=_("Search for"),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )  # fmt: skip
     section = forms.ChoiceField(
         choices=[(name, name) for name in SECTIONS], required=False, widget=forms.HiddenInput
     )
     page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput)
-
-    def clean_q(self) -> str:
-        text = self.cleaned_data["q"]
-        if text:
-            try:
-                query_parsed(text)
-            except ExplainedError as exc:
-                raise forms.ValidationError(message_of(exc)) from exc
-        return text
 
 
 class UploadForm(forms.Form):

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User, UserSkill
 from accounts.services.addresses import address_verification_request
 from hitrec.caching import public_reads_changed
-from hitrec.i18n import language_supported, message_of
-from hitrec.messages import ExplainedError
-from hitrec.tags import tags_normalised
+from hitrec.i18n import language_supported
+from hitrec.tag_fields import tags_checked
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def user_profile_update(
         raise ValidationError(
             {"language": _("hitrec is not written in “%(language)s”.") % {"language": language}}
         )
-    names = _skills_checked(skills) if skills is not None else None
+    names = tags_checked(skills, field="skills") if skills is not None else None
     changes = {
         "display_name": display_name, "bio": bio, "payout_email": payout_email,
         "language": language,
@@ -58,13 +57,6 @@ def user_profile_update(
     if payout_moved and user.payout_email:
         address_verification_request(user=user, field="payout_email")
     return user
-
-
-def _skills_checked(skills: Sequence[str]) -> list[str]:
-    try:
-        return tags_normalised(skills)
-    except ExplainedError as exc:
-        raise ValidationError({"skills": [message_of(exc)]}) from exc
 
 
 def _skills_replace(user: User, names: list[str]) -> None:

@@ -35,10 +35,8 @@ from contributions.services import (
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
-from hitrec.i18n import message_of
-from hitrec.messages import ExplainedError
 from hitrec.parsers import JSONParser
-from hitrec.search import query_parsed
+from hitrec.search_fields import SearchTextField
 from hitrec.tag_fields import RepeatedField, TagsField
 from hitrec.throttles import UploadRateThrottle
 
@@ -245,9 +243,8 @@ class ContributionListCreateApi(APIView):
         kind = serializers.ChoiceField(choices=Contribution.Kind.choices, required=False)
         author = serializers.CharField(required=False, max_length=150)
         license = serializers.ChoiceField(choices=LICENSE_CHOICES, required=False)
-        search = serializers.CharField(
+        search = SearchTextField(
             required=False,
-            max_length=200,
             help_text="Words to find (full text: quotes, -word, or); most relevant first "
             "unless `ordering` is given.",
         )
@@ -276,13 +273,6 @@ class ContributionListCreateApi(APIView):
         ordering = serializers.ChoiceField(
             choices=["created_at", "-created_at", "title", "-title"], required=False
         )
-
-        def validate_search(self, value: str) -> str:
-            try:
-                query_parsed(value)
-            except ExplainedError as exc:
-                raise serializers.ValidationError(message_of(exc)) from exc
-            return value
 
         def validate(self, attrs: dict) -> dict:
             problems = ranges_refused(attrs)

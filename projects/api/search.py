@@ -15,9 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hitrec.api import UserRefSerializer
-from hitrec.i18n import message_of
-from hitrec.messages import ExplainedError
-from hitrec.search import MAX_QUERY_CHARS, query_parsed
+from hitrec.search_fields import SearchTextField
 from projects.search import SECTIONS, site_search
 
 MAX_PAGE_SIZE = 50
@@ -91,7 +89,7 @@ class SearchApi(APIView):
     no work matches, mistyped words are corrected and `corrected` says the query searched."""
 
     class InputSerializer(serializers.Serializer):
-        q = serializers.CharField(max_length=MAX_QUERY_CHARS, help_text="What to find.")
+        q = SearchTextField(help_text="What to find.")
         section = serializers.ChoiceField(
             choices=SECTIONS,
             required=False,
@@ -99,13 +97,6 @@ class SearchApi(APIView):
         )
         page = serializers.IntegerField(min_value=1, max_value=1000, default=1)
         page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
-
-        def validate_q(self, value: str) -> str:
-            try:
-                query_parsed(value)
-            except ExplainedError as exc:
-                raise serializers.ValidationError(message_of(exc)) from exc
-            return value
 
         def validate(self, attrs: dict) -> dict:
             if attrs["page"] > 1 and "section" not in attrs:
