@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "media",
     "projects",
     "royalties",
+    "claims",
     "notifications",
     "community",
     "proposals",

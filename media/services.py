@@ -24,6 +24,7 @@ from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 from media import tasks
 from media.clean import clean_copy
+from media.credit_guard import WorkPrints, matches_find, matches_store, prints_of, prints_store
 from media.errors import MediaRefused, MediaTransientError
 from media.images import Rendition as PipelineRendition
 from media.models import Rendition
@@ -154,6 +155,11 @@ def _process(contribution: Contribution) -> None:
     if contribution.kind == Contribution.Kind.TEXT and not contribution.file:
         progress("rendering text", 50)
         text_result = process_text(contribution.text)
+        progress("fingerprinting", 90)
+        fingerprint_record(
+            contribution_id=contribution.pk,
+            prints=prints_of(kind="text", original=None, picture=None, text=contribution.text),
+        )
         _finish(contribution, fields={"metadata": dataclasses.asdict(text_result)}, renditions=())
         return
     with tempfile.TemporaryDirectory(prefix="hitrec-job-") as workdir:
@@ -162,10 +168,53 @@ def _process(contribution: Contribution) -> None:
         out_dir = Path(workdir) / "out"
         out_dir.mkdir()
         result = process_file(
-            original, out_dir=out_dir, limits=pipeline_limits(), progress=progress
+            original,
+            out_dir=out_dir,
+            limits=pipeline_limits(),
+            progress=_before_fingerprints(progress),
         )
         clean = _clean_rendition(original, result, out_dir)
+        progress("fingerprinting", 90)
+        fingerprint_record(contribution_id=contribution.pk, prints=_prints_from(original, result))
         _finish(contribution, fields=_fields_from(result), renditions=(*result.renditions, clean))
+
+
+def _before_fingerprints(progress: Callable[[str, float], None]) -> Callable[[str, float], None]:
+    """The file's processing as the job's first 90%: fingerprinting comes after it."""
+
+    def scaled(stage: str, percent: float) -> None:
+        if stage != "done":
+            progress(stage, percent * 0.9)
+
+    return scaled
+
+
+def _prints_from(original: Path, result: ProcessResult) -> WorkPrints:
+    """A processed file's fingerprints: a picture's from its largest JPEG rendition (decoded
+    at a fraction of the original's cost; docs/benchmarks.md, "Fingerprints")."""
+    jpegs = [r for r in result.renditions if r.mime == "image/jpeg" and r.role == "thumbnail"]
+    picture = max(jpegs, key=lambda r: r.width or 0).path if jpegs else original
+    text = ""
+    if result.kind == Contribution.Kind.TEXT:
+        text = original.read_text(encoding="utf-8-sig")
+    return prints_of(kind=result.kind, original=original, picture=picture, text=text)
+
+
+def fingerprint_record(*, contribution_id: int, prints: WorkPrints) -> None:
+    """Keep a work's fingerprints and what they match, both ways (media/credit_guard.py).
+
+    Never fails the work: a fault here is logged and the work simply has no matches, as
+    one whose files yield no fingerprint (its reason kept on the Fingerprint row).
+    """
+    try:
+        fingerprint = prints_store(contribution_id=contribution_id, prints=prints)
+        found = [] if prints.empty else matches_find(contribution_id=contribution_id, prints=prints)
+        matches_store(contribution_id=contribution_id, found=found)
+    except Exception:
+        logger.exception("contribution %s: fingerprinting failed", contribution_id)
+        return
+    if fingerprint.status == fingerprint.Status.UNAVAILABLE:
+        logger.info("contribution %s: no fingerprint: %s", contribution_id, fingerprint.reason)
 
 
 def processing_give_up(*, contribution_id: int) -> None:

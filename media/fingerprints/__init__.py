@@ -6,11 +6,24 @@ bands), and `match_*`, the exact verification of one candidate, which returns a 
 or None. Why these algorithms and thresholds: docs/decisions.md ("Credit guard").
 """
 
-from media.fingerprints.audio import AudioFingerprint, audio_fingerprint, offset_votes
+from media.fingerprints.audio import (
+    CANDIDATE_VOTES,
+    AudioFingerprint,
+    audio_fingerprint,
+    offset_votes,
+)
 from media.fingerprints.audio import index_keys as audio_index_keys
 from media.fingerprints.audio import match as match_audio
 from media.fingerprints.audio import probe_keys as audio_probe_keys
-from media.fingerprints.images import ImageHashes, chunks, hamming, image_hashes
+from media.fingerprints.images import (
+    CANDIDATE_KEYS,
+    CENTRE,
+    ImageHashes,
+    ImageProbe,
+    chunks,
+    hamming,
+    image_hashes,
+)
 from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
 from media.fingerprints.images import probe_keys as image_probe_keys
@@ -25,6 +38,10 @@ from media.fingerprints.text import (
 from media.fingerprints.text import match as match_text
 
 __all__ = [
+    "CANDIDATE_KEYS",
+    "CANDIDATE_VOTES",
+    "CENTRE",
+    "ImageProbe",
     "STORED_STEP",
     "UPLOAD_STEP",
     "AudioFingerprint",

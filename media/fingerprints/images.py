@@ -73,7 +73,7 @@ def _hypotheses() -> tuple[tuple[float, float], ...]:
 
 CROP_HYPOTHESES = _hypotheses()
 # The region of an upload that the "not cut" hypothesis compares: its own centre.
-_CENTRE = (MARGIN, MARGIN, 1 - MARGIN, 1 - MARGIN)
+CENTRE = (MARGIN, MARGIN, 1 - MARGIN, 1 - MARGIN)
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def probe_keys(hashes: ImageHashes) -> set[int]:
     """
     keys: set[int] = set()
     for probe in hashes.probes:
-        uncut = probe.region == _CENTRE and not probe.mirrored
+        uncut = probe.region == CENTRE and not probe.mirrored
         keys.update(_keys(probe.phash, probe.dhash, radius=1 if uncut else 0))
     return keys
 
@@ -268,7 +268,7 @@ def _fingerprint(luma: Image.Image) -> ImageHashes:
     stored = np.stack([centre_low, centre_low * _FLIP_SIGNS])
     stored_d = np.stack([centre_tiny, centre_tiny[:, ::-1]])
     (phash, phash_mirrored), (dhash, dhash_mirrored) = _phashes(stored), _dhashes(stored_d)
-    mirrored = ImageProbe(int(phash_mirrored), int(dhash_mirrored), _CENTRE, True)
+    mirrored = ImageProbe(int(phash_mirrored), int(dhash_mirrored), CENTRE, True)
     return ImageHashes(int(phash), int(dhash), (*probes, mirrored))
 
 

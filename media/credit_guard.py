@@ -1,0 +1,388 @@
+"""The credit guard in the database: a work's fingerprints kept and indexed, and the works it
+probably uses (or that probably use it) found through the index and verified.
+
+The maths is pure, in media/fingerprints/; this module reads files, writes the three tables
+(media.models: Fingerprint, FingerprintKey, CreditMatch) and asks the index. Why these
+choices: docs/decisions.md ("Credit guard").
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contributions.models import Contribution
+from media import ffmpeg
+from media.errors import MediaRefused, MediaTransientError
+from media.fingerprints import (
+    CANDIDATE_KEYS,
+    CANDIDATE_VOTES,
+    CENTRE,
+    STORED_STEP,
+    UPLOAD_STEP,
+    AudioFingerprint,
+    FingerprintUnavailable,
+    ImageHashes,
+    ImageProbe,
+    Match,
+    audio_fingerprint,
+    audio_index_keys,
+    audio_probe_keys,
+    band_keys,
+    image_hashes,
+    image_index_keys,
+    image_probe_keys,
+    match_audio,
+    match_image,
+    match_text,
+    offset_votes,
+    text_fingerprint,
+)
+from media.models import CreditMatch, Fingerprint, FingerprintKey
+
+logger = logging.getLogger(__name__)
+
+# A video is looked at every FRAME_SECONDS (more often when short), at most MAX_FRAMES times.
+FRAME_SECONDS = 5.0
+MAX_FRAMES = 48
+_FRAME_SIDE = 320
+# A key shared by more works than this says little (a flat picture's chunk, a common chord):
+# each key reads at most this many works from the index, so one look-up stays bounded.
+KEY_READ_LIMIT = 200
+
+_PAIR = struct.Struct(">QQ")
+
+
+@dataclass
+class WorkPrints:
+    """What a work's files yield: picture hashes (one for a picture, one per sampled frame for
+    a video), the sound's fingerprint, the text's; and why a part yielded nothing."""
+
+    pictures: list[ImageHashes] = field(default_factory=list)
+    audio: AudioFingerprint | None = None
+    text: str | None = None
+    unavailable: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.pictures and self.audio is None and self.text is None
+
+
+@dataclass(frozen=True)
+class Found:
+    """`work` probably uses `earlier`, as `match` says."""
+
+    work: int
+    earlier: int
+    match: Match
+
+
+# --- fingerprinting a work's files ------------------------------------------------------------
+
+
+def prints_of(*, kind: str, original: Path | None, picture: Path | None, text: str) -> WorkPrints:
+    """The fingerprints of a work of `kind`, from its files on this machine: `picture`, the
+    image to hash (a picture's largest JPEG rendition, cheaper to decode than the original);
+    `original`, for a sound or a video; `text`, a text's body. A part that cannot be
+    fingerprinted is left out, its reason in `unavailable`; nothing here fails the job."""
+    prints = WorkPrints()
+    if kind == "image" and picture is not None:
+        _add(prints, lambda: prints.pictures.append(image_hashes(picture)))
+    elif kind in ("audio", "video") and original is not None:
+        if kind == "video":
+            _add(prints, lambda: prints.pictures.extend(video_frame_hashes(original)))
+        _add(prints, lambda: setattr(prints, "audio", audio_fingerprint(original)))
+    elif kind == "text":
+        _add(prints, lambda: _text_checked(prints, text))
+    return prints
+
+
+def _text_checked(prints: WorkPrints, text: str) -> None:
+    text_fingerprint(text)  # raises FingerprintUnavailable for a text too short to quote
+    prints.text = text
+
+
+def _add(prints: WorkPrints, compute: Callable[[], object]) -> None:
+    try:
+        compute()
+    except FingerprintUnavailable as why:
+        prints.unavailable.append(why.reason)
+    except (MediaRefused, MediaTransientError) as why:
+        prints.unavailable.append(f"the frames could not be read: {why}")
+
+
+def video_frame_hashes(original: Path, *, duration_s: float | None = None) -> list[ImageHashes]:
+    """The hashes of frames sampled through a video, FRAME_SECONDS apart (up to MAX_FRAMES)."""
+    with tempfile.TemporaryDirectory(prefix="hitrec-frames-") as workdir:
+        ffmpeg.run(
+            "ffmpeg",
+            [
+                "-i", original, "-map", "0:v:0", "-an", "-sn", "-dn",
+                "-vf", f"fps=1/{FRAME_SECONDS:g},scale={_FRAME_SIDE}:-2",
+                "-frames:v", str(MAX_FRAMES), "-f", "image2", Path(workdir) / "f%03d.png",
+            ],
+            what="take pictures from this video",
+            timeout_s=120,
+        )  # fmt: skip
+        frames = sorted(Path(workdir).glob("f*.png"))
+        if not frames:
+            raise FingerprintUnavailable("the video has no frame to take a picture of")
+        return [image_hashes(frame) for frame in frames]
+
+
+# --- keeping them -----------------------------------------------------------------------------
+
+
+def prints_store(*, contribution_id: int, prints: WorkPrints) -> Fingerprint:
+    """Keep `prints` as the work's fingerprint and index keys, replacing any earlier ones."""
+    keys: list[FingerprintKey] = []
+    for number, picture in enumerate(prints.pictures):
+        keys += [
+            FingerprintKey(kind=FingerprintKey.Kind.PICTURE, key=key, position=number)
+            for key in image_index_keys(picture)
+        ]
+    if prints.audio is not None:
+        keys += [
+            FingerprintKey(kind=FingerprintKey.Kind.AUDIO, key=key, position=position)
+            for key, position in audio_index_keys(prints.audio)
+        ]
+    if prints.text is not None:
+        keys += [
+            FingerprintKey(kind=FingerprintKey.Kind.TEXT, key=key)
+            for key in band_keys(text_fingerprint(prints.text, step=STORED_STEP))
+        ]
+    for key in keys:
+        key.contribution_id = contribution_id
+    with transaction.atomic():
+        FingerprintKey.objects.filter(contribution_id=contribution_id).delete()
+        fingerprint, _ = Fingerprint.objects.update_or_create(
+            contribution_id=contribution_id,
+            defaults={
+                "status": Fingerprint.Status.UNAVAILABLE
+                if prints.empty
+                else Fingerprint.Status.INDEXED,
+                "reason": "; ".join(prints.unavailable)[:300] if prints.empty else "",
+                "frames": b"".join(_PAIR.pack(p.phash, p.dhash) for p in prints.pictures),
+                "audio": prints.audio.items.astype(">u4").tobytes() if prints.audio else b"",
+                "matched_at": None,
+            },
+        )
+        FingerprintKey.objects.bulk_create(keys, batch_size=2_000)
+    return fingerprint
+
+
+def stored_pictures(fingerprint: Fingerprint) -> list[tuple[int, int]]:
+    """A kept fingerprint's (pHash, dHash) pairs, one per picture or frame."""
+    data = bytes(fingerprint.frames)
+    return [_PAIR.unpack_from(data, at) for at in range(0, len(data), _PAIR.size)]
+
+
+def stored_audio(fingerprint: Fingerprint) -> AudioFingerprint | None:
+    data = bytes(fingerprint.audio)
+    if not data:
+        return None
+    items = np.frombuffer(data, dtype=">u4").astype(np.uint32)
+    return AudioFingerprint(items, duration_s=0.0)
+
+
+# --- finding what a work uses -----------------------------------------------------------------
+
+
+def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
+    """The earlier works this one probably uses, and the later works (fingerprinted before
+    this one was, as by `manage.py fingerprint`) that probably use it; verified, best first."""
+    found: list[Found] = []
+    if prints.pictures:
+        found += _picture_matches(contribution_id, prints.pictures)
+    if prints.audio is not None:
+        found += _audio_matches(contribution_id, prints.audio)
+    if prints.text is not None:
+        found += _text_matches(contribution_id, prints.text)
+    return sorted(found, key=lambda f: (-f.match.score, f.work, f.earlier))
+
+
+def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[int, int, int]]:
+    """(key, work, position) of other works indexed under `keys`, at most KEY_READ_LIMIT a
+    key, read off the look-up index alone."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    table = FingerprintKey._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT k.key, h.contribution_id, h.position FROM unnest(%s::bigint[]) k(key),"  # noqa: S608
+                f" LATERAL (SELECT contribution_id, position FROM {table}"
+                f"  WHERE kind = %s AND key = k.key AND contribution_id <> %s"
+                f"  ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h",
+                [keys, kind, contribution_id],
+            )
+            return cursor.fetchall()
+        rows = []
+        for start in range(0, len(keys), 500):  # SQLite: a bounded IN list at a time
+            chunk = keys[start : start + 500]
+            cursor.execute(
+                f"SELECT key, contribution_id, position FROM {table}"  # noqa: S608
+                f" WHERE kind = %s AND key IN ({', '.join(['%s'] * len(chunk))})"
+                f" AND contribution_id <> %s ORDER BY key, contribution_id",
+                [kind, *chunk, contribution_id],
+            )
+            counted: Counter[int] = Counter()
+            for key, work, position in cursor.fetchall():
+                counted[key] += 1
+                if counted[key] <= KEY_READ_LIMIT:
+                    rows.append((key, work, position))
+        return rows
+
+
+def _fingerprints(ids: Iterable[int]) -> dict[int, Fingerprint]:
+    return {
+        f.contribution_id: f
+        for f in Fingerprint.objects.filter(
+            contribution_id__in=list(ids), status=Fingerprint.Status.INDEXED
+        )
+    }
+
+
+def _centre_only(phash: int, dhash: int) -> ImageHashes:
+    """A kept picture's hashes as an upload's, with no crop probes: how a work fingerprinted
+    earlier is compared with one kept before it (its probes were not kept)."""
+    return ImageHashes(phash, dhash, (ImageProbe(phash, dhash, CENTRE, False),))
+
+
+def _picture_matches(contribution_id: int, pictures: list[ImageHashes]) -> list[Found]:
+    # An upload's picture is looked up with all its probes (cuts, mirror); a video's frames
+    # with their own keys only, or a long video would ask for tens of thousands of keys.
+    probe = image_probe_keys if len(pictures) == 1 else image_index_keys
+    keys_of = [set(probe(picture)) for picture in pictures]
+    shared: dict[int, set[int]] = defaultdict(set)
+    for key, work, _position in _hits(
+        FingerprintKey.Kind.PICTURE, set().union(*keys_of), contribution_id
+    ):
+        shared[work].add(key)
+    candidates = [work for work, keys in shared.items() if len(keys) >= CANDIDATE_KEYS]
+    found = []
+    for work, fingerprint in _fingerprints(candidates).items():
+        best: Match | None = None
+        for phash, dhash in stored_pictures(fingerprint):
+            for picture in pictures:
+                if work < contribution_id:  # this one may use the earlier work
+                    match = match_image(phash, dhash, picture)
+                else:  # the later work may use this one
+                    match = match_image(picture.phash, picture.dhash, _centre_only(phash, dhash))
+                if match is not None and (best is None or match.score > best.score):
+                    best = match
+        if best is not None:
+            found.append(_found(contribution_id, work, best))
+    return found
+
+
+def _audio_matches(contribution_id: int, audio: AudioFingerprint) -> list[Found]:
+    probe = audio_probe_keys(audio)
+    positions: dict[int, list[int]] = defaultdict(list)
+    for key, position in probe:
+        positions[key].append(position)
+    hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for key, work, stored_position in _hits(FingerprintKey.Kind.AUDIO, positions, contribution_id):
+        hits[work] += [(upload_position, stored_position) for upload_position in positions[key]]
+    candidates = [work for work, pairs in hits.items() if offset_votes(pairs) >= CANDIDATE_VOTES]
+    found = []
+    for work, fingerprint in _fingerprints(candidates).items():
+        stored = stored_audio(fingerprint)
+        if stored is None:
+            continue
+        earlier_first = work < contribution_id
+        match = match_audio(stored, audio) if earlier_first else match_audio(audio, stored)
+        if match is not None:
+            found.append(_found(contribution_id, work, match))
+    return found
+
+
+def _text_matches(contribution_id: int, text: str) -> list[Found]:
+    upload = text_fingerprint(text, step=UPLOAD_STEP)
+    works = {
+        work
+        for _key, work, _ in _hits(FingerprintKey.Kind.TEXT, band_keys(upload), contribution_id)
+    }
+    found = []
+    for work, body in _texts(works).items():
+        match = match_text(body, text) if work < contribution_id else match_text(text, body)
+        if match is not None:
+            found.append(_found(contribution_id, work, match))
+    return found
+
+
+def _texts(ids: set[int]) -> dict[int, str]:
+    return {
+        work.id: work_text(work)
+        for work in Contribution.objects.filter(id__in=ids, kind="text").only("id", "text", "file")
+    }
+
+
+def work_text(work: Contribution) -> str:
+    """A text work's words: its body, or its uploaded file's (UTF-8; "" if unreadable)."""
+    if work.text or not work.file:
+        return work.text
+    try:
+        with default_storage.open(work.file.name, "rb") as handle:
+            return handle.read().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _found(contribution_id: int, other: int, match: Match) -> Found:
+    if other < contribution_id:
+        return Found(work=contribution_id, earlier=other, match=match)
+    return Found(work=other, earlier=contribution_id, match=match)
+
+
+def matches_store(*, contribution_id: int, found: list[Found]) -> None:
+    """Keep what was found for this work (both ways), replacing what was found before."""
+    rows: dict[tuple[int, int, str], CreditMatch] = {}
+    for f in found:
+        key = (f.work, f.earlier, f.match.kind)
+        if key not in rows or rows[key].score < f.match.score:
+            rows[key] = CreditMatch(
+                work_id=f.work,
+                earlier_id=f.earlier,
+                kind=f.match.kind,
+                score=round(min(1.0, max(0.0, f.match.score)), 4),
+                detail=match_detail(f.match),
+            )
+    with transaction.atomic():
+        CreditMatch.objects.filter(work_id=contribution_id).delete()
+        CreditMatch.objects.filter(earlier_id=contribution_id).delete()
+        CreditMatch.objects.bulk_create(rows.values())
+        Fingerprint.objects.filter(contribution_id=contribution_id).update(
+            matched_at=timezone.now()
+        )
+
+
+def match_detail(match: Match) -> dict:
+    """What matched, as the API shows it: only the fields of the match's kind."""
+    if match.kind == "image":
+        return {
+            "region": list(match.image_region or ()),
+            "mirrored": match.mirrored,
+            "distance": match.image_distance,
+        }
+    if match.kind == "audio":
+        return {
+            "work_seconds": [round(s, 1) for s in match.upload_seconds or ()],
+            "earlier_seconds": [round(s, 1) for s in match.stored_seconds or ()],
+        }
+    return {
+        "quoted_text": match.quoted_text,
+        "work_chars": list(match.upload_chars or ()),
+        "earlier_chars": list(match.stored_chars or ()),
+    }

@@ -1,0 +1,142 @@
+"""The credit guard's step of the media job: every ready work is fingerprinted and indexed,
+and the earlier works it probably uses are found and kept; a file that yields no
+fingerprint leaves its work ready with the reason kept, never failed."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contributions.models import Contribution
+from media.credit_guard import prints_of
+from media.models import CreditMatch, Fingerprint, FingerprintKey
+from media.services import contribution_process, fingerprint_record
+from tests.contributions.factories import ContributionFactory
+from tests.media import fingerprint_samples as samples
+
+pytestmark = pytest.mark.django_db
+
+
+def png(image) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("picture.png", buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def upload(user_client, django_capture_on_commit_callbacks):
+    """Upload a file as `user`; its job runs once the upload commits, as in the embedded
+    default."""
+
+    def upload(file, title="A work") -> Contribution:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = user_client.post(
+                "/api/contributions/", {"title": title, "file": file}, format="multipart"
+            )
+        assert response.status_code == 201, response.content
+        return Contribution.objects.get(pk=response.json()["id"])
+
+    return upload
+
+
+def text_work(body: str, **kwargs) -> Contribution:
+    work = ContributionFactory(text=body, status=Contribution.Status.PENDING, **kwargs)
+    contribution_process(contribution_id=work.pk)
+    work.refresh_from_db()
+    return work
+
+
+def test_a_captioned_copy_of_a_picture_is_found_as_using_it(upload):
+    source = upload(png(samples.picture(1)), "Harbour at dawn")
+    other = upload(png(samples.picture(2)), "Something else")
+
+    copy = upload(png(samples.captioned(samples.resized(samples.picture(1)))))
+
+    assert copy.status == Contribution.Status.READY
+    (match,) = CreditMatch.objects.filter(work=copy)
+    assert (match.earlier_id, match.kind) == (source.pk, "image")
+    assert 0.5 < match.score <= 1
+    assert set(match.detail) == {"region", "mirrored", "distance"}
+    assert not CreditMatch.objects.filter(work__in=[source, other]).exists()
+    assert Fingerprint.objects.get(contribution=copy).status == Fingerprint.Status.INDEXED
+    assert FingerprintKey.objects.filter(contribution=copy, kind=1).count() <= 8
+
+
+def test_a_quoted_passage_is_found_with_the_words_quoted():
+    poem = samples.prose(7, 300)
+    source = text_work(poem)
+    quote = samples.passage(poem, seed=3, words=80)
+
+    remix = text_work(samples.quoted_in(quote, seed=4))
+
+    (match,) = CreditMatch.objects.filter(work=remix)
+    assert (match.earlier_id, match.kind) == (source.pk, "text")
+    assert len(match.detail["quoted_text"].split()) >= 40
+    assert match.detail["quoted_text"].split()[:5] == quote.split()[:5]
+
+
+def test_an_excerpt_of_a_track_is_found_with_the_time_ranges_in_both(upload, tmp_path):
+    track = samples.write_wav(tmp_path / "track.wav", samples.music(5, 40.0))
+    source = upload(SimpleUploadedFile("track.wav", track.read_bytes()))
+    excerpt = samples.mp3_128k(
+        samples.excerpt(track, tmp_path / "cut.wav", start=12.0, seconds=20.0), tmp_path / "c.mp3"
+    )
+
+    remix = upload(SimpleUploadedFile("cut.mp3", excerpt.read_bytes()))
+
+    (match,) = CreditMatch.objects.filter(work=remix)
+    assert (match.earlier_id, match.kind) == (source.pk, "audio")
+    start, end = match.detail["earlier_seconds"]
+    assert 10 <= start <= 14 and 28 <= end <= 34
+
+
+def test_audio_too_short_to_fingerprint_leaves_the_work_ready_with_the_reason(upload, tmp_path):
+    blip = samples.write_wav(tmp_path / "blip.wav", samples.music(9, 1.5))
+
+    work = upload(SimpleUploadedFile("blip.wav", blip.read_bytes()))
+
+    assert work.status == Contribution.Status.READY
+    fingerprint = Fingerprint.objects.get(contribution=work)
+    assert fingerprint.status == Fingerprint.Status.UNAVAILABLE
+    assert "too short" in fingerprint.reason
+    assert not FingerprintKey.objects.filter(contribution=work).exists()
+    assert not CreditMatch.objects.filter(work=work).exists()
+
+
+def test_fingerprinting_again_replaces_keys_and_matches_instead_of_adding():
+    poem = samples.prose(11, 300)
+    text_work(poem)
+    remix = text_work(samples.quoted_in(samples.passage(poem, seed=1), seed=2))
+    keys = FingerprintKey.objects.filter(contribution=remix).count()
+
+    prints = prints_of(kind="text", original=None, picture=None, text=remix.text)
+    fingerprint_record(contribution_id=remix.pk, prints=prints)
+    fingerprint_record(contribution_id=remix.pk, prints=prints)
+
+    assert FingerprintKey.objects.filter(contribution=remix).count() == keys > 0
+    assert CreditMatch.objects.filter(work=remix).count() == 1
+
+
+def test_a_work_fingerprinted_after_a_later_one_is_found_as_its_source():
+    # `manage.py fingerprint` indexes works uploaded before the credit guard: the later
+    # work, already indexed, is matched against the earlier one when it comes.
+    poem = samples.prose(21, 300)
+    source = ContributionFactory(text=poem)  # ready, never fingerprinted
+    remix = text_work(samples.quoted_in(samples.passage(poem, seed=5), seed=6))
+    assert not CreditMatch.objects.filter(work=remix).exists()
+
+    fingerprint_record(
+        contribution_id=source.pk,
+        prints=prints_of(kind="text", original=None, picture=None, text=poem),
+    )
+
+    (match,) = CreditMatch.objects.filter(work=remix)
+    assert match.earlier_id == source.pk
+    # And looking at the remix again finds it from its side: the same one row.
+    fingerprint_record(
+        contribution_id=remix.pk,
+        prints=prints_of(kind="text", original=None, picture=None, text=remix.text),
+    )
+    assert list(CreditMatch.objects.filter(work=remix).values_list("earlier_id", flat=True)) == [
+        source.pk
+    ]
