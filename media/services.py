@@ -24,7 +24,14 @@ from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
 from media import tasks
 from media.clean import clean_copy
-from media.credit_guard import WorkPrints, matches_find, matches_store, prints_of, prints_store
+from media.credit_guard import (
+    WorkPrints,
+    matches_find,
+    matches_store,
+    prints_of,
+    prints_store,
+    work_text,
+)
 from media.errors import MediaRefused, MediaTransientError
 from media.images import Rendition as PipelineRendition
 from media.models import Rendition
@@ -198,6 +205,36 @@ def _prints_from(original: Path, result: ProcessResult) -> WorkPrints:
     if result.kind == Contribution.Kind.TEXT:
         text = original.read_text(encoding="utf-8-sig")
     return prints_of(kind=result.kind, original=original, picture=picture, text=text)
+
+
+def contribution_fingerprint(*, contribution_id: int) -> bool:
+    """Fingerprint a ready work from its stored files, as the job does for a new upload (works
+    uploaded before the credit guard: `manage.py fingerprint`). False if it is not a ready,
+    present work."""
+    work = Contribution.objects.filter(
+        pk=contribution_id, status=Contribution.Status.READY, removed_at__isnull=True
+    ).first()
+    if work is None:
+        return False
+    if work.kind == Contribution.Kind.TEXT:
+        prints = prints_of(kind="text", original=None, picture=None, text=work_text(work))
+        fingerprint_record(contribution_id=work.pk, prints=prints)
+        return True
+    with tempfile.TemporaryDirectory(prefix="hitrec-prints-") as workdir:
+        try:
+            original = _local_copy(work.file.name, Path(workdir))
+            picture = original
+            jpegs = work.renditions.filter(role=Rendition.Role.THUMBNAIL, mime="image/jpeg")
+            largest = jpegs.order_by("-width").first()
+            if work.kind == Contribution.Kind.IMAGE and largest is not None:
+                (Path(workdir) / "rendition").mkdir()
+                picture = _local_copy(largest.file.name, Path(workdir) / "rendition")
+        except OSError as exc:
+            prints = WorkPrints(unavailable=[f"its file could not be read: {exc}"])
+        else:
+            prints = prints_of(kind=work.kind, original=original, picture=picture, text="")
+        fingerprint_record(contribution_id=work.pk, prints=prints)
+    return True
 
 
 def fingerprint_record(*, contribution_id: int, prints: WorkPrints) -> None:

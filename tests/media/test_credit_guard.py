@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from contributions.models import Contribution
 from media.credit_guard import prints_of
@@ -140,3 +141,32 @@ def test_a_work_fingerprinted_after_a_later_one_is_found_as_its_source():
     assert list(CreditMatch.objects.filter(work=remix).values_list("earlier_id", flat=True)) == [
         source.pk
     ]
+
+
+def test_the_fingerprint_command_indexes_works_from_before_and_goes_on_where_it_stopped(upload):
+    source = upload(png(samples.picture(61)), "Before the credit guard")
+    copy = upload(png(samples.grayscale(samples.picture(61))), "Its grey copy")
+    poem = text_work(samples.prose(62, 300))
+    # As they were before the credit guard: nothing kept.
+    Fingerprint.objects.all().delete()
+    FingerprintKey.objects.all().delete()
+    CreditMatch.objects.all().delete()
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("fingerprint", "--id", str(source.pk), stdout=out, stderr=err)
+    assert Fingerprint.objects.count() == 1
+    call_command("fingerprint", stdout=out, stderr=err)  # the rest, from where it stopped
+
+    assert "Fingerprinted 1 works" in out.getvalue()
+    assert "Fingerprinted 2 works" in out.getvalue()
+    assert "fingerprinting: 100%" in err.getvalue()
+    assert set(Fingerprint.objects.values_list("contribution_id", "status")) == {
+        (source.pk, "indexed"),
+        (copy.pk, "indexed"),
+        (poem.pk, "indexed"),
+    }
+    (match,) = CreditMatch.objects.all()
+    assert (match.work_id, match.earlier_id, match.kind) == (copy.pk, source.pk, "image")
+
+    call_command("fingerprint", stdout=out, stderr=err)
+    assert "Fingerprinted 0 works." in out.getvalue()
