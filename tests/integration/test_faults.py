@@ -200,6 +200,10 @@ def test_a_revenue_post_cut_off_mid_transaction_is_recorded_once_on_retry(
                         raise AssertionError(
                             f"the post ended without waiting: {answer.status_code} {answer.text}"
                         )
+                    # pg_stat_activity is read once per transaction and kept until its end:
+                    # without clearing it, a post whose connection opened after the first
+                    # look would never be seen waiting (it flaked so on loaded CI).
+                    sql.execute("SELECT pg_stat_clear_snapshot()")
                     return sql.execute(
                         "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
                         [other.info.backend_pid],
