@@ -11,6 +11,37 @@ from django.utils.translation import gettext_lazy as _
 from contributions.licenses import DEFAULT_LICENSE, LICENSE_CHOICES
 
 
+class ContributionQuerySet(models.QuerySet):
+    """Contributions, and a list's cheaper count when another table's rows say it exactly.
+
+    `counted_from(rows)`: the count of this list is `rows.count()` (a tag's rows, which carry
+    their work's licence, creation time and presence: contributions.selectors). Filtering
+    the list further, or emptying it, forgets it.
+    """
+
+    _counted_from: models.QuerySet | None = None
+
+    def counted_from(self, rows: models.QuerySet) -> "ContributionQuerySet":
+        clone = self._chain()  # type: ignore[attr-defined]
+        clone._counted_from = rows
+        return clone
+
+    def count(self) -> int:
+        if self._counted_from is not None and not self.query.is_empty():
+            return self._counted_from.count()
+        return super().count()
+
+    def _clone(self):
+        clone = super()._clone()  # type: ignore[misc]
+        clone._counted_from = self._counted_from
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        clone = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
+        clone._counted_from = None
+        return clone
+
+
 class Contribution(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
@@ -68,6 +99,8 @@ class Contribution(models.Model):
         "self", through="RemixLink", through_fields=("remix", "source"), symmetrical=False,
         related_name="remixes",
     )  # fmt: skip
+
+    objects = ContributionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -208,16 +241,34 @@ class LineageCounts(models.Model):
 
 
 class ContributionTag(models.Model):
-    """A tag its author put on a work, in its one spelling (hitrec/tags.py): `lo-fi`."""
+    """A tag its author put on a work, in its one spelling (hitrec/tags.py): `lo-fi`.
+
+    `license`, `created_at` and `listed` (not removed) are the work's, copied by database
+    triggers (contributions/tag_facts.py) so that a tag's works, with a licence or not, are
+    paged newest first and counted from this table's indexes alone.
+    """
 
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
+    license = models.CharField(max_length=32, blank=True, editable=False)
+    created_at = models.DateTimeField(null=True, editable=False)
+    listed = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["contribution_id", "id"]  # as the author gave them
         indexes = [
-            # A tag's works, newest first (ids grow with time): the tag page and ?tag=.
-            models.Index(fields=["name", "-contribution"], name="contributiontag_works"),
+            # A tag's works, newest first, as the list orders them: the tag page and ?tag=.
+            models.Index(
+                fields=["name", "-created_at", "-contribution"],
+                condition=Q(listed=True),
+                name="contributiontag_listed",
+            ),
+            # The same under one licence: ?tag=…&license=… (and commercial, remixable_into).
+            models.Index(
+                fields=["name", "license", "-created_at", "-contribution"],
+                condition=Q(listed=True),
+                name="contributiontag_licensed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["contribution", "name"], name="contributiontag_once"),

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -12,7 +13,7 @@ from accounts.models import User
 from contributions.extensions import project_works
 from contributions.licenses import Work, commercial_licenses, licenses_remixable_into
 from contributions.lineage import lineage_get
-from contributions.models import Contribution, ContributionTag
+from contributions.models import Contribution, ContributionQuerySet, ContributionTag
 from contributions.search import works_matching
 from hitrec.messages import ExplainedError
 from hitrec.search import query_parsed
@@ -63,6 +64,17 @@ def contribution_list(
     in is its team's business (a draft is answered like a project with no work).
     """
     qs = contribution_queryset().filter(removed_at__isnull=True)
+    names = tags_normalised(tags) if tags else []
+    if names and _read_off_the_tag_rows(
+        kind, author, duration_min, duration_max, project, search, ordering
+    ):
+        return _tagged_list(
+            qs,
+            names=names,
+            licenses=_licenses_asked(license, commercial, remixable_into),
+            created_after=created_after,
+            created_before=created_before,
+        )
     if kind:
         qs = qs.filter(kind=kind)
     if author:
@@ -87,8 +99,8 @@ def contribution_list(
         qs = qs.filter(created_at__gte=_day_starts(created_after))
     if created_before:
         qs = qs.filter(created_at__lt=_day_starts(created_before + timedelta(days=1)))
-    for tag in tags_normalised(tags) if tags else ():
-        # Every tag must be on the work: one EXISTS each, read off the (name, work) index.
+    for tag in names:
+        # Every tag must be on the work: one EXISTS each, read off the (work, name) index.
         qs = qs.filter(
             Exists(ContributionTag.objects.filter(contribution=OuterRef("pk"), name=tag))
         )
@@ -105,6 +117,79 @@ def contribution_list(
             return qs.order_by("-search_rank", "-id")
     ordering = ordering or "-created_at"
     return qs.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def _read_off_the_tag_rows(*others) -> bool:
+    """A tagged list asks nothing the tag rows cannot answer (its licences, creation days and
+    presence are on them) and comes newest first: `_tagged_list` reads it."""
+    *filters, ordering = others
+    return all(value is None or value == "" for value in filters) and ordering in (
+        None,
+        "-created_at",
+    )
+
+
+def _licenses_asked(
+    license: str | None, commercial: bool, remixable_into: str | None
+) -> list[set[str]]:
+    """Each licence filter as the set of licences it lets through (all must let one through)."""
+    asked = []
+    if license:
+        asked.append({license})
+    if commercial:
+        asked.append(set(commercial_licenses()))
+    if remixable_into:
+        asked.append(set(licenses_remixable_into(remixable_into)))
+    return asked
+
+
+def _tagged_list(
+    works: QuerySet[Contribution],
+    *,
+    names: list[str],
+    licenses: list[set[str]],
+    created_after: date | None,
+    created_before: date | None,
+) -> QuerySet[Contribution]:
+    """The works carrying every tag of `names`, newest first, read off the first tag's rows.
+
+    Its rows carry their work's licence, creation time and presence (contributions/
+    tag_facts.py), so its partial indexes give the page newest first, stopping after it, and
+    the count without reading a work: at a million works a popular tag is on a tenth of
+    them, and the works table would be read for each (docs/decisions.md, "Tags and licences
+    at a million works"). The works' own columns are filtered too: the same answer, and
+    twenty probes for a page.
+    """
+    first, others = names[0], names[1:]
+    on_first: dict[str, object] = {"name": first, "listed": True}
+    if licenses:
+        allowed = sorted(set.intersection(*licenses))
+        # One licence as an equality: the index then still yields its rows newest first.
+        if len(allowed) == 1:
+            on_first["license"] = allowed[0]
+        else:
+            on_first["license__in"] = allowed
+        works = works.filter(license__in=allowed)
+    if created_after:
+        on_first["created_at__gte"] = _day_starts(created_after)
+        works = works.filter(created_at__gte=on_first["created_at__gte"])
+    if created_before:
+        on_first["created_at__lt"] = _day_starts(created_before + timedelta(days=1))
+        works = works.filter(created_at__lt=on_first["created_at__lt"])
+    rows = ContributionTag.objects.filter(**on_first)
+    for other in others:
+        has_it = ContributionTag.objects.filter(contribution=OuterRef("contribution"), name=other)
+        rows = rows.filter(Exists(has_it))
+        works = works.filter(
+            Exists(ContributionTag.objects.filter(contribution=OuterRef("pk"), name=other))
+        )
+    # One join to the first tag's rows, filtered and ordered on them: the planner walks their
+    # index newest first.
+    works = works.filter(**{f"tags__{field}": value for field, value in on_first.items()})
+    newest = cast(
+        ContributionQuerySet, works.order_by("-tags__created_at", "-tags__contribution_id")
+    )
+    return newest.counted_from(rows)
 
 
 def _day_starts(day: date) -> datetime:

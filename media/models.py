@@ -124,9 +124,7 @@ class FingerprintKey(models.Model):
             # The look-up: every work under a key, oldest first, with its position, read
             # from the index alone.
             models.Index(
-                fields=["kind", "key", "contribution"],
-                include=["position"],
-                name="fingerprintkey_lookup",
+                fields=["kind", "key", "contribution", "position"], name="fingerprintkey_lookup"
             ),
             models.Index(fields=["contribution"], name="fingerprintkey_work"),
         ]

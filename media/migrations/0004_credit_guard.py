@@ -132,8 +132,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(
-                        fields=["kind", "key", "contribution"],
-                        include=("position",),
+                        fields=["kind", "key", "contribution", "position"],
                         name="fingerprintkey_lookup",
                     ),
                     models.Index(fields=["contribution"], name="fingerprintkey_work"),

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import factory
 
 from accounts.models import User
-from contributions.models import Contribution, RemixLink
+from contributions.models import Contribution, ContributionTag, RemixLink
 from tests.accounts.factories import UserFactory
 
 
@@ -19,6 +19,14 @@ class ContributionFactory(factory.django.DjangoModelFactory):
     license = "hitrec"
     status = Contribution.Status.READY
     text = factory.Faker("paragraph")
+
+    @factory.post_generation
+    def tags(self, create, names, **kwargs):
+        """`tags=["lo-fi", "cello"]`: the work's tags, in this order (normalised already)."""
+        if create and names:
+            ContributionTag.objects.bulk_create(
+                ContributionTag(contribution=self, name=name) for name in names
+            )
 
 
 class RemixLinkFactory(factory.django.DjangoModelFactory):
