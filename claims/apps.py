@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Credit guard"
+
+    def ready(self) -> None:
+        # Imported here: accounts' export registry is filled once the app registry is ready.
+        from accounts.exports import export_section_register
+        from claims import exports
+
+        export_section_register(exports.SECTION)

@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from claims.models import Claim
 from contributions.models import Ancestry, Contribution, RemixLink
 from media.models import CreditMatch
 from projects.models import Project, ProjectMember, Submission
@@ -90,3 +91,33 @@ def works_matches(
             )
         )
     return found
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+def _claims_read() -> QuerySet[Claim]:
+    """Claims with what a list shows of them (both works, their authors, the claimant, the
+    decider), in one query."""
+    return Claim.objects.select_related(
+        "work__author", "earlier__author", "claimant", "decided_by"
+    ).order_by("-id")
+
+
+def claim_list(*, user: User, status: str | None = None, mine: bool = False) -> QuerySet[Claim]:
+    """The claims a person sees, newest first: those they made and those on their works;
+    staff see every claim (their queue is `status="open"`) unless they ask for `mine`."""
+    claims = _claims_read()
+    if mine or not user.is_staff:
+        claims = claims.filter(Q(claimant=user) | Q(work__author=user))
+    if status is not None:
+        claims = claims.filter(status=status)
+    return claims
+
+
+def claim_visible(*, user: User | AnonymousUser, claim_id: int) -> Claim | None:
+    """One claim, for its claimant, the author of the work it is on, and staff; for anyone
+    else it does not exist (a claim says what a work probably uses, which is never public)."""
+    if not user.is_authenticated:
+        return None
+    return claim_list(user=user).filter(pk=claim_id).first()

@@ -253,6 +253,25 @@ def remix_sources_set(
     return contribution
 
 
+@transaction.atomic
+def remix_source_add(*, contribution: Contribution, actor: User, source_id: int) -> Contribution:
+    """The author names one more work this one remixes (one the credit guard found, or a
+    claim accepted), keeping the sources it has; one it names already changes nothing."""
+    _check_author(contribution, actor, _ONLY_AUTHOR_CHANGES_SOURCES)
+    links = RemixLink.objects.filter(remix=contribution)
+    # The remix and its sources locked in primary-key order, as every change of its sources
+    # locks them: once held, nobody else changes its links, so the sources read again are
+    # all of them (read unlocked, another's addition could be dropped by this one).
+    _sources_locked(contribution, sorted({*links.values_list("source_id", flat=True), source_id}))
+    if Contribution.objects.filter(pk=contribution.pk, removed_at__isnull=False).exists():
+        raise ValidationError(_deleted_message(contribution))
+    current = sorted(links.values_list("source_id", flat=True))
+    if source_id not in current:
+        _sources_replace(remix=contribution, source_ids=[*current, source_id])
+        public_reads_changed()
+    return contribution
+
+
 def _tags_replace(contribution: Contribution, names: list[str]) -> None:
     """The work carries exactly these tags (normalised), in the order given."""
     current = ContributionTag.objects.filter(contribution=contribution).order_by("id")

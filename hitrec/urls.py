@@ -19,7 +19,7 @@ api_patterns = [
     path("health/", HealthApi.as_view(), name="health"),
     path("auth/", include("accounts.urls")),
     path("contributions/", include("contributions.urls")),
-    path("contributions/", include("claims.urls")),
+    path("", include("claims.urls")),
     path("projects/", include("projects.urls")),
     path("projects/", include("royalties.project_urls")),
     path("payouts/", include("royalties.urls")),

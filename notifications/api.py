@@ -86,7 +86,7 @@ class DeliveryField(serializers.ChoiceField):
 
 
 class DeliveryFieldExtension(OpenApiSerializerFieldExtension):
-    """One `NotificationDelivery` component for the seven fields that share the choice set
+    """One `NotificationDelivery` component for the fields that share the choice set
     (drf-spectacular would otherwise name it after each field in turn, and warn)."""
 
     target_class = DeliveryField
@@ -112,6 +112,9 @@ class NotificationPreferencesSerializer(serializers.Serializer):
     revenue = DeliveryField()
     statement_issued = DeliveryField()
     mention = DeliveryField()
+    claim_made = DeliveryField()
+    claim_answered = DeliveryField()
+    claim_decided = DeliveryField()
     # Off by default; in the daily digest or not at all.
     ask_for_you = serializers.ChoiceField(
         choices=deliveries_of(Kind.ASK_FOR_YOU),

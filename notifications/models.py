@@ -38,6 +38,9 @@ class Kind(models.TextChoices):
     PROPOSAL_ACCEPTED = "proposal_accepted", _("Someone accepted a payment proposal you produce")
     PROPOSAL_RELEASED = "proposal_released", _("A payment proposal you are part of became final")
     ASK_FOR_YOU = "ask_for_you", _("New asks that match your skills")
+    CLAIM_MADE = "claim_made", _("Someone asked to be credited in your work")
+    CLAIM_ANSWERED = "claim_answered", _("Your request for credit was accepted or declined")
+    CLAIM_DECIDED = "claim_decided", _("Staff decided a request for credit you are part of")
 
 
 class Delivery(models.TextChoices):
@@ -68,6 +71,11 @@ DEFAULT_DELIVERY = {
     # Asks for a person's skills come from projects they have nothing to do with: only those
     # who turn it on hear of them (docs/decisions.md, "Asks for you").
     Kind.ASK_FOR_YOU: Delivery.OFF,
+    # Claims are about who is credited (and so paid) for a person's own work, and wait for
+    # an answer: worth an email when they happen.
+    Kind.CLAIM_MADE: Delivery.IMMEDIATE,
+    Kind.CLAIM_ANSWERED: Delivery.IMMEDIATE,
+    Kind.CLAIM_DECIDED: Delivery.IMMEDIATE,
 }
 
 # Kinds that come in the daily digest or not at all: one switch, off or on. Asks from every

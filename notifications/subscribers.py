@@ -4,6 +4,7 @@ Who is told, and how (in the app, by email now or in a digest), is worked out by
 off the request (notifications.services.notify); a subscriber only names the kind and ids.
 """
 
+from claims.events import ClaimAccepted, ClaimDecided, ClaimDeclined, ClaimMade
 from contributions.events import RemixSourcesAdded
 from hitrec.events import Event, TextPublished, subscribe
 from notifications import tasks
@@ -33,6 +34,10 @@ KINDS: dict[type[Event], str] = {
     ProposalAccepted: "proposal_accepted",
     ProposalReleased: "proposal_released",
     TextPublished: "mention",
+    ClaimMade: "claim_made",
+    ClaimAccepted: "claim_answered",
+    ClaimDeclined: "claim_answered",
+    ClaimDecided: "claim_decided",
 }
 
 

@@ -52,6 +52,9 @@ projects.json         the projects you produce or co-produce.
 comments.json         your comments (only when comments exist on this site).
 notifications.json    how you chose to hear about each kind of notification
                       (`preferences`), new asks that match your skills (`ask_for_you`) too.
+claims.json           the credit you asked for as the author of an earlier work (`made`), and
+                      that others asked of your works (`received`): both works, the message,
+                      and how it was answered (by the remixer or staff), when and why.
 statements.csv        one row per payout statement; statements/ holds each statement's
                       lines, as the statement download gives them.
 ledger.json           what hitrec owes you per currency (`balances`) and every entry of your

@@ -1,5 +1,6 @@
 """Who hears of each event, and in what words: a remix, an ask (and an ask for one's skills),
-a decision, a release, revenue, a statement, a cost, a mention, a payment proposal's steps."""
+a decision, a release, revenue, a statement, a cost, a mention, a payment proposal's steps,
+a claim for credit and its answer."""
 
 import datetime as dt
 import functools
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts.models import User
+from claims.models import Claim
 from community.selectors import project_followers
 from contributions.models import Contribution
 from hitrec.formats import month_display, reader_locale
@@ -64,8 +66,15 @@ def notify_remixed(*, remix_id: int, source_ids: Sequence[int]) -> int:
     remix = Contribution.objects.select_related("author").filter(pk=remix_id).first()
     if remix is None or not source_ids:
         return 0
+    # A source added by accepting its author's claim: the answer to the claim tells them
+    # (notify_claim_answered, notify_claim_decided); one message, not two.
+    claimed = Claim.objects.filter(
+        work_id=remix_id, earlier_id__in=source_ids, status=Claim.Status.ACCEPTED
+    ).values("earlier_id")
     by_author: dict[int, list[Contribution]] = {}
-    for source in Contribution.objects.filter(id__in=source_ids).order_by("id"):
+    for source in (
+        Contribution.objects.filter(id__in=source_ids).exclude(id__in=claimed).order_by("id")
+    ):
         by_author.setdefault(source.author_id, []).append(source)
     recorded = 0
     for author_id, sources in by_author.items():
@@ -734,6 +743,138 @@ def _cost_in_the_open(cost: ProductionCost, *, change: str, actor_id: int, names
     )  # fmt: skip
 
 
+def _claim(claim_id: int) -> Claim | None:
+    return (
+        Claim.objects.select_related("work", "earlier", "claimant", "decided_by")
+        .filter(pk=claim_id)
+        .first()
+    )
+
+
+def _with_reason(text: str, reason: str) -> str:
+    if not reason:
+        return text
+    # Translators: a decision on a claim for credit, then the reason given for it.
+    return _("%(decision)s Reason: %(reason)s") % {
+        "decision": text,
+        "reason": Truncator(reason).chars(300),
+    }
+
+
+def notify_claim_made(*, claim_id: int) -> int:
+    """The author of a work learns that someone asks to be credited in it, and why."""
+    claim = _claim(claim_id)
+    if claim is None:
+        return 0
+    names = {
+        "name": claim.claimant.username,
+        "title": claim.work.title,
+        "earlier": claim.earlier.title,
+    }
+
+    def words() -> str:
+        text = (
+            _(
+                "%(name)s asks to be credited in your “%(title)s”: they say it uses their "
+                "“%(earlier)s”. Accept it (it becomes a source) or decline it with a reason."
+            )
+            % names
+        )
+        if claim.message:
+            # Translators: a claim for credit, then the claimant's message.
+            text = _("%(claim)s Message: %(message)s") % {
+                "claim": text,
+                "message": Truncator(claim.message).chars(300),
+            }
+        return text
+
+    return notifications_record(
+        kind=Kind.CLAIM_MADE,
+        key=f"claim:{claim.id}:open",
+        actor_id=claim.claimant_id,
+        link=f"/contributions/{claim.work_id}/",
+        texts={claim.work.author_id: words},
+    )
+
+
+def notify_claim_answered(*, claim_id: int) -> int:
+    """The claimant learns that the remixer accepted their claim (they are now credited) or
+    declined it, and why."""
+    claim = _claim(claim_id)
+    if claim is None or claim.status == Claim.Status.OPEN:
+        return 0
+    names = {
+        "name": claim.decided_by.username if claim.decided_by is not None else "",
+        "title": claim.work.title,
+        "earlier": claim.earlier.title,
+    }
+
+    def words() -> str:
+        if claim.status == Claim.Status.ACCEPTED:
+            return (
+                _(
+                    "%(name)s accepted your claim: “%(title)s” now names your “%(earlier)s” as a source."
+                )
+                % names
+            )
+        return _with_reason(
+            _("%(name)s declined your claim that “%(title)s” uses your “%(earlier)s”.") % names,
+            claim.reason,
+        )
+
+    return notifications_record(
+        kind=Kind.CLAIM_ANSWERED,
+        key=f"claim:{claim.id}:{claim.status}",
+        actor_id=claim.decided_by_id,
+        link=f"/contributions/{claim.work_id}/",
+        texts={claim.claimant_id: words},
+    )
+
+
+def notify_claim_decided(*, claim_id: int) -> int:
+    """Staff decided a claim in the remixer's place: the claimant and the remixer both learn
+    what they decided, and why."""
+    claim = _claim(claim_id)
+    if claim is None or claim.status == Claim.Status.OPEN:
+        return 0
+    accepted = claim.status == Claim.Status.ACCEPTED
+    names = {
+        "name": claim.claimant.username,
+        "title": claim.work.title,
+        "earlier": claim.earlier.title,
+    }
+
+    def to_claimant() -> str:
+        if accepted:
+            text = _(
+                "Staff accepted your claim: “%(title)s” now names your “%(earlier)s” as a source."
+            )
+        else:
+            text = _("Staff declined your claim that “%(title)s” uses your “%(earlier)s”.")
+        return _with_reason(text % names, claim.reason)
+
+    def to_remixer() -> str:
+        if accepted:
+            text = _(
+                "Staff accepted the claim of %(name)s: your “%(title)s” now names their "
+                "“%(earlier)s” as a source."
+            )
+        else:
+            text = _(
+                "Staff declined the claim of %(name)s that your “%(title)s” uses their "
+                "“%(earlier)s”."
+            )
+        return _with_reason(text % names, claim.reason)
+
+    return notifications_record(
+        kind=Kind.CLAIM_DECIDED,
+        key=f"claim:{claim.id}:{claim.status}",
+        actor_id=claim.decided_by_id,
+        link=f"/contributions/{claim.work_id}/",
+        texts={claim.claimant_id: to_claimant, claim.work.author_id: to_remixer},
+    )
+
+
 FAN_OUT: dict[Kind, Callable[..., int]] = {
     Kind.REMIXED: notify_remixed,
     Kind.ASK_POSTED: notify_ask_posted,
@@ -749,6 +890,9 @@ FAN_OUT: dict[Kind, Callable[..., int]] = {
     Kind.PROPOSAL_ACCEPTED: notify_proposal_accepted,
     Kind.PROPOSAL_RELEASED: notify_proposal_released,
     Kind.ASK_FOR_YOU: notify_ask_for_you,
+    Kind.CLAIM_MADE: notify_claim_made,
+    Kind.CLAIM_ANSWERED: notify_claim_answered,
+    Kind.CLAIM_DECIDED: notify_claim_decided,
 }
 
 

@@ -112,7 +112,7 @@ def test_the_archive_holds_all_of_the_persons_data(world, django_capture_on_comm
     verse_file = f"contributions/{verse.id}-night-verse.md"
     expected = {"README.txt", "profile.json", "contributions.json", "projects.json",
                 "comments.json", "notifications.json", "statements.csv", statement_file,
-                "ledger.json", "audit.json", sketch_file, verse_file}  # fmt: skip
+                "ledger.json", "audit.json", "claims.json", sketch_file, verse_file}  # fmt: skip
     # Exactly these: no renditions (thumbnails are derived), nothing of anyone else.
     assert set(archive.namelist()) == expected
 

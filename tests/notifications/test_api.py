@@ -109,6 +109,7 @@ def test_preferences_read_and_change(user):
         "cost": "immediate", "mention": "immediate", "proposal_published": "immediate",
         "proposal_revised": "immediate", "proposal_commented": "immediate",
         "proposal_accepted": "digest", "proposal_released": "immediate", "ask_for_you": "off",
+        "claim_made": "immediate", "claim_answered": "immediate", "claim_decided": "immediate",
     }  # fmt: skip
     response = client.put(
         "/api/notifications/preferences/", {"revenue": "off", "mention": "digest"}
@@ -166,7 +167,8 @@ def test_the_settings_page_saves_preferences(client, user):
         "released": "immediate", "revenue": "off", "statement_issued": "digest", "cost": "off",
         "mention": "digest", "proposal_published": "immediate", "proposal_revised": "digest",
         "proposal_commented": "off", "proposal_accepted": "off", "proposal_released": "immediate",
-        "ask_for_you": "digest",
+        "ask_for_you": "digest", "claim_made": "digest", "claim_answered": "off",
+        "claim_decided": "immediate",
     }  # fmt: skip
 
     response = client.post("/settings/notifications/", choices)

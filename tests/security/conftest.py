@@ -37,11 +37,13 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import api_token_create, data_export_build, data_export_request
+from claims.services import claim_create
 from community.services import comment_create, comment_hide, follow_create, report_create
 from contributions.models import RemixLink
 from contributions.services import contribution_create, contribution_delete
 from hitrec.celery import app as celery_app
-from media.services import contribution_process
+from media.credit_guard import prints_of
+from media.services import contribution_process, fingerprint_record
 from notifications.services import notify_released
 from projects.models import Submission
 from projects.services import (
@@ -75,6 +77,7 @@ from tests.accounts.factories import StaffFactory, UserFactory
 from tests.accounts.two_factor import signed_in_with_second_factor
 from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
+from tests.media.fingerprint_samples import passage, prose, quoted_in
 from tests.projects.factories import make_project
 
 ACTORS = ("anonymous", "author", "other", "producer", "coproducer", "staff")
@@ -201,6 +204,22 @@ def _build(media_root: Path) -> World:
     report = report_create(reporter=bo, contribution=work, kind="abuse", text="Looks copied.")
     follow, _ = follow_create(follower=bo, artist=ana)
 
+    # The credit guard: two texts of Bo's each quote a poem of the author's (found by their
+    # fingerprints); she asked to be credited in the first.
+    quoted = []
+    for seed in (71, 72):
+        poem = ContributionFactory(author=ana, title=f"Poem {seed}", text=prose(seed, 300))
+        quoting = ContributionFactory(
+            author=bo, title=f"Quoting {seed}", text=quoted_in(passage(poem.text, seed), seed)
+        )
+        for text in (poem, quoting):
+            fingerprint_record(
+                contribution_id=text.id,
+                prints=prints_of(kind="text", original=None, picture=None, text=text.text),
+            )
+        quoted.append((poem, quoting))
+    claim = claim_create(actor=ana, work=quoted[0][1], earlier=quoted[0][0], message="Mine.")
+
     export = data_export_request(user=ana)
     data_export_build(export_id=export.id)
     api_token, _key = api_token_create(user=ana, name="ana's script")
@@ -248,6 +267,10 @@ def _build(media_root: Path) -> World:
             "withdrawn_proposal": withdrawn.id,
             "proposal_comment": proposal_question.id,
             "quiet": quiet.id,
+            "quoting": quoted[0][1].id,
+            "unclaimed_quoting": quoted[1][1].id,
+            "unclaimed_poem": quoted[1][0].id,
+            "claim": claim.id,
             "first_revision": 1,  # a revision's number, not an id: proposals count from 1
         },
         rendition=rendition,

@@ -149,6 +149,21 @@ ROWS = [
     Row("GET", "rendition", "200 200 200 200 200 200",
         args={"contribution_id": "work", "name": "rendition"}),
     # community: comments for anyone signed in; moderation by the work's author or staff.
+    # The credit guard: a work's matches for its author, the producers of a project that took
+    # it in, and staff; claims for the earlier work's author, answered by the remixer.
+    Row("GET", "contribution-matches", "401 200 403 403 403 200", args=W),
+    Row("GET", "contribution-matches", "401 403 200 200 200 200", args={"contribution_id": "offered"}),
+    Row("GET", "contribution-matches", "401 403 200 403 403 200", args={"contribution_id": "quoting"}),
+    Row("POST", "contribution-claims", "401 201 403 403 403 403",
+        args={"contribution_id": "unclaimed_quoting"},
+        data=lambda w: {"earlier": w.ids["unclaimed_poem"], "message": "That is my poem."}),
+    Row("GET", "claim-list", "401 200 200 200 200 200"),
+    Row("GET", "claim-detail", "401 200 200 404 404 200", args={"claim_id": "claim"}),
+    Row("POST", "claim-accept", "401 403 200 404 404 403", args={"claim_id": "claim"}),
+    Row("POST", "claim-decline", "401 403 200 404 404 403", args={"claim_id": "claim"},
+        data=lambda w: {"reason": "I wrote it before her."}),
+    Row("POST", "claim-decide", "401 403 403 404 404 200", args={"claim_id": "claim"},
+        data=lambda w: {"accept": True, "reason": ""}),
     Row("GET", "contribution-comments", "200 200 200 200 200 200", args=W),
     Row("POST", "contribution-comments", "401 201 201 201 201 201", args=W,
         data=lambda w: {"body": "Nice."}),
@@ -391,6 +406,7 @@ def _ids(response) -> set[int]:
         ("/api/projects/{released}/costs/", "cost",
          {"author", "producer", "coproducer", "staff"}),
         ("/api/payouts/batches/", "batch", {"staff"}),
+        ("/api/claims/", "claim", {"author", "other", "staff"}),
     ],
 )  # fmt: skip
 def test_lists_hold_only_what_the_actor_may_see(url, key, seen_by, in_world, api_as):
