@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims.api import MatchSerializer
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.throttles import CommentRateThrottle
 from projects.api import ReleaseCreditInputSerializer
@@ -23,6 +24,7 @@ from proposals.selectors import (
     proposal_visible_or_404,
     revision_diff,
     revision_get,
+    undeclared_matches,
 )
 from royalties.api import SplitOutputSerializer
 from royalties.splits import format_fraction, format_percent
@@ -107,6 +109,19 @@ class ProposalListItemSerializer(serializers.Serializer):
     revisions = serializers.IntegerField(source="revision_count")
 
 
+class CreditedWorkMatchesSerializer(serializers.Serializer):
+    contribution = serializers.IntegerField(source="work.id", help_text="A credited work.")
+    title = serializers.CharField(source="work.title")
+    matches = MatchSerializer(
+        many=True,
+        help_text=(
+            "The earlier works it probably uses without crediting them (neither a declared "
+            "source nor credited through its sources), surest first; as "
+            "`GET /api/contributions/{id}/matches/` lists them."
+        ),
+    )
+
+
 class ProposalOutputSerializer(ProposalListItemSerializer):
     revisions = None  # the detail lists the revisions themselves
     closed_at = serializers.DateTimeField(allow_null=True)
@@ -114,6 +129,15 @@ class ProposalOutputSerializer(ProposalListItemSerializer):
     revision = ProposalRevisionSerializer(source="current", help_text="The current revision.")
     everyone_accepted = serializers.SerializerMethodField()
     page = serializers.SerializerMethodField()
+    undeclared_matches = CreditedWorkMatchesSerializer(
+        many=True,
+        source="undeclared",
+        help_text=(
+            "The current revision's credited works that probably use an earlier work they do "
+            "not credit (found by the credit guard, as of now), in id order; works with none "
+            "are left out. Public, like the proposal: everyone may say so before the release."
+        ),
+    )
 
     def get_everyone_accepted(self, proposal) -> bool:
         return all(hasattr(person, "acceptance") for person in proposal.current.people.all())
@@ -124,6 +148,7 @@ class ProposalOutputSerializer(ProposalListItemSerializer):
 
 def _proposal_body(proposal: Proposal) -> dict:
     proposal.current = revision_get(proposal=proposal)
+    proposal.undeclared = undeclared_matches(revision=proposal.current)
     return ProposalOutputSerializer(proposal).data
 
 

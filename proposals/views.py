@@ -23,6 +23,7 @@ from proposals import services
 from proposals.models import COMMENT_MAX_CHARS, ProposalComment
 from proposals.selectors import (
     comment_list,
+    match_shown,
     open_proposal,
     proposal_accept_refusal,
     proposal_comment_refusal,
@@ -31,6 +32,7 @@ from proposals.selectors import (
     revision_diff,
     revision_get,
     revision_list,
+    undeclared_matches,
 )
 from royalties.splits import format_percent
 
@@ -157,6 +159,12 @@ def proposal(request, proposal_id: int):
         ],
         "history": history,
         "comments": list(comment_list(proposal=proposal)),
+        # Public, in the comments: releasing is the producers' call, but everyone sees what
+        # the credited works may use without crediting it, and may say so.
+        "undeclared": [
+            {"work": row.work, "matches": [match_shown(found) for found in row.matches]}
+            for row in undeclared_matches(revision=revision)
+        ],
         "comment_max": COMMENT_MAX_CHARS,
         "window_open": is_open and timezone.now() < proposal.window_ends_at,
         "can_comment": proposal_comment_refusal(proposal=proposal, user=request.user) is None,

@@ -189,6 +189,12 @@ class UploadForm(forms.Form):
         return ids
 
 
+class SourceAddForm(forms.Form):
+    """The credit guard's "add it as a source": the earlier work, from a hidden field."""
+
+    source = forms.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Source"))
+
+
 class ProjectForm(forms.Form):
     title = forms.CharField(max_length=200, label=_("Title"))
     brief = forms.CharField(

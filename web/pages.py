@@ -18,6 +18,11 @@ urlpatterns = [
     path("tags/<str:tag>/", contributions.tag, name="tag"),
     path("contributions/new/", contributions.upload, name="upload"),
     path("contributions/<int:contribution_id>/", contributions.contribution, name="contribution"),
+    path(
+        "contributions/<int:contribution_id>/sources/add/",
+        contributions.contribution_source_add,
+        name="contribution-source-add",
+    ),
     path("projects/", projects.projects, name="projects"),
     path("projects/new/", projects.project_new, name="project-new"),
     path("projects/<int:project_id>/", projects.project, name="project"),

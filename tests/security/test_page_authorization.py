@@ -97,6 +97,8 @@ ROWS = [
     PageRow("GET", "web:project", "200 200 200 200 200 200", args=P),
     PageRow("GET", "web:project", "404 404 404 200 200 200", args=D),
     PageRow("GET", "web:project", "200 200 200 200 200 200", args=R),
+    PageRow("POST", "web:contribution-source-add", "login saved refused refused refused refused",
+            args=ids(contribution_id="spare"), data=lambda w: {"source": w.ids["work"]}),
     PageRow("POST", "web:project-submit", "login saved refused refused refused refused", args=P,
             data=lambda w: {"contribution": w.ids["spare"]}),
     PageRow("POST", "web:project-submit", "login 404 404 refused refused refused", args=D,

@@ -1,15 +1,19 @@
 """Pages of contributions: browsing, one work, uploading (with its sources and licence)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from claims.selectors import matches_visible_to, work_matches
 from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
-from contributions.lineage import lineage_outline
+from contributions.lineage import OutlineItem, lineage_outline
 from contributions.lineage_pages import lineage_page
 from contributions.models import Contribution
 from contributions.selectors import (
@@ -19,12 +23,13 @@ from contributions.selectors import (
     upstream_credits,
     works_of,
 )
-from contributions.services import contribution_create
+from contributions.services import contribution_create, remix_source_add
 from hitrec.i18n import message_of
-from hitrec.pages import form_errors_apply
+from hitrec.pages import form_errors_apply, form_report, refusals_reported
 from hitrec.tags import tag_normalised
 from projects.asks_for_you import matching_asks
 from projects.selectors import projects_that_took_in
+from proposals.selectors import match_shown
 from web import forms
 
 BROWSE_PAGE = 24
@@ -99,13 +104,15 @@ def contribution(request, contribution_id: int):
     # The picture's depth, read once: its direct remixes, and the lineage in words beside it;
     # for a popular work, its nearest relatives (the export has them all).
     lineage = lineage_page(contribution_id=work.id, depth=3, limit=LINEAGE_LISTED)
+    outline = lineage_outline(lineage)
     renditions = {r.name: r for r in work.renditions.all()}
+    is_author = request.user.is_authenticated and request.user.id == work.author_id
     context = {
         "work": work,
         "license": LICENSES[work.license],
         "credits": upstream_credits(contribution_id=work.id),
         "remixes": [n for n in lineage.nodes if n.direction == "down" and n.depth == 1],
-        "outline": lineage_outline(lineage),
+        "outline": outline,
         "lineage_cut": lineage.next is not None,
         "lineage_listed": len(lineage.nodes) - 1,
         "counts": work.lineage_counts,
@@ -122,12 +129,66 @@ def contribution(request, contribution_id: int):
         "preview": next((r for r in work.renditions.all() if r.role == "preview"), None),
         "waveform": next((r for r in work.renditions.all() if r.role == "waveform"), None),
         "remixable": LICENSES[work.license].remixable and not work.is_removed,
-        "is_author": request.user.is_authenticated and request.user.id == work.author_id,
+        "is_author": is_author,
         # Projects and remixes keep the licence they took the work under (issue 21).
         "taken_in": projects_that_took_in(contribution_id=work.id),
         "community": community_section(viewer=request.user, contribution=work),
+        "credit_matches": _credit_matches(request.user, work, outline["up"], is_author=is_author),
     }
     return render(request, "web/contribution.html", context)
+
+
+def _credit_matches(
+    user, work: Contribution, up: tuple[OutlineItem, ...], *, is_author: bool
+) -> list[dict]:
+    """The earlier works this one probably uses, for those allowed to see them (never
+    public), each with the declared source that credits it when it is credited through one
+    (read off the lineage in words, already loaded: no query). Nothing while the work is
+    processing: its matches are found at the job's last step."""
+    if work.status != Contribution.Status.READY or work.is_removed:
+        return []
+    if not matches_visible_to(work=work, user=user):
+        return []
+    through: dict[int, OutlineItem] = {}
+
+    def under(items: tuple[OutlineItem, ...], source: OutlineItem) -> None:
+        for item in items:
+            through.setdefault(item.node.id, source)
+            under(item.children, source)
+
+    for source in up:
+        under(source.children, source)
+    return [
+        {
+            "shown": match_shown(found, yours=is_author),
+            "through": through.get(found.earlier.id),
+            "offer": is_author and not found.declared and not found.in_lineage,
+        }
+        for found in work_matches(work=work)
+    ]
+
+
+@login_required
+@require_POST
+def contribution_source_add(request, contribution_id: int):
+    """The author adds an earlier work the credit guard found as a source of this one: the
+    sources it has, plus that one, through the same service and licence rules as the API (a
+    refusal comes back as messages on the work's page)."""
+    work = contribution_get(contribution_id=contribution_id)
+    if work is None:
+        raise Http404(_("No contribution with that id."))
+    form = forms.SourceAddForm(request.POST)
+    if form.is_valid():
+        with refusals_reported(request):
+            remix_source_add(
+                contribution=work, actor=request.user, source_id=form.cleaned_data["source"]
+            )
+            messages.success(
+                request, _("Added as a source: its author is now credited in this work's lineage.")
+            )
+    else:
+        form_report(request, form)
+    return HttpResponseRedirect(reverse("web:contribution", args=[work.id]) + "#matches")
 
 
 @login_required

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from claims.selectors import works_matches
+from contributions.models import Contribution
 from hitrec.formats import date_display, money_display
 from hitrec.i18n import message_of
 from hitrec.pages import form_report, problems_of, refusals_reported
@@ -27,6 +29,7 @@ from projects.services import (
     project_release,
     submission_decide,
 )
+from proposals.selectors import match_shown
 from royalties.models import ProductionCost
 from royalties.selectors import (
     cost_bearers,
@@ -53,10 +56,12 @@ def desk(request, project_id: int):
     if not is_producer(project=project, user=request.user):
         raise PermissionDenied(_("Only the producers of this project use its desk."))
     submissions = submission_list(project=project, user=request.user)
+    accepted = [s for s in submissions if s.status == Submission.Status.ACCEPTED]
     context = {
         "project": project,
         "pending": [s for s in submissions if s.status == Submission.Status.PENDING],
-        "accepted": [s for s in submissions if s.status == Submission.Status.ACCEPTED],
+        "accepted": accepted,
+        "undeclared": _undeclared_matches([s.contribution for s in accepted]),
         "ask_form": forms.AskForm(),
         "asks": project.asks.order_by("id").prefetch_related("tags"),
         "pool": format_share(project.contributor_pool),
@@ -65,6 +70,19 @@ def desk(request, project_id: int):
     if project.status != Project.Status.DRAFT:
         context.update(_money_context(project, actor=request.user))
     return render(request, "web/desk.html", context)
+
+
+def _undeclared_matches(works: list[Contribution]) -> list[dict]:
+    """The works a release would credit that probably use an earlier work they do not credit,
+    each with those works (one query): the producers look before they release. A removed
+    work is left out, as the payment proposal leaves it out."""
+    present = [work for work in works if not work.is_removed]
+    found = works_matches(works=present, undeclared=True)
+    return [
+        {"work": work, "matches": [match_shown(m) for m in found[work.pk]]}
+        for work in sorted(present, key=lambda work: work.pk)
+        if found[work.pk]
+    ]
 
 
 def _money_context(project: Project, *, actor: User) -> dict:
