@@ -213,10 +213,13 @@ def generate(conn: psycopg.Connection, *, size: int, seed: int, words: Vocabular
     licenses = list(LICENSE_WEIGHTS)
     license_weights = list(itertools.accumulate(LICENSE_WEIGHTS.values()))
 
+    work_licenses: list[str] = []  # each work's, for its tag rows (contributions/tag_facts.py)
+
     def work_lines() -> Iterator[str]:
         for i in range(1, size + 1):
             kind = rng.choices(kinds, cum_weights=kind_weights)[0]
             license = rng.choices(licenses, cum_weights=license_weights)[0]
+            work_licenses.append(license)
             title = " ".join(words.draw(rng, rng.randint(*TITLE_WORDS))).capitalize()
             described = rng.randint(*DESCRIPTION_WORDS)
             description = (
@@ -249,16 +252,20 @@ def generate(conn: psycopg.Connection, *, size: int, seed: int, words: Vocabular
     def tag_lines() -> Iterator[str]:
         tag_id = 0
         for work in range(1, size + 1):
+            # The work's facts as the tag rows' trigger (off here) would copy them.
+            license, created = work_licenses[work - 1], timestamp(work)
+            listed = "f" if work % TOMBSTONE_EVERY == 7 else "t"
             for tag in words.draw_tags(tag_rng):
                 tag_id += 1
-                yield f"{tag_id}\t{work}\t{tag}\n"
+                yield f"{tag_id}\t{work}\t{tag}\t{license}\t{created}\t{listed}\n"
         facts.tag_rows = tag_id
 
     conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(TAG_TABLE)))
     try:
         copy_lines(
-            conn, table=TAG_TABLE, columns=["id", "contribution_id", "name"], lines=tag_lines(),
-            total=size * TAGS_PER_WORK,
+            conn, table=TAG_TABLE,
+            columns=["id", "contribution_id", "name", "license", "created_at", "listed"],
+            lines=tag_lines(), total=size * TAGS_PER_WORK,
         )  # fmt: skip
     finally:
         conn.execute(
