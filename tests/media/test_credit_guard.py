@@ -170,3 +170,25 @@ def test_the_fingerprint_command_indexes_works_from_before_and_goes_on_where_it_
 
     call_command("fingerprint", stdout=out, stderr=err)
     assert "Fingerprinted 0 works." in out.getvalue()
+
+
+def test_a_video_is_found_using_a_picture_in_its_frames_and_a_track_in_its_sound(upload, tmp_path):
+    still = tmp_path / "still.png"
+    samples.picture(81).save(still)
+    track = samples.write_wav(tmp_path / "track.wav", samples.music(82, 30.0))
+    picture = upload(png(samples.picture(81)), "The still")
+    music = upload(SimpleUploadedFile("track.wav", track.read_bytes()), "The track")
+    video = tmp_path / "clip.mp4"
+    samples.ffmpeg(
+        "-loop", "1", "-i", still, "-i", track, "-t", "20", "-vf", "scale=480:-2,format=yuv420p",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "128k", "-shortest",
+        video,
+    )  # fmt: skip
+
+    clip = upload(SimpleUploadedFile("clip.mp4", video.read_bytes()), "A clip")
+
+    assert clip.status == Contribution.Status.READY
+    found = {(m.earlier_id, m.kind) for m in CreditMatch.objects.filter(work=clip)}
+    assert found == {(picture.pk, "image"), (music.pk, "audio")}
+    frames = FingerprintKey.objects.filter(contribution=clip, kind=1)
+    assert frames.values("position").distinct().count() == 4  # one every 5 s of 20 s
