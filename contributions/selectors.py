@@ -19,6 +19,9 @@ from hitrec.messages import ExplainedError
 from hitrec.search import query_parsed
 from hitrec.tags import tags_normalised
 
+# A work's tags as shown: their names, not the work's facts the rows copy for the list.
+_TAG_NAMES = ContributionTag.objects.only("id", "contribution_id", "name")
+
 
 def contribution_queryset() -> QuerySet[Contribution]:
     """Contributions with everything the API shows, in a fixed number of queries."""
@@ -27,7 +30,7 @@ def contribution_queryset() -> QuerySet[Contribution]:
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work
-            "tags",
+            Prefetch("tags", queryset=_TAG_NAMES),
         )
         .defer("text")
     )
@@ -202,7 +205,7 @@ def contribution_get(*, contribution_id: int) -> Contribution | None:
         .prefetch_related(
             Prefetch("sources", queryset=Contribution.objects.only("id").order_by("id")),
             "renditions",  # media's; in their own order (role, width, name) within a work
-            "tags",
+            Prefetch("tags", queryset=_TAG_NAMES),
         )
         .filter(pk=contribution_id)
         .first()
