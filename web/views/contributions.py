@@ -64,7 +64,7 @@ def _works_page(request, data: QueryDict, *, template: str, extra: dict | None =
     query.pop("page", None)
     chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
     # Tags of the works shown, to narrow the search by; alphabetical, never by popularity.
-    shown = sorted({t.name for work in page for t in work.tags.all()} - set(chosen))
+    shown = sorted({name for work in page for name in work.tag_names} - set(chosen))
     context = {
         "form": form,
         "page": page,
