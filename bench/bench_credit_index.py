@@ -1,15 +1,16 @@
 """Benchmark: the credit guard's look-up at a million works: an upload's candidates through the index, verified.
 
     DATABASE_URL=postgres://…/hitrec_bench_credit .venv/bin/python bench/bench_credit_index.py \
-        [--works 1000000 --audio-loaded 0.1]
+        [--works 1000000 --audio-loaded 0.02]
 
 The index (`media_fingerprintkey`) is filled for `--works` works in the search benchmark's
 mix of kinds (audio 55%, picture 25%, video 15%, text 5%): each picture's 8 keys, each
 video's frames (one every 5 s of a 5-600 s video, at most 48) with 8 keys each, each text's
 490 band keys, and the keys of each sound (about 6 a second of a 5-600 s piece) for a share
 `--audio-loaded` of the audio and video works only: at a million works all of them would be
-about 1.3 billion rows, more than this machine's disk holds beside the others, so the
-audio look-up is measured at that share and at smaller ones, and its growth stated. The
+about 1.3 billion rows, some 100 GB with the index, twice over with the streaming replica
+this machine keeps (a first run at 10% filled the disk), so the audio look-up is measured
+at that share and its rows per key stated. The
 unrelated works' keys are drawn at random with the real keys' layout (chunk number, band
 number, masked bits), generated in the database. Real works are fingerprinted from the
 project's own generated samples (tests/media/fingerprint_samples.py) and kept through
@@ -138,15 +139,21 @@ def build(url: str, *, works: int, audio_loaded: float) -> dict:
         conn.execute(f"CREATE INDEX fingerprintkey_work ON {KEYS} (contribution_id)")
         facts["index s"] = round(time.perf_counter() - started, 1)
         conn.execute(f"VACUUM (ANALYZE) {KEYS}")
-        facts["rows"] = conn.execute(
-            f"SELECT kind, count(*) FROM {KEYS} GROUP BY kind ORDER BY kind"
-        ).fetchall()
-        facts["sizes"] = conn.execute(
-            "SELECT pg_size_pretty(pg_relation_size(%s)),"
-            " pg_size_pretty(pg_relation_size('fingerprintkey_lookup'))",
-            [KEYS],
-        ).fetchone()
-    return facts
+    return facts | _facts(url)
+
+
+def _facts(url: str) -> dict:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return {
+            "rows": conn.execute(
+                f"SELECT kind, count(*) FROM {KEYS} GROUP BY kind ORDER BY kind"
+            ).fetchall(),
+            "sizes": conn.execute(
+                "SELECT pg_size_pretty(pg_relation_size(%s)),"
+                " pg_size_pretty(pg_relation_size('fingerprintkey_lookup'))",
+                [KEYS],
+            ).fetchone(),
+        }
 
 
 def _work(kind: str, author, **fields) -> Contribution:
@@ -157,7 +164,7 @@ def _work(kind: str, author, **fields) -> Contribution:
 
 def real_works(workdir: Path, *, pictures: int, sounds: int, texts: int):
     """Real sources kept in the index (ids below NOISE_FROM), and their copies' prints."""
-    author = UserFactory()
+    author = UserFactory(username=f"bench{time.time_ns()}")
     uploads: list[tuple[str, int, WorkPrints]] = []  # (transform, source id, prints)
     for seed in range(pictures):
         source = fs.picture(seed)
@@ -195,8 +202,9 @@ def measure(uploads, *, repeat: int) -> dict[str, dict]:
     """Each upload's matches_find, timed `repeat` times; found = its source among them."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'),"
-                       " %s)", [10**8])  # fmt: skip
-    author = UserFactory()
+                       " greatest(%s, (SELECT max(id) FROM contributions_contribution)))",
+                       [10**8])  # fmt: skip
+    author = UserFactory(username=f"bench{time.time_ns()}")
     results: dict[str, dict] = {}
     for name, source, prints in uploads:
         upload = _work("image", author)
@@ -217,20 +225,30 @@ def measure(uploads, *, repeat: int) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--works", type=int, default=1_000_000)
-    parser.add_argument("--audio-loaded", type=float, default=0.1)
+    parser.add_argument("--audio-loaded", type=float, default=0.02)
     parser.add_argument("--pictures", type=int, default=30)
     parser.add_argument("--sounds", type=int, default=15)
     parser.add_argument("--texts", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep the index of the last run")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if "hitrec_bench" not in url:
         sys.exit("Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/hitrec_bench_credit")
-    print(f"building the index for {args.works:,} works", flush=True)
-    started = time.perf_counter()
-    facts = build(url, works=args.works, audio_loaded=args.audio_loaded)
-    facts["build s"] = round(time.perf_counter() - started, 1)
+    if args.reuse:
+        # The index of an earlier run of the same size (its real works stay; new ones come).
+        facts = {"build s": 0.0, "index s": 0.0, **_facts(url)}
+    else:
+        print(f"building the index for {args.works:,} works", flush=True)
+        started = time.perf_counter()
+        facts = build(url, works=args.works, audio_loaded=args.audio_loaded)
+        facts["build s"] = round(time.perf_counter() - started, 1)
+    with connection.cursor() as cursor:  # a reused database's works keep their ids
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'),"
+            " (SELECT coalesce(max(id), 0) + 1 FROM contributions_contribution), false)"
+        )
     with tempfile.TemporaryDirectory(prefix="hitrec-bench-") as workdir:
         uploads = real_works(
             Path(workdir), pictures=args.pictures, sounds=args.sounds, texts=args.texts
