@@ -317,23 +317,22 @@ def why(r: Results) -> str:
   reading the long texts' documents from TOAST. With work_mem {WORK_MEM} the page statement takes
   {ms(r.diagnosis.timing("page_work_mem"))} instead of {ms(page)}: a setting for the
   database role, not a change of code. A window of {SMALL_WINDOW}
-  would make the first step {ms(r.diagnosis.timing("window200"))}. What would meet 15 ms at
-  this size on this machine is an index that yields the matches newest first, so that the
-  window costs its own 1,001 entries and not every match: RUM (an extension) with the id
-  as an ordering attribute, documents partitioned by id range read newest partition first,
-  or a search engine with its index sorted by recency (docs/operations.md, "When search
-  moves to a dedicated engine"). Rare words have a few matches, found in the index and read: the first
+  would make the first step {ms(r.diagnosis.timing("window200"))}. Tried at this size and
+  left out (docs/decisions.md, "Search"): RUM (slower: a prefix term makes it sort every
+  match), id ranges read newest first and documents partitioned by id (PostgreSQL still
+  reads each common word's whole posting list, or tests documents one by one), narrow rows
+  (out of line only past 2 kB). What would meet 15 ms is that smaller window, or an engine
+  whose postings come newest first (docs/operations.md, "When search moves to a dedicated
+  engine"): both change what people see, so neither is taken without a decision. Rare words have a few matches, found in the index and read: the first
   step takes {ms(r.two["rare"].timing("window"))}.
-- **A tag and a licence.** The page alone (newest first off an index of `created_at`,
-  stopping after 20) takes {ms(fixed)} for the popular tags; the count takes the rest: an
-  exact count reads every work with the tag from the table to check its licence. With an
-  index on `(license, id)` of present works the count becomes a merge of two index-only
-  scans ({ms(r.indexed.timing("count", list(top.samples["api"])))} for the top tags,
-  measured above in a rolled-back transaction). Even the rarest tags, whose count is
-  {ms(rare.timing("count"))}, take {ms(rare_api)} through the API ({ms(rare_fn)} without
-  HTTP): the page of 20 works with their 10 tags, authors and counts (5 statements, some
-  260 model objects) and its JSON are the list API's own floor on this machine, at the
-  target already. Meeting it takes a count that stops early (capped at 1,000 as the
-  search's is, or the planner's estimate past it) with that index, and a lighter page.
+- **A tag and a licence.** The tag rows carry their work's licence, creation time and
+  presence (contributions/tag_facts.py): the list walks the first tag's rows newest first and
+  counts them alone, so the count is {ms(top.timing("count"))} for the popular tags and
+  {ms(rare.timing("count"))} for the rarest (it read every work carrying the tag before:
+  336 ms p50 for the popular ones). The page of 20 alone takes {ms(fixed)}; through the
+  API the rarest tags take {ms(rare_api)} ({ms(rare_fn)} without HTTP): the page of 20 works
+  with their renditions, authors, counts and tags, and its JSON, are the list API's own
+  floor on this machine, above the target. (The `(license, id)` index row is the diagnosis
+  of the earlier design, kept for comparison.)
 - **The list API's search** (`?search=`, reported) computes the window twice, once for the
   paginator's count and once for the page, and ranks the 1,000 with the list's joins."""
