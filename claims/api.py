@@ -15,6 +15,7 @@ from claims.models import MESSAGE_MAX_CHARS, REASON_MAX_CHARS, Claim
 from claims.selectors import claim_list, claim_visible, matches_visible_to, work_matches
 from contributions.models import Contribution
 from hitrec.api import StandardPagination, StrictInputSerializer, UserRefSerializer
+from hitrec.throttles import ClaimRateThrottle
 
 
 class MatchedWorkSerializer(serializers.Serializer):
@@ -123,6 +124,7 @@ class ContributionClaimsApi(APIView):
     (named one of its sources). Its author is told, and accepts or declines."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ClaimRateThrottle]
 
     class InputSerializer(StrictInputSerializer):
         earlier = serializers.IntegerField(

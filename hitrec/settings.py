@@ -393,6 +393,7 @@ _THROTTLE_DEFAULTS = {
     "uploads": "60/hour",
     "comments": "20/min",
     "exports": "30/hour",
+    "claims": "20/day",
 }
 HITREC_THROTTLE_RATES = {
     scope: (None if value.lower() == "off" else value)

@@ -177,6 +177,18 @@ class CommentRateThrottle(ScopedThrottle):
         return str(request.user.pk) if request.user.is_authenticated else None
 
 
+class ClaimRateThrottle(ScopedThrottle):
+    """Claims of credit, per person: each one tells a remixer someone says their work uses
+    theirs, so a flood of them is a flood of accusations."""
+
+    scope = "claims"
+    message = gettext_lazy("You have asked for credit too many times in a short time.")
+    fail_open = True  # a claim waits in the database; Redis away must not stop it
+
+    def ident(self, request) -> str | None:
+        return str(request.user.pk) if request.user.is_authenticated else None
+
+
 class ExportRateThrottle(ScopedThrottle):
     """Whole-lineage exports, per person or, signed out, per address: one of a popular work
     streams hundreds of thousands of lines and keeps a web process busy for seconds."""

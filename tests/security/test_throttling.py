@@ -15,12 +15,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from claims.models import Claim
 from community.models import Comment
 from contributions.models import Contribution
 from hitrec.throttles import parse_rate
+from media.credit_guard import prints_of
+from media.services import fingerprint_record
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
+from tests.media.fingerprint_samples import passage, prose, quoted_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +32,7 @@ TOKEN_URL = "/api/auth/token/"
 REGISTER_URL = "/api/auth/register/"
 UNLIMITED = {
     "auth": None, "login_failures": None, "uploads": None, "comments": None, "exports": None,
+    "claims": None,
 }  # fmt: skip
 
 
@@ -307,6 +312,34 @@ def test_comments_are_limited_per_person(limits):
     assert Comment.objects.filter(author=ana).count() == 2
     assert client_for(bo).post(url, {"body": "Me too"}).status_code == 201
     assert client_for(ana).get(url).status_code == 200
+
+
+def test_claims_of_credit_are_limited_per_person(limits):
+    # Bo's texts quote three poems of Ana's: she may claim two, then must wait.
+    limits(claims="2/day")
+    ana, bo = UserFactory(), UserFactory()
+    pairs = []
+    for seed in range(3):
+        poem = ContributionFactory(author=ana, text=prose(90 + seed, 300))
+        quoting = ContributionFactory(author=bo, text=quoted_in(passage(poem.text, seed), seed))
+        for text in (poem, quoting):
+            fingerprint_record(
+                contribution_id=text.id,
+                prints=prints_of(kind="text", original=None, picture=None, text=text.text),
+            )
+        pairs.append((poem, quoting))
+
+    def claim(poem, quoting):
+        return client_for(ana).post(
+            f"/api/contributions/{quoting.id}/claims/", {"earlier": poem.id}, format="json"
+        )
+
+    answers = [claim(*pair).status_code for pair in pairs[:2]]
+    refused = claim(*pairs[2])
+
+    assert answers == [201, 201]
+    assert_too_many(refused, "asked for credit too many times")
+    assert Claim.objects.filter(claimant=ana).count() == 2
 
 
 # --- rates and their store -------------------------------------------------------------------
