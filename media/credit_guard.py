@@ -121,7 +121,7 @@ def _add(prints: WorkPrints, compute: Callable[[], object]) -> None:
         prints.unavailable.append(f"the frames could not be read: {why}")
 
 
-def video_frame_hashes(original: Path, *, duration_s: float | None = None) -> list[ImageHashes]:
+def video_frame_hashes(original: Path) -> list[ImageHashes]:
     """The hashes of frames sampled through a video, FRAME_SECONDS apart (up to MAX_FRAMES)."""
     with tempfile.TemporaryDirectory(prefix="hitrec-frames-") as workdir:
         ffmpeg.run(

@@ -54,7 +54,8 @@ def test_a_tag_and_a_licence_page_newest_first_with_the_count_from_the_tag_rows(
     with django_assert_num_queries(1):  # the count: one read of the tag rows, no works
         assert works.count() == 2
     assert [w.pk for w in works] == [new.pk, old.pk]
-    assert other_licence.pk not in [w.pk for w in works] and untagged.pk not in works
+    assert other_licence.pk not in [w.pk for w in works]
+    assert untagged.pk not in [w.pk for w in works]
     assert [w.pk for w in contribution_list(tags=["lo-fi", "cello"])] == [new.pk]
 
 
