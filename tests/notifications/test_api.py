@@ -122,6 +122,19 @@ def test_preferences_read_and_change(user):
     assert other["revenue"] == "digest"
 
 
+def test_every_kind_can_be_changed_through_the_api(user):
+    """The serializer lists the kinds by hand (for the schema): none may be left out, or a
+    client could read a kind it could never change."""
+    client = as_user(user)
+    kinds = client.get("/api/notifications/preferences/").json()
+    chosen = {kind: "off" if delivery != "off" else "digest" for kind, delivery in kinds.items()}
+
+    response = client.put("/api/notifications/preferences/", chosen)
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == chosen
+
+
 def test_preferences_refuse_unknown_kinds_and_choices(user):
     client = as_user(user)
 
