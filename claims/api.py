@@ -89,11 +89,20 @@ class ClaimSerializer(serializers.Serializer):
     message = serializers.CharField()
     status = serializers.ChoiceField(choices=Claim.Status.choices)
     decided_by = UserRefSerializer(
-        allow_null=True, help_text="The work's author, or staff who decided in their place."
+        allow_null=True,
+        help_text="The work's author, or staff who decided in their place; the claimant if "
+        "they withdrew it; null while open and when it lapsed (one of its works was deleted).",
     )
-    reason = serializers.CharField(help_text="Why it was declined (or staff's note).")
+    reason = serializers.CharField(
+        help_text="Why it was declined (or staff's note); empty if its writer closed their "
+        "account (`reason_removed`)."
+    )
+    reason_removed = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reason_removed(self, claim: Claim) -> bool:
+        return claim.reason_removed_at is not None
 
 
 def _work_or_404(contribution_id: int) -> Contribution:
@@ -231,4 +240,15 @@ class ClaimDecideApi(APIView):
             accept=data.validated_data["accept"],
             reason=data.validated_data.get("reason", ""),
         )
+        return Response(ClaimSerializer(claim).data)
+
+
+class ClaimWithdrawApi(APIView):
+    """The claimant withdraws a claim nobody has answered yet; the work's author is told."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=ClaimSerializer)
+    def post(self, request, claim_id: int):
+        claim = services.claim_withdraw(claim=_claim_or_404(request, claim_id), actor=request.user)
         return Response(ClaimSerializer(claim).data)

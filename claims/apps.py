@@ -9,7 +9,12 @@ class ClaimsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: accounts' export registry is filled once the app registry is ready.
+        from accounts.closing import account_closing
         from accounts.exports import export_section_register
-        from claims import exports
+        from claims import exports, receivers
+        from contributions.events import ContributionRemoved
+        from hitrec.events import subscribe
 
         export_section_register(exports.SECTION)
+        account_closing.connect(receivers.forget_on_account_closing, dispatch_uid="claims-forget")
+        subscribe(ContributionRemoved, receivers.contribution_removed)

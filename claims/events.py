@@ -1,4 +1,5 @@
-"""What claims announce (hitrec.events): a claim made, accepted, declined, or decided by staff."""
+"""What claims announce (hitrec.events): a claim made, accepted, declined, decided by staff, or
+withdrawn by its claimant."""
 
 from dataclasses import dataclass
 
@@ -29,5 +30,12 @@ class ClaimDeclined(Event):
 @dataclass(frozen=True)
 class ClaimDecided(Event):
     """Staff accepted or declined a claim in the later work's author's place."""
+
+    claim_id: int
+
+
+@dataclass(frozen=True)
+class ClaimWithdrawn(Event):
+    """The claimant withdrew a claim nobody had answered."""
 
     claim_id: int

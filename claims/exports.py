@@ -20,10 +20,13 @@ def _work(work) -> dict:
 
 
 def _decider(claim: Claim) -> str | None:
-    """Who decided: the remixer (the work's author) or staff, whose names are their own."""
+    """Who decided: the remixer (the work's author), the claimant (who withdrew it) or staff,
+    whose names are their own; None while open, and when it lapsed."""
     if claim.decided_by_id is None:
         return None
-    return "remixer" if claim.decided_by_id == claim.work.author_id else "staff"
+    if claim.decided_by_id == claim.work.author_id:
+        return "remixer"
+    return "claimant" if claim.decided_by_id == claim.claimant_id else "staff"
 
 
 def claims_write(archive: ExportArchive, user: User, progress: Callable[[float], None]) -> None:
@@ -47,6 +50,7 @@ def claims_write(archive: ExportArchive, user: User, progress: Callable[[float],
                 "decided_by": _decider(claim),
                 "decided_at": claim.decided_at,
                 "reason": claim.reason,
+                "reason_removed": claim.reason_removed_at is not None,
             }
             for claim in claims.iterator()
         ],

@@ -4,7 +4,9 @@ The credit guard (media.CreditMatch) finds that a work probably uses an earlier 
 earlier work's author may then claim credit. The later work's author accepts (the earlier
 work becomes a declared source, under the licence rules) or declines with a reason; staff
 may decide instead. A claim is a record kept for ever: it protects the works it names, so
-deleting one leaves a tombstone, as a release does.
+deleting one leaves a tombstone, as a release does. A claim nobody answered ends too: its
+claimant withdraws it (or closes their account), or it lapses when one of its works is
+deleted or taken down, since a deleted work can name no source and be named by none.
 """
 
 from django.conf import settings
@@ -23,6 +25,8 @@ class Claim(models.Model):
         OPEN = "open", _("Open")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        LAPSED = "lapsed", _("Lapsed")
 
     # The later work, said to use `earlier`; its author answers the claim.
     work = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="claims")
@@ -32,11 +36,15 @@ class Claim(models.Model):
     )
     message = models.TextField(blank=True, max_length=MESSAGE_MAX_CHARS)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    # The work's author, or a member of staff who decided in their place.
+    # The work's author, or a member of staff who decided in their place; the claimant when
+    # they withdrew it; nobody when it lapsed.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(blank=True, max_length=REASON_MAX_CHARS)
+    # When the decider closed their account, the words of their reason went with it (a
+    # declined claim's reason is otherwise required).
+    reason_removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -57,14 +65,22 @@ class Claim(models.Model):
                 name="claim_open_once_per_pair",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["open", "accepted", "declined"]), name="claim_status"
+                condition=Q(status__in=["open", "accepted", "declined", "withdrawn", "lapsed"]),
+                name="claim_status",
             ),
             models.CheckConstraint(
-                condition=~Q(status="declined") | ~Q(reason=""), name="claim_declined_has_reason"
+                condition=~Q(status="declined")
+                | ~Q(reason="")
+                | Q(reason_removed_at__isnull=False),
+                name="claim_declined_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(status="open", decided_by__isnull=True, decided_at__isnull=True)
-                | (~Q(status="open") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                | Q(status="lapsed", decided_by__isnull=True, decided_at__isnull=False)
+                | (
+                    Q(status__in=["accepted", "declined", "withdrawn"])
+                    & Q(decided_by__isnull=False, decided_at__isnull=False)
+                ),
                 name="claim_decided_iff_closed",
             ),
             models.CheckConstraint(condition=~Q(work=F("earlier")), name="claim_not_itself"),

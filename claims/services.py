@@ -4,12 +4,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from claims.events import ClaimAccepted, ClaimDecided, ClaimDeclined, ClaimMade
+from claims.events import ClaimAccepted, ClaimDecided, ClaimDeclined, ClaimMade, ClaimWithdrawn
 from claims.models import MESSAGE_MAX_CHARS, REASON_MAX_CHARS, Claim
 from contributions.models import Ancestry, Contribution, RemixLink
 from contributions.services import remix_source_add
@@ -29,6 +30,7 @@ _ONLY_AUTHOR_ANSWERS = gettext_lazy(
     "decide in their place."
 )
 _ONLY_STAFF_DECIDE = gettext_lazy("Only staff can decide a claim in the remixer's place.")
+_ONLY_CLAIMANT_WITHDRAWS = gettext_lazy("Only the person who made a claim can withdraw it.")
 _NOT_ON_OWN_CLAIM = gettext_lazy(
     "You are part of this claim; another member of staff must decide it."
 )
@@ -224,3 +226,43 @@ def claim_decide(*, claim: Claim, actor: User, accept: bool, reason: str) -> Cla
     )
     announce(ClaimDecided(claim_id=claim.id))
     return claim
+
+
+@transaction.atomic
+def claim_withdraw(*, claim: Claim, actor: User) -> Claim:
+    """The claimant takes back a claim nobody has answered (they were wrong, or agreed
+    otherwise with the remixer); the remixer is told."""
+    if claim.claimant_id != actor.id:
+        raise PermissionDenied(_ONLY_CLAIMANT_WITHDRAWS)
+    claim = _locked_claim(claim)
+    _still_open(claim)
+    claim.status = Claim.Status.WITHDRAWN
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    announce(ClaimWithdrawn(claim_id=claim.id))
+    return claim
+
+
+@transaction.atomic
+def claims_lapse(*, contribution_id: int) -> int:
+    """A work was deleted or taken down: the open claims on it, and those naming it as the
+    earlier work, end unanswered (a deleted work can take no source, and be none). Returns
+    how many lapsed; a second call finds none open."""
+    return Claim.objects.filter(
+        Q(work_id=contribution_id) | Q(earlier_id=contribution_id), status=Claim.Status.OPEN
+    ).update(status=Claim.Status.LAPSED, decided_at=timezone.now())
+
+
+def claims_forget(*, user: User) -> None:
+    """A person closes their account (inside its transaction): the claims they made and no
+    one answered are withdrawn; the words they wrote go (their claims' messages, the reasons
+    they gave); the claims stay, as records of the works they name."""
+    now = timezone.now()
+    Claim.objects.filter(claimant=user, status=Claim.Status.OPEN).update(
+        status=Claim.Status.WITHDRAWN, decided_by=user, decided_at=now
+    )
+    Claim.objects.filter(claimant=user).exclude(message="").update(message="")
+    Claim.objects.filter(decided_by=user).exclude(reason="").update(
+        reason="", reason_removed_at=now
+    )

@@ -20,4 +20,5 @@ urlpatterns = [
     path("claims/<int:claim_id>/accept/", api.ClaimAcceptApi.as_view(), name="claim-accept"),
     path("claims/<int:claim_id>/decline/", api.ClaimDeclineApi.as_view(), name="claim-decline"),
     path("claims/<int:claim_id>/decide/", api.ClaimDecideApi.as_view(), name="claim-decide"),
+    path("claims/<int:claim_id>/withdraw/", api.ClaimWithdrawApi.as_view(), name="claim-withdraw"),
 ]

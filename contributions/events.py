@@ -1,4 +1,5 @@
-"""What contributions announce (hitrec.events): an original to process, sources added."""
+"""What contributions announce (hitrec.events): an original to process, sources added, a
+work removed."""
 
 from dataclasses import dataclass
 
@@ -18,3 +19,11 @@ class RemixSourcesAdded(Event):
 
     remix_id: int
     source_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ContributionRemoved(Event):
+    """A work was deleted by its author or taken down by staff and kept as a tombstone (a
+    work removed outright leaves no record to speak of)."""
+
+    contribution_id: int

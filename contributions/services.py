@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from contributions.events import OriginalStored, RemixSourcesAdded
+from contributions.events import ContributionRemoved, OriginalStored, RemixSourcesAdded
 from contributions.extensions import submitting
 from contributions.licenses import Work, named, remix_refusals, source_refusals
 from contributions.models import Contribution, ContributionTag, RemixLink
@@ -437,3 +437,4 @@ def _tombstone_make(contribution: Contribution) -> None:
     contribution.save()
     public_reads_changed()
     files_delete_on_commit(files)
+    announce(ContributionRemoved(contribution_id=contribution.id))

@@ -4,7 +4,7 @@ Who is told, and how (in the app, by email now or in a digest), is worked out by
 off the request (notifications.services.notify); a subscriber only names the kind and ids.
 """
 
-from claims.events import ClaimAccepted, ClaimDecided, ClaimDeclined, ClaimMade
+from claims.events import ClaimAccepted, ClaimDecided, ClaimDeclined, ClaimMade, ClaimWithdrawn
 from contributions.events import RemixSourcesAdded
 from hitrec.events import Event, TextPublished, subscribe
 from notifications import tasks
@@ -38,6 +38,8 @@ KINDS: dict[type[Event], str] = {
     ClaimAccepted: "claim_answered",
     ClaimDeclined: "claim_answered",
     ClaimDecided: "claim_decided",
+    # The claimant took it back: the remixer hears it as the end of the claim they were told of.
+    ClaimWithdrawn: "claim_made",
 }
 
 

@@ -80,6 +80,7 @@ def test_the_poet_claims_credit_in_the_song_that_quotes_her(as_user, people, son
         "status": "open",
         "decided_by": None,
         "reason": "",
+        "reason_removed": False,
         "created_at": body["created_at"],
         "decided_at": None,
     }  # fmt: skip
@@ -285,7 +286,8 @@ def test_every_step_is_told_to_the_other_side(
         ("claim_answered", "bo accepted your claim: “Song” now names your “Poem” as a source."),
     ]
     notification = Notification.objects.get(recipient=ana)
-    assert (notification.actor, notification.link) == (bo, f"/contributions/{song.id}/")
+    # Every claim notification opens the claim's page, where it is answered.
+    assert (notification.actor, notification.link) == (bo, f"/claims/{claim_id}/")
     assert notification.email_status == "sent"  # at once, by default
     assert [(mail.to, mail.subject) for mail in mailoutbox][-1] == (
         ["ana@example.org"],
@@ -347,6 +349,33 @@ def test_a_staff_acceptance_is_told_to_both_once(
     )
 
 
+def test_the_claimant_withdraws_through_the_api_and_the_remixer_is_told(
+    as_user, people, song, poem, django_capture_on_commit_callbacks
+):
+    ana, bo = people["ana"], people["bo"]
+    claim_id = claim_through_api(as_user, ana, song, poem).json()["id"]
+
+    by_remixer = as_user(bo).post(f"/api/claims/{claim_id}/withdraw/")
+    by_stranger = as_user(people["cy"]).post(f"/api/claims/{claim_id}/withdraw/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(ana).post(f"/api/claims/{claim_id}/withdraw/")
+    again = as_user(ana).post(f"/api/claims/{claim_id}/withdraw/")
+
+    assert by_remixer.status_code == 403
+    assert by_remixer.json()["detail"] == "Only the person who made a claim can withdraw it."
+    assert by_stranger.status_code == 404
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["decided_by"]["username"]) == (
+        "withdrawn", "ana",
+    )  # fmt: skip
+    assert again.status_code == 400 and "already withdrawn" in str(again.json())
+    assert inbox(bo)[-1] == (
+        "claim_made",
+        "ana withdrew their claim that your “Song” uses their “Poem”: there is nothing to answer.",
+    )
+    assert inbox(ana) == []
+
+
 def test_someone_who_turned_claims_off_is_not_told(
     as_user, people, song, poem, django_capture_on_commit_callbacks
 ):
@@ -375,6 +404,12 @@ def test_every_claim_made_or_received_is_in_the_export_with_each_step(as_user, p
     as_user(bo).post(f"/api/claims/{declined_id}/decline/", {"reason": "Folk song."})
     accepted_id = claim_through_api(as_user, ana, song, poem, message="Notebook").json()["id"]
     as_user(StaffFactory()).post(f"/api/claims/{accepted_id}/decide/", {"accept": True})
+    other = ContributionFactory(author=ana, title="Other poem")
+    matched(song, other)
+    withdrawn_id = as_user(ana).post(
+        f"/api/contributions/{song.id}/claims/", {"earlier": other.id}
+    ).json()["id"]
+    as_user(ana).post(f"/api/claims/{withdrawn_id}/withdraw/")
 
     made, received = exported_claims(ana), exported_claims(bo)
 
@@ -383,8 +418,9 @@ def test_every_claim_made_or_received_is_in_the_export_with_each_step(as_user, p
     assert [(c["id"], c["role"], c["status"], c["decided_by"], c["reason"]) for c in made] == [
         (declined_id, "made", "declined", "remixer", "Folk song."),
         (accepted_id, "made", "accepted", "staff", ""),
+        (withdrawn_id, "made", "withdrawn", "claimant", ""),
     ]
-    assert [(c["work"], c["earlier"], c["message"]) for c in made] == [
+    assert [(c["work"], c["earlier"], c["message"]) for c in made][:2] == [
         (work, earlier, "Lines 3 to 9 are mine."),
         (work, earlier, "Notebook"),
     ]
@@ -392,5 +428,6 @@ def test_every_claim_made_or_received_is_in_the_export_with_each_step(as_user, p
     assert [(c["id"], c["role"]) for c in received] == [
         (declined_id, "received"),
         (accepted_id, "received"),
+        (withdrawn_id, "received"),
     ]
     assert exported_claims(people["cy"]) == []

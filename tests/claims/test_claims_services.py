@@ -8,12 +8,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims.models import Claim
-from claims.services import claim_accept, claim_create, claim_decide, claim_decline
+from accounts.services import account_delete
+from claims.services import (
+    claim_accept,
+    claim_create,
+    claim_decide,
+    claim_decline,
+    claim_withdraw,
+)
 from contributions.models import RemixLink
 from contributions.services import contribution_delete, remix_sources_set
 from hitrec.models import AuditEntry
 from media.models import CreditMatch
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from tests.accounts.two_factor import signed_in_with_second_factor
 from tests.contributions.factories import ContributionFactory, RemixLinkFactory
 
@@ -244,14 +251,100 @@ def test_a_source_the_remixer_named_meanwhile_is_not_added_twice(ana, bo, song, 
     assert accepted.status == "accepted" and sources_of(song) == [poem.id]
 
 
-def test_a_deleted_work_takes_no_source_but_its_claim_can_be_declined(ana, bo, song, poem):
+def test_a_deleted_work_takes_no_source(ana, bo, song, poem):
     claim = claimed(ana, song, poem)
     RemixLinkFactory(source=song, remix=ContributionFactory())  # built on: a tombstone stays
-    contribution_delete(contribution=song, actor=bo)
+    contribution_delete(contribution=song, actor=bo)  # its claims lapse once this commits
 
     with pytest.raises(ValidationError, match="was deleted: no source can be added"):
         claim_accept(claim=claim, actor=bo)
-    assert claim_decline(claim=claim, actor=bo, reason="Deleted it.").status == "declined"
+
+
+# --- a claim that ends unanswered -----------------------------------------------------------
+
+
+def test_the_claimant_withdraws_an_unanswered_claim_and_may_claim_again(ana, bo, song, poem):
+    claim = claimed(ana, song, poem)
+
+    withdrawn = claim_withdraw(claim=claim, actor=ana)
+
+    assert (withdrawn.status, withdrawn.decided_by) == ("withdrawn", ana)
+    assert withdrawn.decided_at is not None and sources_of(song) == []
+    assert claimed(ana, song, poem).status == "open"  # withdrawn is no longer open
+
+
+def test_only_the_claimant_withdraws_and_only_while_it_is_open(ana, bo, song, poem):
+    claim = claimed(ana, song, poem)
+    for someone in (bo, StaffFactory()):
+        with pytest.raises(PermissionDenied, match="Only the person who made a claim"):
+            claim_withdraw(claim=claim, actor=someone)
+    claim_decline(claim=claim, actor=bo, reason="Not from the poem.")
+
+    with pytest.raises(ValidationError, match="already declined"):
+        claim_withdraw(claim=claim, actor=ana)
+    assert Claim.objects.get(pk=claim.pk).status == "declined"
+
+
+@pytest.mark.parametrize("deleted", ["work", "earlier"])
+def test_deleting_either_work_lapses_its_open_claims_only(
+    ana, bo, song, poem, deleted, django_capture_on_commit_callbacks
+):
+    open_claim = claimed(ana, song, poem)
+    other = ContributionFactory(author=ana, title="Other poem")
+    matched(song, other)
+    answered = claimed(ana, song, other)
+    claim_decline(claim=answered, actor=bo, reason="Not from that one.")
+    gone, author = (song, bo) if deleted == "work" else (poem, ana)
+    RemixLinkFactory(source=gone, remix=ContributionFactory())  # a tombstone, as a claim keeps
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contribution_delete(contribution=gone, actor=author)
+
+    lapsed = Claim.objects.get(pk=open_claim.pk)
+    assert (lapsed.status, lapsed.decided_by) == ("lapsed", None) and lapsed.decided_at
+    assert Claim.objects.get(pk=answered.pk).status == "declined"
+    with pytest.raises(ValidationError, match="already lapsed"):
+        claim_accept(claim=lapsed, actor=bo)
+
+
+def test_closing_the_claimants_account_withdraws_her_claims_and_her_words_go(
+    ana, bo, song, poem, django_capture_on_commit_callbacks
+):
+    open_claim = claimed(ana, song, poem, message="Lines 3 to 9 are mine.")
+    other = ContributionFactory(author=ana, title="Other poem")
+    matched(song, other)
+    answered = claimed(ana, song, other, message="And these.")
+    claim_decline(claim=answered, actor=bo, reason="Not from that one.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=ana, password=DEFAULT_PASSWORD)
+
+    withdrawn, declined = Claim.objects.get(pk=open_claim.pk), Claim.objects.get(pk=answered.pk)
+    assert (withdrawn.status, withdrawn.decided_by_id, withdrawn.message) == (
+        "withdrawn", ana.id, "",
+    )  # fmt: skip
+    # Bo's answer is his own words, and stays; her message went.
+    assert (declined.status, declined.message, declined.reason) == (
+        "declined", "", "Not from that one.",
+    )  # fmt: skip
+
+
+def test_closing_the_remixers_account_lapses_the_claims_on_his_works_and_his_reasons_go(
+    ana, bo, song, poem, django_capture_on_commit_callbacks
+):
+    open_claim = claimed(ana, song, poem)
+    other = ContributionFactory(author=ana, title="Other poem")
+    matched(song, other)
+    answered = claimed(ana, song, other, message="And these.")
+    claim_decline(claim=answered, actor=bo, reason="Not from that one.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=bo, password=DEFAULT_PASSWORD)
+
+    lapsed, declined = Claim.objects.get(pk=open_claim.pk), Claim.objects.get(pk=answered.pk)
+    assert lapsed.status == "lapsed"
+    assert (declined.status, declined.reason, declined.message) == ("declined", "", "And these.")
+    assert declined.reason_removed_at is not None
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -320,6 +413,8 @@ def test_staff_acceptance_follows_the_licence_rules_too(ana, bo):
         {"status": "declined", "decided_at": timezone.now()},  # no reason, no decider
         {"status": "accepted"},  # decided by nobody, at no time
         {"decided_at": timezone.now()},  # open, yet decided
+        {"status": "withdrawn", "decided_at": timezone.now()},  # withdrawn by nobody
+        {"status": "lapsed"},  # lapsed at no time
     ],
 )
 def test_the_database_refuses_a_claim_decided_by_halves(ana, bo, song, poem, change):
