@@ -75,7 +75,7 @@ TYPECHECK := $(filter-out web/% tests/% bench/% %/migrations/%,\
 	royalties/payout_files.py projects/policy.py contributions/licenses.py \
 	contributions/lineage.py hitrec/events.py hitrec/storage.py hitrec/env.py hitrec/jobs.py \
 	hitrec/currencies.py hitrec/gcpause.py hitrec/pages.py media/pipeline.py media/sniff.py \
-	hitrec/i18n.py hitrec/messages.py hitrec/formats.py royalties/wording.py hitrec/health.py \
+	hitrec/i18n.py hitrec/messages.py hitrec/formats.py royalties/wording.py claims/wording.py hitrec/health.py \
 	$(wildcard hitrec/replicas/*.py) $(wildcard media/fingerprints/*.py) media/credit_guard.py
 
 lint: $(STAMP) ## ruff check and format check, the apps' layers (import-linter), type-check (mypy), no missing migrations

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("notifications.pages")),
     path("", include("community.pages")),
     path("", include("proposals.pages")),
+    path("", include("claims.pages")),
     path("", include("accounts.pages")),
     path("", include("web.pages")),
 ]

@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from claims.models import MESSAGE_MAX_CHARS, Claim
+from claims.selectors import claim_list
+from claims.wording import match_shown
 from contributions.models import Contribution
 from hitrec.i18n import message_of
 from hitrec.pages import refusals_reported
@@ -22,8 +25,8 @@ from projects.services import CreditInput
 from proposals import services
 from proposals.models import COMMENT_MAX_CHARS, ProposalComment
 from proposals.selectors import (
+    CreditedWorkMatches,
     comment_list,
-    match_shown,
     open_proposal,
     proposal_accept_refusal,
     proposal_comment_refusal,
@@ -161,11 +164,9 @@ def proposal(request, proposal_id: int):
         "comments": list(comment_list(proposal=proposal)),
         # Public, in the comments: releasing is the producers' call, but everyone sees what
         # the credited works may use without crediting it, and may say so.
-        "undeclared": [
-            {"work": row.work, "matches": [match_shown(found) for found in row.matches]}
-            for row in undeclared_matches(revision=revision)
-        ],
+        "undeclared": _undeclared_shown(undeclared_matches(revision=revision), request.user),
         "comment_max": COMMENT_MAX_CHARS,
+        "claim_message_max": MESSAGE_MAX_CHARS,
         "window_open": is_open and timezone.now() < proposal.window_ends_at,
         "can_comment": proposal_comment_refusal(proposal=proposal, user=request.user) is None,
         "can_accept": not accepted_by_me
@@ -183,6 +184,44 @@ def proposal(request, proposal_id: int):
             project, request.user, {c.contribution_id: c.weight for c in revision.credits.all()}
         )
     return render(request, "proposals/proposal.html", context)
+
+
+def _undeclared_shown(rows: list[CreditedWorkMatches], user) -> list[dict]:
+    """Each credited work's undeclared matches as the page says them; beside a match of the
+    reader's own earlier work, whether they may ask to be credited (`ask`) or already did
+    and wait for an answer (`claim`: its id). One query for the reader's open claims on
+    these works, and only when one of the earlier works is theirs."""
+    theirs = {
+        (row.work.pk, found.earlier.pk)
+        for row in rows
+        for found in row.matches
+        if user.is_authenticated and found.earlier.author_id == user.id and not found.own
+    }
+    waiting: dict[tuple[int, int], int] = {}
+    if theirs:
+        waiting = {
+            (work_id, earlier_id): claim_id
+            for work_id, earlier_id, claim_id in claim_list(
+                user=user, status=Claim.Status.OPEN, mine=True
+            )
+            .filter(claimant=user, work_id__in={pair[0] for pair in theirs})
+            .values_list("work_id", "earlier_id", "id")
+        }
+    return [
+        {
+            "work": row.work,
+            "matches": [
+                {
+                    "shown": match_shown(found),
+                    "claim": waiting.get((row.work.pk, found.earlier.pk)),
+                    "ask": (row.work.pk, found.earlier.pk) in theirs
+                    and (row.work.pk, found.earlier.pk) not in waiting,
+                }
+                for found in row.matches
+            ],
+        }
+        for row in rows
+    ]
 
 
 @login_required

@@ -406,9 +406,11 @@ def test_every_claim_made_or_received_is_in_the_export_with_each_step(as_user, p
     as_user(StaffFactory()).post(f"/api/claims/{accepted_id}/decide/", {"accept": True})
     other = ContributionFactory(author=ana, title="Other poem")
     matched(song, other)
-    withdrawn_id = as_user(ana).post(
-        f"/api/contributions/{song.id}/claims/", {"earlier": other.id}
-    ).json()["id"]
+    withdrawn_id = (
+        as_user(ana)
+        .post(f"/api/contributions/{song.id}/claims/", {"earlier": other.id})
+        .json()["id"]
+    )
     as_user(ana).post(f"/api/claims/{withdrawn_id}/withdraw/")
 
     made, received = exported_claims(ana), exported_claims(bo)

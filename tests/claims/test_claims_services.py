@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims.models import Claim
 from accounts.services import account_delete
+from claims.models import Claim
 from claims.services import (
     claim_accept,
     claim_create,

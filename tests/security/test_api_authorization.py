@@ -164,6 +164,7 @@ ROWS = [
         data=lambda w: {"reason": "I wrote it before her."}),
     Row("POST", "claim-decide", "401 403 403 404 404 200", args={"claim_id": "claim"},
         data=lambda w: {"accept": True, "reason": ""}),
+    Row("POST", "claim-withdraw", "401 200 403 404 404 403", args={"claim_id": "claim"}),
     Row("GET", "contribution-comments", "200 200 200 200 200 200", args=W),
     Row("POST", "contribution-comments", "401 201 201 201 201 201", args=W,
         data=lambda w: {"body": "Nice."}),

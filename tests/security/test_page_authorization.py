@@ -23,7 +23,7 @@ from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.security.conftest import ACTORS, AUTHOR_SECRET_TITLE, World
 
 # The page namespaces this file answers for (other apps' pages have their own tests).
-NAMESPACES = ("web", "community", "notifications", "accounts")
+NAMESPACES = ("web", "community", "notifications", "accounts", "claims")
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,21 @@ ROWS = [
             args=fixed(username="ana")),
     PageRow("POST", "community:project-follow", "login 404 404 saved saved saved", args=D),
     PageRow("POST", "community:project-unfollow", "login 404 404 same same same", args=D),
+    # claims: the claimant (the author, whose poem Bo's text quotes), the remixer (the other
+    # artist) and staff; for anyone else a claim does not exist.
+    PageRow("GET", "claims:list", "login 200 200 200 200 200"),
+    PageRow("GET", "claims:claim", "login 200 200 404 404 200", args=ids(claim_id="claim")),
+    PageRow("POST", "claims:accept", "login refused saved 404 404 refused",
+            args=ids(claim_id="claim")),
+    PageRow("POST", "claims:decline", "login refused saved 404 404 refused",
+            args=ids(claim_id="claim"), data=fixed(reason="I wrote it before her.")),
+    PageRow("POST", "claims:decide", "login refused refused 404 404 saved",
+            args=ids(claim_id="claim"), data=fixed(accept="yes", reason="")),
+    PageRow("POST", "claims:withdraw", "login saved refused 404 404 refused",
+            args=ids(claim_id="claim")),
+    PageRow("POST", "claims:create", "login saved refused refused refused refused",
+            args=ids(contribution_id="unclaimed_quoting"),
+            data=lambda w: {"earlier": w.ids["unclaimed_poem"], "message": "That is my poem."}),
     # notifications
     PageRow("GET", "notifications:list", "login 200 200 200 200 200"),
     PageRow("POST", "notifications:read", "login saved same same same same",
@@ -286,6 +301,8 @@ def test_each_actor_gets_exactly_its_answer(row, actor, in_world, page_as, snaps
     [
         ("web:dashboard", AUTHOR_SECRET_TITLE, {"author"}),
         ("notifications:list", "Day Tram", {"author"}),
+        # Staff's own claims by default; everyone's only when they ask (?scope=all).
+        ("claims:list", "Quoting 71", {"author", "other"}),
         ("accounts:settings", "ready, until", {"author"}),
         ("web:projects", "Secret draft", {"producer", "coproducer", "staff"}),
         ("web:home", "Secret draft", set()),

@@ -336,9 +336,16 @@ def test_claims_of_credit_are_limited_per_person(limits):
 
     answers = [claim(*pair).status_code for pair in pairs[:2]]
     refused = claim(*pairs[2])
+    page = Client()
+    page.force_login(ana)
+    by_the_page = page.post(
+        f"/contributions/{pairs[2][1].id}/claims/new/", {"earlier": pairs[2][0].id}, follow=True
+    )
 
     assert answers == [201, 201]
     assert_too_many(refused, "asked for credit too many times")
+    # The page's form is held to the same count, and says so.
+    assert "asked for credit too many times" in by_the_page.content.decode()
     assert Claim.objects.filter(claimant=ana).count() == 2
 
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from claims.selectors import matches_visible_to, work_matches
+from claims.models import REASON_MAX_CHARS, Claim
+from claims.selectors import claim_list, matches_visible_to, work_matches
+from claims.wording import match_shown
 from community.selectors import community_section
 from contributions.licenses import LICENSES, remix_licenses_explained
 from contributions.lineage import OutlineItem, lineage_outline
@@ -29,7 +31,6 @@ from hitrec.pages import form_errors_apply, form_report, refusals_reported
 from hitrec.tags import tag_normalised
 from projects.asks_for_you import matching_asks
 from projects.selectors import projects_that_took_in
-from proposals.selectors import match_shown
 from web import forms
 
 BROWSE_PAGE = 24
@@ -95,6 +96,8 @@ def _query_without(query: QueryDict, key: str, value: str) -> str:
 
 # The lineage in words lists at most this many relatives.
 LINEAGE_LISTED = 200
+# A claimant's own claims on a work, the newest this many (the claims page has them all).
+CLAIMS_LISTED = 10
 
 
 def contribution(request, contribution_id: int):
@@ -134,6 +137,8 @@ def contribution(request, contribution_id: int):
         "taken_in": projects_that_took_in(contribution_id=work.id),
         "community": community_section(viewer=request.user, contribution=work),
         "credit_matches": _credit_matches(request.user, work, outline["up"], is_author=is_author),
+        "claims": _work_claims(request.user, work, is_author=is_author),
+        "claim_reason_max": REASON_MAX_CHARS,
     }
     return render(request, "web/contribution.html", context)
 
@@ -166,6 +171,19 @@ def _credit_matches(
         }
         for found in work_matches(work=work)
     ]
+
+
+def _work_claims(user, work: Contribution, *, is_author: bool) -> dict[str, list[Claim]]:
+    """Claims on this work, never public (a claim says what a work probably uses): for its
+    author and staff, the open ones, to answer or decide (`waiting`); for someone who asked
+    to be credited in it, their own claims and how they stand (`yours`). One query for a
+    signed-in reader, none for anyone else."""
+    if not user.is_authenticated:
+        return {"waiting": [], "yours": []}
+    claims = claim_list(user=user).filter(work=work)
+    if is_author or user.is_staff:
+        return {"waiting": list(claims.filter(status=Claim.Status.OPEN)), "yours": []}
+    return {"waiting": [], "yours": list(claims.filter(claimant=user)[:CLAIMS_LISTED])}
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from claims.selectors import works_matches
+from claims.wording import match_shown
 from contributions.models import Contribution
 from hitrec.formats import date_display, money_display
 from hitrec.i18n import message_of
@@ -29,7 +30,6 @@ from projects.services import (
     project_release,
     submission_decide,
 )
-from proposals.selectors import match_shown
 from royalties.models import ProductionCost
 from royalties.selectors import (
     cost_bearers,
