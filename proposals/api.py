@@ -21,10 +21,10 @@ from proposals.models import COMMENT_MAX_CHARS, NOTE_MAX_CHARS, Proposal, Propos
 from proposals.selectors import (
     comment_list,
     proposal_list,
+    proposal_matches,
     proposal_visible_or_404,
     revision_diff,
     revision_get,
-    undeclared_matches,
 )
 from royalties.api import SplitOutputSerializer
 from royalties.splits import format_fraction, format_percent
@@ -134,8 +134,9 @@ class ProposalOutputSerializer(ProposalListItemSerializer):
         source="undeclared",
         help_text=(
             "The current revision's credited works that probably use an earlier work they do "
-            "not credit (found by the credit guard, as of now), in id order; works with none "
-            "are left out. Public, like the proposal: everyone may say so before the release."
+            "not credit (found by the credit guard: as of now while open, as they stood at the "
+            "release once released), in id order; works with none are left out. Public, like "
+            "the proposal: everyone may say so before the release."
         ),
     )
 
@@ -148,7 +149,7 @@ class ProposalOutputSerializer(ProposalListItemSerializer):
 
 def _proposal_body(proposal: Proposal) -> dict:
     proposal.current = revision_get(proposal=proposal)
-    proposal.undeclared = undeclared_matches(revision=proposal.current)
+    proposal.undeclared = proposal_matches(proposal=proposal, revision=proposal.current)
     return ProposalOutputSerializer(proposal).data
 
 

@@ -43,6 +43,9 @@ class Proposal(models.Model):
     # Why the window ended without a release (the lineage or the policy changed since the
     # current revision, or the project was released directly); shown to everyone.
     close_problem = models.CharField(max_length=1000, blank=True)
+    # The credited works' undeclared matches when it was released (proposals.selectors.
+    # matches_frozen); null while open, and for proposals released before it was kept.
+    matches_at_release = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from claims.selectors import WorkMatch, works_matches
 from contributions.lineage import closure_get
 from contributions.models import Contribution
+from media.models import CreditMatch
 from projects.models import Project
 from projects.selectors import is_producer, project_visible_or_404
 from proposals.diff import share_diff
@@ -284,7 +285,8 @@ def undeclared_matches(*, revision: ProposalRevision) -> list[CreditedWorkMatche
     """The revision's credited works that probably use an earlier work they do not credit,
     in id order, each with those works: shown to everyone with the proposal, so the people
     left out can say so before the release. Read as of now, not frozen with the revision (a
-    source declared since, or a work fingerprinted since, counts). A removed credited work
+    source declared since, or a work fingerprinted since, counts) until the release freezes
+    them (`proposal_matches`). A removed credited work
     is left out: what matched would show words it no longer shows. Two queries, whatever
     the number of credits and matches (the revision's credits prefetched, as
     `revision_get` does)."""
@@ -401,3 +403,74 @@ def proposal_accept_refusal(
             _("Only the people whose work is in this proposal's current revision can accept it.")
         )
     return None
+
+
+def proposal_matches(
+    *, proposal: Proposal, revision: ProposalRevision
+) -> list[CreditedWorkMatches]:
+    """What a proposal shows of its credited works' undeclared matches: as of now while it
+    is open (`undeclared_matches`); once released, as they stood when the producers
+    released it, so the record keeps what they released with in front of everyone, even
+    after a claim accepted later adds the source (which the next release pays)."""
+    if proposal.status == Proposal.Status.RELEASED and proposal.matches_at_release is not None:
+        return matches_thawed(proposal.matches_at_release)
+    return undeclared_matches(revision=revision)
+
+
+def matches_frozen(rows: list[CreditedWorkMatches]) -> list[dict]:
+    """`undeclared_matches` as plain data, kept on the proposal at its release."""
+    return [
+        {
+            "work": {"id": row.work.id, "title": row.work.title, "author": row.work.author_id},
+            "matches": [
+                {
+                    "earlier": {
+                        "id": found.earlier.id,
+                        "title": found.earlier.title,
+                        "kind": found.earlier.kind,
+                        "license": found.earlier.license,
+                        "author": {
+                            "id": found.earlier.author.id,
+                            "username": found.earlier.author.username,
+                            "display_name": found.earlier.author.display_name,
+                        },
+                    },
+                    "kind": found.match.kind,
+                    "score": found.match.score,
+                    "detail": found.match.detail,
+                    "own": found.own,
+                }
+                for found in row.matches
+            ],
+        }
+        for row in rows
+    ]
+
+
+def matches_thawed(data: list[dict]) -> list[CreditedWorkMatches]:
+    """`matches_frozen`'s data as the objects the page and the API show (unsaved: a record
+    of then, not rows of now)."""
+    rows = []
+    for row in data:
+        work = Contribution(id=row["work"]["id"], title=row["work"]["title"])
+        work.author_id = row["work"]["author"]
+        found = []
+        for m in row["matches"]:
+            earlier = Contribution(
+                id=m["earlier"]["id"],
+                title=m["earlier"]["title"],
+                kind=m["earlier"]["kind"],
+                license=m["earlier"]["license"],
+                author=User(**m["earlier"]["author"]),
+            )
+            match = CreditMatch(
+                work_id=work.id, earlier_id=earlier.id, kind=m["kind"], score=m["score"],
+                detail=m["detail"],
+            )  # fmt: skip
+            found.append(
+                WorkMatch(
+                    match=match, earlier=earlier, own=m["own"], declared=False, in_lineage=False
+                )
+            )
+        rows.append(CreditedWorkMatches(work=work, matches=found))
+    return rows

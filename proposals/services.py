@@ -42,6 +42,7 @@ from proposals.models import (
     ProposalRevision,
 )
 from proposals.selectors import (
+    matches_frozen,
     people_waiting,
     proposal_accept_refusal,
     proposal_closed_refusal,
@@ -49,6 +50,7 @@ from proposals.selectors import (
     proposals_due,
     proposed_split,
     same_split,
+    undeclared_matches,
 )
 from royalties.splits import format_fraction
 
@@ -392,6 +394,8 @@ def _finalise(
     )
     proposal.status = Proposal.Status.RELEASED
     proposal.release = release
+    # What the credit guard showed beside the split, kept as it stood: released with it.
+    proposal.matches_at_release = matches_frozen(undeclared_matches(revision=revision))
     # Closed by the window, nobody acted: everyone (the producers too) is told.
     proposal.closed_by = None if by_window else actor
     proposal.closed_at = timezone.now()

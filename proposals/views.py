@@ -31,11 +31,11 @@ from proposals.selectors import (
     proposal_accept_refusal,
     proposal_comment_refusal,
     proposal_list,
+    proposal_matches,
     proposal_visible_or_404,
     revision_diff,
     revision_get,
     revision_list,
-    undeclared_matches,
 )
 from royalties.splits import format_percent
 
@@ -164,7 +164,9 @@ def proposal(request, proposal_id: int):
         "comments": list(comment_list(proposal=proposal)),
         # Public, in the comments: releasing is the producers' call, but everyone sees what
         # the credited works may use without crediting it, and may say so.
-        "undeclared": _undeclared_shown(undeclared_matches(revision=revision), request.user),
+        "undeclared": _undeclared_shown(
+            proposal_matches(proposal=proposal, revision=revision), request.user
+        ),
         "comment_max": COMMENT_MAX_CHARS,
         "claim_message_max": MESSAGE_MAX_CHARS,
         "window_open": is_open and timezone.now() < proposal.window_ends_at,

@@ -2,10 +2,12 @@
 matches (the earlier works it probably uses and does not credit): in the API as
 `undeclared_matches`, on the page in the comments. Read in a constant number of queries."""
 
+import datetime as dt
 import re
 from fractions import Fraction
 
 import pytest
+from django.utils import timezone
 
 from contributions.models import Contribution, RemixLink
 from media.credit_guard import prints_of
@@ -13,7 +15,8 @@ from media.models import CreditMatch
 from media.services import fingerprint_record
 from projects.models import Submission
 from projects.services import CreditInput
-from proposals.services import proposal_publish
+from proposals.models import Proposal
+from proposals.services import proposal_publish, proposal_release
 from tests.accounts.factories import UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.media import fingerprint_samples as samples
@@ -74,6 +77,41 @@ def test_a_source_declared_since_the_revision_drops_out(api_client, p, proposal)
 
     (drums,) = body["undeclared_matches"]
     assert [m["work"]["id"] for m in drums["matches"]] == [p.tape.id]
+
+
+def test_a_released_proposal_keeps_the_matches_it_was_released_with(
+    api_client, client, p, proposal
+):
+    Proposal.objects.filter(pk=proposal.pk).update(
+        window_ends_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    proposal.refresh_from_db()
+    proposal_release(proposal=proposal, actor=p.prod)
+    # Since the release: Drums names Loop (a claim accepted, say; the next release pays
+    # it), and Drums was fingerprinted again and matched Tape no more.
+    RemixLink.objects.create(source=p.loop, remix=p.drums)
+    CreditMatch.objects.filter(work=p.drums, earlier=p.tape).delete()
+
+    body = api_client.get(f"/api/proposals/{proposal.id}/").json()
+    page = client.get(f"/proposals/{proposal.id}/").content.decode()
+
+    (drums,) = body["undeclared_matches"]
+    assert [m["work"]["id"] for m in drums["matches"]] == [p.tape.id, p.loop.id]
+    tape = drums["matches"][0]
+    assert tape["work"]["author"] == {"id": p.tape.author_id, "username": "dee"}
+    assert (tape["score"], tape["kind"], tape["declared"]) == (0.93, "audio", False)
+    assert tape["matched"] == {"work_seconds": [65.2, 85.0], "earlier_seconds": [12.0, 31.6]}
+    assert f'<a href="/contributions/{p.tape.id}/" dir="auto">Tape</a>' in page
+    assert "almost certainly (93% sure)" in page
+
+
+def test_an_open_proposal_reads_them_as_of_now_and_nothing_is_kept(api_client, p, proposal):
+    CreditMatch.objects.filter(work=p.drums, earlier=p.tape).delete()
+
+    (drums,) = api_client.get(f"/api/proposals/{proposal.id}/").json()["undeclared_matches"]
+
+    assert [m["work"]["id"] for m in drums["matches"]] == [p.loop.id]
+    assert Proposal.objects.get(pk=proposal.pk).matches_at_release is None
 
 
 def test_a_proposal_with_nothing_undeclared_has_an_empty_list(api_client, p):
