@@ -361,6 +361,17 @@ def _sources_check(
     """Every rule a set of sources must meet, in one place; each refusal names the source."""
     problems = []
     used = _as_used(remix, sources, new=new)
+    # A use already made stays when its source is deleted since (a tombstone keeps its place
+    # in the lineage): only a new link needs a source that can be remixed today.
+    linked = (
+        set()
+        if new
+        else set(
+            RemixLink.objects.filter(
+                remix=remix, source_id__in=[source.id for source in sources]
+            ).values_list("source_id", flat=True)
+        )
+    )
     for source in sources:
         name = named(_work(source))
         if source.id == remix.id:
@@ -373,7 +384,7 @@ def _sources_check(
                 )
                 % name
             )
-        elif source.is_removed:
+        elif source.is_removed and source.id not in linked:
             problems.append(
                 _("“%(title)s” (#%(id)s) was deleted by its author and can no longer be remixed.")
                 % name

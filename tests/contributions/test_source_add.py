@@ -42,3 +42,20 @@ def test_a_deleted_work_takes_no_source():
 
     with pytest.raises(ValidationError, match="deleted"):
         remix_source_add(contribution=remix, actor=remix.author, source_id=earlier.pk)
+
+
+def test_a_source_deleted_since_its_use_stays_and_another_can_be_added():
+    """A tombstone keeps its place in the lineage: the remix still names it, and may name
+    more (a claim accepted after its first source's author deleted that work)."""
+    gone = ContributionFactory(license="cc-by")
+    found = ContributionFactory(license="cc-by")
+    remix = RemixLinkFactory(source=gone, remix=ContributionFactory(license="cc-by")).remix
+    contribution_delete(contribution=gone, actor=gone.author)  # built on: a tombstone
+
+    remix_source_add(contribution=remix, actor=remix.author, source_id=found.pk)
+
+    assert sorted(remix.sources.values_list("id", flat=True)) == [gone.pk, found.pk]
+    # A deleted work is still refused as a new source.
+    later = ContributionFactory(license="cc-by")
+    with pytest.raises(ValidationError, match="deleted by its author"):
+        remix_source_add(contribution=later, actor=later.author, source_id=gone.pk)
