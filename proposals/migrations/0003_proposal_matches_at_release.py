@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('proposals', '0002_revision_rows_are_frozen'),
+        ("proposals", "0002_revision_rows_are_frozen"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='proposal',
-            name='matches_at_release',
+            model_name="proposal",
+            name="matches_at_release",
             field=models.JSONField(blank=True, null=True),
         ),
     ]
