@@ -3,6 +3,7 @@
 import math
 from functools import cached_property
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,7 @@ from contributions.services import (
     contribution_file_replace,
     contribution_update,
 )
+from contributions.tagged_page import tagged_works
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
@@ -300,6 +302,14 @@ class ContributionListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = StandardPagination()
+        # One tag, at most one licence, newest first: a fixed statement whose rows are the
+        # page's JSON already (contributions/tagged_page.py). The setting is for its tests.
+        if getattr(settings, "HITREC_LEAN_TAG_PAGE", True):
+            origin = request.build_absolute_uri("/").rstrip("/")
+            lean = tagged_works(origin=origin, **filters.validated_data)
+            if lean is not None:
+                rows: list | None = paginator.paginate_queryset(lean, request)  # type: ignore[arg-type]
+                return paginator.get_paginated_response(rows)
         page = paginator.paginate_queryset(
             contribution_list(viewer=request.user, **filters.validated_data), request
         )

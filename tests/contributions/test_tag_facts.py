@@ -1,16 +1,18 @@
 """A tagged list is read off the first tag's rows, which carry their work's licence, creation
 time and presence (contributions/tag_facts.py): after any way of writing, the page, its order
-and its count are those of the works themselves."""
+and its count are those of the works themselves, and the count kept per (tag, licence) is
+that of the listed rows."""
 
 from datetime import timedelta
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contributions.licenses import commercial_licenses, licenses_remixable_into
-from contributions.models import Contribution, ContributionTag
+from contributions.models import Contribution, ContributionTag, TagCount
 from contributions.selectors import contribution_list
 from contributions.services import contribution_delete, contribution_update
 from tests.contributions.factories import ContributionFactory, RemixLinkFactory
@@ -92,9 +94,14 @@ works_strategy = st.lists(
     min_size=1,
     max_size=8,
 )
+EDITS = [
+    "licence", "remove", "restore", "retag", "backdate",
+    # The tag rows written directly, a work deleted, every work relicensed at once.
+    "untag", "rename", "delete", "relicence_all",
+]  # fmt: skip
 edits_strategy = st.lists(
     st.tuples(
-        st.sampled_from(["licence", "remove", "restore", "retag", "backdate"]),
+        st.sampled_from(EDITS),
         st.integers(min_value=0, max_value=7),
         st.sampled_from(LICENSES),
         st.sets(st.sampled_from(TAGS), max_size=3),
@@ -122,7 +129,9 @@ def test_the_tag_rows_answer_as_the_works_do_after_any_edits(author, works, edit
         Contribution.objects.filter(pk=work.pk).update(created_at=now - timedelta(days=days_ago))
         made.append(work)
     for edit, index, license, tags in edits:
-        work = Contribution.objects.get(pk=made[index % len(made)].pk)
+        work = Contribution.objects.filter(pk=made[index % len(made)].pk).first()
+        if work is None:  # deleted by an earlier edit
+            continue
         if edit == "licence":
             Contribution.objects.filter(pk=work.pk).update(license=license)
         elif edit == "remove":
@@ -134,6 +143,17 @@ def test_the_tag_rows_answer_as_the_works_do_after_any_edits(author, works, edit
         elif edit == "backdate":
             work.created_at -= timedelta(days=2)
             work.save()
+        elif edit == "untag":
+            ContributionTag.objects.filter(contribution=work, name__in=tags).delete()
+        elif edit == "rename" and tags:
+            row = ContributionTag.objects.filter(contribution=work).order_by("id").first()
+            other = sorted(tags)[0]
+            if row and not ContributionTag.objects.filter(contribution=work, name=other).exists():
+                ContributionTag.objects.filter(pk=row.pk).update(name=other)
+        elif edit == "delete":
+            work.delete()
+        elif edit == "relicence_all":
+            Contribution.objects.update(license=license)
     tags, license, commercial, remixable_into, days_ago = query
     after = None if days_ago is None else (now - timedelta(days=days_ago)).date()
     asked = {"license": license, "commercial": commercial, "remixable_into": remixable_into}
@@ -143,7 +163,43 @@ def test_the_tag_rows_answer_as_the_works_do_after_any_edits(author, works, edit
     want = expected(tags=tags, after=after, **asked)
     assert [w.pk for w in found] == want
     assert found.count() == len(want)
+    assert kept_counts() == listed_rows_counted()
     Contribution.objects.all().delete()
+    assert kept_counts() == {}
+
+
+def kept_counts() -> dict[tuple[str, str], int]:
+    """The counts the triggers keep (a (tag, licence) left with none may stay, at 0)."""
+    return {(c.name, c.license): c.listed for c in TagCount.objects.exclude(listed=0)}
+
+
+def listed_rows_counted() -> dict[tuple[str, str], int]:
+    """The same counted from the tag rows: GROUP BY name, licence over the listed ones."""
+    rows = (
+        ContributionTag.objects.filter(listed=True)
+        .values("name", "license")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(row["name"], row["license"]): row["n"] for row in rows}
+
+
+def test_the_count_of_one_tag_comes_from_the_kept_counts(django_assert_num_queries):
+    ContributionFactory(license="cc-by", tags=["lo-fi", "cello"])
+    ContributionFactory(license="cc-by-nc", tags=["lo-fi"])
+    removed = ContributionFactory(license="cc-by", tags=["lo-fi"])
+    Contribution.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+    assert TagCount.objects.get(name="lo-fi", license="cc-by").listed == 1
+    assert kept_counts() == listed_rows_counted()
+
+    by_licence = contribution_list(tags=["lo-fi"], license="cc-by")
+    any_licence = contribution_list(tags=["lo-fi"])
+    commercial = contribution_list(tags=["lo-fi"], commercial=True)  # a set of licences
+
+    with django_assert_num_queries(3):  # each one row or a handful, no tag row read
+        assert (by_licence.count(), any_licence.count(), commercial.count()) == (1, 2, 1)
+    assert contribution_list(tags=["lo-fi", "cello"]).count() == 1  # two tags: the rows
+    assert contribution_list(tags=["nobody-uses-this"]).count() == 0
 
 
 def test_a_filter_the_tag_rows_cannot_answer_goes_through_the_works():
