@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 # (cuts, flips) per sample: fewer than in-process (tests/media/test_corpus.py); this one
 # proves the worker's path (storage, retries, status) rather than the decoders again.
-DAMAGE = {"image": (6, 8), "audio": (3, 3), "video": (3, 3), "text": (4, 4)}
+DAMAGE = {"image": (4, 4), "audio": (2, 2), "video": (2, 2), "text": (3, 3)}
 
 
 def test_damaged_uploads_end_ready_or_failed_on_a_real_worker(

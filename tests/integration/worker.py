@@ -369,7 +369,9 @@ class WebProcess(ProcfileProcess):
                 raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
             try:
                 return requests.get(f"{self.url}/api/health/", timeout=5).status_code in (200, 503)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not up yet, or its worker still loading the app for its first request
+                # (seconds on a busy machine, beside the Procfile's other processes starting).
                 return False
 
         wait_for(answers, timeout=timeout, what=f"gunicorn on port {self.port}", interval=0.3)
