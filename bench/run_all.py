@@ -52,6 +52,7 @@ QUICK_ARGS = {
     "bench_media": ["--repeat", "1"],
     "bench_fingerprints": ["--sources", "10", "--audio-sources", "5", "--unrelated", "200",
                            "--repeat", "1"],
+    "bench_landmarks": ["--sources", "6", "--unrelated", "100", "--verifier-pairs", "200"],
     "bench_api": ["--contributions", "1000", "--seconds", "1"],
     "bench_pages_i18n": ["--contributions", "1000", "--rounds", "1", "--seconds", "1",
                          "--warmup", "0.5", "--gettext-calls", "10000", "--money-calls", "1000"],

@@ -326,13 +326,14 @@ def why(r: Results) -> str:
   engine"): both change what people see, so neither is taken without a decision. Rare words have a few matches, found in the index and read: the first
   step takes {ms(r.two["rare"].timing("window"))}.
 - **A tag and a licence.** The tag rows carry their work's licence, creation time and
-  presence (contributions/tag_facts.py): the list walks the first tag's rows newest first and
-  counts them alone, so the count is {ms(top.timing("count"))} for the popular tags and
-  {ms(rare.timing("count"))} for the rarest (it read every work carrying the tag before:
-  336 ms p50 for the popular ones). The page of 20 alone takes {ms(fixed)}; through the
-  API the rarest tags take {ms(rare_api)} ({ms(rare_fn)} without HTTP): the page of 20 works
-  with their renditions, authors, counts and tags, and its JSON, are the list API's own
-  floor on this machine, above the target. (The `(license, id)` index row is the diagnosis
-  of the earlier design, kept for comparison.)
+  presence, and the count of listed rows per (tag, licence) is kept beside them by triggers
+  (contributions/tag_facts.py, `TagCount`): `contribution_list`'s count is
+  {ms(top.timing("count"))} for the popular tags and {ms(rare.timing("count"))} for the
+  rarest (336 ms p50 for the popular ones when it read the works). The API reads exactly
+  this list, one tag and a licence, by one fixed statement straight into its JSON
+  (contributions/tagged_page.py): {ms(rare_api)} for the rarest tags, against
+  {ms(rare_fn)} for `contribution_list`'s count and page through the ORM alone, whose page
+  of 20 takes {ms(fixed)}. (The `(license, id)` index row is the diagnosis of an earlier
+  design, kept for comparison.)
 - **The list API's search** (`?search=`, reported) computes the window twice, once for the
   paginator's count and once for the page, and ranks the 1,000 with the list's joins."""
