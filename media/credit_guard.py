@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,12 +29,14 @@ from media.fingerprints import (
     CANDIDATE_KEYS,
     CANDIDATE_VOTES,
     CENTRE,
+    LANDMARK_CANDIDATE_VOTES,
     STORED_STEP,
     UPLOAD_STEP,
     AudioFingerprint,
     FingerprintUnavailable,
     ImageHashes,
     ImageProbe,
+    LandmarkFingerprint,
     Match,
     audio_fingerprint,
     audio_index_keys,
@@ -42,8 +45,15 @@ from media.fingerprints import (
     image_hashes,
     image_index_keys,
     image_probe_keys,
+    landmark_fingerprint,
+    landmark_index_keys,
+    landmark_offset_votes,
+    landmark_probe_keys,
+    landmarks_from_bytes,
+    landmarks_to_bytes,
     match_audio,
     match_image,
+    match_landmarks,
     match_text,
     offset_votes,
     text_fingerprint,
@@ -59,6 +69,9 @@ _FRAME_SIDE = 320
 # A key shared by more works than this says little (a flat picture's chunk, a common chord):
 # each key reads at most this many works from the index, so one look-up stays bounded.
 KEY_READ_LIMIT = 200
+# Keys per look-up statement on PostgreSQL: an upload's landmark probe holds 15,000 distinct
+# keys for 4 minutes of music (90,000 with repeats), 40,000 for 4 minutes of two pieces mixed.
+PROBE_CHUNK = 10_000
 
 _PAIR = struct.Struct(">QQ")
 
@@ -66,16 +79,23 @@ _PAIR = struct.Struct(">QQ")
 @dataclass
 class WorkPrints:
     """What a work's files yield: picture hashes (one for a picture, one per sampled frame for
-    a video), the sound's fingerprint, the text's; and why a part yielded nothing."""
+    a video), the sound's two fingerprints (Chromaprint's, and the landmarks that find it
+    under louder music), the text's; and why a part yielded nothing."""
 
     pictures: list[ImageHashes] = field(default_factory=list)
     audio: AudioFingerprint | None = None
+    landmarks: LandmarkFingerprint | None = None
     text: str | None = None
     unavailable: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.pictures and self.audio is None and self.text is None
+        return (
+            not self.pictures
+            and self.audio is None
+            and self.landmarks is None
+            and self.text is None
+        )
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,8 @@ def prints_of(*, kind: str, original: Path | None, picture: Path | None, text: s
     """The fingerprints of a work of `kind`, from its files on this machine: `picture`, the
     image to hash (a picture's largest JPEG rendition, cheaper to decode than the original);
     `original`, for a sound or a video; `text`, a text's body. A part that cannot be
-    fingerprinted is left out, its reason in `unavailable`; nothing here fails the job."""
+    fingerprinted is left out, its reason in `unavailable`; nothing here fails the job (a
+    fault in one print is logged and kept as a reason, and the others are still made)."""
     prints = WorkPrints()
     if kind == "image" and picture is not None:
         _add(prints, lambda: prints.pictures.append(image_hashes(picture)))
@@ -102,6 +123,11 @@ def prints_of(*, kind: str, original: Path | None, picture: Path | None, text: s
         if kind == "video":
             _add(prints, lambda: prints.pictures.extend(video_frame_hashes(original)))
         _add(prints, lambda: setattr(prints, "audio", audio_fingerprint(original)))
+        _add(
+            prints,
+            lambda: setattr(prints, "landmarks", landmark_fingerprint(original)),
+            what="landmarks",
+        )
     elif kind == "text":
         _add(prints, lambda: _text_checked(prints, text))
     return prints
@@ -112,13 +138,24 @@ def _text_checked(prints: WorkPrints, text: str) -> None:
     prints.text = text
 
 
-def _add(prints: WorkPrints, compute: Callable[[], object]) -> None:
+def _add(prints: WorkPrints, compute: Callable[[], object], *, what: str = "") -> None:
+    """Make one print; if it cannot be made, keep why (prefixed by `what` unless the reason
+    names it) and go on with the others."""
     try:
         compute()
+        return
     except FingerprintUnavailable as why:
-        prints.unavailable.append(why.reason)
+        reason = why.reason
     except (MediaRefused, MediaTransientError) as why:
-        prints.unavailable.append(f"the frames could not be read: {why}")
+        reason = f"the frames could not be read: {why}"
+    except SoftTimeLimitExceeded:
+        raise  # the job's time is up: the job says so, not a missing print
+    except Exception as fault:  # our fault, not the file's: logged, and the work goes on
+        logger.exception("a fingerprint (%s) failed", what or "print")
+        reason = f"fingerprinting failed ({type(fault).__name__})"
+    if what and what.rstrip("s") not in reason:
+        reason = f"{what}: {reason}"
+    prints.unavailable.append(reason)
 
 
 def video_frame_hashes(original: Path) -> list[ImageHashes]:
@@ -156,6 +193,11 @@ def prints_store(*, contribution_id: int, prints: WorkPrints) -> Fingerprint:
             FingerprintKey(kind=FingerprintKey.Kind.AUDIO, key=key, position=position)
             for key, position in audio_index_keys(prints.audio)
         ]
+    if prints.landmarks is not None:
+        keys += [
+            FingerprintKey(kind=FingerprintKey.Kind.LANDMARK, key=key, position=frame)
+            for key, frame in landmark_index_keys(prints.landmarks)
+        ]
     if prints.text is not None:
         keys += [
             FingerprintKey(kind=FingerprintKey.Kind.TEXT, key=key)
@@ -171,9 +213,11 @@ def prints_store(*, contribution_id: int, prints: WorkPrints) -> Fingerprint:
                 "status": Fingerprint.Status.UNAVAILABLE
                 if prints.empty
                 else Fingerprint.Status.INDEXED,
-                "reason": "; ".join(prints.unavailable)[:300] if prints.empty else "",
+                # Why it has none, or why a part is missing (kept on an indexed row too).
+                "reason": "; ".join(prints.unavailable)[:300],
                 "frames": b"".join(_PAIR.pack(p.phash, p.dhash) for p in prints.pictures),
                 "audio": prints.audio.items.astype(">u4").tobytes() if prints.audio else b"",
+                "landmarks": landmarks_to_bytes(prints.landmarks) if prints.landmarks else b"",
                 "matched_at": None,
             },
         )
@@ -195,6 +239,19 @@ def stored_audio(fingerprint: Fingerprint) -> AudioFingerprint | None:
     return AudioFingerprint(items, duration_s=0.0)
 
 
+def stored_landmarks(fingerprint: Fingerprint) -> LandmarkFingerprint | None:
+    """A kept landmark fingerprint, or None (none kept, or kept in a packing since changed:
+    `manage.py fingerprint --all` makes it again)."""
+    data = bytes(fingerprint.landmarks)
+    if not data:
+        return None
+    try:
+        return landmarks_from_bytes(data)
+    except ValueError:
+        logger.warning("contribution %s: its landmarks cannot be read", fingerprint.contribution_id)
+        return None
+
+
 # --- finding what a work uses -----------------------------------------------------------------
 
 
@@ -206,6 +263,8 @@ def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
         found += _picture_matches(contribution_id, prints.pictures)
     if prints.audio is not None:
         found += _audio_matches(contribution_id, prints.audio)
+    if prints.landmarks is not None:
+        found += _landmark_matches(contribution_id, prints.landmarks)
     if prints.text is not None:
         found += _text_matches(contribution_id, prints.text)
     return sorted(found, key=lambda f: (-f.match.score, f.work, f.earlier))
@@ -213,22 +272,25 @@ def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
 
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[int, int, int]]:
     """(key, work, position) of other works indexed under `keys`, at most KEY_READ_LIMIT a
-    key, read off the look-up index alone."""
+    key, read off the look-up index alone. Each key is looked up once however often `keys`
+    holds it."""
     keys = sorted(set(keys))
     if not keys:
         return []
     table = FingerprintKey._meta.db_table
+    rows: list[tuple[int, int, int]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT k.key, h.contribution_id, h.position FROM unnest(%s::bigint[]) k(key),"  # noqa: S608
-                f" LATERAL (SELECT contribution_id, position FROM {table}"
-                f"  WHERE kind = %s AND key = k.key AND contribution_id <> %s"
-                f"  ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h",
-                [keys, kind, contribution_id],
-            )
-            return cursor.fetchall()
-        rows = []
+            for start in range(0, len(keys), PROBE_CHUNK):
+                cursor.execute(
+                    f"SELECT k.key, h.contribution_id, h.position FROM unnest(%s::bigint[]) k(key),"  # noqa: S608
+                    f" LATERAL (SELECT contribution_id, position FROM {table}"
+                    f"  WHERE kind = %s AND key = k.key AND contribution_id <> %s"
+                    f"  ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h",
+                    [keys[start : start + PROBE_CHUNK], kind, contribution_id],
+                )
+                rows += cursor.fetchall()
+            return rows
         for start in range(0, len(keys), 500):  # SQLite: a bounded IN list at a time
             chunk = keys[start : start + 500]
             cursor.execute(
@@ -329,6 +391,51 @@ def _audio_matches(contribution_id: int, audio: AudioFingerprint) -> list[Found]
             continue
         earlier_first = work < contribution_id
         match = match_audio(stored, audio) if earlier_first else match_audio(audio, stored)
+        if match is not None:
+            found.append(_found(contribution_id, work, match))
+    return found
+
+
+def _landmark_matches(contribution_id: int, landmarks: LandmarkFingerprint) -> list[Found]:
+    """As `_audio_matches`, with the landmark keys: the upload's probe (pairs of all its
+    peaks, a source mixed under louder music among them) against the index (pairs of each
+    work's strongest peaks), candidates on one tempo/offset line, verified by `match`."""
+    probe = np.array(landmark_probe_keys(landmarks), dtype=np.int64).reshape(-1, 2)
+    probe = probe[np.argsort(probe[:, 0], kind="stable")]
+    probe_keys, probe_frames = probe[:, 0], probe[:, 1]
+    rows = np.array(
+        _hits(FingerprintKey.Kind.LANDMARK, np.unique(probe_keys).tolist(), contribution_id),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    if not len(rows):
+        return []
+    # Each row (key, work, stored frame) pairs with every frame of the upload under that key.
+    lo = np.searchsorted(probe_keys, rows[:, 0], side="left")
+    count = np.searchsorted(probe_keys, rows[:, 0], side="right") - lo
+    works = np.repeat(rows[:, 1], count)
+    stored_frames = np.repeat(rows[:, 2], count)
+    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    pairs = np.stack([probe_frames[at], stored_frames], axis=1)
+    order = np.argsort(works, kind="stable")
+    works, pairs = works[order], pairs[order]
+    ids, starts, sizes = np.unique(works, return_index=True, return_counts=True)
+    candidates = [
+        int(work)
+        for work, start, size in zip(ids, starts, sizes, strict=True)
+        if size >= LANDMARK_CANDIDATE_VOTES
+        and landmark_offset_votes(pairs[start : start + size]) >= LANDMARK_CANDIDATE_VOTES
+    ]
+    found = []
+    for work, fingerprint in _fingerprints(candidates).items():
+        stored = stored_landmarks(fingerprint)
+        if stored is None:
+            continue
+        earlier_first = work < contribution_id
+        match = (
+            match_landmarks(stored, landmarks)
+            if earlier_first
+            else match_landmarks(landmarks, stored)
+        )
         if match is not None:
             found.append(_found(contribution_id, work, match))
     return found

@@ -63,9 +63,13 @@ class Fingerprint(models.Model):
     Pictures: the pHash and dHash of the picture (one pair), or of a video's sampled frames
     (a pair per frame, FRAME_SECONDS apart), packed as unsigned 64-bit big-endian pairs in
     `frames`. Audio (an audio work or a video's sound): Chromaprint's raw items as unsigned
-    32-bit big-endian in `audio`. Texts keep no fingerprint here: their words are the text
-    itself, read again to verify. Never shown to anyone but staff (docs/decisions.md,
-    "Credit guard").
+    32-bit big-endian in `audio`, and its spectral peaks (the landmark fingerprint, which
+    finds a source mixed under louder music) in `landmarks`, packed as
+    media/fingerprints/landmarks.py's `to_bytes` says (versioned, 4 bytes a peak). Texts
+    keep no fingerprint here: their words are the text itself, read again to verify.
+    `reason`: why the work has no fingerprint at all, or, on an indexed one, why a part of
+    it is missing (a sound long enough for Chromaprint but not for landmarks). Never shown
+    to anyone but staff (docs/decisions.md, "Credit guard").
     """
 
     class Status(models.TextChoices):
@@ -82,6 +86,7 @@ class Fingerprint(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     frames = models.BinaryField(blank=True, default=b"")
     audio = models.BinaryField(blank=True, default=b"")
+    landmarks = models.BinaryField(blank=True, default=b"")
     # Every earlier work was compared with this one as of then (`manage.py fingerprint`
     # compares again the works fingerprinted before an earlier one was).
     matched_at = models.DateTimeField(null=True, blank=True)
@@ -101,12 +106,14 @@ class Fingerprint(models.Model):
 
 class FingerprintKey(models.Model):
     """One index key of a work: where an upload's probe keys find their candidates without
-    reading every fingerprint (multi-index hash chunks, masked audio items, LSH bands)."""
+    reading every fingerprint (multi-index hash chunks, masked audio items, spectral-peak
+    pairs, LSH bands)."""
 
     class Kind(models.IntegerChoices):
         PICTURE = 1  # a picture's or a video frame's hash chunk; `position`: the frame
         AUDIO = 2  # a masked Chromaprint item; `position`: the item's index
         TEXT = 3  # a band of a window's MinHash signature
+        LANDMARK = 4  # a sampled pair of strong spectral peaks; `position`: the anchor's frame
 
     kind = models.PositiveSmallIntegerField(choices=Kind.choices)
     key = models.BigIntegerField()

@@ -1,9 +1,9 @@
 """Fingerprints of pictures, audio and texts, their index keys, and matching (pure: no Django).
 
 Per kind: compute a fingerprint from a file or a text, the keys to index a stored work
-under and to look an upload up by (multi-index hash chunks, masked sub-fingerprints, LSH
-bands), and `match_*`, the exact verification of one candidate, which returns a `Match`
-or None. Why these algorithms and thresholds: docs/decisions.md ("Credit guard").
+under and to look an upload up by (multi-index hash chunks, masked Chromaprint items,
+spectral-peak pairs, LSH bands), and `match_*`, the exact verification of one candidate,
+which returns a `Match` or None. Why these algorithms and thresholds: docs/decisions.md ("Credit guard").
 """
 
 from media.fingerprints.audio import (
@@ -27,6 +27,14 @@ from media.fingerprints.images import (
 from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
 from media.fingerprints.images import probe_keys as image_probe_keys
+from media.fingerprints.landmarks import CANDIDATE_VOTES as LANDMARK_CANDIDATE_VOTES
+from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
+from media.fingerprints.landmarks import from_bytes as landmarks_from_bytes
+from media.fingerprints.landmarks import index_keys as landmark_index_keys
+from media.fingerprints.landmarks import match as match_landmarks
+from media.fingerprints.landmarks import offset_votes as landmark_offset_votes
+from media.fingerprints.landmarks import probe_keys as landmark_probe_keys
+from media.fingerprints.landmarks import to_bytes as landmarks_to_bytes
 from media.fingerprints.results import FingerprintUnavailable, Match
 from media.fingerprints.text import (
     STORED_STEP,
@@ -41,12 +49,14 @@ __all__ = [
     "CANDIDATE_KEYS",
     "CANDIDATE_VOTES",
     "CENTRE",
+    "LANDMARK_CANDIDATE_VOTES",
     "ImageProbe",
     "STORED_STEP",
     "UPLOAD_STEP",
     "AudioFingerprint",
     "FingerprintUnavailable",
     "ImageHashes",
+    "LandmarkFingerprint",
     "Match",
     "TextFingerprint",
     "audio_fingerprint",
@@ -58,8 +68,15 @@ __all__ = [
     "image_hashes",
     "image_index_keys",
     "image_probe_keys",
+    "landmark_fingerprint",
+    "landmark_index_keys",
+    "landmark_offset_votes",
+    "landmark_probe_keys",
+    "landmarks_from_bytes",
+    "landmarks_to_bytes",
     "match_audio",
     "match_image",
+    "match_landmarks",
     "match_text",
     "offset_votes",
     "text_fingerprint",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,6 +101,51 @@ class LandmarkFingerprint:
     def probe_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(anchor frame, key) of every pair an upload is looked up by, unsampled."""
         return _pairs(self.times, self.bins, PROBE_FAN)
+
+
+# --- keeping a fingerprint -----------------------------------------------------------------------
+
+# Packing, version 1 (`to_bytes`, `from_bytes`): a 12-byte header, b"LM", the version (1 byte),
+# a reserved 0 byte, the duration in milliseconds and the number of peaks (unsigned 32-bit
+# big-endian each); then one unsigned 32-bit big-endian word a peak, in the fingerprint's
+# order (frame, then bin): frame << 10 | bin << 1 | strong. Bins are under 512 (HIGH_BIN),
+# frames under 2**22 (37 hours). 4 bytes a peak, some 56 peaks a second of music: 54 kB for
+# 4 minutes. Every peak is kept, not only the strong ones: a work kept before a later one
+# is that one's upload side when the later work is found from the earlier (`match`).
+PACKING_VERSION = 1
+_HEADER = struct.Struct(">2sBxII")
+_MAGIC = b"LM"
+_FRAME_LIMIT = 1 << 22
+
+
+def to_bytes(fp: LandmarkFingerprint) -> bytes:
+    """`fp` packed (version PACKING_VERSION, above) to be kept in a database row."""
+    if len(fp.times) and int(fp.times.max()) >= _FRAME_LIMIT:
+        raise ValueError("a landmark fingerprint of more than 37 hours cannot be packed")
+    words = (fp.times.astype(np.uint32) << 10) | (fp.bins.astype(np.uint32) << 1)
+    words |= fp.strong.astype(np.uint32)
+    duration_ms = int(round(fp.duration_s * 1000))
+    header = _HEADER.pack(_MAGIC, PACKING_VERSION, duration_ms, len(words))
+    return header + words.astype(">u4").tobytes()
+
+
+def from_bytes(data: bytes) -> LandmarkFingerprint:
+    """The fingerprint `to_bytes` packed. Raises ValueError for anything else (another
+    version included: such a work is fingerprinted again, `manage.py fingerprint --all`)."""
+    if len(data) < _HEADER.size:
+        raise ValueError("too short for a packed landmark fingerprint")
+    magic, version, duration_ms, count = _HEADER.unpack_from(data)
+    if magic != _MAGIC or version != PACKING_VERSION:
+        raise ValueError(f"not a version {PACKING_VERSION} landmark fingerprint")
+    if len(data) != _HEADER.size + 4 * count:
+        raise ValueError("a packed landmark fingerprint of the wrong length")
+    words = np.frombuffer(data, dtype=">u4", offset=_HEADER.size).astype(np.int64)
+    return LandmarkFingerprint(
+        times=words >> 10,
+        bins=(words >> 1) & 0x1FF,
+        strong=(words & 1).astype(bool),
+        duration_s=duration_ms / 1000,
+    )
 
 
 def landmark_fingerprint(path: str | Path, *, timeout_s: float = _TIMEOUT_S) -> LandmarkFingerprint:
@@ -258,13 +304,15 @@ def probe_keys(fp: LandmarkFingerprint) -> list[tuple[int, int]]:
     return _keys(*fp.probe_pairs)
 
 
-def offset_votes(hits: Iterable[tuple[int, int]]) -> int:
+def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
     """How many (upload frame, stored frame) hits of one stored work lie on one line
     t_stored = scale × t_upload + offset (±1 frame, scales 0.96–1.04): the candidate's
     strength. Exact lines, not audio.py's 2-s offset bins: unrelated pieces in one key at a
     similar tempo share keys at roughly one offset (16-frame bins: 8.5% of unrelated pairs
     reached 15 votes, lines 0.2%). Fewer hits than CANDIDATE_VOTES can be skipped unread."""
-    pairs = np.array(list(hits), dtype=np.int64).reshape(-1, 2)
+    if not isinstance(hits, np.ndarray):
+        hits = list(hits)
+    pairs = np.asarray(hits, dtype=np.int64).reshape(-1, 2)
     return _line(pairs)[0] if len(pairs) else 0
 
 
@@ -410,7 +458,8 @@ def align(stored: LandmarkFingerprint, upload: LandmarkFingerprint) -> LandmarkA
     in_run = along.found & (along.window >= first) & (along.window < last)
     matched = along.times[in_run]
     stored_frames = (int(matched.min()), int(matched.max()))
-    upload_frames = tuple(int(round((t - along.offset) / along.scale)) for t in stored_frames)
+    first_frame, last_frame = (int(round((t - along.offset) / along.scale)) for t in stored_frames)
+    upload_frames = (first_frame, last_frame)
     return LandmarkAlignment(
         scale=along.scale,
         offset=along.offset,

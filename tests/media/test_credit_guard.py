@@ -4,12 +4,14 @@ fingerprint leaves its work ready with the reason kept, never failed."""
 
 import io
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from contributions.models import Contribution
-from media.credit_guard import prints_of
+from media.credit_guard import prints_of, stored_landmarks
+from media.fingerprints import landmark_fingerprint
 from media.models import CreditMatch, Fingerprint, FingerprintKey
 from media.services import contribution_process, fingerprint_record
 from tests.contributions.factories import ContributionFactory
@@ -99,9 +101,70 @@ def test_audio_too_short_to_fingerprint_leaves_the_work_ready_with_the_reason(up
     assert work.status == Contribution.Status.READY
     fingerprint = Fingerprint.objects.get(contribution=work)
     assert fingerprint.status == Fingerprint.Status.UNAVAILABLE
-    assert "too short" in fingerprint.reason
+    assert "too short for Chromaprint" in fingerprint.reason
+    assert "too short for a landmark fingerprint" in fingerprint.reason
     assert not FingerprintKey.objects.filter(contribution=work).exists()
     assert not CreditMatch.objects.filter(work=work).exists()
+
+
+def test_audio_too_short_for_landmarks_is_indexed_by_chromaprint_with_the_reason(upload, tmp_path):
+    # Chromaprint takes 2.9 s, the landmarks want 3 s: one print missing keeps the other.
+    short = samples.write_wav(tmp_path / "short.wav", samples.music(9, 2.9))
+
+    work = upload(SimpleUploadedFile("short.wav", short.read_bytes()))
+
+    assert work.status == Contribution.Status.READY
+    fingerprint = Fingerprint.objects.get(contribution=work)
+    assert fingerprint.status == Fingerprint.Status.INDEXED
+    assert "too short for a landmark fingerprint" in fingerprint.reason
+    assert bytes(fingerprint.audio) and not bytes(fingerprint.landmarks)
+    kinds = set(FingerprintKey.objects.filter(contribution=work).values_list("kind", flat=True))
+    assert kinds == {FingerprintKey.Kind.AUDIO}
+
+
+def test_a_track_mixed_10_db_under_a_louder_one_is_found_by_its_landmarks(upload, tmp_path):
+    # Chromaprint hears only the louder track; the landmarks find the quieter one under it.
+    track = samples.write_wav(tmp_path / "track.wav", samples.music(41, 30.0))
+    louder = samples.write_wav(tmp_path / "louder.wav", samples.music(5041, 24.0))
+    unrelated = samples.write_wav(tmp_path / "unrelated.wav", samples.music(12, 30.0))
+    source = upload(SimpleUploadedFile("track.wav", track.read_bytes()), "The source")
+    other = upload(SimpleUploadedFile("unrelated.wav", unrelated.read_bytes()), "Unrelated")
+    cut = samples.excerpt(track, tmp_path / "cut.wav", start=6.0, seconds=20.0)
+    mixed = samples.mixed_under(cut, louder, tmp_path / "mix.wav", gain_db=-10.0)
+
+    mix = upload(SimpleUploadedFile("mix.wav", mixed.read_bytes()), "A mix")
+
+    assert mix.status == Contribution.Status.READY
+    (match,) = CreditMatch.objects.filter(work=mix)
+    assert (match.earlier_id, match.kind) == (source.pk, "audio")
+    assert 0.3 < match.score <= 1
+    assert set(match.detail) == {"work_seconds", "earlier_seconds"}
+    work_start, work_end = match.detail["work_seconds"]
+    earlier_start, earlier_end = match.detail["earlier_seconds"]
+    assert work_start < 1.5 and work_end > 17
+    assert abs(earlier_start - (6 + work_start)) < 1 and abs(earlier_end - (6 + work_end)) < 1
+    assert not CreditMatch.objects.filter(work=other).exists()
+    assert not CreditMatch.objects.filter(earlier=other).exists()
+    fingerprint = Fingerprint.objects.get(contribution=source)
+    assert (fingerprint.status, fingerprint.reason) == (Fingerprint.Status.INDEXED, "")
+    kept, fresh = stored_landmarks(fingerprint), landmark_fingerprint(track)  # all peaks kept
+    assert kept is not None and len(bytes(fingerprint.landmarks)) == 12 + 4 * len(fresh.times)
+    for part in ("times", "bins", "strong"):
+        assert np.array_equal(getattr(kept, part), getattr(fresh, part))
+    landmark_keys = FingerprintKey.objects.filter(
+        contribution=source, kind=FingerprintKey.Kind.LANDMARK
+    )
+    assert 5 * 30 < landmark_keys.count() < 30 * 30  # about 21 a second
+
+    # Fingerprinting the mix again replaces its keys and its match instead of adding.
+    keys = FingerprintKey.objects.filter(contribution=mix).count()
+    prints = prints_of(kind="audio", original=mixed, picture=None, text="")
+    fingerprint_record(contribution_id=mix.pk, prints=prints)
+    fingerprint_record(contribution_id=mix.pk, prints=prints)
+    assert FingerprintKey.objects.filter(contribution=mix).count() == keys > 0
+    assert list(CreditMatch.objects.values_list("work_id", "earlier_id", "kind")) == [
+        (mix.pk, source.pk, "audio")
+    ]
 
 
 def test_fingerprinting_again_replaces_keys_and_matches_instead_of_adding():
