@@ -17,10 +17,6 @@ window to window, so a copy played 3% faster or slower still lines up.
 from __future__ import annotations
 
 import json
-import os
-import resource
-import shutil
-import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from media.fingerprints.results import FingerprintUnavailable, Match
+from media.fingerprints.tools import TIMEOUT_S, absolute, tool_run
 
 # Chromaprint's default algorithm (2): 11,025 Hz, frames of 4096 samples every third of one.
 ITEM_SECONDS = 4096 / 3 / 11025
@@ -36,12 +33,6 @@ ITEM_SECONDS = 4096 / 3 / 11025
 # filters' and classifiers' reach): a file yields 21.5 items fewer than its duration holds,
 # whatever its length. An item therefore stands for the moment half of that after its own.
 CONTEXT_ITEMS = 22
-# fpcalc decodes whatever was uploaded, so it runs with the ceilings media.ffmpeg gives
-# ffmpeg: time (an hour of audio takes about 2 s), memory, no files, no core dumps, and an
-# environment without the worker's credentials.
-_TIMEOUT_S = 120.0
-_ADDRESS_SPACE_BYTES = 1024**3
-_CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "MALLOC_ARENA_MAX": "2"}
 
 
 @dataclass(frozen=True)
@@ -53,43 +44,23 @@ class AudioFingerprint:
     duration_s: float
 
 
-def audio_fingerprint(path: str | Path, *, timeout_s: float = _TIMEOUT_S) -> AudioFingerprint:
+def audio_fingerprint(path: str | Path, *, timeout_s: float = TIMEOUT_S) -> AudioFingerprint:
     """The raw fingerprint of the whole file at `path`, by Chromaprint's fpcalc.
 
     Raises `FingerprintUnavailable` when fpcalc cannot read the file or the audio is too
     short for Chromaprint (under about 3 seconds), and when fpcalc is not installed.
     """
-    fpcalc = shutil.which("fpcalc")
-    if fpcalc is None:
-        raise FingerprintUnavailable("fpcalc (libchromaprint-tools) is not installed")
-    # -length 0: the whole file (fpcalc stops at 120 s otherwise). An absolute path, so a
-    # name starting with "-" stays a file.
-    argv = [fpcalc, "-raw", "-json", "-length", "0", os.path.abspath(path)]
-    try:
-        proc = subprocess.run(  # noqa: S603 - a fixed binary, constant flags and a path
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout_s,
-            env=_CHILD_ENV,
-            preexec_fn=lambda: _limit_child(timeout_s),
-            close_fds=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise FingerprintUnavailable(f"fpcalc took longer than {timeout_s:g} s") from exc
+    # -length 0: the whole file (fpcalc stops at 120 s otherwise); an hour of audio takes
+    # about 2 s.
+    proc = tool_run(
+        "fpcalc",
+        ["-raw", "-json", "-length", "0", absolute(path)],
+        timeout_s=timeout_s,
+        missing="fpcalc (libchromaprint-tools) is not installed",
+    )
     # fpcalc 1.5 with FFmpeg 5 reports the end of the file as a decoding error (exit status
     # 3) after printing a complete fingerprint: the output decides, not the status.
     return _parse(proc.stdout, proc.stderr)
-
-
-def _limit_child(timeout_s: float) -> None:
-    # Runs in the child between fork and exec, so it only constrains fpcalc itself.
-    cpu = max(1, int(timeout_s))
-    resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE_BYTES, _ADDRESS_SPACE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _parse(stdout: bytes, stderr: bytes) -> AudioFingerprint:

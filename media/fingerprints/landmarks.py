@@ -22,11 +22,7 @@ chord progression mostly for a bar or two.
 
 from __future__ import annotations
 
-import os
-import resource
-import shutil
 import struct
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from media.fingerprints.results import FingerprintUnavailable, Match
+from media.fingerprints.tools import TIMEOUT_S, absolute, tool_run
 
 RATE = 8000  # Hz: the partials that matter are under 4 kHz, and the spectrogram is cheap
 NFFT = 1024  # 7.8 Hz bins, 128 ms: neighbouring semitones apart from about 130 Hz up
@@ -73,9 +70,6 @@ WINDOW_MIN_EXCESS = 0.28  # strong peaks found beyond chance, per window
 MIN_WINDOWS = 3
 MATCH_MIN_EXCESS = 0.36  # over the whole run
 CHANCE_SHIFTS = (-7, -5, 5, 7)  # bins: off the line, not a semitone's multiple
-_TIMEOUT_S = 120.0
-_ADDRESS_SPACE_BYTES = 1024**3
-_CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "MALLOC_ARENA_MAX": "2"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +142,7 @@ def from_bytes(data: bytes) -> LandmarkFingerprint:
     )
 
 
-def landmark_fingerprint(path: str | Path, *, timeout_s: float = _TIMEOUT_S) -> LandmarkFingerprint:
+def landmark_fingerprint(path: str | Path, *, timeout_s: float = TIMEOUT_S) -> LandmarkFingerprint:
     """The landmark fingerprint of the file at `path`, decoded by ffmpeg to mono 8 kHz.
 
     Raises `FingerprintUnavailable` when ffmpeg cannot read it, the audio is under
@@ -158,38 +152,17 @@ def landmark_fingerprint(path: str | Path, *, timeout_s: float = _TIMEOUT_S) -> 
 
 
 def _decode(path: str | Path, timeout_s: float) -> np.ndarray:
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise FingerprintUnavailable("ffmpeg is not installed")
-    argv = [ffmpeg, "-nostdin", "-v", "error", "-i", os.path.abspath(path), "-vn", "-ac", "1"]
-    argv += ["-ar", str(RATE), "-f", "f32le", "-"]
-    try:
-        proc = subprocess.run(  # noqa: S603 - a fixed binary, constant flags and a path
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout_s,
-            env=_CHILD_ENV,
-            preexec_fn=lambda: _limit_child(timeout_s),
-            close_fds=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise FingerprintUnavailable(f"ffmpeg took longer than {timeout_s:g} s") from exc
+    proc = tool_run(
+        "ffmpeg",
+        ["-nostdin", "-v", "error", "-i", absolute(path), "-vn", "-ac", "1",
+         "-ar", str(RATE), "-f", "f32le", "-"],
+        timeout_s=timeout_s,
+        missing="ffmpeg is not installed",
+    )  # fmt: skip
     if proc.returncode != 0 or not proc.stdout:
         lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise FingerprintUnavailable(lines[-1] if lines else "ffmpeg decoded no audio")
     return np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], dtype="<f4")
-
-
-def _limit_child(timeout_s: float) -> None:
-    # As audio.py does for fpcalc: only ffmpeg is constrained (a pipe is not a file, so
-    # RLIMIT_FSIZE 0 still lets it write the samples to us).
-    cpu = max(1, int(timeout_s))
-    resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE_BYTES, _ADDRESS_SPACE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def from_samples(samples: np.ndarray, rate: int) -> LandmarkFingerprint:
