@@ -20,7 +20,8 @@ from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
 
-pytestmark = pytest.mark.django_db
+# Serial: the counters and generations live in Redis, shared by every test process.
+pytestmark = [pytest.mark.django_db, pytest.mark.serial]
 
 LIST = "/api/contributions/"
 

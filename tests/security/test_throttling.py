@@ -26,7 +26,8 @@ from tests.contributions.factories import ContributionFactory
 from tests.contributions.uploads import png_upload
 from tests.media.fingerprint_samples import passage, prose, quoted_in
 
-pytestmark = pytest.mark.django_db
+# Serial: the counters and generations live in Redis, shared by every test process.
+pytestmark = [pytest.mark.django_db, pytest.mark.serial]
 
 TOKEN_URL = "/api/auth/token/"
 REGISTER_URL = "/api/auth/register/"
