@@ -15,11 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contributions.models import Contribution
@@ -257,17 +259,34 @@ def stored_landmarks(fingerprint: Fingerprint) -> LandmarkFingerprint | None:
 
 def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
     """The earlier works this one probably uses, and the later works (fingerprinted before
-    this one was, as by `manage.py fingerprint`) that probably use it; verified, best first."""
+    this one was, as by `manage.py fingerprint`) that probably use it; verified, best first.
+
+    The works matched before are verified again whatever the index returns: the index is
+    not symmetric (landmarks keep a work's loudest peaks, so a source fingerprinted again
+    may not find, from its side, the mix that found it from the mix's), and a match is
+    kept while the prints still verify it, dropped once they do not (a replaced file)."""
+    known = _matched_before(contribution_id)
     found: list[Found] = []
     if prints.pictures:
-        found += _picture_matches(contribution_id, prints.pictures)
+        found += _picture_matches(contribution_id, prints.pictures, known["image"])
     if prints.audio is not None:
-        found += _audio_matches(contribution_id, prints.audio)
+        found += _audio_matches(contribution_id, prints.audio, known["audio"])
     if prints.landmarks is not None:
-        found += _landmark_matches(contribution_id, prints.landmarks)
+        found += _landmark_matches(contribution_id, prints.landmarks, known["audio"])
     if prints.text is not None:
-        found += _text_matches(contribution_id, prints.text)
+        found += _text_matches(contribution_id, prints.text, known["text"])
     return sorted(found, key=lambda f: (-f.match.score, f.work, f.earlier))
+
+
+def _matched_before(contribution_id: int) -> defaultdict[str, set[int]]:
+    """The works matched with this one, both ways, by kind of match."""
+    known: defaultdict[str, set[int]] = defaultdict(set)
+    rows = CreditMatch.objects.filter(
+        Q(work_id=contribution_id) | Q(earlier_id=contribution_id)
+    ).values_list("work_id", "earlier_id", "kind")
+    for work, earlier, kind in rows:
+        known[kind].add(earlier if work == contribution_id else work)
+    return known
 
 
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[int, int, int]]:
@@ -353,14 +372,16 @@ def _picture_candidates(keys: set[int], contribution_id: int) -> list[int]:
     return sorted({work for (work, _), found in shared.items() if len(found) >= CANDIDATE_KEYS})
 
 
-def _picture_matches(contribution_id: int, pictures: list[ImageHashes]) -> list[Found]:
+def _picture_matches(
+    contribution_id: int, pictures: list[ImageHashes], known: set[int]
+) -> list[Found]:
     # An upload's picture is looked up with all its probes (cuts, mirror); a video's frames
     # with their own keys only, or a long video would ask for tens of thousands of keys.
     probe = image_probe_keys if len(pictures) == 1 else image_index_keys
     keys = set().union(*(probe(picture) for picture in pictures))
     candidates = _picture_candidates(keys, contribution_id)
     found = []
-    for work, fingerprint in _fingerprints(candidates).items():
+    for work, fingerprint in _fingerprints({*candidates, *known}).items():
         best: Match | None = None
         for phash, dhash in stored_pictures(fingerprint):
             for picture in pictures:
@@ -375,28 +396,20 @@ def _picture_matches(contribution_id: int, pictures: list[ImageHashes]) -> list[
     return found
 
 
-def _audio_matches(contribution_id: int, audio: AudioFingerprint) -> list[Found]:
-    probe = audio_probe_keys(audio)
+def _audio_matches(contribution_id: int, audio: AudioFingerprint, known: set[int]) -> list[Found]:
     positions: dict[int, list[int]] = defaultdict(list)
-    for key, position in probe:
+    for key, position in audio_probe_keys(audio):
         positions[key].append(position)
     hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for key, work, stored_position in _hits(FingerprintKey.Kind.AUDIO, positions, contribution_id):
         hits[work] += [(upload_position, stored_position) for upload_position in positions[key]]
     candidates = [work for work, pairs in hits.items() if offset_votes(pairs) >= CANDIDATE_VOTES]
-    found = []
-    for work, fingerprint in _fingerprints(candidates).items():
-        stored = stored_audio(fingerprint)
-        if stored is None:
-            continue
-        earlier_first = work < contribution_id
-        match = match_audio(stored, audio) if earlier_first else match_audio(audio, stored)
-        if match is not None:
-            found.append(_found(contribution_id, work, match))
-    return found
+    return _sound_verified(contribution_id, {*candidates, *known}, audio, stored_audio, match_audio)
 
 
-def _landmark_matches(contribution_id: int, landmarks: LandmarkFingerprint) -> list[Found]:
+def _landmark_matches(
+    contribution_id: int, landmarks: LandmarkFingerprint, known: set[int]
+) -> list[Found]:
     """As `_audio_matches`, with the landmark keys: the upload's probe (pairs of all its
     peaks, a source mixed under louder music among them) against the index (pairs of each
     work's strongest peaks), candidates on one tempo/offset line, verified by `match`."""
@@ -407,8 +420,6 @@ def _landmark_matches(contribution_id: int, landmarks: LandmarkFingerprint) -> l
         _hits(FingerprintKey.Kind.LANDMARK, np.unique(probe_keys).tolist(), contribution_id),
         dtype=np.int64,
     ).reshape(-1, 3)
-    if not len(rows):
-        return []
     # Each row (key, work, stored frame) pairs with every frame of the upload under that key.
     lo = np.searchsorted(probe_keys, rows[:, 0], side="left")
     count = np.searchsorted(probe_keys, rows[:, 0], side="right") - lo
@@ -419,34 +430,46 @@ def _landmark_matches(contribution_id: int, landmarks: LandmarkFingerprint) -> l
     order = np.argsort(works, kind="stable")
     works, pairs = works[order], pairs[order]
     ids, starts, sizes = np.unique(works, return_index=True, return_counts=True)
-    candidates = [
+    candidates = {
         int(work)
         for work, start, size in zip(ids, starts, sizes, strict=True)
         if size >= LANDMARK_CANDIDATE_VOTES
         and landmark_offset_votes(pairs[start : start + size]) >= LANDMARK_CANDIDATE_VOTES
-    ]
+    }
+    return _sound_verified(
+        contribution_id, candidates | known, landmarks, stored_landmarks, match_landmarks
+    )
+
+
+SoundPrint = TypeVar("SoundPrint", AudioFingerprint, LandmarkFingerprint)
+
+
+def _sound_verified(
+    contribution_id: int,
+    candidates: set[int],
+    upload: SoundPrint,
+    stored_of: Callable[[Fingerprint], SoundPrint | None],
+    match: Callable[[SoundPrint, SoundPrint], Match | None],
+) -> list[Found]:
+    """The candidates whose stored sound print `match` verifies against the upload's, the
+    earlier work's print first."""
     found = []
     for work, fingerprint in _fingerprints(candidates).items():
-        stored = stored_landmarks(fingerprint)
+        stored = stored_of(fingerprint)
         if stored is None:
             continue
-        earlier_first = work < contribution_id
-        match = (
-            match_landmarks(stored, landmarks)
-            if earlier_first
-            else match_landmarks(landmarks, stored)
-        )
-        if match is not None:
-            found.append(_found(contribution_id, work, match))
+        verified = match(stored, upload) if work < contribution_id else match(upload, stored)
+        if verified is not None:
+            found.append(_found(contribution_id, work, verified))
     return found
 
 
-def _text_matches(contribution_id: int, text: str) -> list[Found]:
+def _text_matches(contribution_id: int, text: str, known: set[int]) -> list[Found]:
     upload = text_fingerprint(text, step=UPLOAD_STEP)
     works = {
         work
         for _key, work, _ in _hits(FingerprintKey.Kind.TEXT, band_keys(upload), contribution_id)
-    }
+    } | known
     found = []
     for work, body in _texts(works).items():
         match = match_text(body, text) if work < contribution_id else match_text(text, body)
