@@ -10,9 +10,11 @@ app_name = "claims"
 urlpatterns = [
     path("claims/", views.claim_list_page, name="list"),
     path("claims/<int:claim_id>/", views.claim_page, name="claim"),
-    path("claims/<int:claim_id>/accept/", views.claim_accept, name="accept"),
-    path("claims/<int:claim_id>/decline/", views.claim_decline, name="decline"),
-    path("claims/<int:claim_id>/decide/", views.claim_decide, name="decide"),
-    path("claims/<int:claim_id>/withdraw/", views.claim_withdraw, name="withdraw"),
+    path("claims/<int:claim_id>/accept/", views.claim_action, {"verb": "accept"}, name="accept"),
+    path("claims/<int:claim_id>/decline/", views.claim_action, {"verb": "decline"}, name="decline"),
+    path("claims/<int:claim_id>/decide/", views.claim_action, {"verb": "decide"}, name="decide"),
+    path(
+        "claims/<int:claim_id>/withdraw/", views.claim_action, {"verb": "withdraw"}, name="withdraw"
+    ),
     path("contributions/<int:contribution_id>/claims/new/", views.claim_create, name="create"),
 ]

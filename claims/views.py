@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -124,60 +124,48 @@ def claim_page(request, claim_id: int):
     )
 
 
-@login_required
-@require_POST
-def claim_accept(request, claim_id: int):
-    claim = _claim_or_404(request, claim_id)
-    with refusals_reported(request):
-        services.claim_accept(claim=claim, actor=request.user)
-        messages.success(
-            request,
-            # Translators: %(title)s is the claimant's work, now a source of the reader's.
-            _("Accepted: “%(title)s” is now a source of your work, and its author is credited.")
-            % {"title": claim.earlier.title},
-        )
-    return _back(request, _claim_url(claim))
+def _accepts(form: QueryDict) -> bool:
+    """Staff's decision: `accept=yes` adds the source, `accept=no` declines with a reason."""
+    return form.get("accept") == "yes"
+
+
+# A claim's answers and its withdrawal (claims/pages.py names the verb): one service call
+# each, with the form's fields, and what the page says once it is done. Gettext is called
+# per request, in the reader's language.
+ACTIONS = {
+    "accept": lambda claim, user, form: services.claim_accept(claim=claim, actor=user),
+    "decline": lambda claim, user, form: services.claim_decline(
+        claim=claim, actor=user, reason=form.get("reason", "")
+    ),
+    "decide": lambda claim, user, form: services.claim_decide(
+        claim=claim, actor=user, accept=_accepts(form), reason=form.get("reason", "")
+    ),
+    "withdraw": lambda claim, user, form: services.claim_withdraw(claim=claim, actor=user),
+}
+DONE = {
+    "accept": lambda claim, form: (
+        # Translators: %(title)s is the claimant's work, now a source of the reader's.
+        _("Accepted: “%(title)s” is now a source of your work, and its author is credited.")
+        % {"title": claim.earlier.title}
+    ),
+    "decline": lambda claim, form: _("Declined: the person who asked is told why."),
+    "decide": lambda claim, form: (
+        _("Decided: the claim is accepted, and both people are told.")
+        if _accepts(form)
+        else _("Decided: the claim is declined, and both people are told why.")
+    ),
+    "withdraw": lambda claim, form: _("Withdrawn: the work's author is told."),
+}
 
 
 @login_required
 @require_POST
-def claim_decline(request, claim_id: int):
+def claim_action(request, claim_id: int, verb: str):
+    """Answer a claim (accept, decline; staff decide), or withdraw it: one of ACTIONS."""
     claim = _claim_or_404(request, claim_id)
     with refusals_reported(request):
-        services.claim_decline(
-            claim=claim, actor=request.user, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("Declined: the person who asked is told why."))
-    return _back(request, _claim_url(claim))
-
-
-@login_required
-@require_POST
-def claim_decide(request, claim_id: int):
-    """Staff decide in the remixer's place: `accept=yes` adds the source, `accept=no`
-    declines with a reason."""
-    claim = _claim_or_404(request, claim_id)
-    accept = request.POST.get("accept") == "yes"
-    with refusals_reported(request):
-        services.claim_decide(
-            claim=claim, actor=request.user, accept=accept, reason=request.POST.get("reason", "")
-        )
-        messages.success(
-            request,
-            _("Decided: the claim is accepted, and both people are told.")
-            if accept
-            else _("Decided: the claim is declined, and both people are told why."),
-        )
-    return _back(request, _claim_url(claim))
-
-
-@login_required
-@require_POST
-def claim_withdraw(request, claim_id: int):
-    claim = _claim_or_404(request, claim_id)
-    with refusals_reported(request):
-        services.claim_withdraw(claim=claim, actor=request.user)
-        messages.success(request, _("Withdrawn: the work's author is told."))
+        ACTIONS[verb](claim, request.user, request.POST)
+        messages.success(request, DONE[verb](claim, request.POST))
     return _back(request, _claim_url(claim))
 
 

@@ -30,7 +30,8 @@ from rest_framework import serializers
 from contributions.models import Contribution, ContributionTag, LineageCounts, RemixLink, TagCount
 from hitrec.tags import tags_normalised
 
-# The renditions the list shows (contributions/api/works.py, `_media`): a clean copy is not.
+# The renditions the list shows, on this path and on the regular one (contributions/api/
+# works.py, `_media`), read from here by both so they cannot differ: a clean copy is not.
 SHOWN_ROLES = ("thumbnail", "waveform", "poster", "preview")
 # The list's `created_at`, formatted as the serializer's field does (DRF's settings, zone).
 _CREATED_AT = serializers.DateTimeField()

@@ -33,7 +33,7 @@ from contributions.services import (
     contribution_file_replace,
     contribution_update,
 )
-from contributions.tagged_page import tagged_works
+from contributions.tagged_page import SHOWN_ROLES, tagged_works
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
@@ -73,7 +73,8 @@ class MediaSerializer(serializers.Serializer):
 def _media(contribution: Contribution, request) -> dict:
     by_role: dict[str, list] = {}
     for rendition in contribution.renditions.all():
-        by_role.setdefault(rendition.role, []).append(rendition)
+        if rendition.role in SHOWN_ROLES:  # the lean path's roles too (tagged_page.py)
+            by_role.setdefault(rendition.role, []).append(rendition)
     original = (
         request.build_absolute_uri(f"/api/contributions/{contribution.id}/original")
         if contribution.file

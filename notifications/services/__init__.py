@@ -10,7 +10,6 @@ from notifications.services.delivery import (
     email_send,
 )
 from notifications.services.fan_out import (
-    mentioned_users,
     notify,
     notify_ask_for_you,
     notify_ask_posted,
@@ -30,6 +29,7 @@ from notifications.services.fan_out import (
     notify_statement_issued,
     notify_submission_decided,
 )
+from notifications.services.fan_out.mentions import mentioned_users
 from notifications.services.preferences import (
     notifications_mark_read,
     preferences_set,

@@ -9,7 +9,7 @@ from notifications.services.fan_out.claims import (
     notify_claim_decided,
     notify_claim_made,
 )
-from notifications.services.fan_out.mentions import mentioned_users, notify_mentioned
+from notifications.services.fan_out.mentions import notify_mentioned
 from notifications.services.fan_out.money import (
     notify_cost,
     notify_revenue,
@@ -54,26 +54,3 @@ FAN_OUT: dict[Kind, Callable[..., int]] = {
 def notify(*, kind: str, arguments: dict) -> int:
     """The fan-out task's entry: record the notifications of one event of this kind."""
     return FAN_OUT[Kind(kind)](**arguments)
-
-
-__all__ = [
-    "mentioned_users",
-    "notify",
-    "notify_ask_for_you",
-    "notify_ask_posted",
-    "notify_claim_answered",
-    "notify_claim_decided",
-    "notify_claim_made",
-    "notify_cost",
-    "notify_mentioned",
-    "notify_proposal_accepted",
-    "notify_proposal_commented",
-    "notify_proposal_published",
-    "notify_proposal_released",
-    "notify_proposal_revised",
-    "notify_released",
-    "notify_remixed",
-    "notify_revenue",
-    "notify_statement_issued",
-    "notify_submission_decided",
-]

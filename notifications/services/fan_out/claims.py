@@ -1,5 +1,7 @@
 """Who hears of a claim for credit: made or withdrawn, answered, decided by staff."""
 
+from collections.abc import Callable
+
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -21,6 +23,24 @@ def _claim_link(claim: Claim) -> str:
     return f"/claims/{claim.id}/"
 
 
+def _names(claim: Claim, *, name: str) -> dict[str, str]:
+    """What a claim's notices say it is about: `name` (who, per notice) and both works."""
+    return {"name": name, "title": claim.work.title, "earlier": claim.earlier.title}
+
+
+def _claim_notice(
+    claim: Claim, *, kind: Kind, actor_id: int | None, texts: dict[int, Callable[[], str]]
+) -> int:
+    """Record a notice of the claim, one per state it reaches (the key), linking to its page."""
+    return notifications_record(
+        kind=kind,
+        key=f"claim:{claim.id}:{claim.status}",
+        actor_id=actor_id,
+        link=_claim_link(claim),
+        texts=texts,
+    )
+
+
 def _with_reason(text: str, reason: str) -> str:
     if not reason:
         return text
@@ -37,11 +57,7 @@ def notify_claim_made(*, claim_id: int) -> int:
     claim = _claim(claim_id)
     if claim is None or claim.status not in (Claim.Status.OPEN, Claim.Status.WITHDRAWN):
         return 0
-    names = {
-        "name": claim.claimant.username,
-        "title": claim.work.title,
-        "earlier": claim.earlier.title,
-    }
+    names = _names(claim, name=claim.claimant.username)
 
     def words() -> str:
         if claim.status == Claim.Status.WITHDRAWN:
@@ -67,12 +83,8 @@ def notify_claim_made(*, claim_id: int) -> int:
             }
         return text
 
-    return notifications_record(
-        kind=Kind.CLAIM_MADE,
-        key=f"claim:{claim.id}:{claim.status}",
-        actor_id=claim.claimant_id,
-        link=_claim_link(claim),
-        texts={claim.work.author_id: words},
+    return _claim_notice(
+        claim, kind=Kind.CLAIM_MADE, actor_id=claim.claimant_id, texts={claim.work.author_id: words}
     )
 
 
@@ -82,11 +94,7 @@ def notify_claim_answered(*, claim_id: int) -> int:
     claim = _claim(claim_id)
     if claim is None or claim.status not in (Claim.Status.ACCEPTED, Claim.Status.DECLINED):
         return 0
-    names = {
-        "name": claim.decided_by.username if claim.decided_by is not None else "",
-        "title": claim.work.title,
-        "earlier": claim.earlier.title,
-    }
+    names = _names(claim, name=claim.decided_by.username if claim.decided_by is not None else "")
 
     def words() -> str:
         if claim.status == Claim.Status.ACCEPTED:
@@ -101,11 +109,10 @@ def notify_claim_answered(*, claim_id: int) -> int:
             claim.reason,
         )
 
-    return notifications_record(
+    return _claim_notice(
+        claim,
         kind=Kind.CLAIM_ANSWERED,
-        key=f"claim:{claim.id}:{claim.status}",
         actor_id=claim.decided_by_id,
-        link=_claim_link(claim),
         texts={claim.claimant_id: words},
     )
 
@@ -117,11 +124,7 @@ def notify_claim_decided(*, claim_id: int) -> int:
     if claim is None or claim.status not in (Claim.Status.ACCEPTED, Claim.Status.DECLINED):
         return 0
     accepted = claim.status == Claim.Status.ACCEPTED
-    names = {
-        "name": claim.claimant.username,
-        "title": claim.work.title,
-        "earlier": claim.earlier.title,
-    }
+    names = _names(claim, name=claim.claimant.username)
 
     def to_claimant() -> str:
         if accepted:
@@ -145,10 +148,9 @@ def notify_claim_decided(*, claim_id: int) -> int:
             )
         return _with_reason(text % names, claim.reason)
 
-    return notifications_record(
+    return _claim_notice(
+        claim,
         kind=Kind.CLAIM_DECIDED,
-        key=f"claim:{claim.id}:{claim.status}",
         actor_id=claim.decided_by_id,
-        link=_claim_link(claim),
         texts={claim.claimant_id: to_claimant, claim.work.author_id: to_remixer},
     )
