@@ -16,9 +16,10 @@ only through the body of its text ranks after every work whose title, tags or de
 say it, newest first among themselves. On SQLite it is FTS5's bm25 with column weights in
 the same proportions (title 10, tags 4, description 2; the body 0, for the same reason).
 
-A broad query is ranked among its newest WINDOW matches and its count reads "1,000 or more"
+A broad query is ranked among its newest WINDOW matches and its count reads "200 or more"
 (`capped`): ranking every match of a word half the works contain costs as much as reading
-them all, whatever the index. docs/decisions.md ("Search") argues the numbers.
+them all, whatever the index, and even finding the newest 1,000 matches of two common words
+costs more than a search may. docs/decisions.md ("Search") argues the numbers.
 """
 
 # Every statement here is assembled from this module's own constants; values from outside
@@ -46,7 +47,12 @@ from hitrec.search import (
     tsquery_sql,
 )
 
-WINDOW = 1_000
+WINDOW = 200
+# How PostgreSQL's `hitrec_newest_matches` reads a window (contributions/search_document.py):
+# the newest SAMPLE documents tested one by one, then up to WALK more if enough of those
+# matched, then the rest from the index.
+SAMPLE = 1_000
+WALK = 40_000
 # ts_rank_cd's weights, in its order: D (body), C (description), B (tags), A (title).
 WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 # bm25's, in the FTS5 table's column order: title, tags, description, body. The body weighs
@@ -179,10 +185,8 @@ class _Matches(Func):
 _POSTGRES_PAGE = f"""
 WITH hits AS MATERIALIZED (
     SELECT d.contribution_id AS id, coalesce(d.head, d.document) AS head
-    FROM contributions_searchdocument d
-    WHERE d.document @@ {{q}}
-    ORDER BY d.contribution_id DESC
-    LIMIT {{window_and_one}}
+    FROM hitrec_newest_matches({{q}}, {{window_and_one}}, {{sample}}, {{walk}}) m(id)
+    JOIN contributions_searchdocument d ON d.contribution_id = m.id
 ), page AS (
     SELECT id, ts_rank_cd(%s::float4[], head, {{q}}) AS rank, head @@ {{q}} AS in_head
     FROM (SELECT id, head FROM hits ORDER BY id DESC LIMIT {{window}}) pool
@@ -204,10 +208,7 @@ FROM page p JOIN {WORKS} c ON c.id = p.id
 ORDER BY p.rank DESC, p.id DESC
 """
 _POSTGRES_COUNT = """
-SELECT count(*) FROM (
-    SELECT 1 FROM contributions_searchdocument d WHERE d.document @@ {q}
-    LIMIT {window_and_one}
-) hits
+SELECT count(*) FROM hitrec_newest_matches({q}, {window_and_one}, {sample}, {walk})
 """
 # The nearest word of a title or tag to each word typed, by trigram similarity (pg_trgm's
 # `%`: at least 0.3 alike), read off the vocabulary's trigram index; the word itself when
@@ -354,8 +355,9 @@ def _sqlite_nearest(words: list[str]) -> dict[str, str]:
 
 
 def _window() -> dict[str, int]:
-    """The window's size where a statement needs it (read at each call, so tests may shrink it)."""
-    return {"window": WINDOW, "window_and_one": WINDOW + 1}
+    """The window's size, and how its matches are read on PostgreSQL, where a statement needs
+    them (read at each call, so tests may shrink them)."""
+    return {"window": WINDOW, "window_and_one": WINDOW + 1, "sample": SAMPLE, "walk": WALK}
 
 
 def _hits(query: SearchQuery, offset: int, limit: int) -> tuple[list[_Hit], int]:

@@ -123,6 +123,74 @@ def _postgres_sql() -> list[str]:
     return statements
 
 
+# The newest `wanted` works whose document matches `q`, newest first: a search's window
+# (contributions/search.py). A GIN index finds matches in no order, so PostgreSQL either tests
+# the newest documents one by one until enough match, or reads every match from the index and
+# keeps the newest; it picks by its estimate of how many match, and for two common words it
+# guesses far too few (they meet in the long texts' bodies far more often than chance says),
+# reading tens of thousands of matches for a window of 200. So the choice is made here, on
+# what is seen: the newest `sample` documents are tested; if enough of them match that `walk`
+# more would probably fill the window, those are tested too; whatever is still missing comes
+# from the index, below the last match found (a sparse query has few matches to read).
+# docs/decisions.md ("Search") has the numbers. The planner settings hold inside the function
+# only: no sequential scan and no parallel workers for a read of at most a few thousand rows.
+NEWEST_MATCHES = f"""
+CREATE OR REPLACE FUNCTION hitrec_newest_matches(q tsquery, wanted integer, sample integer,
+                                                 walk integer)
+RETURNS SETOF bigint LANGUAGE plpgsql STABLE
+SET enable_seqscan = off SET max_parallel_workers_per_gather = 0
+AS $$
+DECLARE
+    found bigint[];
+    below bigint;
+BEGIN
+    found := ARRAY(
+        SELECT s.contribution_id FROM (
+            SELECT contribution_id, document FROM {DOCUMENTS}
+            ORDER BY contribution_id DESC LIMIT sample
+        ) s WHERE s.document @@ q LIMIT wanted);
+    IF cardinality(found) >= wanted THEN
+        RETURN QUERY SELECT unnest(found);
+        RETURN;
+    END IF;
+    below := (SELECT min(id) FROM unnest(found) id);
+    IF cardinality(found)::bigint * (sample + walk) >= wanted::bigint * sample THEN
+        found := found || ARRAY(
+            SELECT w.contribution_id FROM (
+                SELECT contribution_id, document FROM {DOCUMENTS}
+                WHERE contribution_id < below
+                ORDER BY contribution_id DESC LIMIT walk
+            ) w WHERE w.document @@ q LIMIT wanted - cardinality(found));
+        IF cardinality(found) >= wanted THEN
+            RETURN QUERY SELECT unnest(found);
+            RETURN;
+        END IF;
+        below := (SELECT min(id) FROM unnest(found) id);
+    END IF;
+    -- `+ 0`: ordered by a value, not the key, so the matches come from the GIN index.
+    RETURN QUERY SELECT unnest(found) UNION ALL (
+        SELECT d.contribution_id FROM {DOCUMENTS} d
+        WHERE d.document @@ q AND d.contribution_id + 0 < coalesce(below, 9223372036854775807)
+        ORDER BY d.contribution_id + 0 DESC LIMIT wanted - cardinality(found));
+END
+$$
+"""
+
+
+def newest_matches_install(schema_editor) -> None:
+    """Create `hitrec_newest_matches` (PostgreSQL; FTS5 hands out its matches by rowid)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(NEWEST_MATCHES, params=None)
+
+
+def newest_matches_remove(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP FUNCTION IF EXISTS hitrec_newest_matches(tsquery, integer, integer, integer)",
+            params=None,
+        )
+
+
 # --- SQLite ----------------------------------------------------------------------------------
 
 

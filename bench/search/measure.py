@@ -405,20 +405,20 @@ def sizes(tables: tuple[str, ...]) -> Sizes:
 
 def window_alone(q: str) -> int:
     """The first step of the search's page statement alone: the ids of the newest WINDOW + 1
-    works matching `q` (its `hits`, less the heads it keeps for ranking)."""
+    works matching `q`, read as the search reads them (`hitrec_newest_matches`; its `hits`,
+    less the heads it keeps for ranking)."""
     from django.db import connection
 
-    from contributions.search import WINDOW
+    from contributions.search import SAMPLE, WALK, WINDOW
     from hitrec.search import query_parsed, tsquery_sql
 
     expression, params = tsquery_sql(query_parsed(q))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT d.contribution_id FROM contributions_searchdocument d"
-            f" WHERE d.document @@ {expression} ORDER BY d.contribution_id DESC LIMIT %s",
-            [*params, WINDOW + 1],
+            f"SELECT count(*) FROM hitrec_newest_matches({expression}, %s, %s, %s)",
+            [*params, WINDOW + 1, SAMPLE, WALK],
         )
-        return len(cursor.fetchall())
+        return cursor.fetchone()[0]
 
 
 def tag_function(params: str) -> object:
@@ -448,7 +448,10 @@ def tag_page(params: str) -> list:
 
 
 def window_of(size: int) -> Callable[[str], object]:
-    """The first step with a smaller window: the ids of the newest `size` matching works."""
+    """The first step as PostgreSQL's planner would read it: the ids of the newest `size`
+    matching works by one `ORDER BY … LIMIT`, walking the newest documents or reading every
+    match from the index as it estimates cheaper (the search's first step before
+    `hitrec_newest_matches`)."""
 
     def first_step(q: str) -> int:
         from django.db import connection

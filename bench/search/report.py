@@ -13,8 +13,9 @@ TARGET_QUERIES = 5
 TARGET_TAG_P50_MS = 10.0
 TARGET_TYPO_P50_MS = 50.0
 TARGET_SPEEDUP = 50.0
-# Diagnoses, measured in the same run: what a smaller window, more work_mem, an index would do.
-SMALL_WINDOW = 200
+# Diagnoses, measured in the same run: the window as the planner alone reads it (this one and
+# the old one), more work_mem, an index.
+OLD_WINDOW = 1_000
 WORK_MEM = "32MB"
 
 
@@ -34,7 +35,7 @@ class Results:
     listed: dict[str, Series]  # "common" / "rare": way "list"
     typos: Series  # ways "api", "fn"
     tags: dict[str, Series]  # band: ways "api", "fn", "count", "page"
-    diagnosis: Series  # the common queries: ways "window200", "page_work_mem"
+    diagnosis: Series  # the common queries: ways "planner", "planner_old", "page_work_mem"
     indexed: Series  # every tag query: way "count", with the (license, id) index
     index_s: float
     old: Series  # way "old"
@@ -68,10 +69,12 @@ def runs(series: Series, way: str) -> str:
 
 def counted(series: Series, way: str) -> str:
     """What the answers said: the totals (how many capped), results, highlights."""
+    from contributions.search import WINDOW  # after django.setup()
+
     answers = list(series.answers[way].values())
     capped = sum(1 for a in answers if a["capped"])
     uncapped = [a["count"] for a in answers if not a["capped"]]
-    parts = [f"{capped} of {len(answers)} capped at 1,000"]
+    parts = [f"{capped} of {len(answers)} capped at {WINDOW:,}"]
     if uncapped:
         parts.append(
             f"the others {min(uncapped):,}-{max(uncapped):,} found (median"
@@ -86,6 +89,8 @@ def counted(series: Series, way: str) -> str:
 
 
 def section(r: Results) -> str:
+    from contributions.search import WINDOW  # after django.setup()
+
     args = r.args
     at_size = args.size >= 1_000_000
     rows = []
@@ -110,14 +115,17 @@ def section(r: Results) -> str:
             f"| … `works_search()` alone ({spread(two.queries['fn'])} statements) | {ms(two.timing('fn'))} | | |",
             f"| … its page statement alone (window, ranking, highlights, count; `_hits`) |"
             f" {ms(two.timing('page'))} | | |",
-            f"| … its first step alone: the ids of the newest 1,001 matching works (the page"
-            f" statement's `hits`, without the heads it keeps for ranking) | {ms(two.timing('window'))}"
-            " | floor | |",
+            f"| … its first step alone: the ids of the newest {WINDOW + 1:,} matching works"
+            f" (`hitrec_newest_matches`: the page statement's `hits`, without the heads it keeps for"
+            f" ranking) | {ms(two.timing('window'))} | floor | |",
         ]
     rows += [
-        f"| diagnosis, two common words: the first step with a window of {SMALL_WINDOW} instead"
-        f" of 1,000 (the ids of the newest {SMALL_WINDOW + 1}) | {ms(r.diagnosis.timing('window200'))}"
-        " | what a smaller window would cost | |",
+        f"| diagnosis, two common words: the first step as the planner alone reads it (one"
+        f" `ORDER BY id DESC LIMIT {WINDOW + 1}`, walking the newest documents or reading every match"
+        f" from the index as it estimates cheaper) | {ms(r.diagnosis.timing('planner'))}"
+        " | what `hitrec_newest_matches` replaces | |",
+        f"| diagnosis, two common words: the same with the old window of {OLD_WINDOW:,} (the newest"
+        f" {OLD_WINDOW + 1:,}) | {ms(r.diagnosis.timing('planner_old'))} | what the old window cost | |",
         f"| diagnosis, two common words: the page statement with `work_mem` {WORK_MEM} instead of"
         f" the server's {r.work_mem} (a session setting; its SET and RESET in the time) |"
         f" {ms(r.diagnosis.timing('page_work_mem'))} | what the setting would do | |",
@@ -132,7 +140,7 @@ def section(r: Results) -> str:
         listed = r.listed[cls]
         rows.append(
             f"| the list API's search, two {cls} words: `GET /api/contributions/?search=…` (most"
-            f" relevant first among the newest 1,000 matches; {runs(listed, 'list')}; {counted(listed, 'list')};"
+            f" relevant first among the newest {WINDOW:,} matches; {runs(listed, 'list')}; {counted(listed, 'list')};"
             f" {spread(listed.queries['list'])} statements) | {ms(listed.timing('list'))} | reported | |"
         )
     for band, series in r.tags.items():
@@ -212,7 +220,7 @@ def section(r: Results) -> str:
     )
     return f"""
 Full-text search over works (contributions/search.py: a GIN-indexed `tsvector` per public
-work kept by triggers, `hitrec` configuration; the newest 1,000 matches ranked by
+work kept by triggers, `hitrec` configuration; the newest {WINDOW:,} matches ranked by
 `ts_rank_cd`, highlights by `ts_headline`, a `pg_trgm` correction when nothing matches) and
 the list's tag and licence filters, against the list API's old search (`icontains` on title
 and description, word by word) in the same run. Targets: issue 23. Result: {overall}.
@@ -253,8 +261,8 @@ and description, word by word) in the same run. Targets: issue 23. Result: {over
   (`CaptureQueriesContext`). "API" is the request through Django's test Client in this
   process (URL routing, middleware, DRF, JSON; no network, no gunicorn), hitrec's settings
   with a cache that keeps nothing (`bench/settings_uncached.py`), `DEBUG=0`, anonymous; it
-  is the figure judged. The search's total is capped: past 1,000 matches it says
-  `count: 1000, capped: true` (the newest 1,000 are ranked; contributions/search.py).
+  is the figure judged. The search's total is capped: past {WINDOW:,} matches it says
+  `count: {WINDOW}, capped: true` (the newest {WINDOW:,} are ranked; contributions/search.py).
 - Baseline statements (the old list API's page and count, `DEBUG=0` ORM, words as w1, w2):
 
 {old_sql}
@@ -291,6 +299,8 @@ def size_rows(sizes: Sizes, facts: dict) -> list[str]:
 
 def why(r: Results) -> str:
     """What the failures come from and what would meet the targets, in this run's numbers."""
+    from contributions.search import SAMPLE, WALK, WINDOW  # after django.setup()
+
     common, tags = r.two["common"], r.tags
     top, rare = next(iter(tags.values())), list(tags.values())[-1]
     heap, toast, indexes = r.sizes.tables["contributions_searchdocument"]
@@ -300,31 +310,25 @@ def why(r: Results) -> str:
     rare_api, rare_fn = rare.timing("api"), rare.timing("fn")
     return f"""What the figures come from (the plans are below):
 
-- **Two common words.** The search's first step alone, the ids of the newest 1,001 works
-  that match, takes {ms(window)}: {window.p50 / common.timing("api").p50:.0%} of the API's
-  p50, and most of its tail.
-  A GIN index finds every match but in no order, so PostgreSQL either reads the newest
-  documents until 1,001 match (1,001 ÷ the share that matches: for words in 1-5% of the
-  works, 20,000-100,000 rows) or visits the page of every match and keeps the newest (the
-  share × {r.facts["documents"]:,} documents), whichever it estimates cheaper; at a million works
-  both are tens of thousands of rows, and the documents ({mb(heap)} of table, {mb(toast)} of
-  TOAST, {mb(gin)} of indexes) are far larger than shared_buffers ({r.shared_buffers}), so
-  their pages come from the OS cache. The slowest queries (their plans below) visit the
-  pages of every match: the planner underestimates how many works hold both words (common
-  words occur together in the long texts far more often than its independence assumption
-  says) and, at the server's work_mem of {r.work_mem}, a common last word matched as a
-  prefix overflows into a lossy bitmap, so PostgreSQL rechecks every row of those pages,
-  reading the long texts' documents from TOAST. With work_mem {WORK_MEM} the page statement takes
-  {ms(r.diagnosis.timing("page_work_mem"))} instead of {ms(page)}: a setting for the
-  database role, not a change of code. A window of {SMALL_WINDOW}
-  would make the first step {ms(r.diagnosis.timing("window200"))}. Tried at this size and
-  left out (docs/decisions.md, "Search"): RUM (slower: a prefix term makes it sort every
-  match), id ranges read newest first and documents partitioned by id (PostgreSQL still
-  reads each common word's whole posting list, or tests documents one by one), narrow rows
-  (out of line only past 2 kB). What would meet 15 ms is that smaller window, or an engine
-  whose postings come newest first (docs/operations.md, "When search moves to a dedicated
-  engine"): both change what people see, so neither is taken without a decision. Rare words have a few matches, found in the index and read: the first
-  step takes {ms(r.two["rare"].timing("window"))}.
+- **Two common words.** The search's first step alone, the ids of the newest {WINDOW + 1:,}
+  works that match, takes {ms(window)}: {window.p50 / common.timing("api").p50:.0%} of the
+  API's p50. A GIN index finds every match but in no order, so the newest matches come either
+  from testing the newest documents one by one until enough match ({WINDOW + 1:,} ÷ the share
+  that matches) or from reading every match out of the index and keeping the newest (the
+  share × {r.facts["documents"]:,} documents). PostgreSQL's planner picks by its estimate of the
+  share, and for two common words it guesses far too few (they meet in the long texts' bodies
+  far more often than its independence assumption says), so it reads tens of thousands of
+  matches: the same window read its way takes {ms(r.diagnosis.timing("planner"))}.
+  `hitrec_newest_matches` chooses on what it sees instead: the newest {SAMPLE:,} documents,
+  then up to {WALK:,} more if enough of those matched, then the rest from the index below the
+  last match found. The old window of {OLD_WINDOW:,}, read the planner's way, takes
+  {ms(r.diagnosis.timing("planner_old"))}: finding, ranking and counting five times as many
+  matches is what kept two common words over 15 ms (docs/decisions.md, "Search"). The
+  documents ({mb(heap)} of table, {mb(toast)} of TOAST, {mb(gin)} of indexes) are larger than
+  shared_buffers ({r.shared_buffers}); with work_mem {WORK_MEM} the page statement takes
+  {ms(r.diagnosis.timing("page_work_mem"))} instead of {ms(page)}. Rare words have a few
+  matches, found in the index and read: the first step takes
+  {ms(r.two["rare"].timing("window"))}.
 - **A tag and a licence.** The tag rows carry their work's licence, creation time and
   presence, and the count of listed rows per (tag, licence) is kept beside them by triggers
   (contributions/tag_facts.py, `TagCount`): `contribution_list`'s count is
@@ -335,5 +339,6 @@ def why(r: Results) -> str:
   {ms(rare_fn)} for `contribution_list`'s count and page through the ORM alone, whose page
   of 20 takes {ms(fixed)}. (The `(license, id)` index row is the diagnosis of an earlier
   design, kept for comparison.)
-- **The list API's search** (`?search=`, reported) computes the window twice, once for the
-  paginator's count and once for the page, and ranks the 1,000 with the list's joins."""
+- **The list API's search** (`?search=`, reported) combines the search with the list's
+  filters, so its window is read by the planner (`works_matching`), computed twice, once for
+  the paginator's count and once for the page, and ranked with the list's joins."""

@@ -71,10 +71,12 @@ def _section_schema(name: str, item: type[serializers.Serializer]) -> serializer
     return inline_serializer(
         name=f"Search{name.capitalize()}",
         fields={
-            "count": serializers.IntegerField(help_text="At most 1,000 (see `capped`)."),
+            "count": serializers.IntegerField(
+                help_text="At most the section's window: 200 works, 1,000 projects (see `capped`)."
+            ),
             "capped": serializers.BooleanField(
-                help_text="More than 1,000 matched: the most relevant of the newest 1,000 are "
-                "shown, and `count` is 1,000."
+                help_text="More matched than the window holds: the most relevant of the newest "
+                "are shown, and `count` is the window's size."
             ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
