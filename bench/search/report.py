@@ -74,10 +74,11 @@ def counted(series: Series, way: str) -> str:
     answers = list(series.answers[way].values())
     capped = sum(1 for a in answers if a["capped"])
     uncapped = [a["count"] for a in answers if not a["capped"]]
-    parts = [f"{capped} of {len(answers)} capped at {WINDOW:,}"]
+    # Only a search caps its count (the tag lists count every work).
+    parts = [f"{capped} of {len(answers)} capped at {WINDOW:,}"] if capped else []
     if uncapped:
         parts.append(
-            f"the others {min(uncapped):,}-{max(uncapped):,} found (median"
+            f"{'the others ' if capped else ''}{min(uncapped):,}-{max(uncapped):,} found (median"
             f" {statistics.median(uncapped):,.0f})"
         )
     results = [a["results"] for a in answers]
