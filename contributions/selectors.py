@@ -288,6 +288,16 @@ def contributions_in_order(*, ids: Sequence[int]) -> list[Contribution]:
     return [found[i] for i in ids if i in found]
 
 
+def sources_declared(*, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Those (remix, source) pairs of works where the remix names the source: one query."""
+    if not pairs:
+        return set()
+    links = RemixLink.objects.filter(
+        remix_id__in={remix for remix, _ in pairs}, source_id__in={source for _, source in pairs}
+    ).values_list("remix_id", "source_id")
+    return set(links) & pairs
+
+
 def works_of(contributions: Iterable[Contribution]) -> list[Work]:
     """What the licence rules read of each contribution."""
     return [Work(id=c.id, title=c.title, license=c.license) for c in contributions]

@@ -16,6 +16,7 @@ from claims.models import MESSAGE_MAX_CHARS, Claim
 from claims.selectors import claim_list
 from claims.wording import match_shown
 from contributions.models import Contribution
+from contributions.selectors import sources_declared
 from hitrec.i18n import message_of
 from hitrec.pages import refusals_reported
 from projects.models import Project, Submission
@@ -23,7 +24,7 @@ from projects.policy import format_share, weights_from_form
 from projects.selectors import is_producer, project_visible_or_404, submission_list
 from projects.services import CreditInput
 from proposals import services
-from proposals.models import COMMENT_MAX_CHARS, ProposalComment
+from proposals.models import COMMENT_MAX_CHARS, Proposal, ProposalComment
 from proposals.selectors import (
     CreditedWorkMatches,
     comment_list,
@@ -165,7 +166,9 @@ def proposal(request, proposal_id: int):
         # Public, in the comments: releasing is the producers' call, but everyone sees what
         # the credited works may use without crediting it, and may say so.
         "undeclared": _undeclared_shown(
-            proposal_matches(proposal=proposal, revision=revision), request.user
+            proposal_matches(proposal=proposal, revision=revision),
+            request.user,
+            frozen=proposal.status == Proposal.Status.RELEASED,
         ),
         "comment_max": COMMENT_MAX_CHARS,
         "claim_message_max": MESSAGE_MAX_CHARS,
@@ -188,11 +191,13 @@ def proposal(request, proposal_id: int):
     return render(request, "proposals/proposal.html", context)
 
 
-def _undeclared_shown(rows: list[CreditedWorkMatches], user) -> list[dict]:
+def _undeclared_shown(rows: list[CreditedWorkMatches], user, *, frozen: bool) -> list[dict]:
     """Each credited work's undeclared matches as the page says them; beside a match of the
-    reader's own earlier work, whether they may ask to be credited (`ask`) or already did
-    and wait for an answer (`claim`: its id). One query for the reader's open claims on
-    these works, and only when one of the earlier works is theirs."""
+    reader's own earlier work, whether they may ask to be credited (`ask`), already did and
+    wait for an answer (`claim`: its id), or, among a released proposal's matches (`frozen`
+    as they were), are named a source since (`declared`: nothing left to ask). One query for
+    the reader's open claims on these works, one more for a released proposal, and only
+    when one of the earlier works is theirs."""
     theirs = {
         (row.work.pk, found.earlier.pk)
         for row in rows
@@ -209,6 +214,7 @@ def _undeclared_shown(rows: list[CreditedWorkMatches], user) -> list[dict]:
             .filter(claimant=user, work_id__in={pair[0] for pair in theirs})
             .values_list("work_id", "earlier_id", "id")
         }
+    declared = sources_declared(pairs=theirs) if frozen else set()
     return [
         {
             "work": row.work,
@@ -216,7 +222,8 @@ def _undeclared_shown(rows: list[CreditedWorkMatches], user) -> list[dict]:
                 {
                     "shown": match_shown(found),
                     "claim": waiting.get((row.work.pk, found.earlier.pk)),
-                    "ask": (row.work.pk, found.earlier.pk) in theirs
+                    "declared": (row.work.pk, found.earlier.pk) in declared,
+                    "ask": (row.work.pk, found.earlier.pk) in theirs - declared
                     and (row.work.pk, found.earlier.pk) not in waiting,
                 }
                 for found in row.matches

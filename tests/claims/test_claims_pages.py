@@ -3,6 +3,7 @@ the forms its people answer it by, "this uses my work" beside a proposal's undec
 and the claims on a work on its page. Each as each role; a refusal is a message and changes
 nothing; the list reads a constant number of queries."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -15,7 +16,8 @@ from claims import views
 from claims.models import Claim
 from claims.services import claim_create, claim_decline
 from contributions.models import RemixLink
-from proposals.services import proposal_publish
+from proposals.models import Proposal
+from proposals.services import proposal_publish, proposal_release
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.accounts.two_factor import signed_in_with_second_factor
 from tests.claims import test_claims_api as claims_api
@@ -494,3 +496,28 @@ def test_the_menu_links_the_claims_and_staff_pages_link_the_queue(people, staff)
     assert "data-nav-claims" not in Client().get("/").content.decode()
     payouts = signed_in(staff).get("/staff/payouts/").content.decode()
     assert 'href="/claims/?scope=all&amp;status=open" data-staff-claims' in payouts
+
+
+def test_a_released_proposal_offers_nothing_to_ask_once_the_work_is_named_a_source():
+    # The release keeps its matches as they were; naming Tape since (a claim accepted, or
+    # the remixer's own choice) leaves nothing to ask, and the page says so.
+    dee = UserFactory(username="dee")
+    tape = ContributionFactory(title="Tape", author=dee)  # older than Drums: it may be named
+    p = make_production()
+    matched(p.drums, tape)
+    p.proposal = proposal_publish(
+        project=p.project, actor=p.prod, credits=p.credits(drums=1), commercial=False
+    )
+    Proposal.objects.filter(pk=p.proposal.pk).update(
+        window_ends_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    p.proposal.refresh_from_db()
+    proposal_release(proposal=p.proposal, actor=p.prod)
+    assert asks(signed_in(dee), p) == [str(tape.id)]
+
+    RemixLink.objects.create(source=tape, remix=p.drums)
+
+    page = signed_in(dee).get(f"/proposals/{p.proposal.id}/").content.decode()
+    assert asks(signed_in(dee), p) == []
+    assert "Named a source since: the next release credits you." in page
+    assert f'data-match="{tape.id}"' in page  # the match itself stays, as released
