@@ -877,6 +877,27 @@ def statement_row(client, statement) -> str:
     return re.search(rf'<tr data-statement="{statement.id}">.*?</tr>', page, re.S).group(0)
 
 
+def test_the_earnings_chart_draws_each_currency_apart_in_its_own_unit(client):
+    ana = UserFactory()
+    for month, currency, earned in (
+        (dt.date(2026, 10, 1), "USD", 1200),
+        (dt.date(2026, 11, 1), "USD", 30384),
+        (dt.date(2026, 11, 1), "JPY", 1500),  # no minor unit: 1,500 yen
+    ):
+        Statement.objects.create(
+            user=ana, period=month, currency=currency, status="issued",
+            earned_minor=earned, payable_minor=earned,
+        )  # fmt: skip
+
+    page = signed_in(client, ana).get(reverse("web:dashboard")).content.decode()
+
+    labels = re.findall(r'<svg class="chart" role="img" aria-label="([^"]*)"', page)
+    assert labels == [
+        "Your earnings by month, in JPY: 2026-11 1500",
+        "Your earnings by month, in USD: 2026-10 12.00, 2026-11 303.84",
+    ]
+
+
 def test_the_earnings_page_says_an_owed_balance_is_to_be_paid_and_not_paid_out(
     client, issued, people
 ):
