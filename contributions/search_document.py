@@ -30,7 +30,8 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from hitrec.search import MARK_START, MARK_STOP
+from hitrec import search_triggers
+from hitrec.search import without_marks_sql
 
 WORKS = "contributions_contribution"
 TAGS = "contributions_contributiontag"
@@ -80,7 +81,7 @@ _WORK_CHANGED = (
 # (name, table, event, then what follows `ON table`, body); the tag triggers run once per
 # statement, on the rows it changed (a transition table), so a tag list replaced refreshes
 # the work twice, not once per tag.
-_POSTGRES_TRIGGERS = [
+_POSTGRES_TRIGGERS: list[search_triggers.PostgresTrigger] = [
     ("work_added", WORKS, "AFTER INSERT", "FOR EACH ROW",
      "PERFORM hitrec_search_refresh(ARRAY[NEW.id]); RETURN NULL;"),
     ("work_changed", WORKS, "AFTER UPDATE OF title, description, text, removed_at",
@@ -106,21 +107,12 @@ _POSTGRES_TRIGGERS = [
 
 
 def _postgres_sql() -> list[str]:
-    statements = [
+    return [
         _REFRESH,
         f"CREATE INDEX IF NOT EXISTS searchdocument_words ON {DOCUMENTS} USING gin (document)",
         f"CREATE INDEX IF NOT EXISTS searchword_trigrams ON {WORDS} USING gin (word gin_trgm_ops)",
+        *search_triggers.postgres_create(_POSTGRES_TRIGGERS),
     ]
-    for name, table, event, each, body in _POSTGRES_TRIGGERS:
-        statements.append(
-            f"CREATE OR REPLACE FUNCTION hitrec_search_{name}() RETURNS trigger AS $$\n"
-            f"BEGIN\n    {body}\nEND;\n$$ LANGUAGE plpgsql"
-        )
-        statements.append(
-            f"CREATE TRIGGER hitrec_search_{name} {event} ON {table} {each}"
-            f" EXECUTE FUNCTION hitrec_search_{name}()"
-        )
-    return statements
 
 
 # The newest `wanted` works whose document matches `q`, newest first: a search's window
@@ -194,13 +186,6 @@ def newest_matches_remove(schema_editor) -> None:
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def _clean(expression: str) -> str:
-    """The text without the two mark characters, so its highlights hold only ours."""
-    return (
-        f"replace(replace({expression}, char({ord(MARK_START)}), ''), char({ord(MARK_STOP)}), '')"
-    )
-
-
 def _fts_tags(work: str) -> str:
     return (
         f"coalesce((SELECT group_concat(name, ' ') FROM (SELECT name FROM {TAGS}"
@@ -211,8 +196,9 @@ def _fts_tags(work: str) -> str:
 def _fts_insert(row: str) -> str:
     return (
         f"INSERT INTO {FTS} (rowid, title, tags, description, body) SELECT {row}.id,"
-        f" {_clean(f'{row}.title')}, {_fts_tags(f'{row}.id')}, {_clean(f'{row}.description')},"
-        f" {_clean(f'substr({row}.text, 1, {BODY_CHARS})')}"
+        f" {without_marks_sql(f'{row}.title')}, {_fts_tags(f'{row}.id')},"
+        f" {without_marks_sql(f'{row}.description')},"
+        f" {without_marks_sql(f'substr({row}.text, 1, {BODY_CHARS})')}"
     )
 
 
@@ -227,7 +213,7 @@ def _tags_of(work: str) -> str:
 
 
 # (name, event, condition, body)
-_SQLITE_TRIGGERS = [
+_SQLITE_TRIGGERS: list[search_triggers.SqliteTrigger] = [
     ("work_added", f"AFTER INSERT ON {WORKS}", "NEW.removed_at IS NULL", [_fts_insert("NEW")]),
     ("work_changed", f"AFTER UPDATE OF title, description, text, removed_at ON {WORKS}",
      _SQLITE_CHANGED,
@@ -243,21 +229,15 @@ _SQLITE_TRIGGERS = [
 
 
 def _sqlite_sql() -> list[str]:
-    statements = [
+    return [
         # unicode61 folds case, and with `remove_diacritics 2` every accent (Café is cafe).
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, tags, description, body,"
         " tokenize = 'unicode61 remove_diacritics 2')",
         # Its vocabulary, one row per word with the number of works holding it: the typo
         # fallback reads it (contributions/search.py).
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS}_words USING fts5vocab({FTS}, 'row')",
+        *search_triggers.sqlite_create(_SQLITE_TRIGGERS),
     ]
-    for name, event, condition, body in _SQLITE_TRIGGERS:
-        when = f" WHEN {condition}" if condition else ""
-        statements.append(
-            f"CREATE TRIGGER hitrec_search_{name} {event} FOR EACH ROW{when}\n"
-            "BEGIN\n    " + ";\n    ".join(body) + ";\nEND"
-        )
-    return statements
 
 
 # --- install, remove, rebuild ----------------------------------------------------------------
@@ -274,28 +254,23 @@ def search_triggers_drop(schema_editor) -> None:
     """Drop the triggers alone, keeping the documents, their index and the vocabulary: before
     a migration alters the tables they are on (install them again after)."""
     if schema_editor.connection.vendor == "postgresql":
-        for name, table, *_ in _POSTGRES_TRIGGERS:
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS hitrec_search_{name} ON {table}", params=None
-            )
+        statements = search_triggers.postgres_drop(_POSTGRES_TRIGGERS, functions=False)
     else:
-        for name, *_ in _SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS hitrec_search_{name}", params=None)
+        statements = search_triggers.sqlite_drop(name for name, *_ in _SQLITE_TRIGGERS)
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
 
 
 def search_triggers_remove(schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        for name, table, *_ in _POSTGRES_TRIGGERS:
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS hitrec_search_{name} ON {table}", params=None
-            )
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS hitrec_search_{name}()", params=None)
+        for statement in search_triggers.postgres_drop(_POSTGRES_TRIGGERS):
+            schema_editor.execute(statement, params=None)
         schema_editor.execute("DROP FUNCTION IF EXISTS hitrec_search_refresh(bigint[])")
         schema_editor.execute("DROP INDEX IF EXISTS searchdocument_words")
         schema_editor.execute("DROP INDEX IF EXISTS searchword_trigrams")
     else:
-        for name, *_ in _SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS hitrec_search_{name}", params=None)
+        for statement in search_triggers.sqlite_drop(name for name, *_ in _SQLITE_TRIGGERS):
+            schema_editor.execute(statement, params=None)
         schema_editor.execute(f"DROP TABLE IF EXISTS {FTS}_words", params=None)
         schema_editor.execute(f"DROP TABLE IF EXISTS {FTS}", params=None)
 

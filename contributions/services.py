@@ -26,6 +26,7 @@ from hitrec.i18n import message_of
 from hitrec.messages import Explained
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from hitrec.tag_fields import tags_checked
+from hitrec.tag_rows import tag_rows_replace
 from media.sniff import ACCEPTED
 
 if TYPE_CHECKING:
@@ -274,13 +275,7 @@ def remix_source_add(*, contribution: Contribution, actor: User, source_id: int)
 
 def _tags_replace(contribution: Contribution, names: list[str]) -> None:
     """The work carries exactly these tags (normalised), in the order given."""
-    current = ContributionTag.objects.filter(contribution=contribution).order_by("id")
-    if list(current.values_list("name", flat=True)) == names:
-        return
-    current.delete()
-    ContributionTag.objects.bulk_create(
-        ContributionTag(contribution=contribution, name=name) for name in names
-    )
+    tag_rows_replace(ContributionTag, "contribution", contribution, names)
 
 
 def _sources_locked(remix: Contribution, source_ids: Sequence[int]) -> list[Contribution]:

@@ -239,6 +239,14 @@ def without_marks(text: str) -> str:
     return text.replace(MARK_START, "").replace(MARK_STOP, "")
 
 
+def without_marks_sql(expression: str) -> str:
+    """`without_marks` in SQLite's SQL, of the text `expression` gives: what is stored to be
+    highlighted, so that its highlights hold only ours."""
+    return (
+        f"replace(replace({expression}, char({ord(MARK_START)}), ''), char({ord(MARK_STOP)}), '')"
+    )
+
+
 def folded(text: str) -> str:
     """Text as searched: case folded, accents dropped (as FTS5's tokenizer and `unaccent`)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

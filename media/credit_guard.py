@@ -289,6 +289,16 @@ def _matched_before(contribution_id: int) -> defaultdict[str, set[int]]:
     return known
 
 
+# PostgreSQL's look-up, a FROM clause: each key `k.key` of an array (the first parameter), and
+# `h`, the other works indexed under it (the kind, then the work itself, the next two), at
+# most KEY_READ_LIMIT a key, read off the look-up index alone. `_hits` and the pictures'
+# candidates read it.
+_KEY_PROBE = f"""unnest(%s::bigint[]) k(key),
+    LATERAL (SELECT contribution_id, position FROM {FingerprintKey._meta.db_table}
+             WHERE kind = %s AND key = k.key AND contribution_id <> %s
+             ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h"""  # noqa: S608 (the table's name and a constant)
+
+
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[int, int, int]]:
     """(key, work, position) of other works indexed under `keys`, at most KEY_READ_LIMIT a
     key, read off the look-up index alone. Each key is looked up once however often `keys`
@@ -302,10 +312,7 @@ def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[in
         if connection.vendor == "postgresql":
             for start in range(0, len(keys), PROBE_CHUNK):
                 cursor.execute(
-                    f"SELECT k.key, h.contribution_id, h.position FROM unnest(%s::bigint[]) k(key),"  # noqa: S608
-                    f" LATERAL (SELECT contribution_id, position FROM {table}"
-                    f"  WHERE kind = %s AND key = k.key AND contribution_id <> %s"
-                    f"  ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h",
+                    f"SELECT k.key, h.contribution_id, h.position FROM {_KEY_PROBE}",  # noqa: S608
                     [keys[start : start + PROBE_CHUNK], kind, contribution_id],
                 )
                 rows += cursor.fetchall()
@@ -349,13 +356,10 @@ def _centre_only(phash: int, dhash: int) -> ImageHashes:
 # a million works, which only the few candidates need to leave.
 _PICTURE_CANDIDATES = f"""
 SELECT DISTINCT contribution_id FROM (
-    SELECT h.contribution_id, h.position FROM unnest(%s::bigint[]) k(key),
-    LATERAL (SELECT contribution_id, position FROM {FingerprintKey._meta.db_table}
-             WHERE kind = %s AND key = k.key AND contribution_id <> %s
-             ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h
+    SELECT h.contribution_id, h.position FROM {_KEY_PROBE}
     GROUP BY h.contribution_id, h.position HAVING count(DISTINCT k.key) >= %s
 ) pictures
-"""  # noqa: S608 (the table's name and a constant)
+"""  # noqa: S608 (the look-up and a constant)
 
 
 def _picture_candidates(keys: set[int], contribution_id: int) -> list[int]:

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.search import ArtistsFound, artists_search
 from contributions.search import WorksFound, works_search
+from hitrec import search_triggers
 from hitrec.search import (
     MARK_START,
     MARK_STOP,
@@ -29,6 +30,7 @@ from hitrec.search import (
     marked_html,
     query_parsed,
     tsquery_sql,
+    without_marks_sql,
 )
 from projects.models import Project
 from projects.selectors import PUBLIC_STATUSES
@@ -89,7 +91,7 @@ $$ LANGUAGE plpgsql
 
 
 # (name, table, event, then what follows `ON table`, body)
-_POSTGRES_TRIGGERS = [
+_POSTGRES_TRIGGERS: list[search_triggers.PostgresTrigger] = [
     ("project_added", PROJECTS, "AFTER INSERT", "FOR EACH ROW",
      "PERFORM hitrec_project_search_refresh(ARRAY[NEW.id]); RETURN NULL;"),
     ("project_changed", PROJECTS, "AFTER UPDATE OF title, brief",
@@ -118,7 +120,7 @@ def _tags_projects(rows: str) -> str:
 
 
 # An ask's tags replaced are two statements: its project refreshed twice, not once per tag.
-_POSTGRES_TAG_TRIGGERS = [
+_POSTGRES_TAG_TRIGGERS: list[search_triggers.PostgresTrigger] = [
     ("ask_tags_added", ASK_TAGS, "AFTER INSERT",
      "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT",
      f"PERFORM hitrec_project_search_refresh(ARRAY({_tags_projects('changed')}));"
@@ -132,12 +134,6 @@ _POSTGRES_TAG_TRIGGERS = [
      f"PERFORM hitrec_project_search_refresh(ARRAY({_tags_projects('before')}"
      f" UNION {_tags_projects('changed')})); RETURN NULL;"),
 ]  # fmt: skip
-
-
-def _clean(expression: str) -> str:
-    return (
-        f"replace(replace({expression}, char({ord(MARK_START)}), ''), char({ord(MARK_STOP)}), '')"
-    )
 
 
 def _fts_asks(project: str, *, ask_tags: bool = True) -> str:
@@ -155,19 +151,19 @@ def _fts_asks(project: str, *, ask_tags: bool = True) -> str:
 
 
 def _asks_of(project: str, *, ask_tags: bool = True) -> str:
-    asks = _clean(_fts_asks(project, ask_tags=ask_tags))
+    asks = without_marks_sql(_fts_asks(project, ask_tags=ask_tags))
     return f"UPDATE {FTS} SET asks = {asks} WHERE rowid = {project}"
 
 
 def _fts_insert(row: str, *, ask_tags: bool = True) -> str:
-    asks = _clean(_fts_asks(f"{row}.id", ask_tags=ask_tags))
+    asks = without_marks_sql(_fts_asks(f"{row}.id", ask_tags=ask_tags))
     return (
         f"INSERT INTO {FTS} (rowid, title, brief, asks) SELECT {row}.id,"
-        f" {_clean(f'{row}.title')}, {_clean(f'{row}.brief')}, {asks}"
+        f" {without_marks_sql(f'{row}.title')}, {without_marks_sql(f'{row}.brief')}, {asks}"
     )
 
 
-def _sqlite_triggers(*, ask_tags: bool) -> list[tuple[str, str, str | None, list[str]]]:
+def _sqlite_triggers(*, ask_tags: bool) -> list[search_triggers.SqliteTrigger]:
     """(name, event, condition, body) of each trigger."""
 
     def asks_of(project: str) -> str:
@@ -176,7 +172,7 @@ def _sqlite_triggers(*, ask_tags: bool) -> list[tuple[str, str, str | None, list
     def tag_project(row: str) -> str:
         return f"(SELECT project_id FROM {ASKS} WHERE id = {row}.ask_id)"
 
-    triggers = [
+    triggers: list[search_triggers.SqliteTrigger] = [
         ("project_added", f"AFTER INSERT ON {PROJECTS}", None,
          [_fts_insert("NEW", ask_tags=ask_tags)]),
         ("project_changed", f"AFTER UPDATE OF title, brief ON {PROJECTS}",
@@ -213,26 +209,13 @@ def project_search_install(schema_editor, *, ask_tags: bool = True) -> None:
             f"CREATE INDEX IF NOT EXISTS projectsearch_words ON {DOCUMENTS} USING gin (document)",
         ]
         triggers = _POSTGRES_TRIGGERS + (_POSTGRES_TAG_TRIGGERS if ask_tags else [])
-        for name, table, event, each, body in triggers:
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION hitrec_search_{name}() RETURNS trigger AS $$\n"
-                f"BEGIN\n    {body}\nEND;\n$$ LANGUAGE plpgsql"
-            )
-            statements.append(
-                f"CREATE TRIGGER hitrec_search_{name} {event} ON {table} {each}"
-                f" EXECUTE FUNCTION hitrec_search_{name}()"
-            )
+        statements += search_triggers.postgres_create(triggers)
     else:
         statements = [
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, brief, asks,"
-            " tokenize = 'unicode61 remove_diacritics 2')"
+            " tokenize = 'unicode61 remove_diacritics 2')",
+            *search_triggers.sqlite_create(_sqlite_triggers(ask_tags=ask_tags)),
         ]
-        for name, event, condition, lines in _sqlite_triggers(ask_tags=ask_tags):
-            when = f" WHEN {condition}" if condition else ""
-            statements.append(
-                f"CREATE TRIGGER hitrec_search_{name} {event} FOR EACH ROW{when}\n"
-                "BEGIN\n    " + ";\n    ".join(lines) + ";\nEND"
-            )
     for statement in statements:
         schema_editor.execute(statement, params=None)
 
@@ -240,15 +223,12 @@ def project_search_install(schema_editor, *, ask_tags: bool = True) -> None:
 def _triggers_remove(schema_editor) -> None:
     """Drop the triggers and their functions (every one, whichever were installed)."""
     if schema_editor.connection.vendor == "postgresql":
-        for name, table, *_ in _POSTGRES_TRIGGERS + _POSTGRES_TAG_TRIGGERS:
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS hitrec_search_{name} ON {table}", params=None
-            )
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS hitrec_search_{name}()", params=None)
+        for statement in search_triggers.postgres_drop(_POSTGRES_TRIGGERS + _POSTGRES_TAG_TRIGGERS):
+            schema_editor.execute(statement, params=None)
         schema_editor.execute("DROP FUNCTION IF EXISTS hitrec_project_search_refresh(bigint[])")
     else:
-        for name in _SQLITE_TRIGGER_NAMES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS hitrec_search_{name}", params=None)
+        for statement in search_triggers.sqlite_drop(_SQLITE_TRIGGER_NAMES):
+            schema_editor.execute(statement, params=None)
 
 
 def project_search_remove(schema_editor) -> None:

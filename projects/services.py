@@ -25,6 +25,7 @@ from hitrec.events import announce
 from hitrec.i18n import message_of
 from hitrec.storage import files_delete_on_commit, files_kept_only_if_saved
 from hitrec.tag_fields import tags_checked
+from hitrec.tag_rows import tag_rows_replace
 from media.errors import MediaRefused
 from media.images import process_image
 from projects.events import AskPosted, AskTagged, ProjectReleased, SubmissionDecided
@@ -347,12 +348,7 @@ def ask_update(
 def _ask_tags_replace(ask: Ask, names: list[str]) -> bool:
     """The ask carries exactly these tags (normalised), in the order given; True if it
     carries a tag it did not before."""
-    current = AskTag.objects.filter(ask=ask).order_by("id")
-    before = list(current.values_list("name", flat=True))
-    if before == names:
-        return False
-    current.delete()
-    AskTag.objects.bulk_create(AskTag(ask=ask, name=name) for name in names)
+    before = tag_rows_replace(AskTag, "ask", ask, names)
     return bool(set(names) - set(before))
 
 

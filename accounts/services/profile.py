@@ -13,6 +13,7 @@ from accounts.services.addresses import address_verification_request
 from hitrec.caching import public_reads_changed
 from hitrec.i18n import language_supported
 from hitrec.tag_fields import tags_checked
+from hitrec.tag_rows import tag_rows_replace
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,4 @@ def user_profile_update(
 
 def _skills_replace(user: User, names: list[str]) -> None:
     """The person offers exactly these skills (normalised), in the order given."""
-    current = UserSkill.objects.filter(user=user).order_by("id")
-    if list(current.values_list("name", flat=True)) == names:
-        return
-    current.delete()
-    UserSkill.objects.bulk_create(UserSkill(user=user, name=name) for name in names)
+    tag_rows_replace(UserSkill, "user", user, names)
