@@ -49,6 +49,7 @@ from media.fingerprints import (
     image_probe_keys,
     landmark_fingerprint,
     landmark_index_keys,
+    landmark_line_vote_bounds,
     landmark_offset_votes,
     landmark_probe_keys,
     landmarks_from_bytes,
@@ -434,10 +435,12 @@ def _landmark_matches(
     order = np.argsort(works, kind="stable")
     works, pairs = works[order], pairs[order]
     ids, starts, sizes = np.unique(works, return_index=True, return_counts=True)
+    # Only the works a line could give enough votes are tried line by line.
+    _, ceilings = landmark_line_vote_bounds(works, pairs)
     candidates = {
         int(work)
-        for work, start, size in zip(ids, starts, sizes, strict=True)
-        if size >= LANDMARK_CANDIDATE_VOTES
+        for work, start, size, ceiling in zip(ids, starts, sizes, ceilings, strict=True)
+        if ceiling >= LANDMARK_CANDIDATE_VOTES
         and landmark_offset_votes(pairs[start : start + size]) >= LANDMARK_CANDIDATE_VOTES
     }
     return _sound_verified(

@@ -31,6 +31,7 @@ from media.fingerprints.landmarks import CANDIDATE_VOTES as LANDMARK_CANDIDATE_V
 from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
 from media.fingerprints.landmarks import from_bytes as landmarks_from_bytes
 from media.fingerprints.landmarks import index_keys as landmark_index_keys
+from media.fingerprints.landmarks import line_vote_bounds as landmark_line_vote_bounds
 from media.fingerprints.landmarks import match as match_landmarks
 from media.fingerprints.landmarks import offset_votes as landmark_offset_votes
 from media.fingerprints.landmarks import probe_keys as landmark_probe_keys
@@ -70,6 +71,7 @@ __all__ = [
     "image_probe_keys",
     "landmark_fingerprint",
     "landmark_index_keys",
+    "landmark_line_vote_bounds",
     "landmark_offset_votes",
     "landmark_probe_keys",
     "landmarks_from_bytes",

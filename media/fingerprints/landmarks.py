@@ -289,6 +289,35 @@ def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
     return _line(pairs)[0] if len(pairs) else 0
 
 
+def line_vote_bounds(works: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For hits (upload frame, stored frame) of many stored works (`works`, one per hit,
+    sorted), each work's ceiling on `offset_votes`, in one pass over all of them: (works,
+    ceilings). `offset_votes` tries 27 scales a work; an upload's keys reach hundreds of
+    works by chance, and trying them all cost most of a look-up (0.5 s for a minute of
+    music among 20,000 works), when a bound rules nearly all of them out.
+
+    Why it bounds: on a line t_stored = scale × t_upload + offset, ±1 frame, the difference
+    t_stored − t_upload moves by at most |scale − 1| × the longest upload span, plus the
+    tolerance and rounding, so all of a line's hits fall within one interval that wide: in
+    one or two neighbouring bins of at least that width. The two neighbours' count is never
+    under the line's votes."""
+    if not len(hits):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    span = int(hits[:, 0].max() - hits[:, 0].min())
+    width = int(np.ceil(float(np.abs(SCALES - 1).max()) * span)) + 4
+    bins = np.floor_divide(hits[:, 1] - hits[:, 0], width)
+    bins -= bins.min()
+    stride = int(bins.max()) + 2  # a gap between works, so no two works' bins neighbour
+    cells, counts = np.unique(works.astype(np.int64) * stride + bins, return_counts=True)
+    # Each cell with the next when it is the next bin of the same work.
+    following = np.zeros_like(counts)
+    following[:-1] = np.where(np.diff(cells) == 1, counts[1:], 0)
+    pair_counts = counts + following
+    owners = cells // stride
+    ids, starts = np.unique(owners, return_index=True)
+    return ids, np.maximum.reduceat(pair_counts, starts)
+
+
 # --- verification --------------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from media.fingerprints import landmarks as lm
 from media.fingerprints.results import FingerprintUnavailable
@@ -93,3 +95,34 @@ def test_too_short_silent_or_unreadable_audio_has_no_fingerprint(tmp_path: Path)
         with pytest.raises(FingerprintUnavailable) as caught:
             lm.landmark_fingerprint(path)
         assert caught.value.reason
+
+
+@st.composite
+def hits_of_works(draw):
+    """Hits (upload frame, stored frame) of a few stored works: random ones, and for some
+    works a line (a copy at a tempo within 4%) among them."""
+    works, hits = [], []
+    for work in range(draw(st.integers(1, 6))):
+        for _ in range(draw(st.integers(0, 40))):
+            works.append(work)
+            hits.append((draw(st.integers(0, 3000)), draw(st.integers(0, 3000))))
+        if draw(st.booleans()):
+            scale = draw(st.floats(0.96, 1.04))
+            offset = draw(st.integers(-500, 500))
+            for u in draw(st.lists(st.integers(0, 3000), min_size=1, max_size=40)):
+                jitter = draw(st.integers(-1, 1))
+                works.append(work)
+                hits.append((u, max(0, round(scale * u + offset) + jitter)))
+    order = np.argsort(works, kind="stable")
+    return np.array(works)[order], np.array(hits, dtype=np.int64).reshape(-1, 2)[order]
+
+
+@settings(max_examples=200, deadline=None)
+@given(hits_of_works())
+def test_the_bound_on_a_works_votes_is_never_under_its_best_line(found) -> None:
+    works, hits = found
+    ids, ceilings = lm.line_vote_bounds(works, hits)
+
+    for work, ceiling in zip(ids, ceilings, strict=True):
+        votes = lm.offset_votes(hits[works == work])
+        assert votes <= ceiling <= (works == work).sum()
