@@ -38,6 +38,7 @@ from accounts.services import (
     user_register,
 )
 from hitrec.api import StrictInputSerializer
+from hitrec.jobs import progress_shown
 from hitrec.schema import ErrorSerializer
 from hitrec.tag_fields import TagsField
 from hitrec.throttles import AuthRateThrottle, LoginFailureThrottle
@@ -170,7 +171,7 @@ class DataExportOutputSerializer(serializers.Serializer):
         return DataExport.Status.EXPIRED if export.is_expired else export.status
 
     def get_progress(self, export) -> dict:
-        return {"stage": export.progress_stage, "percent": export.progress_percent}
+        return progress_shown(export.progress_stage, export.progress_percent)
 
     def get_download(self, export) -> str | None:
         if not export.is_downloadable:

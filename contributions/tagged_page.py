@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from contributions.models import Contribution, ContributionTag, LineageCounts, RemixLink, TagCount
+from hitrec.jobs import progress_shown
 from hitrec.tags import tags_normalised
 
 # The renditions the list shows, on this path and on the regular one (contributions/api/
@@ -221,7 +222,7 @@ def _work(row: Sequence, origin: str, database: BaseDatabaseWrapper) -> dict:
         "license": license,
         "status": status,
         "error": error,
-        "progress": {"stage": stage, "percent": percent},
+        "progress": progress_shown(stage, percent),
         "sources": _listed(sources),
         "media": {
             "url": f"{origin}/api/contributions/{work_id}/original" if file else None,

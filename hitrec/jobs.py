@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from django.db import models, transaction
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from hitrec.storage import files_delete_on_commit
 
@@ -59,17 +59,23 @@ def job_claim(
         return row
 
 
-# The stages jobs record, stored in English (the API shows them as they are) and marked here
-# so that pages can show them in the reader's language ({% translate work.progress_stage %}).
+# The stages jobs record, stored in English (the API's `stage`, as it always was) and marked
+# here so that pages and the API's `stage_label` say them in the reader's language.
 STAGE_NAMES = [
     gettext_noop("queued"), gettext_noop("waiting to retry"), gettext_noop("ready"),
     gettext_noop("sniffing"), gettext_noop("validating"), gettext_noop("inspecting"),
     gettext_noop("decoding"), gettext_noop("rendering text"), gettext_noop("poster"),
-    gettext_noop("preview"), gettext_noop("done"), gettext_noop("profile"),
-    gettext_noop("contributions"), gettext_noop("projects"), gettext_noop("comments"),
-    gettext_noop("statements"), gettext_noop("ledger"), gettext_noop("saving"),
-    gettext_noop("audit"),
+    gettext_noop("preview"), gettext_noop("fingerprinting"), gettext_noop("done"),
+    gettext_noop("profile"), gettext_noop("contributions"), gettext_noop("projects"),
+    gettext_noop("comments"), gettext_noop("statements"), gettext_noop("ledger"),
+    gettext_noop("saving"), gettext_noop("audit"),
 ]  # fmt: skip
+
+
+def progress_shown(stage: str, percent: int) -> dict[str, Any]:
+    """A job's progress as the API shows it: the stage as stored (English, stable for
+    clients), the same in the reader's language, and the percent."""
+    return {"stage": stage, "stage_label": gettext(stage) if stage else "", "percent": percent}
 
 
 def progress_recorder(

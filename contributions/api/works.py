@@ -37,6 +37,7 @@ from contributions.tagged_page import SHOWN_ROLES, tagged_works
 from hitrec.api import StandardPagination, UserRefSerializer
 from hitrec.caching import CONTRIBUTIONS, cached_read
 from hitrec.files import stored_file_response
+from hitrec.jobs import progress_shown
 from hitrec.parsers import JSONParser
 from hitrec.search_fields import SearchTextField
 from hitrec.tag_fields import RepeatedField, TagsField
@@ -96,7 +97,8 @@ def _media(contribution: Contribution, request) -> dict:
 
 
 class ProgressSerializer(serializers.Serializer):
-    stage = serializers.CharField()
+    stage = serializers.CharField(help_text="The stage, in English (stable).")
+    stage_label = serializers.CharField(help_text="The stage in the reader's language.")
     percent = serializers.IntegerField()
 
 
@@ -136,7 +138,7 @@ class ContributionOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, obj) -> dict:
-        return {"stage": obj.progress_stage, "percent": obj.progress_percent}
+        return progress_shown(obj.progress_stage, obj.progress_percent)
 
     def get_sources(self, obj) -> list[int]:
         return obj.source_ids  # read with the work (contributions.selectors)

@@ -171,7 +171,7 @@ def test_the_status_shows_progress_and_the_download_link(world, django_capture_o
     status = client.get(f"/api/auth/me/exports/{asked['id']}/").json()
 
     assert status["status"] == "ready"
-    assert status["progress"] == {"stage": "ready", "percent": 100}
+    assert status["progress"] == {"stage": "ready", "stage_label": "ready", "percent": 100}
     assert status["download"] == f"/api/auth/me/exports/{asked['id']}/download"
     assert status["bytes"] > len(SKETCH_BYTES)
     assert status["expires_at"] > status["finished_at"]

@@ -42,7 +42,7 @@ def test_an_image_is_measured_and_gets_thumbnails_without_its_location(upload, s
     body = upload(sample("rotated_jpeg_with_gps"))
 
     assert body["status"] == "ready"
-    assert body["progress"] == {"stage": "ready", "percent": 100}
+    assert body["progress"] == {"stage": "ready", "stage_label": "ready", "percent": 100}
     # EXIF orientation 6: stored 400 × 200, shown 200 × 400.
     assert (body["media"]["width"], body["media"]["height"]) == (200, 400)
     assert body["media"]["mime"] == "image/jpeg"

@@ -155,3 +155,17 @@ def test_the_api_keeps_machine_formats_whatever_the_language(user_client):
 
     assert english["created_at"] == in_spanish["created_at"]
     assert english["kind"] == in_spanish["kind"] == "text"
+
+
+def test_a_jobs_stage_keeps_its_english_name_and_is_also_said_in_the_readers_language(
+    user_client,
+):
+    # The processing page's progress reads `stage_label` as it polls; clients keep `stage`.
+    work = ContributionFactory(status="processing", progress_stage="fingerprinting")
+
+    english = user_client.get(f"/api/contributions/{work.id}/", HTTP_ACCEPT_LANGUAGE="en")
+    in_spanish = user_client.get(f"/api/contributions/{work.id}/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert english.json()["progress"]["stage"] == in_spanish.json()["progress"]["stage"]
+    assert english.json()["progress"]["stage_label"] == "fingerprinting"
+    assert in_spanish.json()["progress"]["stage_label"] == spanish("fingerprinting")

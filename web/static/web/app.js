@@ -187,7 +187,7 @@ function init(root) {
 
 // A background job's progress (a contribution's processing, a data export, a statement run),
 // updated without a reload: polls the JSON at data-follow-job ({status, progress: {stage,
-// percent}}, or a run's {status, done, total, percent}) and reloads the page once the job
+// stage_label, percent}}, or a run's {status, done, total, percent}) and reloads the page once the job
 // has finished, to show its result.
 const RUNNING = ["queued", "running", "pending", "processing"];
 
@@ -199,7 +199,7 @@ function followJob(box) {
       const job = await getJSON(box.dataset.followJob);
       const progress = job.progress || { percent: job.percent, stage: t("doneOf", { done: job.done, total: job.total }) };
       if (bar) bar.value = progress.percent;
-      if (stage) stage.textContent = progress.stage || job.status;
+      if (stage) stage.textContent = progress.stage_label || progress.stage || job.status;
       if (!RUNNING.includes(job.status)) {
         window.location.reload();
         return;
