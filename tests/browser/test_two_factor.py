@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.browser.fixtures import log_in
@@ -29,8 +30,9 @@ def test_set_up_two_factor_then_sign_in_with_it(page, live_server):
     assert page.locator(".qr svg").count() == 1
     page.fill("input[name=code]", app_code(secret))
     page.get_by_role("button", name="Turn it on").click()
+    # The codes are on the page the form posts to: wait for it (reading at once raced it).
+    expect(page.locator("[data-recovery-codes] li")).to_have_count(10)
     codes = page.locator("[data-recovery-codes] li").all_inner_texts()
-    assert len(codes) == 10
 
     page.get_by_role("button", name="Log out").click()
     page.goto("/login/")
