@@ -215,6 +215,7 @@ def _undeclared_shown(rows: list[CreditedWorkMatches], user, *, frozen: bool) ->
             .values_list("work_id", "earlier_id", "id")
         }
     declared = sources_declared(pairs=theirs) if frozen else set()
+    askable = theirs - declared - waiting.keys()
     return [
         {
             "work": row.work,
@@ -223,8 +224,7 @@ def _undeclared_shown(rows: list[CreditedWorkMatches], user, *, frozen: bool) ->
                     "shown": match_shown(found),
                     "claim": waiting.get((row.work.pk, found.earlier.pk)),
                     "declared": (row.work.pk, found.earlier.pk) in declared,
-                    "ask": (row.work.pk, found.earlier.pk) in theirs - declared
-                    and (row.work.pk, found.earlier.pk) not in waiting,
+                    "ask": (row.work.pk, found.earlier.pk) in askable,
                 }
                 for found in row.matches
             ],

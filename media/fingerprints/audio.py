@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from media.fingerprints.results import FingerprintUnavailable, Match
+from media.fingerprints.results import FingerprintUnavailable, Match, sound_match
 from media.fingerprints.tools import TIMEOUT_S, absolute, tool_run
 
 # Chromaprint's default algorithm (2): 11,025 Hz, frames of 4096 samples every third of one.
@@ -317,12 +317,4 @@ def _seconds(
 
 def match(stored: AudioFingerprint, upload: AudioFingerprint) -> Match | None:
     """A `Match` when part of the upload (at least 11 s) repeats part of the stored work."""
-    alignment = align(stored, upload)
-    if alignment is None:
-        return None
-    return Match(
-        kind="audio",
-        score=alignment.score,
-        upload_seconds=alignment.upload_seconds,
-        stored_seconds=alignment.stored_seconds,
-    )
+    return sound_match(align(stored, upload))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from media.fingerprints.results import FingerprintUnavailable, Match
+from media.fingerprints.results import FingerprintUnavailable, Match, sound_match
 from media.fingerprints.tools import TIMEOUT_S, absolute, tool_run
 
 RATE = 8000  # Hz: the partials that matter are under 4 kHz, and the spectrogram is cheap
@@ -493,12 +493,4 @@ def _span(frames: tuple[int, int], duration_s: float) -> tuple[float, float]:
 def match(stored: LandmarkFingerprint, upload: LandmarkFingerprint) -> Match | None:
     """A `Match` when at least 15 s of the upload repeats part of the stored work, even
     10 dB under louder music. The order is audio.match's: the earlier work first."""
-    alignment = align(stored, upload)
-    if alignment is None:
-        return None
-    return Match(
-        kind="audio",
-        score=alignment.score,
-        upload_seconds=alignment.upload_seconds,
-        stored_seconds=alignment.stored_seconds,
-    )
+    return sound_match(align(stored, upload))

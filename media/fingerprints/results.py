@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class FingerprintUnavailable(Exception):
@@ -38,3 +39,26 @@ class Match:
     quoted_text: str | None = None
     upload_chars: tuple[int, int] | None = None
     stored_chars: tuple[int, int] | None = None
+
+
+class SoundAlignment(Protocol):
+    """Where an upload repeats a stored sound, as both sound fingerprints find it."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def upload_seconds(self) -> tuple[float, float]: ...
+    @property
+    def stored_seconds(self) -> tuple[float, float]: ...
+
+
+def sound_match(alignment: SoundAlignment | None) -> Match | None:
+    """An audio `Match` from an alignment of two sounds (Chromaprint's or the landmarks')."""
+    if alignment is None:
+        return None
+    return Match(
+        kind="audio",
+        score=alignment.score,
+        upload_seconds=alignment.upload_seconds,
+        stored_seconds=alignment.stored_seconds,
+    )
