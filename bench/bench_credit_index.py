@@ -17,12 +17,17 @@ number, masked bits), generated in the database. Real works are fingerprinted fr
 project's own generated samples (tests/media/fingerprint_samples.py) and kept through
 `fingerprint_record`; their transformed copies are the uploads, and what is timed is
 `media.credit_guard.matches_find` for each: the index look-up and the verification of every
-candidate, as the media job runs it (their fingerprints computed before, untimed).
+candidate, as the media job runs it (their fingerprints computed before, untimed). With
+REDIS_URL set, the sound keys are looked up in the sound index held in Redis
+(media/sound_index.py), rebuilt from the table first; a diagnosis row times the landmark
+keys' look-up alone through it, through PostgreSQL, and through sorted arrays in this
+process, on the same keys.
 
 Writes the "Credit guard look-up" section of docs/benchmarks.md.
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -30,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +54,15 @@ from django.db import connection  # noqa: E402
 from bench.bench_lineage import recreate_database  # noqa: E402
 from bench.common import machine_description, percentile, settle, update_section  # noqa: E402
 from contributions.models import Contribution  # noqa: E402
-from media.credit_guard import WorkPrints, _hits, matches_find, prints_of  # noqa: E402
+from media import sound_index  # noqa: E402
+from media.credit_guard import (  # noqa: E402
+    KEY_READ_LIMIT,
+    WorkPrints,
+    _database_hits,
+    _hits,
+    matches_find,
+    prints_of,
+)
 from media.fingerprints import (  # noqa: E402
     audio_fingerprint,
     image_hashes,
@@ -56,7 +70,7 @@ from media.fingerprints import (  # noqa: E402
 )
 from media.fingerprints import landmarks as lm  # noqa: E402
 from media.fingerprints.audio import KEY_MASK  # noqa: E402
-from media.models import FingerprintKey  # noqa: E402
+from media.models import Fingerprint, FingerprintKey  # noqa: E402
 from media.services import fingerprint_record  # noqa: E402
 from tests.accounts.factories import UserFactory  # noqa: E402
 from tests.media import fingerprint_samples as fs  # noqa: E402
@@ -259,17 +273,64 @@ def measure(uploads, *, repeat: int) -> dict[str, dict]:
     return results
 
 
-def _landmark_probe(upload_id: int, prints: WorkPrints, repeat: int) -> tuple[int, int, float]:
-    """Diagnosis: the landmark keys' look-up alone (credit_guard._hits, the statements of
-    PROBE_CHUNK keys each), without grouping or verifying: (keys, rows, median ms)."""
+def _landmark_probe(upload_id: int, prints: WorkPrints, repeat: int) -> tuple[float, ...]:
+    """Diagnosis: the landmark keys' look-up alone, without grouping or verifying, three ways
+    on the same keys: (keys, rows, median ms through `_hits` (the sound index when one is
+    configured), through PostgreSQL (`_database_hits`), through sorted arrays in this
+    process (`InMemory`, the floor of an index in the look-up's own memory))."""
     assert prints.landmarks is not None
-    keys = sorted({key for key, _ in lm.probe_keys(prints.landmarks)})
-    times, rows = [], 0
+    keys = np.unique(lm.probe_key_arrays(prints.landmarks)[0])
+    ways = {
+        "index": lambda: _hits(FingerprintKey.Kind.LANDMARK, keys, upload_id),
+        "database": lambda: _database_hits(FingerprintKey.Kind.LANDMARK, keys.tolist(), upload_id),
+        "memory": lambda: _in_memory().postings(keys, upload_id),
+    }
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    rows = 0
     for _ in range(repeat):
-        started = time.perf_counter()
-        rows = len(_hits(FingerprintKey.Kind.LANDMARK, keys, upload_id))
-        times.append((time.perf_counter() - started) * 1000)
-    return len(keys), rows, statistics.median(times)
+        for way, look_up in ways.items():
+            started = time.perf_counter()
+            rows = len(look_up())
+            times[way].append((time.perf_counter() - started) * 1000)
+    return (len(keys), rows, *(statistics.median(times[way]) for way in ways))
+
+
+class InMemory:
+    """The landmark postings as sorted numpy arrays in this process: what a look-up costs
+    when the index is in the looking process's own memory (not built in the project: at a
+    million works it would be tens of GB in every media worker)."""
+
+    def __init__(self) -> None:
+        chunks = []
+        with psycopg.connect(os.environ["DATABASE_URL"]) as conn, conn.cursor("all") as cur:
+            cur.execute(
+                f"SELECT key, contribution_id, position FROM {KEYS} WHERE kind = %s"  # noqa: S608
+                " ORDER BY key, contribution_id, position",
+                [FingerprintKey.Kind.LANDMARK],
+            )
+            while rows := cur.fetchmany(500_000):
+                chunks.append(np.array(rows, dtype=np.int64))
+        rows = np.concatenate(chunks) if chunks else np.empty((0, 3), dtype=np.int64)
+        self.keys, self.starts = np.unique(rows[:, 0], return_index=True)
+        self.ends = np.append(self.starts[1:], len(rows))
+        self.works = rows[:, 1].astype(np.uint32)
+        self.positions = rows[:, 2].astype(np.uint32)
+
+    def postings(self, keys: np.ndarray, exclude: int) -> np.ndarray:
+        at = np.searchsorted(self.keys, keys).clip(max=len(self.keys) - 1)
+        hit = self.keys[at] == keys
+        starts = self.starts[at[hit]]
+        counts = np.minimum(self.ends[at[hit]] - starts, KEY_READ_LIMIT)
+        index = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        rows = np.stack(
+            [np.repeat(keys[hit], counts), self.works[index], self.positions[index]], axis=1
+        )
+        return rows[rows[:, 1] != exclude]
+
+
+@functools.cache
+def _in_memory() -> InMemory:
+    return InMemory()
 
 
 def main() -> None:
@@ -287,7 +348,10 @@ def main() -> None:
     if "hitrec_bench" not in url:
         sys.exit("Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/hitrec_bench_credit")
     if args.reuse:
-        # The index of an earlier run of the same size (its real works stay; new ones come).
+        # The index of an earlier run of the same size, without that run's real works (each
+        # run makes its own: left in, a copy would find several sources).
+        FingerprintKey.objects.filter(contribution_id__lt=NOISE_FROM).delete()
+        Fingerprint.objects.filter(contribution_id__lt=NOISE_FROM).delete()
         facts = {"build s": 0.0, "index s": 0.0, **_facts(url)}
     else:
         print(f"building the index for {args.works:,} works", flush=True)
@@ -299,6 +363,14 @@ def main() -> None:
             "SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'),"
             " (SELECT coalesce(max(id), 0) + 1 FROM contributions_contribution), false)"
         )
+    if sound_index.enabled():
+        # The sound keys into Redis, as `manage.py sound_index rebuild` puts them; the real
+        # works' keys are appended as they are fingerprinted, below.
+        print("rebuilding the sound index in Redis", flush=True)
+        started = time.perf_counter()
+        facts["sound index postings"] = sound_index.rebuild(grace_s=0)
+        facts["sound index s"] = round(time.perf_counter() - started, 1)
+        facts["sound index memory"] = sound_index._redis().info("memory")["used_memory_human"]
     with tempfile.TemporaryDirectory(prefix="hitrec-bench-") as workdir:
         uploads = real_works(
             Path(workdir), pictures=args.pictures, sounds=args.sounds, texts=args.texts
@@ -313,6 +385,7 @@ def main() -> None:
 
 def report(args, facts: dict, results: dict, load: float) -> str:
     rows = dict(facts["rows"])
+    way = "the sound index in Redis" if sound_index.enabled() else "PostgreSQL"
     lines = [
         f"The look-up of `media.credit_guard.matches_find` (candidates through the index, each "
         f"verified) for real uploads among {args.works:,} works' keys. Target: issue 24, p50 "
@@ -331,8 +404,16 @@ def report(args, facts: dict, results: dict, load: float) -> str:
         f"does), {args.texts} texts (a lightly edited "
         f"80-word quotation in a new 500-word text); each timed {args.repeat} times, the first "
         "run left out.",
+        f"- Sound keys looked up through {way}"
+        + (
+            f" (`media/sound_index.py`): {facts['sound index postings']:,} postings rebuilt from "
+            f"the table in {facts['sound index s']:.0f} s, Redis's memory then "
+            f"{facts['sound index memory']}."
+            if "sound index s" in facts
+            else "."
+        ),
         "- Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/hitrec_bench_credit "
-        ".venv/bin/python bench/bench_credit_index.py`",
+        "REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/bench_credit_index.py`",
         "",
         "- The unrelated works' keys are uniform random in the real keys' layout: real keys "
         "are skewed (flat pictures, common chords), which puts more rows under some keys; each "
@@ -354,10 +435,14 @@ def report(args, facts: dict, results: dict, load: float) -> str:
             f"p50 ≤ {TARGET_MS:g} ms: {verdict} |"
         )
         if probes := entry.get("probe"):
-            keys, rows, ms = (statistics.median(p[i] for p in probes) for i in range(3))
+            keys, rows, index, database, memory = (
+                statistics.median(p[i] for p in probes) for i in range(5)
+            )
             lines.append(
                 f"| … diagnosis: its landmark keys' look-up alone ({keys:,.0f} keys, {rows:,.0f}"
-                f" rows; p50 of the uploads' medians) | | {ms:.1f} | floor of the design |"
+                f" rows; p50 of the uploads' medians): {way} {index:.1f} ms, PostgreSQL "
+                f"{database:.1f} ms ({database / index:.1f}×), sorted arrays in the looking "
+                f"process {memory:.1f} ms | | {index:.1f} | floor of the design |"
             )
     return "\n".join(lines)
 

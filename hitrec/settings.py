@@ -335,6 +335,10 @@ HITREC_PROCESSING_STUCK_SECONDS = env_int(
 )
 # Retries of a media job whose error lies outside the file (2, 4, 8… s apart), then it fails.
 HITREC_PROCESSING_RETRIES = env_int("HITREC_PROCESSING_RETRIES", 5)
+# The credit guard's sound keys held in memory (media/sound_index.py): a Redis that keeps
+# everything (maxmemory-policy noeviction), best one of its own; the broker's by default.
+# Unset with no REDIS_URL (the embedded default): the database is read.
+HITREC_SOUND_INDEX_URL = env_str("HITREC_SOUND_INDEX_URL") or REDIS_URL
 # Runs of one job that may be interrupted (worker killed, out of memory) before it fails.
 HITREC_PROCESSING_MAX_INTERRUPTIONS = env_int("HITREC_PROCESSING_MAX_INTERRUPTIONS", 3)
 # How long a person's data export archive stays downloadable.

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contributions.models import Contribution
-from media import ffmpeg
+from media import ffmpeg, sound_index
 from media.errors import MediaRefused, MediaTransientError
 from media.fingerprints import (
     CANDIDATE_KEYS,
@@ -51,7 +51,7 @@ from media.fingerprints import (
     landmark_index_keys,
     landmark_line_vote_bounds,
     landmark_offset_votes,
-    landmark_probe_keys,
+    landmark_probe_key_arrays,
     landmarks_from_bytes,
     landmarks_to_bytes,
     match_audio,
@@ -225,6 +225,10 @@ def prints_store(*, contribution_id: int, prints: WorkPrints) -> Fingerprint:
             },
         )
         FingerprintKey.objects.bulk_create(keys, batch_size=2_000)
+        # Inside the transaction, so a crash cannot leave the rows without their postings.
+        sound_index.work_add(
+            contribution_id=contribution_id, keys=((k.kind, k.key, k.position) for k in keys)
+        )
     return fingerprint
 
 
@@ -300,13 +304,23 @@ _KEY_PROBE = f"""unnest(%s::bigint[]) k(key),
              ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h"""  # noqa: S608 (the table's name and a constant)
 
 
-def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> list[tuple[int, int, int]]:
-    """(key, work, position) of other works indexed under `keys`, at most KEY_READ_LIMIT a
-    key, read off the look-up index alone. Each key is looked up once however often `keys`
-    holds it."""
-    keys = sorted(set(keys))
-    if not keys:
-        return []
+def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> np.ndarray:
+    """(key, work, position) rows of other works indexed under `keys`, at most KEY_READ_LIMIT
+    a key, the oldest first, the rows of a key together: from the sound index in Redis for
+    the kinds it holds (media/sound_index.py), else off the database's look-up index alone.
+    Each key is looked up once however often `keys` holds it."""
+    keys = np.unique(np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64))
+    if not len(keys):
+        return np.empty((0, 3), dtype=np.int64)
+    held = sound_index.postings(kind=kind, keys=keys, exclude=contribution_id, limit=KEY_READ_LIMIT)
+    if held is not None:
+        return held
+    return np.array(_database_hits(kind, keys.tolist(), contribution_id), dtype=np.int64).reshape(
+        -1, 3
+    )
+
+
+def _database_hits(kind: int, keys: list[int], contribution_id: int) -> list[tuple[int, int, int]]:
     table = FingerprintKey._meta.db_table
     rows: list[tuple[int, int, int]] = []
     with connection.cursor() as cursor:
@@ -372,7 +386,7 @@ def _picture_candidates(keys: set[int], contribution_id: int) -> list[int]:
             )
             return [work for (work,) in cursor.fetchall()]
     shared: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for key, work, position in _hits(kind, keys, contribution_id):
+    for key, work, position in _hits(kind, keys, contribution_id).tolist():
         shared[work, position].add(key)
     return sorted({work for (work, _), found in shared.items() if len(found) >= CANDIDATE_KEYS})
 
@@ -406,7 +420,8 @@ def _audio_matches(contribution_id: int, audio: AudioFingerprint, known: set[int
     for key, position in audio_probe_keys(audio):
         positions[key].append(position)
     hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for key, work, stored_position in _hits(FingerprintKey.Kind.AUDIO, positions, contribution_id):
+    rows = _hits(FingerprintKey.Kind.AUDIO, positions, contribution_id).tolist()
+    for key, work, stored_position in rows:
         hits[work] += [(upload_position, stored_position) for upload_position in positions[key]]
     candidates = [work for work, pairs in hits.items() if offset_votes(pairs) >= CANDIDATE_VOTES]
     return _sound_verified(contribution_id, {*candidates, *known}, audio, stored_audio, match_audio)
@@ -418,30 +433,28 @@ def _landmark_matches(
     """As `_audio_matches`, with the landmark keys: the upload's probe (pairs of all its
     peaks, a source mixed under louder music among them) against the index (pairs of each
     work's strongest peaks), candidates on one tempo/offset line, verified by `match`."""
-    probe = np.array(landmark_probe_keys(landmarks), dtype=np.int64).reshape(-1, 2)
-    probe = probe[np.argsort(probe[:, 0], kind="stable")]
-    probe_keys, probe_frames = probe[:, 0], probe[:, 1]
-    rows = np.array(
-        _hits(FingerprintKey.Kind.LANDMARK, np.unique(probe_keys).tolist(), contribution_id),
-        dtype=np.int64,
-    ).reshape(-1, 3)
-    # Each row (key, work, stored frame) pairs with every frame of the upload under that key.
-    lo = np.searchsorted(probe_keys, rows[:, 0], side="left")
-    count = np.searchsorted(probe_keys, rows[:, 0], side="right") - lo
+    probe_keys, probe_frames = landmark_probe_key_arrays(landmarks)  # sorted by key
+    rows = _hits(FingerprintKey.Kind.LANDMARK, probe_keys, contribution_id)
+    # Each row (key, work, stored frame) pairs with every frame of the upload under that key:
+    # found once a run of rows of one key (they come a key at a time), not once a row.
+    first = np.flatnonzero(np.diff(rows[:, 0], prepend=-1, append=-1))
+    run_keys, run_rows = rows[first[:-1], 0], np.diff(first)
+    run_lo = np.searchsorted(probe_keys, run_keys, side="left")
+    run_count = np.searchsorted(probe_keys, run_keys, side="right") - run_lo
+    lo, count = np.repeat(run_lo, run_rows), np.repeat(run_count, run_rows)
     works = np.repeat(rows[:, 1], count)
-    stored_frames = np.repeat(rows[:, 2], count)
     at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-    pairs = np.stack([probe_frames[at], stored_frames], axis=1)
-    order = np.argsort(works, kind="stable")
-    works, pairs = works[order], pairs[order]
-    ids, starts, sizes = np.unique(works, return_index=True, return_counts=True)
-    # Only the works a line could give enough votes are tried line by line.
-    _, ceilings = landmark_line_vote_bounds(works, pairs)
+    pairs = np.stack([probe_frames[at], np.repeat(rows[:, 2], count)], axis=1)
+    # Only the works a line could give enough votes are tried line by line: a few of the
+    # hundreds the keys reach.
+    ids, ceilings = landmark_line_vote_bounds(works, pairs)
+    likely = ids[ceilings >= LANDMARK_CANDIDATE_VOTES]
+    chosen = np.isin(works, likely)
+    works, pairs = works[chosen], pairs[chosen]
     candidates = {
         int(work)
-        for work, start, size, ceiling in zip(ids, starts, sizes, ceilings, strict=True)
-        if ceiling >= LANDMARK_CANDIDATE_VOTES
-        and landmark_offset_votes(pairs[start : start + size]) >= LANDMARK_CANDIDATE_VOTES
+        for work in likely
+        if landmark_offset_votes(pairs[works == work]) >= LANDMARK_CANDIDATE_VOTES
     }
     return _sound_verified(
         contribution_id, candidates | known, landmarks, stored_landmarks, match_landmarks

@@ -22,7 +22,7 @@ from hitrec.caching import public_reads_changed
 from hitrec.i18n import message_of, writing_to
 from hitrec.jobs import job_claim, job_failed, progress_recorder
 from hitrec.storage import files_delete_on_commit
-from media import tasks
+from media import sound_index, tasks
 from media.clean import clean_copy
 from media.credit_guard import (
     WorkPrints,
@@ -252,6 +252,13 @@ def fingerprint_record(*, contribution_id: int, prints: WorkPrints) -> None:
         return
     if fingerprint.status == fingerprint.Status.UNAVAILABLE:
         logger.info("contribution %s: no fingerprint: %s", contribution_id, fingerprint.reason)
+
+
+def sound_index_rebuild(*, progress: Callable[[int], None] | None = None) -> int | None:
+    """Make the credit guard's sound index in Redis again from the kept keys: when it was lost
+    (a look-up then queues this), or to drop works' old postings (`manage.py sound_index`).
+    The number of postings, or None while another rebuild runs or none is configured."""
+    return sound_index.rebuild(progress=progress)
 
 
 def processing_give_up(*, contribution_id: int) -> None:

@@ -27,3 +27,10 @@ def process_contribution(self, contribution_id: int) -> None:
 def requeue_unfinished() -> int:
     """Periodic (beat): queue again the jobs lost on the way (media.services.processing_sweep)."""
     return services.processing_sweep()
+
+
+@shared_task(name="media.sound_index_rebuild")
+def sound_index_rebuild() -> int | None:
+    """The credit guard's sound index made again from the database (media/sound_index.py);
+    a no-op while another rebuild is under way."""
+    return services.sound_index_rebuild()

@@ -24,6 +24,34 @@ def _no_cached_reads_from_other_tests():
     generation_bump(CONTRIBUTIONS)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_sound_index_from_earlier_runs(request):
+    """The sound index in Redis outlives a run, and ids start again with each test database:
+    each run starts with none (media/sound_index.py keeps one per database name)."""
+    from django.conf import settings
+
+    if not settings.HITREC_SOUND_INDEX_URL:
+        return
+    from media import sound_index
+
+    request.getfixturevalue("django_db_setup")
+    try:
+        sound_index.clear()
+    except Exception as exc:  # noqa: BLE001 (no Redis: the tests that need it say so)
+        print(f"the sound index was not cleared: {exc}")
+
+
+@pytest.fixture(autouse=True)
+def _sound_index_builds_at_once(request, monkeypatch):
+    """A unit test builds the sound index in its own process, inside its own transaction: no
+    other process's fingerprint can be committing, so the build waits for none."""
+    if request.node.get_closest_marker("integration"):
+        return
+    from media import sound_index
+
+    monkeypatch.setattr(sound_index, "BUILD_GRACE_S", 0)
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_asked():
     """A page request activates its reader's language in the thread and leaves it there;

@@ -34,6 +34,7 @@ from media.fingerprints.landmarks import index_keys as landmark_index_keys
 from media.fingerprints.landmarks import line_vote_bounds as landmark_line_vote_bounds
 from media.fingerprints.landmarks import match as match_landmarks
 from media.fingerprints.landmarks import offset_votes as landmark_offset_votes
+from media.fingerprints.landmarks import probe_key_arrays as landmark_probe_key_arrays
 from media.fingerprints.landmarks import probe_keys as landmark_probe_keys
 from media.fingerprints.landmarks import to_bytes as landmarks_to_bytes
 from media.fingerprints.results import FingerprintUnavailable, Match
@@ -73,6 +74,7 @@ __all__ = [
     "landmark_index_keys",
     "landmark_line_vote_bounds",
     "landmark_offset_votes",
+    "landmark_probe_key_arrays",
     "landmark_probe_keys",
     "landmarks_from_bytes",
     "landmarks_to_bytes",

@@ -93,8 +93,11 @@ class LandmarkFingerprint:
 
     @cached_property
     def probe_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(anchor frame, key) of every pair an upload is looked up by, unsampled."""
-        return _pairs(self.times, self.bins, PROBE_FAN)
+        """(anchor frame, key) of every pair an upload is looked up by, unsampled, sorted by
+        key (computed once: `match` finds each candidate's shared pairs in them)."""
+        anchor, keys = _pairs(self.times, self.bins, PROBE_FAN)
+        order = np.argsort(keys, kind="stable")
+        return anchor[order], keys[order]
 
 
 # --- keeping a fingerprint -----------------------------------------------------------------------
@@ -261,7 +264,7 @@ def _sampled(keys: np.ndarray) -> np.ndarray:
 
 def _keys(anchor: np.ndarray, keys: np.ndarray) -> list[tuple[int, int]]:
     keep = _sampled(keys)
-    order = np.argsort(anchor[keep], kind="stable")
+    order = np.lexsort((keys[keep], anchor[keep]))
     return list(zip(keys[keep][order].tolist(), anchor[keep][order].tolist(), strict=True))
 
 
@@ -277,6 +280,13 @@ def probe_keys(fp: LandmarkFingerprint) -> list[tuple[int, int]]:
     return _keys(*fp.probe_pairs)
 
 
+def probe_key_arrays(fp: LandmarkFingerprint) -> tuple[np.ndarray, np.ndarray]:
+    """`probe_keys` as the look-up reads them: (keys, frames), sorted by key."""
+    anchor, keys = fp.probe_pairs
+    keep = _sampled(keys)
+    return keys[keep], anchor[keep]
+
+
 def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
     """How many (upload frame, stored frame) hits of one stored work lie on one line
     t_stored = scale × t_upload + offset (±1 frame, scales 0.96–1.04): the candidate's
@@ -290,8 +300,8 @@ def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
 
 
 def line_vote_bounds(works: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For hits (upload frame, stored frame) of many stored works (`works`, one per hit,
-    sorted), each work's ceiling on `offset_votes`, in one pass over all of them: (works,
+    """For hits (upload frame, stored frame) of many stored works (`works`, one per hit, in
+    any order), each work's ceiling on `offset_votes`, in one pass over all of them: (works,
     ceilings). `offset_votes` tries 27 scales a work; an upload's keys reach hundreds of
     works by chance, and trying them all cost most of a look-up (0.5 s for a minute of
     music among 20,000 works), when a bound rules nearly all of them out.
@@ -341,15 +351,23 @@ class LandmarkAlignment:
 
 
 def _hits(stored: LandmarkFingerprint, upload: LandmarkFingerprint) -> np.ndarray:
-    """(upload frame, stored frame) of every shared pair, unsampled."""
+    """(upload frame, stored frame) of every shared pair, unsampled: for each key the stored
+    work has at MAX_KEY_POSITIONS places or fewer, each of its places with each of the
+    upload's. Both sides are sorted by key, so the stored work's few thousand keys are
+    sought among the upload's (not the upload's 100,000 among them, once per candidate)."""
     s_anchor, s_keys = stored.stored_pairs
     u_anchor, u_keys = upload.probe_pairs
-    lo = np.searchsorted(s_keys, u_keys, side="left")
-    count = np.searchsorted(s_keys, u_keys, side="right") - lo
-    count[count > MAX_KEY_POSITIONS] = 0
-    which = np.repeat(np.arange(len(u_keys)), count)
-    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
-    return np.stack([u_anchor[which], s_anchor[at]], axis=1)
+    shared, s_start, s_count = np.unique(s_keys, return_index=True, return_counts=True)
+    u_start = np.searchsorted(u_keys, shared, side="left")
+    u_count = np.searchsorted(u_keys, shared, side="right") - u_start
+    u_count[s_count > MAX_KEY_POSITIONS] = 0
+    per_key = s_count * u_count
+    total = int(per_key.sum())
+    which = np.repeat(np.arange(len(shared)), per_key)
+    j = np.arange(total) - np.repeat(np.cumsum(per_key) - per_key, per_key)
+    s_at = s_start[which] + j // u_count[which].clip(min=1)
+    u_at = u_start[which] + j % u_count[which].clip(min=1)
+    return np.stack([u_anchor[u_at], s_anchor[s_at]], axis=1)
 
 
 def _line(hits: np.ndarray) -> tuple[int, float, int]:
