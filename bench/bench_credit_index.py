@@ -50,6 +50,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Q  # noqa: E402
 
 from bench.bench_lineage import recreate_database  # noqa: E402
 from bench.common import machine_description, percentile, settle, update_section  # noqa: E402
@@ -78,7 +79,7 @@ from tests.media import fingerprint_samples as fs  # noqa: E402
 TITLE = "Credit guard look-up"
 TARGET_MS = 50.0
 KEYS = "media_fingerprintkey"
-NOISE_FROM = 1_000  # unrelated works' ids start here; the real ones are below, the uploads above
+NOISE_FROM = 1_000  # unrelated works' ids start here; the real ones are below (first run) or above
 MIX = {"audio": 0.55, "image": 0.25, "video": 0.15, "text": 0.05}
 TEXT_KEYS = 490
 AUDIO_KEYS_PER_S = 6
@@ -350,8 +351,9 @@ def main() -> None:
     if args.reuse:
         # The index of an earlier run of the same size, without that run's real works (each
         # run makes its own: left in, a copy would find several sources).
-        FingerprintKey.objects.filter(contribution_id__lt=NOISE_FROM).delete()
-        Fingerprint.objects.filter(contribution_id__lt=NOISE_FROM).delete()
+        unrelated = Q(contribution_id__gte=NOISE_FROM, contribution_id__lt=NOISE_FROM + args.works)
+        FingerprintKey.objects.exclude(unrelated).delete()
+        Fingerprint.objects.exclude(unrelated).delete()
         facts = {"build s": 0.0, "index s": 0.0, **_facts(url)}
     else:
         print(f"building the index for {args.works:,} works", flush=True)

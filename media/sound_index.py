@@ -1,11 +1,12 @@
 """The sound keys' postings held in Redis: an upload's thousands of probes become hash look-ups.
 
 A landmark look-up probes 5,000 to 18,000 keys (media/fingerprints/landmarks.py); in
-PostgreSQL each is a descent through the look-up B-tree, 51-168 ms in all at a million works
-(docs/decisions.md, "Credit guard"), over the 50 ms a look-up may take. Audio-ID systems keep
-their index in memory; this one is a Redis of its own (HITREC_SOUND_INDEX_URL), one string a
-key holding the postings of every work indexed under it, 8 bytes each (work, position,
-unsigned 32-bit little-endian), oldest work first as the database reads them.
+PostgreSQL each is a descent through the look-up B-tree, 64-240 ms in all at a million works
+with 1% of the sounds indexed, over the 50 ms a look-up may take, and 4-4.6 times what the
+same keys take here (docs/benchmarks.md, "Credit guard look-up"). Audio-ID systems keep
+their index in memory; this one is in Redis (HITREC_SOUND_INDEX_URL, best one of its own),
+one string a key holding the postings of every work indexed under it, 8 bytes each (work,
+position: unsigned 32-bit little-endian), oldest work first as the database reads them.
 
 The database stays the record: `FingerprintKey` rows are written first, and this index is
 derived from them, so it can be lost and made again. What it holds, in a namespace of the
@@ -14,17 +15,19 @@ database's name (tests and benchmarks each have their own):
 - `…:current`, the generation look-ups read; absent, the index is not ready, look-ups read
   the database and a rebuild is queued;
 - `…:building`, the generation a rebuild is filling (expires, should the build die);
-- `…:g<n>:<kind>:<key>`, the postings.
+- `…:g<n>:<kind>:<key as 16 hex digits>`, the postings.
 
 A work's keys are appended to every generation in use as its fingerprint rows are written,
 inside their transaction: should it roll back, the postings point at a work with no kept
 prints, which is harmless (below), where appending after the commit could be lost with the
-process in between, and a source would go unfound until the next rebuild. Nothing is removed when a work is fingerprinted again or deleted: its old postings stay until
-the next rebuild (`manage.py sound_index rebuild`). That is safe because the index only
-proposes candidates: every candidate is verified against the prints kept in the database,
-and a deleted work has none. A posting appended twice (a rebuild racing an add, a work
-fingerprinted again from the same file) counts its hits twice, which only lets a work be
-verified when fewer hits would have been enough.
+process in between, and a source would go unfound until the next rebuild.
+
+Nothing is removed when a work is fingerprinted again or deleted: its old postings stay
+until the next rebuild (`manage.py sound_index rebuild`). That is safe because the index
+only proposes candidates: every candidate is verified against the prints kept in the
+database, and a deleted work has none. A posting appended twice (a rebuild racing an add, a
+work fingerprinted again from the same file) counts its hits twice, which only lets a work
+be verified when fewer hits would have been enough.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ from media.models import FingerprintKey
 
 logger = logging.getLogger(__name__)
 
-# The kinds kept here: a sound's keys, thousands a look-up. A picture's few hundred and a
-# text's are read from the database quickly enough.
+# The kinds kept here: the landmark keys, thousands a look-up. A picture's few hundred keys,
+# a text's, and Chromaprint's (about 360 for a minute of music) are read from the database
+# quickly enough.
 KINDS = (FingerprintKey.Kind.LANDMARK,)
 POSTING = np.dtype([("work", "<u4"), ("position", "<u4")])
 MGET_CHUNK = 10_000
@@ -133,8 +137,12 @@ def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.nda
         return None
     # One more than the limit a key: `exclude` is left out before the limit, as in SQL.
     width = POSTING.itemsize
-    kept = [value[: (limit + 1) * width] if value else b"" for value in values]
-    counts = np.fromiter((len(value) // width for value in kept), dtype=np.int64, count=len(kept))
+    kept = [value or b"" for value in values]
+    sizes = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
+    if sizes.max(initial=0) > (limit + 1) * width:  # rare: only keys that many works share
+        kept = [value[: (limit + 1) * width] for value in kept]
+        sizes = np.minimum(sizes, (limit + 1) * width)
+    counts = sizes // width
     found = np.frombuffer(b"".join(kept), dtype=POSTING)
     rows = np.empty((len(found), 3), dtype=np.int64)
     rows[:, 0] = np.repeat(keys, counts)

@@ -60,6 +60,7 @@ CANDIDATE_VOTES = 20
 # Lines: offsets within a frame, tempo scales 0.96–1.04 in steps of 0.003 (±1.2 frames of
 # drift over 30 s between steps).
 SCALES = np.linspace(0.96, 1.04, 27)
+SCALE_GROUPS = 3  # `line_vote_bounds` bounds the likely works again, 9 scales at a time
 MAX_KEY_POSITIONS = 32  # a pair found at more places in the stored work says nothing
 WINDOW_SECONDS = 5.0
 WINDOW_MIN_PEAKS = 15
@@ -307,15 +308,37 @@ def line_vote_bounds(works: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, n
     music among 20,000 works), when a bound rules nearly all of them out.
 
     Why it bounds: on a line t_stored = scale × t_upload + offset, ±1 frame, the difference
-    t_stored − t_upload moves by at most |scale − 1| × the longest upload span, plus the
-    tolerance and rounding, so all of a line's hits fall within one interval that wide: in
-    one or two neighbouring bins of at least that width. The two neighbours' count is never
-    under the line's votes."""
+    t_stored − centre × t_upload (centre: the middle of the scales tried) moves by at most
+    |scale − centre| × the longest upload span, plus the tolerance and rounding, so all of
+    a line's hits fall within one interval that wide: in one or two neighbouring bins of at
+    least that width. The two neighbours' count is never under the line's votes.
+
+    The works this lets reach CANDIDATE_VOTES are bounded again, the scales taken in
+    SCALE_GROUPS groups: a group's lines drift a third as far, so its bins are a third as
+    wide and gather a third of the chance hits; the best group's count bounds them too."""
     if not len(hits):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    ids, ceilings = _bins_bound(works, hits, SCALES)
+    likely = np.isin(works, ids[ceilings >= CANDIDATE_VOTES])
+    if likely.any():
+        some, hits = works[likely], hits[likely]
+        groups = [_bins_bound(some, hits, group) for group in np.array_split(SCALES, SCALE_GROUPS)]
+        refined = np.maximum.reduce([ceiling for _, ceiling in groups])
+        at = np.searchsorted(ids, groups[0][0])  # every group sees the same works
+        ceilings[at] = np.minimum(ceilings[at], refined)
+    return ids, ceilings
+
+
+def _bins_bound(
+    works: np.ndarray, hits: np.ndarray, scales: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`line_vote_bounds` over the lines of `scales`: (works, the most hits in two
+    neighbouring bins of t_stored − centre × t_upload)."""
+    centre = float(scales.min() + scales.max()) / 2
+    drift = float(scales.max() - scales.min()) / 2
     span = int(hits[:, 0].max() - hits[:, 0].min())
-    width = int(np.ceil(float(np.abs(SCALES - 1).max()) * span)) + 4
-    bins = np.floor_divide(hits[:, 1] - hits[:, 0], width)
+    width = int(np.ceil(drift * span)) + 4
+    bins = np.floor((hits[:, 1] - centre * hits[:, 0]) / width).astype(np.int64)
     bins -= bins.min()
     stride = int(bins.max()) + 2  # a gap between works, so no two works' bins neighbour
     cells, counts = np.unique(works.astype(np.int64) * stride + bins, return_counts=True)
@@ -323,9 +346,9 @@ def line_vote_bounds(works: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, n
     following = np.zeros_like(counts)
     following[:-1] = np.where(np.diff(cells) == 1, counts[1:], 0)
     pair_counts = counts + following
-    owners = cells // stride
-    ids, starts = np.unique(owners, return_index=True)
-    return ids, np.maximum.reduceat(pair_counts, starts)
+    owners = cells // stride  # sorted, as the cells are
+    starts = np.flatnonzero(np.diff(owners, prepend=-1))
+    return owners[starts], np.maximum.reduceat(pair_counts, starts)
 
 
 # --- verification --------------------------------------------------------------------------------

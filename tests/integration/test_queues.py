@@ -294,10 +294,12 @@ def test_every_job_goes_to_a_queue_exactly_one_procfile_worker_takes(settings):
         == takers["royalties.prepare_release"]
         == ["worker-money"]
     )
-    # Nothing else shares the media worker's queue: uploads never delay other jobs.
+    # Nothing but the media jobs shares the media worker's queue: uploads never delay other
+    # jobs (the sound index's rebuild is the media pipeline's own, and rare).
     assert workers["worker-media"] == {settings.HITREC_QUEUE_MEDIA}
     assert [job for job, kinds in takers.items() if kinds == ["worker-media"]] == [
-        "media.process_contribution"
+        "media.process_contribution",
+        "media.sound_index_rebuild",
     ]
 
 
