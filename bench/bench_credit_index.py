@@ -423,7 +423,8 @@ def report(args, facts: dict, results: dict, load: float) -> str:
         "sound look-up is measured at that share only, not with every sound of a million works "
         'indexed (docs/decisions.md, "Credit '
         "guard\", names the designs that bound it: content-defined sampling of Chromaprint's "
-        "keys, three-peak landmark keys or a key table partitioned by key).",
+        "keys, and an index sharded by work, a hundred shards of this run's size, each looking "
+        "an upload up among its own works in parallel).",
         "",
         "| upload | found its source | p50 / p99 ms | target |",
         "|---|---|---|---|",

@@ -149,6 +149,8 @@ def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.nda
     rows[:, 1] = found["work"]
     rows[:, 2] = found["position"]
     rows = rows[rows[:, 1] != exclude]
+    if counts.max(initial=0) <= limit:
+        return rows
     rank = np.arange(len(rows)) - np.searchsorted(rows[:, 0], rows[:, 0], side="left")
     return rows[rank < limit]
 
