@@ -164,3 +164,18 @@ def test_the_rebuild_command_says_when_no_index_is_configured(settings):
 
     with pytest.raises(CommandError, match="No sound index is configured"):
         call_command("sound_index", "rebuild")
+
+
+def test_fingerprinting_everything_again_ends_with_a_rebuild_that_drops_old_postings(index):
+    work, upload = ContributionFactory(kind="text"), ContributionFactory()
+    sound_index.rebuild()
+    sound_index.work_add(contribution_id=work.pk, keys=[(LANDMARK, 51, 1)])  # a file since replaced
+
+    call_command("fingerprint", "--all")
+
+    assert (
+        sound_index.postings(
+            kind=LANDMARK, keys=np.array([51]), exclude=upload.pk, limit=9
+        ).tolist()
+        == []
+    )

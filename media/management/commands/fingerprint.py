@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from contributions.models import Contribution
-from media.services import contribution_fingerprint
+from media import sound_index
+from media.services import contribution_fingerprint, sound_index_rebuild
 
 
 class Command(BaseCommand):
@@ -41,3 +42,13 @@ class Command(BaseCommand):
             last = pk
         resume = f" (the last was #{last}; --after {last} goes on from there)" if last else ""
         self.stdout.write(self.style.SUCCESS(f"Fingerprinted {done} works{resume}."))
+        if all and sound_index.enabled():
+            # Every work's postings were appended again: the rebuild drops the old ones.
+            with tqdm(
+                total=sound_index.rows_to_index(), desc="sound index", unit="key", file=self.stderr
+            ) as bar:
+                total = sound_index_rebuild(progress=bar.update)
+            if total is None:
+                self.stdout.write("A rebuild of the sound index was under way; it was left to it.")
+            else:
+                self.stdout.write(f"The sound index holds {total:,} postings.")
