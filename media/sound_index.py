@@ -41,7 +41,7 @@ from typing import cast
 import numpy as np
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from media.models import FingerprintKey
 
@@ -191,13 +191,14 @@ def work_add(*, contribution_id: int, keys: Iterable[tuple[int, int, int]]) -> N
 
 
 def rebuild_requested() -> None:
-    """Queue a rebuild, once a while however many look-ups find no index (the task itself
-    is guarded by the `building` key)."""
+    """Queue a rebuild once the transaction commits, at most once every REQUEST_EVERY_S
+    however many look-ups find no index (the task itself is guarded by `building`). A
+    broker that cannot take it is logged, never raised: the look-up goes on."""
     from media.tasks import sound_index_rebuild  # the task calls back into this module
 
     client = _redis()
     if client is not None and client.set(f"{_base()}:requested", 1, nx=True, ex=REQUEST_EVERY_S):
-        sound_index_rebuild.delay()
+        transaction.on_commit(sound_index_rebuild.delay, robust=True)
 
 
 def rebuild(

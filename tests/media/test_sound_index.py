@@ -100,14 +100,19 @@ def test_a_mix_is_found_through_the_index_alone(index, tmp_path):
     assert [(f.earlier, f.match.kind) for f in found] == [(source.pk, "audio")]
 
 
-def test_without_an_index_look_ups_read_the_database_and_a_rebuild_is_queued(index):
+def test_without_an_index_look_ups_read_the_database_and_a_rebuild_is_queued(
+    index, django_capture_on_commit_callbacks
+):
     source, upload = ContributionFactory(), ContributionFactory()
     keys_of(source, [(11, 3), (12, 4)])
     keys = np.array([11, 12])
 
-    assert sound_index.postings(kind=LANDMARK, keys=keys, exclude=upload.pk, limit=10) is None
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert sound_index.postings(kind=LANDMARK, keys=keys, exclude=upload.pk, limit=10) is None
+        sound_index.postings(kind=LANDMARK, keys=keys, exclude=upload.pk, limit=10)
 
-    # The queued rebuild ran in-process (the unit tests' Celery), reading the rows.
+    # Queued once for both, on commit; it ran in-process (the unit tests' Celery).
+    assert len(queued) == 1
     held = sound_index.postings(kind=LANDMARK, keys=keys, exclude=upload.pk, limit=10)
     assert held.tolist() == [[11, source.pk, 3], [12, source.pk, 4]]
 
