@@ -1,12 +1,14 @@
 """The sound keys' postings held in Redis: an upload's thousands of probes become hash look-ups.
 
 A landmark look-up probes 5,000 to 18,000 keys (media/fingerprints/landmarks.py); in
-PostgreSQL each is a descent through the look-up B-tree, 64-240 ms in all at a million works
-with 1% of the sounds indexed, over the 50 ms a look-up may take, and 4-4.6 times what the
+PostgreSQL each is a descent through the look-up B-tree, 63-234 ms in all at a million works
+with 1% of the sounds indexed, over the 50 ms a look-up may take, and 3.4-4.2 times what the
 same keys take here (docs/benchmarks.md, "Credit guard look-up"). Audio-ID systems keep
 their index in memory; this one is in Redis (HITREC_SOUND_INDEX_URL, best one of its own),
 one string a key holding the postings of every work indexed under it, 8 bytes each (work,
-position: unsigned 32-bit little-endian), oldest work first as the database reads them.
+position: unsigned 32-bit little-endian), in the order the works were added (a rebuild
+puts them oldest first, as the database reads them; the two differ only for a key shared
+by more works than a look-up reads, KEY_READ_LIMIT).
 
 The database stays the record: `FingerprintKey` rows are written first, and this index is
 derived from them, so it can be lost and made again. What it holds, in a namespace of the
