@@ -143,7 +143,8 @@ def works_search(*, query: SearchQuery, offset: int = 0, limit: int = 20) -> Wor
 
 def works_matching(works: QuerySet[Contribution], *, query: SearchQuery) -> QuerySet[Contribution]:
     """Of `works` (already filtered), those matching `query` among the newest WINDOW such,
-    annotated with `search_rank` (higher is more relevant)."""
+    annotated with `search_rank` (higher is more relevant). The window is read when this is
+    called, in one statement; the queryset returned reads those works by id."""
     rank: Expression
     if connection.vendor == "postgresql":
         expression, params = tsquery_sql(query)
@@ -165,7 +166,9 @@ def works_matching(works: QuerySet[Contribution], *, query: SearchQuery) -> Quer
             f" WHERE {FTS} MATCH %s AND {FTS}.rowid = {WORKS}.id)",
             [match],
         )
-    window = matching.order_by("-pk").values("pk")[:WINDOW]
+    # The window read once, here: the paginator's count and its page then read its few
+    # hundred rows by id, where each read the window again (twice 10 ms at a million works).
+    window = list(matching.order_by("-pk").values_list("pk", flat=True)[:WINDOW])
     return works.filter(pk__in=window).annotate(search_rank=rank)
 
 

@@ -341,5 +341,6 @@ def why(r: Results) -> str:
   of 20 takes {ms(fixed)}. (The `(license, id)` index row is the diagnosis of an earlier
   design, kept for comparison.)
 - **The list API's search** (`?search=`, reported) combines the search with the list's
-  filters, so its window is read by the planner (`works_matching`), computed twice, once for
-  the paginator's count and once for the page, and ranked with the list's joins."""
+  filters, so its window is read by the planner (`works_matching`), once (since session 13;
+  the paginator's count and the page each read it again before), and the page's few hundred
+  works by id are ranked with the list's joins."""
