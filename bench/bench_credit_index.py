@@ -476,7 +476,7 @@ def report(args, facts: dict, results: dict, load: float) -> str:
         if in_memory := entry.get("in memory"):
             lines.append(
                 "| … the same look-up with the landmark postings in sorted arrays in the looking "
-                "process (the design that would meet the target; p50 of the uploads' medians) | | "
+                "process (an index in the look-up's own memory; p50 of the uploads' medians) | | "
                 f"{statistics.median(in_memory):.1f} | not built |"
             )
     return "\n".join(lines)
