@@ -429,7 +429,7 @@ def worker_media_root(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def _redis_required():
     if not settings.REDIS_URL or not _redis_reachable(settings.REDIS_URL):
-        message = "integration tests need REDIS_URL pointing at a running Redis"
+        message = "this test needs REDIS_URL pointing at a running Redis"
         if os.environ.get("HITREC_REQUIRE_SERVICES"):
             pytest.fail(message)
         pytest.skip(message)
