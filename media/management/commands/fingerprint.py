@@ -5,7 +5,8 @@ from tqdm import tqdm
 
 from contributions.models import Contribution
 from media import sound_index
-from media.services import contribution_fingerprint, sound_index_rebuild
+from media.management.commands.sound_index import rebuild_with_progress
+from media.services import contribution_fingerprint
 
 
 class Command(BaseCommand):
@@ -44,10 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Fingerprinted {done} works{resume}."))
         if all and sound_index.enabled():
             # Every work's postings were appended again: the rebuild drops the old ones.
-            with tqdm(
-                total=sound_index.rows_to_index(), desc="sound index", unit="key", file=self.stderr
-            ) as bar:
-                total = sound_index_rebuild(progress=bar.update)
+            total = rebuild_with_progress(self.stderr)
             if total is None:
                 self.stdout.write("A rebuild of the sound index was under way; it was left to it.")
             else:

@@ -22,10 +22,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "No sound index is configured (HITREC_SOUND_INDEX_URL or REDIS_URL)."
             )
-        with tqdm(
-            total=sound_index.rows_to_index(), desc="indexing", unit="key", file=self.stderr
-        ) as bar:
-            total = sound_index_rebuild(progress=bar.update)
+        total = rebuild_with_progress(self.stderr)
         if total is None:
             raise CommandError("Another rebuild is under way; run this again once it ends.")
         self.stdout.write(self.style.SUCCESS(f"The sound index holds {total:,} postings."))
+
+
+def rebuild_with_progress(stderr) -> int | None:
+    """`sound_index_rebuild` with a progress bar on `stderr` (this command's, and
+    `fingerprint --all`'s last step): the number of postings, or None if one was under way."""
+    with tqdm(
+        total=sound_index.rows_to_index(), desc="sound index", unit="key", file=stderr
+    ) as bar:
+        return sound_index_rebuild(progress=bar.update)
