@@ -446,9 +446,8 @@ def _landmark_matches(
     at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
     pairs = np.stack([probe_frames[at], np.repeat(rows[:, 2], count)], axis=1)
     # Only the works a line could give enough votes are tried line by line: a few of the
-    # hundreds the keys reach.
-    ids, ceilings = landmark_line_vote_bounds(works, pairs)
-    likely = ids[ceilings >= LANDMARK_CANDIDATE_VOTES]
+    # thousands the keys reach.
+    likely, _ = landmark_line_vote_bounds(works, pairs)
     chosen = np.isin(works, likely)
     works, pairs = works[chosen], pairs[chosen]
     candidates = {

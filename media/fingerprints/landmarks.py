@@ -300,55 +300,91 @@ def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
     return _line(pairs)[0] if len(pairs) else 0
 
 
-def line_vote_bounds(works: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def line_vote_bounds(
+    works: np.ndarray,
+    hits: np.ndarray,
+    *,
+    votes: int = CANDIDATE_VOTES,
+    groups: int | None = None,
+    group_bins: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """For hits (upload frame, stored frame) of many stored works (`works`, one per hit, in
-    any order), each work's ceiling on `offset_votes`, in one pass over all of them: (works,
-    ceilings). `offset_votes` tries 27 scales a work; an upload's keys reach hundreds of
-    works by chance, and trying them all cost most of a look-up (0.5 s for a minute of
-    music among 20,000 works), when a bound rules nearly all of them out.
+    any order), the works whose `offset_votes` may reach `votes`, ascending, each with a
+    ceiling on its votes; every work left out has fewer. `offset_votes` tries 27 scales a
+    work; an upload's keys reach thousands of works by chance, and trying them all cost most
+    of a look-up (0.5 s for a minute of music among 20,000 works), when a bound rules nearly
+    all of them out in a few passes over the hits, none of which sorts them (sorting a mix's
+    340,000 hits by work took 15-30 ms on the benchmark's machine).
 
     Why it bounds: on a line t_stored = scale × t_upload + offset, ±1 frame, the difference
     t_stored − centre × t_upload (centre: the middle of the scales tried) moves by at most
     |scale − centre| × the longest upload span, plus the tolerance and rounding, so all of
     a line's hits fall within one interval that wide: in one or two neighbouring bins of at
-    least that width. The two neighbours' count is never under the line's votes.
+    least that width. The two neighbours' count is never under the line's votes, and wider
+    bins, or several works' hits counted together, only count more. So:
 
-    The works this lets reach CANDIDATE_VOTES are bounded again, the scales taken in
-    SCALE_GROUPS groups: a group's lines drift a third as far, so its bins are a third as
-    wide and gather a third of the chance hits; the best group's count bounds them too."""
+    1. the works merged into `groups` (WORK_GROUPS) by id, each group's hits in `group_bins`
+       (GROUP_BINS) wide bins: a small table, and a work's few dozen chance hits rarely
+       gather `votes` even so;
+    2. the works of the groups that pass, each on its own, in bins as narrow as the scales
+       allow;
+    3. those that pass again, the scales taken in SCALE_GROUPS groups: a group's lines drift
+       a third as far, so its bins are a third as wide and gather a third of the chance hits.
+    """
+    nothing = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     if not len(hits):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    ids, ceilings = _bins_bound(works, hits, SCALES)
-    likely = np.isin(works, ids[ceilings >= CANDIDATE_VOTES])
-    if likely.any():
-        some, hits = works[likely], hits[likely]
-        groups = [_bins_bound(some, hits, group) for group in np.array_split(SCALES, SCALE_GROUPS)]
-        refined = np.maximum.reduce([ceiling for _, ceiling in groups])
-        at = np.searchsorted(ids, groups[0][0])  # every group sees the same works
-        ceilings[at] = np.minimum(ceilings[at], refined)
-    return ids, ceilings
+        return nothing
+    groups, group_bins = groups or WORK_GROUPS, group_bins or GROUP_BINS
+    merged = works % groups
+    ceilings = _bins_bound(merged, groups, hits, SCALES, bins=group_bins)
+    chosen = (ceilings >= votes)[merged]
+    if not chosen.any():
+        return nothing
+    ids, numbers = np.unique(works[chosen], return_inverse=True)
+    numbers, hits = numbers.reshape(-1), hits[chosen]
+    ceilings = np.full(len(ids), len(hits), dtype=np.int64)
+    for scale_groups in ([SCALES], np.array_split(SCALES, SCALE_GROUPS)):
+        refined = [_bins_bound(numbers, len(ids), hits, scales) for scales in scale_groups]
+        ceilings = np.minimum(ceilings, np.maximum.reduce(refined))
+        passed = ceilings >= votes
+        ids, ceilings = ids[passed], ceilings[passed]
+        if not len(ids):
+            return nothing
+        chosen = passed[numbers]
+        numbers, hits = (np.cumsum(passed) - 1)[numbers[chosen]], hits[chosen]
+    return ids.astype(np.int64), ceilings
+
+
+# The first bound's table (`line_vote_bounds`): works merged into this many groups by id (a
+# prime: ids that step by a round number still spread), each group's hits in this many bins.
+WORK_GROUPS = 8191
+GROUP_BINS = 32
+# The later bounds' tables, works × bins, are at most this many counters (16 MB), their
+# bins widened to fit: only a very short upload, whose bins are narrow, reaches it.
+BOUND_CELLS = 1 << 21
 
 
 def _bins_bound(
-    works: np.ndarray, hits: np.ndarray, scales: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`line_vote_bounds` over the lines of `scales`: (works, the most hits in two
-    neighbouring bins of t_stored − centre × t_upload)."""
+    numbers: np.ndarray, n: int, hits: np.ndarray, scales: np.ndarray, *, bins: int = 0
+) -> np.ndarray:
+    """`line_vote_bounds` over the lines of `scales` for works numbered 0 to n − 1: each
+    work's most hits in two neighbouring bins of t_stored − centre × t_upload, counted in a
+    table of works × bins (`bins` a work, wider ones, when given)."""
     centre = float(scales.min() + scales.max()) / 2
     drift = float(scales.max() - scales.min()) / 2
     span = int(hits[:, 0].max() - hits[:, 0].min())
-    width = int(np.ceil(drift * span)) + 4
-    bins = np.floor((hits[:, 1] - centre * hits[:, 0]) / width).astype(np.int64)
-    bins -= bins.min()
-    stride = int(bins.max()) + 2  # a gap between works, so no two works' bins neighbour
-    cells, counts = np.unique(works.astype(np.int64) * stride + bins, return_counts=True)
-    # Each cell with the next when it is the next bin of the same work.
-    following = np.zeros_like(counts)
-    following[:-1] = np.where(np.diff(cells) == 1, counts[1:], 0)
-    pair_counts = counts + following
-    owners = cells // stride  # sorted, as the cells are
-    starts = np.flatnonzero(np.diff(owners, prepend=-1))
-    return owners[starts], np.maximum.reduceat(pair_counts, starts)
+    residuals = hits[:, 1] - centre * hits[:, 0]
+    spread = float(residuals.max() - residuals.min()) + 1
+    width = max(
+        int(np.ceil(drift * span)) + 4,
+        int(np.ceil(spread / bins)) if bins else 0,
+        int(np.ceil(spread * n / BOUND_CELLS)),
+    )
+    at = np.floor(residuals / width).astype(np.int64)
+    at -= at.min()
+    stride = int(at.max()) + 2  # an empty last bin: each bin has a next one in its row
+    counts = np.bincount(numbers * stride + at, minlength=n * stride).reshape(n, stride)
+    return (counts[:, :-1] + counts[:, 1:]).max(axis=1)
 
 
 # --- verification --------------------------------------------------------------------------------
