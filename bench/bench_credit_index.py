@@ -281,23 +281,39 @@ def _in_memory_look_up(upload_id: int, prints: WorkPrints, repeat: int) -> list[
     """Diagnosis: the whole `matches_find` as above, with the landmark postings read from
     sorted arrays in this process (`InMemory`) instead of the sound index: what the design of
     an index in the looking process's memory would take, the rest of the look-up unchanged."""
-    held = sound_index.postings
+    held = sound_index.ask
 
-    def from_memory(*, kind, keys, exclude, limit):
+    def from_memory(*, kind, keys):
         if kind != FingerprintKey.Kind.LANDMARK:
-            return None
-        return _in_memory().postings(keys, exclude)
+            return held(kind=kind, keys=keys)
+        return _MemoryQuestion(keys)
 
     times = []
-    sound_index.postings = from_memory
+    sound_index.ask = from_memory
     try:
         for _ in range(repeat):
             started = time.perf_counter()
             matches_find(contribution_id=upload_id, prints=prints)
             times.append((time.perf_counter() - started) * 1000)
     finally:
-        sound_index.postings = held
+        sound_index.ask = held
     return times[1:] if repeat > 1 else times
+
+
+class _MemoryQuestion:
+    """A `sound_index.Question` answered from `InMemory`."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def answer(self, *, exclude: int, limit: int) -> np.ndarray:
+        return _in_memory().postings(self.keys, exclude)
+
+    def __enter__(self) -> "_MemoryQuestion":
+        return self
+
+    def __exit__(self, *raised) -> None:
+        return None
 
 
 def _landmark_probe(upload_id: int, prints: WorkPrints, repeat: int) -> tuple[float, ...]:

@@ -12,7 +12,8 @@ import logging
 import struct
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -272,12 +273,21 @@ def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
     kept while the prints still verify it, dropped once they do not (a replaced file)."""
     known = _matched_before(contribution_id)
     found: list[Found] = []
-    if prints.pictures:
-        found += _picture_matches(contribution_id, prints.pictures, known["image"])
-    if prints.audio is not None:
-        found += _audio_matches(contribution_id, prints.audio, known["audio"])
-    if prints.landmarks is not None:
-        found += _landmark_matches(contribution_id, prints.landmarks, known["audio"])
+    # The landmark keys are asked of the sound index first: Redis looks them up on its own
+    # core while the other prints are looked up here.
+    with _hits_asked(
+        FingerprintKey.Kind.LANDMARK,
+        landmark_probe_key_arrays(prints.landmarks)[0] if prints.landmarks is not None else [],
+        contribution_id,
+    ) as landmark_hits:
+        if prints.pictures:
+            found += _picture_matches(contribution_id, prints.pictures, known["image"])
+        if prints.audio is not None:
+            found += _audio_matches(contribution_id, prints.audio, known["audio"])
+        if prints.landmarks is not None:
+            found += _landmark_matches(
+                contribution_id, prints.landmarks, landmark_hits(), known["audio"]
+            )
     if prints.text is not None:
         found += _text_matches(contribution_id, prints.text, known["text"])
     return sorted(found, key=lambda f: (-f.match.score, f.work, f.earlier))
@@ -309,15 +319,30 @@ def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> np.ndarray:
     a key, the oldest first, the rows of a key together: from the sound index in Redis for
     the kinds it holds (media/sound_index.py), else off the database's look-up index alone.
     Each key is looked up once however often `keys` holds it."""
+    with _hits_asked(kind, keys, contribution_id) as hits:
+        return hits()
+
+
+@contextmanager
+def _hits_asked(
+    kind: int, keys: Iterable[int], contribution_id: int
+) -> Iterator[Callable[[], np.ndarray]]:
+    """`_hits` in two steps: the keys are asked of the sound index on entering, and their
+    rows read when the function given is called (from the database when the index cannot
+    answer)."""
     keys = np.unique(np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64))
-    if not len(keys):
-        return np.empty((0, 3), dtype=np.int64)
-    held = sound_index.postings(kind=kind, keys=keys, exclude=contribution_id, limit=KEY_READ_LIMIT)
-    if held is not None:
-        return held
-    return np.array(_database_hits(kind, keys.tolist(), contribution_id), dtype=np.int64).reshape(
-        -1, 3
-    )
+    with sound_index.ask(kind=kind, keys=keys) as question:
+
+        def hits() -> np.ndarray:
+            if not len(keys):
+                return np.empty((0, 3), dtype=np.int64)
+            held = question.answer(exclude=contribution_id, limit=KEY_READ_LIMIT)
+            if held is not None:
+                return held
+            rows = _database_hits(kind, keys.tolist(), contribution_id)
+            return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+        yield hits
 
 
 def _database_hits(kind: int, keys: list[int], contribution_id: int) -> list[tuple[int, int, int]]:
@@ -428,13 +453,13 @@ def _audio_matches(contribution_id: int, audio: AudioFingerprint, known: set[int
 
 
 def _landmark_matches(
-    contribution_id: int, landmarks: LandmarkFingerprint, known: set[int]
+    contribution_id: int, landmarks: LandmarkFingerprint, rows: np.ndarray, known: set[int]
 ) -> list[Found]:
     """As `_audio_matches`, with the landmark keys: the upload's probe (pairs of all its
     peaks, a source mixed under louder music among them) against the index (pairs of each
-    work's strongest peaks), candidates on one tempo/offset line, verified by `match`."""
+    work's strongest peaks: `rows`, the `_hits` of the probe's keys), candidates on one
+    tempo/offset line, verified by `match`."""
     probe_keys, probe_frames = landmark_probe_key_arrays(landmarks)  # sorted by key
-    rows = _hits(FingerprintKey.Kind.LANDMARK, probe_keys, contribution_id)
     # Each row (key, work, stored frame) pairs with every frame of the upload under that key:
     # found once a run of rows of one key (they come a key at a time), not once a row.
     first = np.flatnonzero(np.diff(rows[:, 0], prepend=-1, append=-1))

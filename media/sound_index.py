@@ -4,11 +4,14 @@ A landmark look-up probes 5,000 to 18,000 keys (media/fingerprints/landmarks.py)
 PostgreSQL each is a descent through the look-up B-tree, 61-234 ms in all at a million works
 with 1% of the sounds indexed, over the 50 ms a look-up may take, and 3.4 to 6 times what the
 same keys take here (docs/benchmarks.md, "Credit guard look-up"). Audio-ID systems keep
-their index in memory; this one is in Redis (HITREC_SOUND_INDEX_URL, best one of its own),
-one string a key holding the postings of every work indexed under it, 8 bytes each (work,
-position: unsigned 32-bit little-endian), in the order the works were added (a rebuild
-puts them oldest first, as the database reads them; the two differ only for a key shared
-by more works than a look-up reads, KEY_READ_LIMIT).
+their index in memory; this one is in Redis (HITREC_SOUND_INDEX_URL, best one of its own):
+one hash a kind, a field a key (4 bytes, big-endian: landmark keys are under 2**25) holding
+the postings of every work indexed under it, 8 bytes each (work, position: unsigned 32-bit
+little-endian), in the order the works were added (a rebuild puts them oldest first, as the
+database reads them; the two differ only for a key shared by more works than a look-up
+reads, KEY_READ_LIMIT). One hash, not a string a key: Redis finds a hash's fields in about
+two thirds of the time it takes to find as many keys, a field's name is 4 bytes where a
+key's was 60, and a generation is dropped with one UNLINK.
 
 The database stays the record: `FingerprintKey` rows are written first, and this index is
 derived from them, so it can be lost and made again. What it holds, in a namespace of the
@@ -17,10 +20,10 @@ database's name (tests and benchmarks each have their own):
 - `…:current`, the generation look-ups read; absent, the index is not ready, look-ups read
   the database and a rebuild is queued;
 - `…:building`, the generation a rebuild is filling (expires, should the build die);
-- `…:g<n>:<kind>:<key as 16 hex digits>`, the postings.
+- `…:g<n>:<kind>`, the postings: the hash above.
 
-A work's keys are appended to every generation in use as its fingerprint rows are written,
-inside their transaction: should it roll back, the postings point at a work with no kept
+A work's keys are appended (a Lua script: a hash has no APPEND) to every generation in use
+as its fingerprint rows are written, inside their transaction: should it roll back, the postings point at a work with no kept
 prints, which is harmless (below), where appending after the commit could be lost with the
 process in between, and a source would go unfound until the next rebuild.
 
@@ -38,12 +41,14 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
+from types import TracebackType
 from typing import cast
 
 import numpy as np
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from redis.connection import Connection
 
 from media.models import FingerprintKey
 
@@ -54,14 +59,26 @@ logger = logging.getLogger(__name__)
 # quickly enough.
 KINDS = (FingerprintKey.Kind.LANDMARK,)
 POSTING = np.dtype([("work", "<u4"), ("position", "<u4")])
-MGET_CHUNK = 10_000
+FIELD = np.dtype(">u4")  # a key as its field's name
 BUILD_EXPIRES_S = 600  # renewed every chunk: a build that died lets another start after this
 BUILD_CHUNK = 200_000  # rows read from the database at a time by a rebuild
+APPEND_FIELDS = 2_000  # fields a call of the append script: Redis runs nothing else meanwhile
 REQUEST_EVERY_S = 300  # look-ups that find no index queue a rebuild at most this often
 # A rebuild waits this long between announcing its generation and reading the rows: a work
 # whose keys were appended just before (to the old generation only) has committed by then,
 # so the rows read hold it (a fingerprint's transaction is its keys' delete and insert).
 BUILD_GRACE_S = 5.0
+
+# Appends each ARGV[2i] to the field ARGV[2i-1] of every hash in KEYS (a hash has no APPEND).
+_APPEND = """
+for _, hash in ipairs(KEYS) do
+  for i = 1, #ARGV, 2 do
+    local held = redis.call('HGET', hash, ARGV[i])
+    redis.call('HSET', hash, ARGV[i], held and (held .. ARGV[i + 1]) or ARGV[i + 1])
+  end
+end
+return #ARGV / 2
+"""
 
 
 @functools.cache
@@ -77,11 +94,13 @@ def _redis() -> redis.Redis | None:
 
 
 def _base() -> str:
-    return f"hitrec:sound-index:{connection.settings_dict['NAME']}"
+    # v2: the hashes; session 13's index (v1, a string a key, `hitrec:sound-index:<name>:…`)
+    # is not read, and is rebuilt in this layout on the first look-up.
+    return f"hitrec:sound-index:v2:{connection.settings_dict['NAME']}"
 
 
-def _name(base: str, generation: bytes | str | int, kind: int, key: int) -> bytes:
-    return f"{base}:g{_text(generation)}:{kind}:{key & _KEY_BITS:016x}".encode()
+def _hash(base: str, generation: bytes | str | int, kind: int) -> bytes:
+    return f"{base}:g{_text(generation)}:{kind}".encode()
 
 
 def _text(value: bytes | str | int) -> str:
@@ -89,17 +108,21 @@ def _text(value: bytes | str | int) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-_KEY_BITS = (1 << 64) - 1  # a key as 16 hex digits (a negative key as its two's complement)
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+def _fields(keys: np.ndarray) -> list[bytes]:
+    # Sliced from the bytes, not viewed as numpy's "S4": that drops a name's trailing zeros.
+    data = np.asarray(keys).astype(FIELD).tobytes()
+    return [data[at : at + FIELD.itemsize] for at in range(0, len(data), FIELD.itemsize)]
 
 
-def _names(prefix: str, keys: np.ndarray) -> list[bytes]:
-    """`_name` of many keys at once: a look-up asks for up to 20,000 (numpy, not a loop)."""
-    head = np.frombuffer(prefix.encode(), dtype=np.uint8)
-    shifts = np.arange(60, -1, -4, dtype=np.uint64)
-    digits = _HEX[(keys.astype(np.uint64)[:, None] >> shifts) & np.uint64(15)]
-    names = np.concatenate([np.broadcast_to(head, (len(keys), len(head))), digits], axis=1)
-    return np.ascontiguousarray(names).view(f"S{names.shape[1]}").ravel().tolist()
+def _hmget(name: bytes, keys: np.ndarray) -> bytes:
+    """The HMGET of `keys`' fields, packed as Redis reads it (RESP), all at once: a look-up
+    asks for up to 20,000 fields, and redis-py packs them one by one in Python (9 ms)."""
+    head = f"*{len(keys) + 2}\r\n$5\r\nHMGET\r\n${len(name)}\r\n".encode() + name + b"\r\n"
+    fields = np.empty((len(keys), 10), dtype=np.uint8)
+    fields[:, :4] = np.frombuffer(b"$4\r\n", dtype=np.uint8)
+    fields[:, 4:8] = np.asarray(keys).astype(FIELD).view(np.uint8).reshape(-1, 4)
+    fields[:, 8:] = np.frombuffer(b"\r\n", dtype=np.uint8)
+    return head + fields.tobytes()
 
 
 def enabled() -> bool:
@@ -116,27 +139,87 @@ def ready() -> bool:
         return False
 
 
-def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.ndarray | None:
-    """(key, work, position) rows of the works indexed under `keys` (sorted, distinct), at most
-    `limit` a key, the oldest first, `exclude`'s left out: what the database's look-up
-    returns, from memory. None when the index cannot answer (none configured, not ready,
-    Redis down): the caller reads the database; a missing index is queued to be built."""
+class Question:
+    """Keys asked of the index, their answer not yet read: Redis looks them up on its own
+    core while the asker does other work (`ask`). Used as a context manager: a question
+    left unanswered drops its connection, whose next reply would be this one's."""
+
+    def __init__(
+        self, client: redis.Redis | None, keys: np.ndarray, connection_: Connection | None
+    ) -> None:
+        self._client, self._keys, self._connection = client, keys, connection_
+
+    def answer(self, *, exclude: int, limit: int) -> np.ndarray | None:
+        """(key, work, position) rows of the works indexed under the keys asked, at most
+        `limit` a key, the oldest first, `exclude`'s left out: what the database's look-up
+        returns. None when the index cannot answer: the caller reads the database."""
+        conn, self._connection = self._connection, None
+        if self._client is not None and not len(self._keys):
+            return np.empty((0, 3), dtype=np.int64)
+        if conn is None or self._client is None:
+            return None
+        try:
+            values = cast(list[bytes | None], conn.read_response())
+        except (redis.RedisError, OSError) as exc:
+            conn.disconnect()
+            logger.warning("the sound index did not answer (%s); reading the database", exc)
+            return None
+        finally:
+            self._client.connection_pool.release(conn)
+        return _rows(self._keys, values, exclude=exclude, limit=limit)
+
+    def close(self) -> None:
+        if self._connection is not None and self._client is not None:
+            self._connection.disconnect()
+            self._client.connection_pool.release(self._connection)
+            self._connection = None
+
+    def __enter__(self) -> Question:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def ask(*, kind: int, keys: np.ndarray) -> Question:
+    """Ask the index for the postings of `keys` (sorted, distinct), and return at once;
+    `Question.answer` reads them. A question the index cannot take (none configured, not
+    ready, Redis down) answers None; a missing index is queued to be built."""
     client = _redis()
     if client is None or kind not in KINDS:
-        return None
+        return Question(None, keys, None)
+    if not len(keys):
+        return Question(client, keys, None)  # answered at once: nothing is under no key
     base = _base()
+    conn = None
     try:
         generation = client.get(f"{base}:current")
         if generation is None:
             rebuild_requested()
-            return None
-        names = _names(f"{base}:g{_text(generation)}:{kind}:", keys)
-        values: list[bytes | None] = []
-        for start in range(0, len(names), MGET_CHUNK):
-            values += cast(list[bytes | None], client.mget(names[start : start + MGET_CHUNK]))
-    except redis.RedisError as exc:
+            return Question(None, keys, None)
+        conn = client.connection_pool.get_connection()
+        conn.send_packed_command([_hmget(_hash(base, generation, kind), keys)])
+    except (redis.RedisError, OSError) as exc:
+        if conn is not None:
+            conn.disconnect()
+            client.connection_pool.release(conn)
         logger.warning("the sound index did not answer (%s); reading the database", exc)
-        return None
+        return Question(None, keys, None)
+    return Question(client, keys, conn)
+
+
+def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.ndarray | None:
+    """`ask` and `Question.answer` at once."""
+    with ask(kind=kind, keys=keys) as question:
+        return question.answer(exclude=exclude, limit=limit)
+
+
+def _rows(keys: np.ndarray, values: list[bytes | None], *, exclude: int, limit: int) -> np.ndarray:
     # One more than the limit a key: `exclude` is left out before the limit, as in SQL.
     width = POSTING.itemsize
     kept = [value or b"" for value in values]
@@ -150,7 +233,8 @@ def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.nda
     rows[:, 0] = np.repeat(keys, counts)
     rows[:, 1] = found["work"]
     rows[:, 2] = found["position"]
-    rows = rows[rows[:, 1] != exclude]
+    if (found["work"] == exclude).any():  # only when a work is fingerprinted again
+        rows = rows[rows[:, 1] != exclude]
     if counts.max(initial=0) <= limit:
         return rows
     rank = np.arange(len(rows)) - np.searchsorted(rows[:, 0], rows[:, 0], side="left")
@@ -164,10 +248,10 @@ def work_add(*, contribution_id: int, keys: Iterable[tuple[int, int, int]]) -> N
     client = _redis()
     if client is None:
         return
-    grouped: dict[tuple[int, int], list[int]] = {}
+    grouped: dict[int, dict[int, list[int]]] = {}
     for kind, key, position in keys:
         if kind in KINDS:
-            grouped.setdefault((kind, key), []).append(position)
+            grouped.setdefault(kind, {}).setdefault(key, []).append(position)
     if not grouped:
         return
     base = _base()
@@ -176,13 +260,13 @@ def work_add(*, contribution_id: int, keys: Iterable[tuple[int, int, int]]) -> N
         if not generations:
             return  # no index yet: the rebuild will read this work's rows
         pipe = client.pipeline(transaction=True)  # all of a work's postings, or none
-        for (kind, key), positions in grouped.items():
-            packed = np.empty(len(positions), dtype=POSTING)
-            packed["work"] = contribution_id
-            packed["position"] = sorted(positions)
-            data = packed.tobytes()
-            for gen in generations:
-                pipe.append(_name(base, gen, kind, key), data)
+        for kind, positions in grouped.items():
+            rows = np.array(
+                [(key, contribution_id, p) for key, ps in positions.items() for p in sorted(ps)],
+                dtype=np.int64,
+            )
+            hashes = [_hash(base, gen, kind) for gen in generations]
+            _append(client, hashes, rows, pipe=pipe)
         pipe.execute()
     except redis.RedisError as exc:
         logger.warning(
@@ -224,8 +308,9 @@ def rebuild(
     try:
         time.sleep(BUILD_GRACE_S if grace_s is None else grace_s)
         for kind in KINDS:
-            for rows in _rows(kind):
-                total += _append(client, base, generation, kind, rows)
+            for rows in _table_rows(kind):
+                _append(client, [_hash(base, generation, kind)], rows)
+                total += len(rows)
                 client.expire(f"{base}:building", BUILD_EXPIRES_S)
                 if progress is not None:
                     progress(len(rows))
@@ -247,7 +332,7 @@ def rows_to_index() -> int:
     return FingerprintKey.objects.filter(kind__in=KINDS).count()
 
 
-def _rows(kind: int):
+def _table_rows(kind: int):
     """The kind's rows, (key, work, position), in the look-up's order, a chunk at a time from
     a server-side cursor: a rebuild at a million works reads billions."""
     table = FingerprintKey._meta.db_table
@@ -261,32 +346,34 @@ def _rows(kind: int):
             yield np.array(chunk, dtype=np.int64).reshape(-1, 3)
 
 
-def _append(client: redis.Redis, base: str, generation: int, kind: int, rows: np.ndarray) -> int:
-    """Append rows sorted by key, one APPEND a key."""
+def _append(
+    client: redis.Redis,
+    hashes: list[bytes],
+    rows: np.ndarray,
+    *,
+    pipe: redis.client.Pipeline | None = None,
+) -> None:
+    """Append (key, work, position) rows sorted by key to the hashes, a field a key, through
+    `pipe` when given (else at once), APPEND_FIELDS fields a call of the script."""
     packed = np.empty(len(rows), dtype=POSTING)
     packed["work"] = rows[:, 1]
     packed["position"] = rows[:, 2]
     data = packed.tobytes()
     width = POSTING.itemsize
     keys, starts = np.unique(rows[:, 0], return_index=True)
-    ends = np.append(starts[1:], len(rows))
-    pipe = client.pipeline(transaction=False)
-    for key, start, end in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        pipe.append(_name(base, generation, kind, key), data[start * width : end * width])
-    pipe.execute()
-    return len(rows)
+    ends = np.append(starts[1:], len(rows)).tolist()
+    fields, starts = _fields(keys), starts.tolist()
+    script = client.register_script(_APPEND)
+    for first in range(0, len(fields), APPEND_FIELDS):
+        args: list[bytes] = []
+        for at in range(first, min(first + APPEND_FIELDS, len(fields))):
+            args += [fields[at], data[starts[at] * width : ends[at] * width]]
+        script(keys=hashes, args=args, client=pipe or client)
 
 
 def _drop(client: redis.Redis, base: str, generation: bytes | str | int) -> None:
-    """Delete a generation's keys, a batch at a time (UNLINK frees them off Redis's thread)."""
-    batch: list[bytes] = []
-    for name in client.scan_iter(match=f"{base}:g{_text(generation)}:*", count=10_000):
-        batch.append(name)
-        if len(batch) >= 10_000:
-            client.unlink(*batch)
-            batch = []
-    if batch:
-        client.unlink(*batch)
+    """Delete a generation (UNLINK frees its hashes off Redis's main thread)."""
+    client.unlink(*(_hash(base, generation, kind) for kind in KINDS))
 
 
 def clear() -> None:

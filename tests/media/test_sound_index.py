@@ -148,6 +148,21 @@ def test_a_work_fingerprinted_during_a_rebuild_is_in_the_new_index(index):
     assert held.tolist() == [[31, work.pk, 5]]
 
 
+def test_a_question_left_unanswered_does_not_answer_the_next_one(index):
+    # As when the look-up between asking and reading fails: its reply must not be read as
+    # the next question's.
+    made = [ContributionFactory() for _ in range(3)]
+    keys_of(made[1], [(3, 30)])
+    keys_of(made[2], [(4, 40)])
+    sound_index.rebuild()
+
+    with sound_index.ask(kind=LANDMARK, keys=np.array([3])):
+        pass  # never answered
+    held = sound_index.postings(kind=LANDMARK, keys=np.array([4]), exclude=made[0].pk, limit=9)
+
+    assert held.tolist() == [[4, made[2].pk, 40]]
+
+
 def test_a_redis_that_does_not_answer_leaves_the_look_up_to_the_database(settings, caplog):
     settings.HITREC_SOUND_INDEX_URL = "redis://127.0.0.1:9/0"  # nothing listens there
     source, upload = ContributionFactory(), ContributionFactory()
