@@ -66,6 +66,30 @@ def test_the_rebuilt_index_answers_every_look_up_as_the_database_does(
     assert sorted(map(tuple, held.tolist())) == sorted(read)
 
 
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    keys=st.lists(st.tuples(st.integers(0, 600), st.integers(0, 5_000)), min_size=1, max_size=60)
+)
+def test_a_work_added_to_the_index_is_found_as_the_database_finds_it(index, keys):
+    """As the media job adds a work's keys (in the order its fingerprint gives them)."""
+    sound_index.clear()
+    FingerprintKey.objects.all().delete()
+    sound_index.rebuild()
+    work, upload = ContributionFactory(), ContributionFactory()
+    keys_of(work, keys)
+
+    sound_index.work_add(
+        contribution_id=work.pk, keys=[(LANDMARK, key, position) for key, position in keys]
+    )
+
+    asked = np.unique([key for key, _ in keys])
+    held = sound_index.postings(kind=LANDMARK, keys=asked, exclude=upload.pk, limit=KEY_READ_LIMIT)
+    read = _database_hits(LANDMARK, asked.tolist(), upload.pk)
+    assert sorted(map(tuple, held.tolist())) == sorted(read)
+
+
 def test_a_key_gives_its_oldest_works_first_up_to_the_limit(index):
     made = [ContributionFactory() for _ in range(5)]
     for number, work in enumerate(made):
