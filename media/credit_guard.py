@@ -271,15 +271,15 @@ def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
     not symmetric (landmarks keep a work's loudest peaks, so a source fingerprinted again
     may not find, from its side, the mix that found it from the mix's), and a match is
     kept while the prints still verify it, dropped once they do not (a replaced file)."""
-    known = _matched_before(contribution_id)
     found: list[Found] = []
     # The landmark keys are asked of the sound index first: Redis looks them up on its own
-    # core while the other prints are looked up here.
+    # core while the rest is looked up here.
     with _hits_asked(
         FingerprintKey.Kind.LANDMARK,
         landmark_probe_key_arrays(prints.landmarks)[0] if prints.landmarks is not None else [],
         contribution_id,
     ) as landmark_hits:
+        known = _matched_before(contribution_id)
         if prints.pictures:
             found += _picture_matches(contribution_id, prints.pictures, known["image"])
         if prints.audio is not None:
@@ -330,7 +330,10 @@ def _hits_asked(
     """`_hits` in two steps: the keys are asked of the sound index on entering, and their
     rows read when the function given is called (from the database when the index cannot
     answer)."""
-    keys = np.unique(np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64))
+    keys = np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64)
+    if (keys[1:] < keys[:-1]).any():
+        keys = np.sort(keys)
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # each key once
     with sound_index.ask(kind=kind, keys=keys) as question:
 
         def hits() -> np.ndarray:
