@@ -316,36 +316,35 @@ _KEY_PROBE = f"""unnest(%s::bigint[]) k(key),
 
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> np.ndarray:
     """(key, work, position) rows of other works indexed under `keys`, at most KEY_READ_LIMIT
-    a key, the oldest first, the rows of a key together: from the sound index in Redis for
-    the kinds it holds (media/sound_index.py), else off the database's look-up index alone.
-    Each key is looked up once however often `keys` holds it."""
-    with _hits_asked(kind, keys, contribution_id) as hits:
-        return hits()
+    a key, the oldest first, in key order: from the sound index in Redis for the kinds it
+    holds (media/sound_index.py), else off the database's look-up index alone. Each key is
+    looked up once however often `keys` holds it."""
+    with _hits_asked(kind, keys, contribution_id) as parts:
+        rows = list(parts())
+    return np.concatenate(rows) if rows else np.empty((0, 3), dtype=np.int64)
 
 
 @contextmanager
 def _hits_asked(
     kind: int, keys: Iterable[int], contribution_id: int
-) -> Iterator[Callable[[], np.ndarray]]:
+) -> Iterator[Callable[[], Iterator[np.ndarray]]]:
     """`_hits` in two steps: the keys are asked of the sound index on entering, and their
-    rows read when the function given is called (from the database when the index cannot
-    answer)."""
+    rows read, a part of the keys at a time in key order, from the iterator the function
+    given returns (a part the index cannot answer is read from the database)."""
     keys = np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64)
     if (keys[1:] < keys[:-1]).any():
         keys = np.sort(keys)
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # each key once
     with sound_index.ask(kind=kind, keys=keys) as question:
 
-        def hits() -> np.ndarray:
-            if not len(keys):
-                return np.empty((0, 3), dtype=np.int64)
-            held = question.answer(exclude=contribution_id, limit=KEY_READ_LIMIT)
-            if held is not None:
-                return held
-            rows = _database_hits(kind, keys.tolist(), contribution_id)
-            return np.array(rows, dtype=np.int64).reshape(-1, 3)
+        def parts() -> Iterator[np.ndarray]:
+            for part, held in question.answers(exclude=contribution_id, limit=KEY_READ_LIMIT):
+                if held is None:
+                    rows = _database_hits(kind, part.tolist(), contribution_id)
+                    held = np.array(rows, dtype=np.int64).reshape(-1, 3)
+                yield held
 
-        yield hits
+        yield parts
 
 
 def _database_hits(kind: int, keys: list[int], contribution_id: int) -> list[tuple[int, int, int]]:
@@ -456,23 +455,18 @@ def _audio_matches(contribution_id: int, audio: AudioFingerprint, known: set[int
 
 
 def _landmark_matches(
-    contribution_id: int, landmarks: LandmarkFingerprint, rows: np.ndarray, known: set[int]
+    contribution_id: int,
+    landmarks: LandmarkFingerprint,
+    parts: Iterable[np.ndarray],
+    known: set[int],
 ) -> list[Found]:
     """As `_audio_matches`, with the landmark keys: the upload's probe (pairs of all its
     peaks, a source mixed under louder music among them) against the index (pairs of each
-    work's strongest peaks: `rows`, the `_hits` of the probe's keys), candidates on one
-    tempo/offset line, verified by `match`."""
-    probe_keys, probe_frames = landmark_probe_key_arrays(landmarks)  # sorted by key
-    # Each row (key, work, stored frame) pairs with every frame of the upload under that key:
-    # found once a run of rows of one key (they come a key at a time), not once a row.
-    first = np.flatnonzero(np.diff(rows[:, 0], prepend=-1, append=-1))
-    run_keys, run_rows = rows[first[:-1], 0], np.diff(first)
-    run_lo = np.searchsorted(probe_keys, run_keys, side="left")
-    run_count = np.searchsorted(probe_keys, run_keys, side="right") - run_lo
-    lo, count = np.repeat(run_lo, run_rows), np.repeat(run_count, run_rows)
-    works = np.repeat(rows[:, 1], count)
-    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-    pairs = np.stack([probe_frames[at], np.repeat(rows[:, 2], count)], axis=1)
+    work's strongest peaks: `parts`, the `_hits` of the probe's keys a part at a time),
+    candidates on one tempo/offset line, verified by `match`."""
+    joined = [_landmark_join(landmarks, rows) for rows in parts]
+    works = np.concatenate([w for w, _ in joined]) if joined else np.empty(0, dtype=np.int64)
+    pairs = np.concatenate([p for _, p in joined]) if joined else np.empty((0, 2), np.int64)
     # Only the works a line could give enough votes are tried line by line: a few of the
     # thousands the keys reach.
     likely, _ = landmark_line_vote_bounds(works, pairs)
@@ -486,6 +480,23 @@ def _landmark_matches(
     return _sound_verified(
         contribution_id, candidates | known, landmarks, stored_landmarks, match_landmarks
     )
+
+
+def _landmark_join(
+    landmarks: LandmarkFingerprint, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(works, hits): each row (key, work, stored frame) with every frame of the upload
+    under that key, as (upload frame, stored frame); found once a run of rows of one key
+    (they come a key at a time), not once a row."""
+    probe_keys, probe_frames = landmark_probe_key_arrays(landmarks)  # sorted by key
+    first = np.flatnonzero(np.diff(rows[:, 0], prepend=-1, append=-1))
+    run_keys, run_rows = rows[first[:-1], 0], np.diff(first)
+    run_lo = np.searchsorted(probe_keys, run_keys, side="left")
+    run_count = np.searchsorted(probe_keys, run_keys, side="right") - run_lo
+    lo, count = np.repeat(run_lo, run_rows), np.repeat(run_count, run_rows)
+    works = np.repeat(rows[:, 1], count)
+    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    return works, np.stack([probe_frames[at], np.repeat(rows[:, 2], count)], axis=1)
 
 
 SoundPrint = TypeVar("SoundPrint", AudioFingerprint, LandmarkFingerprint)

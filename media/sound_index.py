@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import cast
 
@@ -60,6 +60,9 @@ logger = logging.getLogger(__name__)
 KINDS = (FingerprintKey.Kind.LANDMARK,)
 POSTING = np.dtype([("work", "<u4"), ("position", "<u4")])
 FIELD = np.dtype(">u4")  # a key as its field's name
+# Keys an HMGET: a mix's 17,600 go as 5 commands in one write; Redis answers each as it is
+# done (about 4 ms each), and the look-up joins a part's rows while Redis finds the next.
+PART_KEYS = 4_096
 BUILD_EXPIRES_S = 600  # renewed every chunk: a build that died lets another start after this
 BUILD_CHUNK = 200_000  # rows read from the database at a time by a rebuild
 APPEND_FIELDS = 2_000  # fields a call of the append script: Redis runs nothing else meanwhile
@@ -140,33 +143,49 @@ def ready() -> bool:
 
 
 class Question:
-    """Keys asked of the index, their answer not yet read: Redis looks them up on its own
-    core while the asker does other work (`ask`). Used as a context manager: a question
-    left unanswered drops its connection, whose next reply would be this one's."""
+    """Keys asked of the index, their answers not yet read: Redis looks them up on its own
+    core while the asker does other work (`ask`), a part at a time (PART_KEYS keys an
+    HMGET), so the asker can work on one part while Redis finds the next. Used as a context
+    manager: a question left unanswered drops its connection, whose next replies would be
+    this one's."""
 
     def __init__(
-        self, client: redis.Redis | None, keys: np.ndarray, connection_: Connection | None
+        self, client: redis.Redis | None, parts: list[np.ndarray], connection_: Connection | None
     ) -> None:
-        self._client, self._keys, self._connection = client, keys, connection_
+        self._client, self._parts, self._connection = client, parts, connection_
+
+    def answers(
+        self, *, exclude: int, limit: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """Each part's keys and its (key, work, position) rows, in key order, as Redis gives
+        them: at most `limit` rows a key, the oldest works first, `exclude`'s left out, as
+        the database's look-up returns them. None for a part the index cannot answer (not
+        configured, not ready, Redis down): the caller reads that part from the database."""
+        for part in self._parts:
+            conn = self._connection
+            if conn is None or self._client is None:
+                yield part, None
+                continue
+            try:
+                values = cast(list[bytes | None], conn.read_response())
+            except (redis.RedisError, OSError) as exc:
+                self.close()
+                logger.warning("the sound index did not answer (%s); reading the database", exc)
+                yield part, None
+                continue
+            if part is self._parts[-1]:  # every reply read: the connection is free again
+                self._client.connection_pool.release(conn)
+                self._connection = None
+            yield part, _rows(part, values, exclude=exclude, limit=limit)
 
     def answer(self, *, exclude: int, limit: int) -> np.ndarray | None:
-        """(key, work, position) rows of the works indexed under the keys asked, at most
-        `limit` a key, the oldest first, `exclude`'s left out: what the database's look-up
-        returns. None when the index cannot answer: the caller reads the database."""
-        conn, self._connection = self._connection, None
-        if self._client is not None and not len(self._keys):
-            return np.empty((0, 3), dtype=np.int64)
-        if conn is None or self._client is None:
-            return None
-        try:
-            values = cast(list[bytes | None], conn.read_response())
-        except (redis.RedisError, OSError) as exc:
-            conn.disconnect()
-            logger.warning("the sound index did not answer (%s); reading the database", exc)
-            return None
-        finally:
-            self._client.connection_pool.release(conn)
-        return _rows(self._keys, values, exclude=exclude, limit=limit)
+        """The rows of every part at once, or None if the index cannot answer them all."""
+        rows = []
+        for _, held in self.answers(exclude=exclude, limit=limit):
+            if held is None:
+                return None
+            rows.append(held)
+        return np.concatenate(rows) if rows else np.empty((0, 3), dtype=np.int64)
 
     def close(self) -> None:
         if self._connection is not None and self._client is not None:
@@ -186,36 +205,40 @@ class Question:
         self.close()
 
 
-def ask(*, kind: int, keys: np.ndarray) -> Question:
-    """Ask the index for the postings of `keys` (sorted, distinct), and return at once;
-    `Question.answer` reads them. A question the index cannot take (none configured, not
+def ask(*, kind: int, keys: np.ndarray, part_keys: int = PART_KEYS) -> Question:
+    """Ask the index for the postings of `keys` (sorted, distinct), `part_keys` keys an HMGET,
+    and return at once; `Question.answers` reads them. A question the index cannot take (none configured, not
     ready, Redis down) answers None; a missing index is queued to be built."""
     client = _redis()
     if client is None or kind not in KINDS:
-        return Question(None, keys, None)
-    if not len(keys):
-        return Question(client, keys, None)  # answered at once: nothing is under no key
+        return Question(None, [keys], None)
+    parts = [keys[at : at + part_keys] for at in range(0, len(keys), part_keys)]
+    if not parts:
+        return Question(client, [], None)  # answered at once: nothing is under no key
     base = _base()
     conn = None
     try:
         generation = client.get(f"{base}:current")
         if generation is None:
             rebuild_requested()
-            return Question(None, keys, None)
+            return Question(None, [keys], None)
+        name = _hash(base, generation, kind)
         conn = client.connection_pool.get_connection()
-        conn.send_packed_command([_hmget(_hash(base, generation, kind), keys)])
+        conn.send_packed_command([_hmget(name, part) for part in parts])
     except (redis.RedisError, OSError) as exc:
         if conn is not None:
             conn.disconnect()
             client.connection_pool.release(conn)
         logger.warning("the sound index did not answer (%s); reading the database", exc)
-        return Question(None, keys, None)
-    return Question(client, keys, conn)
+        return Question(None, [keys], None)
+    return Question(client, parts, conn)
 
 
-def postings(*, kind: int, keys: np.ndarray, exclude: int, limit: int) -> np.ndarray | None:
+def postings(
+    *, kind: int, keys: np.ndarray, exclude: int, limit: int, part_keys: int = PART_KEYS
+) -> np.ndarray | None:
     """`ask` and `Question.answer` at once."""
-    with ask(kind=kind, keys=keys) as question:
+    with ask(kind=kind, keys=keys, part_keys=part_keys) as question:
         return question.answer(exclude=exclude, limit=limit)
 
 

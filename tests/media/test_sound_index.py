@@ -9,7 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from media import sound_index
-from media.credit_guard import KEY_READ_LIMIT, _database_hits, _hits, matches_find, prints_of
+from media.credit_guard import (
+    KEY_READ_LIMIT,
+    _database_hits,
+    _hits,
+    matches_find,
+    prints_of,
+)
 from media.models import FingerprintKey
 from media.services import fingerprint_record
 from tests.contributions.factories import ContributionFactory
@@ -46,9 +52,10 @@ def keys_of(work, keys: list[tuple[int, int]]) -> None:
     ),
     asked=st.lists(st.integers(0, 35), max_size=30),
     excluded=st.integers(0, 5),
+    part_keys=st.integers(1, 8),
 )
 def test_the_rebuilt_index_answers_every_look_up_as_the_database_does(
-    index, works, asked, excluded
+    index, works, asked, excluded, part_keys
 ):
     sound_index.clear()
     FingerprintKey.objects.all().delete()
@@ -59,10 +66,13 @@ def test_the_rebuilt_index_answers_every_look_up_as_the_database_does(
     exclude = made[excluded % len(made)].pk
     keys = np.unique(np.array(asked, dtype=np.int64))
 
-    held = sound_index.postings(kind=LANDMARK, keys=keys, exclude=exclude, limit=KEY_READ_LIMIT)
+    held = sound_index.postings(
+        kind=LANDMARK, keys=keys, exclude=exclude, limit=KEY_READ_LIMIT, part_keys=part_keys
+    )
 
     read = _database_hits(LANDMARK, keys.tolist(), exclude)
     assert held is not None
+    assert held.tolist() == sorted(held.tolist(), key=lambda row: row[0])  # in key order
     assert sorted(map(tuple, held.tolist())) == sorted(read)
 
 
