@@ -309,6 +309,9 @@ class _MemoryQuestion:
     def answer(self, *, exclude: int, limit: int) -> np.ndarray:
         return _in_memory().postings(self.keys, exclude)
 
+    def answers(self, *, exclude: int, limit: int):
+        yield self.keys, self.answer(exclude=exclude, limit=limit)
+
     def __enter__(self) -> "_MemoryQuestion":
         return self
 
