@@ -60,9 +60,10 @@ logger = logging.getLogger(__name__)
 KINDS = (FingerprintKey.Kind.LANDMARK,)
 POSTING = np.dtype([("work", "<u4"), ("position", "<u4")])
 FIELD = np.dtype(">u4")  # a key as its field's name
-# Keys an HMGET: a mix's 17,600 go as 5 commands in one write; Redis answers each as it is
-# done (about 4 ms each), and the look-up joins a part's rows while Redis finds the next.
+# Keys an HMGET (a mix's 17,600 make 5, about 3 ms of Redis's time each), and how many are
+# sent ahead of the one being read (`Question`).
 PART_KEYS = 4_096
+AHEAD = 2
 BUILD_EXPIRES_S = 600  # renewed every chunk: a build that died lets another start after this
 BUILD_CHUNK = 200_000  # rows read from the database at a time by a rebuild
 APPEND_FIELDS = 2_000  # fields a call of the append script: Redis runs nothing else meanwhile
@@ -145,14 +146,20 @@ def ready() -> bool:
 class Question:
     """Keys asked of the index, their answers not yet read: Redis looks them up on its own
     core while the asker does other work (`ask`), a part at a time (PART_KEYS keys an
-    HMGET), so the asker can work on one part while Redis finds the next. Used as a context
-    manager: a question left unanswered drops its connection, whose next replies would be
-    this one's."""
+    HMGET). Redis replies to the parts in its read buffer all at once, so only AHEAD parts
+    are sent ahead of the one being read: Redis finds the next part while the asker works
+    on this one. Used as a context manager: a question left unanswered drops its
+    connection, whose next replies would be this one's."""
 
     def __init__(
-        self, client: redis.Redis | None, parts: list[np.ndarray], connection_: Connection | None
+        self,
+        client: redis.Redis | None,
+        parts: list[np.ndarray],
+        connection_: Connection | None,
+        name: bytes = b"",
     ) -> None:
         self._client, self._parts, self._connection = client, parts, connection_
+        self._name = name
 
     def answers(
         self, *, exclude: int, limit: int
@@ -161,19 +168,21 @@ class Question:
         them: at most `limit` rows a key, the oldest works first, `exclude`'s left out, as
         the database's look-up returns them. None for a part the index cannot answer (not
         configured, not ready, Redis down): the caller reads that part from the database."""
-        for part in self._parts:
+        for number, part in enumerate(self._parts):
             conn = self._connection
             if conn is None or self._client is None:
                 yield part, None
                 continue
             try:
                 values = cast(list[bytes | None], conn.read_response())
+                if number + AHEAD < len(self._parts):
+                    conn.send_packed_command([_hmget(self._name, self._parts[number + AHEAD])])
             except (redis.RedisError, OSError) as exc:
                 self.close()
                 logger.warning("the sound index did not answer (%s); reading the database", exc)
                 yield part, None
                 continue
-            if part is self._parts[-1]:  # every reply read: the connection is free again
+            if number == len(self._parts) - 1:  # every reply read: the connection is free
                 self._client.connection_pool.release(conn)
                 self._connection = None
             yield part, _rows(part, values, exclude=exclude, limit=limit)
@@ -224,14 +233,14 @@ def ask(*, kind: int, keys: np.ndarray, part_keys: int = PART_KEYS) -> Question:
             return Question(None, [keys], None)
         name = _hash(base, generation, kind)
         conn = client.connection_pool.get_connection()
-        conn.send_packed_command([_hmget(name, part) for part in parts])
+        conn.send_packed_command([_hmget(name, part) for part in parts[:AHEAD]])
     except (redis.RedisError, OSError) as exc:
         if conn is not None:
             conn.disconnect()
             client.connection_pool.release(conn)
         logger.warning("the sound index did not answer (%s); reading the database", exc)
         return Question(None, [keys], None)
-    return Question(client, parts, conn)
+    return Question(client, parts, conn, name)
 
 
 def postings(

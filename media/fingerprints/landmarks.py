@@ -100,6 +100,13 @@ class LandmarkFingerprint:
         order = np.argsort(keys, kind="stable")
         return anchor[order], keys[order]
 
+    @cached_property
+    def probe_sampled(self) -> tuple[np.ndarray, np.ndarray]:
+        """`probe_key_arrays`, computed once (a look-up joins its hits part by part)."""
+        anchor, keys = self.probe_pairs
+        keep = _sampled(keys)
+        return keys[keep], anchor[keep]
+
 
 # --- keeping a fingerprint -----------------------------------------------------------------------
 
@@ -283,9 +290,7 @@ def probe_keys(fp: LandmarkFingerprint) -> list[tuple[int, int]]:
 
 def probe_key_arrays(fp: LandmarkFingerprint) -> tuple[np.ndarray, np.ndarray]:
     """`probe_keys` as the look-up reads them: (keys, frames), sorted by key."""
-    anchor, keys = fp.probe_pairs
-    keep = _sampled(keys)
-    return keys[keep], anchor[keep]
+    return fp.probe_sampled
 
 
 def offset_votes(hits: Iterable[tuple[int, int]] | np.ndarray) -> int:
