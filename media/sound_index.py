@@ -1,8 +1,8 @@
 """The sound keys' postings held in Redis: an upload's thousands of probes become hash look-ups.
 
 A landmark look-up probes 5,000 to 18,000 keys (media/fingerprints/landmarks.py); in
-PostgreSQL each is a descent through the look-up B-tree, 61-234 ms in all at a million works
-with 1% of the sounds indexed, over the 50 ms a look-up may take, and 3.4 to 6 times what the
+PostgreSQL each is a descent through the look-up B-tree, 54-229 ms in all at a million works
+with 1% of the sounds indexed, over the 50 ms a look-up may take, and 7 to 9 times what the
 same keys take here (docs/benchmarks.md, "Credit guard look-up"). Audio-ID systems keep
 their index in memory; this one is in Redis (HITREC_SOUND_INDEX_URL, best one of its own):
 one hash a kind, a field a key (4 bytes, big-endian: landmark keys are under 2**25) holding
