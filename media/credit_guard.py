@@ -316,9 +316,9 @@ _KEY_PROBE = f"""unnest(%s::bigint[]) k(key),
 
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> np.ndarray:
     """(key, work, position) rows of other works indexed under `keys`, at most KEY_READ_LIMIT
-    a key, the oldest first, in key order: from the sound index in Redis for the kinds it
-    holds (media/sound_index.py), else off the database's look-up index alone. Each key is
-    looked up once however often `keys` holds it."""
+    a key, the oldest first, the rows of a key together: from the sound index in Redis for
+    the kinds it holds (media/sound_index.py), else off the database's look-up index alone.
+    Each key is looked up once however often `keys` holds it."""
     with _hits_asked(kind, keys, contribution_id) as parts:
         rows = list(parts())
     return np.concatenate(rows) if rows else np.empty((0, 3), dtype=np.int64)
@@ -329,8 +329,8 @@ def _hits_asked(
     kind: int, keys: Iterable[int], contribution_id: int
 ) -> Iterator[Callable[[], Iterator[np.ndarray]]]:
     """`_hits` in two steps: the keys are asked of the sound index on entering, and their
-    rows read, a part of the keys at a time in key order, from the iterator the function
-    given returns (a part the index cannot answer is read from the database)."""
+    rows read, a part of the keys at a time, from the iterator the function given returns
+    (a part the index cannot answer is read from the database)."""
     keys = np.asarray(keys if isinstance(keys, np.ndarray) else list(keys), np.int64)
     if (keys[1:] < keys[:-1]).any():
         keys = np.sort(keys)
