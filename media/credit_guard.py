@@ -32,7 +32,6 @@ from media.fingerprints import (
     CANDIDATE_KEYS,
     CANDIDATE_VOTES,
     CENTRE,
-    LANDMARK_CANDIDATE_VOTES,
     STORED_STEP,
     UPLOAD_STEP,
     AudioFingerprint,
@@ -48,10 +47,9 @@ from media.fingerprints import (
     image_hashes,
     image_index_keys,
     image_probe_keys,
+    landmark_candidate_works,
     landmark_fingerprint,
     landmark_index_keys,
-    landmark_line_vote_bounds,
-    landmark_offset_votes,
     landmark_probe_key_arrays,
     landmarks_from_bytes,
     landmarks_to_bytes,
@@ -467,16 +465,8 @@ def _landmark_matches(
     joined = [_landmark_join(landmarks, rows) for rows in parts]
     works = np.concatenate([w for w, _ in joined]) if joined else np.empty(0, dtype=np.int64)
     pairs = np.concatenate([p for _, p in joined]) if joined else np.empty((0, 2), np.int64)
-    # Only the works a line could give enough votes are tried line by line: a few of the
-    # thousands the keys reach.
-    likely, _ = landmark_line_vote_bounds(works, pairs)
-    chosen = np.isin(works, likely)
-    works, pairs = works[chosen], pairs[chosen]
-    candidates = {
-        int(work)
-        for work in likely
-        if landmark_offset_votes(pairs[works == work]) >= LANDMARK_CANDIDATE_VOTES
-    }
+    # The works with enough votes on one line: a few of the thousands the keys reach.
+    candidates = set(landmark_candidate_works(works, pairs))
     return _sound_verified(
         contribution_id, candidates | known, landmarks, stored_landmarks, match_landmarks
     )

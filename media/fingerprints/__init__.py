@@ -27,13 +27,11 @@ from media.fingerprints.images import (
 from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
 from media.fingerprints.images import probe_keys as image_probe_keys
-from media.fingerprints.landmarks import CANDIDATE_VOTES as LANDMARK_CANDIDATE_VOTES
 from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
+from media.fingerprints.landmarks import candidate_works as landmark_candidate_works
 from media.fingerprints.landmarks import from_bytes as landmarks_from_bytes
 from media.fingerprints.landmarks import index_keys as landmark_index_keys
-from media.fingerprints.landmarks import line_vote_bounds as landmark_line_vote_bounds
 from media.fingerprints.landmarks import match as match_landmarks
-from media.fingerprints.landmarks import offset_votes as landmark_offset_votes
 from media.fingerprints.landmarks import probe_key_arrays as landmark_probe_key_arrays
 from media.fingerprints.landmarks import probe_keys as landmark_probe_keys
 from media.fingerprints.landmarks import to_bytes as landmarks_to_bytes
@@ -51,7 +49,6 @@ __all__ = [
     "CANDIDATE_KEYS",
     "CANDIDATE_VOTES",
     "CENTRE",
-    "LANDMARK_CANDIDATE_VOTES",
     "ImageProbe",
     "STORED_STEP",
     "UPLOAD_STEP",
@@ -72,8 +69,7 @@ __all__ = [
     "image_probe_keys",
     "landmark_fingerprint",
     "landmark_index_keys",
-    "landmark_line_vote_bounds",
-    "landmark_offset_votes",
+    "landmark_candidate_works",
     "landmark_probe_key_arrays",
     "landmark_probe_keys",
     "landmarks_from_bytes",

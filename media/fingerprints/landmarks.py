@@ -312,10 +312,11 @@ def line_vote_bounds(
     votes: int = CANDIDATE_VOTES,
     groups: int | None = None,
     group_bins: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For hits (upload frame, stored frame) of many stored works (`works`, one per hit, in
     any order), the works whose `offset_votes` may reach `votes`, ascending, each with a
-    ceiling on its votes; every work left out has fewer. `offset_votes` tries 27 scales a
+    ceiling on its votes and, for each of the SCALE_GROUPS groups of scales, whether its
+    lines at those scales may reach `votes`; every work left out has fewer. `offset_votes` tries 27 scales a
     work; an upload's keys reach thousands of works by chance, and trying them all cost most
     of a look-up (0.5 s for a minute of music among 20,000 works), when a bound rules nearly
     all of them out in a few passes over the hits, none of which sorts them (sorting a mix's
@@ -336,7 +337,11 @@ def line_vote_bounds(
     3. those that pass again, the scales taken in SCALE_GROUPS groups: a group's lines drift
        a third as far, so its bins are a third as wide and gather a third of the chance hits.
     """
-    nothing = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    nothing = (
+        np.empty(0, dtype=np.int64),
+        np.empty(0, dtype=np.int64),
+        np.empty((0, SCALE_GROUPS), dtype=bool),
+    )
     if not len(hits):
         return nothing
     groups, group_bins = groups or WORK_GROUPS, group_bins or GROUP_BINS
@@ -349,15 +354,36 @@ def line_vote_bounds(
     numbers, hits = numbers.reshape(-1), hits[chosen]
     ceilings = np.full(len(ids), len(hits), dtype=np.int64)
     for scale_groups in ([SCALES], np.array_split(SCALES, SCALE_GROUPS)):
-        refined = [_bins_bound(numbers, len(ids), hits, scales) for scales in scale_groups]
-        ceilings = np.minimum(ceilings, np.maximum.reduce(refined))
+        refined = np.stack([_bins_bound(numbers, len(ids), hits, g) for g in scale_groups], 1)
+        ceilings = np.minimum(ceilings, refined.max(axis=1))
         passed = ceilings >= votes
-        ids, ceilings = ids[passed], ceilings[passed]
+        ids, ceilings, reach = ids[passed], ceilings[passed], refined[passed] >= votes
         if not len(ids):
             return nothing
         chosen = passed[numbers]
         numbers, hits = (np.cumsum(passed) - 1)[numbers[chosen]], hits[chosen]
-    return ids.astype(np.int64), ceilings
+    return ids.astype(np.int64), ceilings, reach
+
+
+def candidate_works(
+    works: np.ndarray, hits: np.ndarray, *, votes: int = CANDIDATE_VOTES
+) -> list[int]:
+    """The works whose hits (upload frame, stored frame; `works` one per hit, in any order)
+    have `votes` or more on one line (`offset_votes`), ascending: `line_vote_bounds` rules
+    out nearly all, and the rest are tried only at the scales of the groups whose bound
+    reaches `votes` (a chance work's hits rarely bunch in more than one)."""
+    likely, _, reach = line_vote_bounds(works, hits, votes=votes)
+    if not len(likely):
+        return []
+    groups = np.array_split(SCALES, SCALE_GROUPS)
+    chosen = np.isin(works, likely)
+    works, hits = works[chosen], hits[chosen]
+    found = []
+    for work, may in zip(likely.tolist(), reach, strict=True):
+        scales = np.concatenate([group for group, m in zip(groups, may, strict=True) if m])
+        if _line(hits[works == work], scales)[0] >= votes:
+            found.append(work)
+    return found
 
 
 # The first bound's table (`line_vote_bounds`): works merged into this many groups by id (a
@@ -434,10 +460,10 @@ def _hits(stored: LandmarkFingerprint, upload: LandmarkFingerprint) -> np.ndarra
     return np.stack([u_anchor[u_at], s_anchor[s_at]], axis=1)
 
 
-def _line(hits: np.ndarray) -> tuple[int, float, int]:
-    """(votes, scale, offset): the line most hits lie on, ±1 frame."""
+def _line(hits: np.ndarray, scales: np.ndarray = SCALES) -> tuple[int, float, int]:
+    """(votes, scale, offset): the line most hits lie on, ±1 frame, among `scales`."""
     best = (0, 1.0, 0)
-    for scale in SCALES:
+    for scale in scales:
         residual = np.round(hits[:, 1] - scale * hits[:, 0]).astype(np.int64)
         low = residual.min()
         counts = np.convolve(np.bincount(residual - low), np.ones(3, dtype=np.int64), "same")

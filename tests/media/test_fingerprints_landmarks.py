@@ -133,21 +133,38 @@ def test_every_work_whose_best_line_has_enough_votes_is_kept_under_a_ceiling(
     # The first table as given, or tiny: works merged into 3 groups, or all into one, and
     # bins as wide as the hits spread.
     groups, group_bins = first_table
-    ids, ceilings = lm.line_vote_bounds(
+    ids, ceilings, reach = lm.line_vote_bounds(
         works, hits, votes=votes, groups=groups, group_bins=group_bins
     )
 
     assert ids.tolist() == sorted(set(ids.tolist()))
     assert (ceilings >= votes).all()
+    scale_groups = np.array_split(lm.SCALES, lm.SCALE_GROUPS)
     for work in set(works.tolist()):
         mine = works == work
         best = lm.offset_votes(hits[mine])
         if best >= votes:
             assert work in ids
         if work in ids:
-            assert best <= ceilings[ids.tolist().index(work)] <= mine.sum()
+            at = ids.tolist().index(work)
+            assert best <= ceilings[at] <= mine.sum()
+            for scales, may in zip(scale_groups, reach[at], strict=True):
+                if not may:  # a group ruled out has no line with the votes
+                    assert lm._line(hits[mine], scales)[0] < votes
         if mine.sum() < votes:
             assert work not in ids
+
+
+@settings(max_examples=200, deadline=None)
+@given(hits_of_works(), st.integers(1, 30))
+def test_the_candidates_are_the_works_with_enough_votes_on_one_line(found, votes) -> None:
+    works, hits = found
+
+    candidates = lm.candidate_works(works, hits, votes=votes)
+
+    assert candidates == sorted(
+        work for work in set(works.tolist()) if lm.offset_votes(hits[works == work]) >= votes
+    )
 
 
 def test_the_bound_leaves_out_the_works_whose_hits_lie_on_no_line() -> None:
@@ -160,7 +177,9 @@ def test_the_bound_leaves_out_the_works_whose_hits_lie_on_no_line() -> None:
     works = np.concatenate([np.full(60, 5), np.repeat(np.arange(1000, 1300), 60)])
     hits = np.concatenate([line, chance])
 
-    ids, ceilings = lm.line_vote_bounds(works, hits)
+    ids, ceilings, reach = lm.line_vote_bounds(works, hits)
 
     assert ids.tolist() == [5]
     assert ceilings.tolist()[0] >= lm.offset_votes(line) >= 50
+    assert reach.tolist()[0][-1]  # 1.02: among the fastest scales
+    assert lm.candidate_works(works, hits) == [5]
