@@ -23,9 +23,10 @@ database's name (tests and benchmarks each have their own):
 - `…:g<n>:<kind>`, the postings: the hash above.
 
 A work's keys are appended (a Lua script: a hash has no APPEND) to every generation in use
-as its fingerprint rows are written, inside their transaction: should it roll back, the postings point at a work with no kept
-prints, which is harmless (below), where appending after the commit could be lost with the
-process in between, and a source would go unfound until the next rebuild.
+as its fingerprint rows are written, inside their transaction: should it roll back, the
+postings point at a work with no kept prints, which is harmless (below), where appending
+after the commit could be lost with the process in between, and a source would go unfound
+until the next rebuild.
 
 Nothing is removed when a work is fingerprinted again or deleted: its old postings stay
 until the next rebuild (`manage.py sound_index rebuild`). That is safe because the index
@@ -216,8 +217,9 @@ class Question:
 
 def ask(*, kind: int, keys: np.ndarray, part_keys: int = PART_KEYS) -> Question:
     """Ask the index for the postings of `keys` (sorted, distinct), `part_keys` keys an HMGET,
-    and return at once; `Question.answers` reads them. A question the index cannot take (none configured, not
-    ready, Redis down) answers None; a missing index is queued to be built."""
+    and return at once; `Question.answers` reads them. A question the index cannot take
+    (none configured, not ready, Redis down) answers None; a missing index is queued to be
+    built."""
     client = _redis()
     if client is None or kind not in KINDS:
         return Question(None, [keys], None)
@@ -296,7 +298,7 @@ def work_add(*, contribution_id: int, keys: Iterable[tuple[int, int, int]]) -> N
             rows = np.array(
                 [
                     (key, contribution_id, p)
-                    for key in sorted(positions)
+                    for key in positions
                     for p in sorted(positions[key])
                 ],
                 dtype=np.int64,
@@ -389,16 +391,21 @@ def _append(
     *,
     pipe: redis.client.Pipeline | None = None,
 ) -> None:
-    """Append (key, work, position) rows sorted by key to the hashes, a field a key, through
-    `pipe` when given (else at once), APPEND_FIELDS fields a call of the script."""
+    """Append (key, work, position) rows (a key's rows together) to the hashes, a field a
+    key, through `pipe` when given (else at once), APPEND_FIELDS fields a call of the
+    script."""
+    if not len(rows):
+        return
     packed = np.empty(len(rows), dtype=POSTING)
     packed["work"] = rows[:, 1]
     packed["position"] = rows[:, 2]
     data = packed.tobytes()
     width = POSTING.itemsize
-    keys, starts = np.unique(rows[:, 0], return_index=True)
-    ends = np.append(starts[1:], len(rows)).tolist()
-    fields, starts = _fields(keys), starts.tolist()
+    # A field a run of rows of one key: rows not sorted by key append a key's runs in turn,
+    # which still holds every posting (a key's rows must never be sliced as one range).
+    runs = np.flatnonzero(np.r_[True, rows[1:, 0] != rows[:-1, 0]])
+    ends = np.append(runs[1:], len(rows)).tolist()
+    fields, starts = _fields(rows[runs, 0]), runs.tolist()
     script = client.register_script(_APPEND)
     for first in range(0, len(fields), APPEND_FIELDS):
         args: list[bytes] = []
