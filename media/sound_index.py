@@ -296,11 +296,7 @@ def work_add(*, contribution_id: int, keys: Iterable[tuple[int, int, int]]) -> N
         pipe = client.pipeline(transaction=True)  # all of a work's postings, or none
         for kind, positions in grouped.items():
             rows = np.array(
-                [
-                    (key, contribution_id, p)
-                    for key in positions
-                    for p in sorted(positions[key])
-                ],
+                [(key, contribution_id, p) for key in positions for p in sorted(positions[key])],
                 dtype=np.int64,
             )
             hashes = [_hash(base, gen, kind) for gen in generations]
