@@ -31,19 +31,18 @@ from media.errors import MediaRefused, MediaTransientError
 from media.fingerprints import (
     CANDIDATE_KEYS,
     CANDIDATE_VOTES,
-    CENTRE,
     STORED_STEP,
     UPLOAD_STEP,
     AudioFingerprint,
     FingerprintUnavailable,
     ImageHashes,
-    ImageProbe,
     LandmarkFingerprint,
     Match,
     audio_fingerprint,
     audio_index_keys,
     audio_probe_keys,
     band_keys,
+    image_copy_centre_keys,
     image_hashes,
     image_index_keys,
     image_probe_keys,
@@ -55,6 +54,7 @@ from media.fingerprints import (
     landmarks_to_bytes,
     match_audio,
     match_image,
+    match_image_copy,
     match_landmarks,
     match_text,
     offset_votes,
@@ -382,12 +382,6 @@ def _fingerprints(ids: Iterable[int]) -> dict[int, Fingerprint]:
     }
 
 
-def _centre_only(phash: int, dhash: int) -> ImageHashes:
-    """A kept picture's hashes as an upload's, with no crop probes: how a work fingerprinted
-    earlier is compared with one kept before it (its probes were not kept)."""
-    return ImageHashes(phash, dhash, (ImageProbe(phash, dhash, CENTRE, False),))
-
-
 # The works with one picture (a picture, or a video's frame: its position) sharing
 # CANDIDATE_KEYS keys with the upload. Per picture, not per work: a video's 48 frames hold
 # 384 keys, and counted together two of them would be shared by chance with one upload in a
@@ -400,6 +394,11 @@ SELECT DISTINCT contribution_id FROM (
     GROUP BY h.contribution_id, h.position HAVING count(DISTINCT k.key) >= %s
 ) pictures
 """  # noqa: S608 (the look-up and a constant)
+
+
+def _later_fingerprinted(contribution_id: int) -> bool:
+    """Whether a work later than this one has been fingerprinted (one index probe)."""
+    return Fingerprint.objects.filter(contribution_id__gt=contribution_id).exists()
 
 
 def _picture_candidates(keys: set[int], contribution_id: int) -> list[int]:
@@ -423,6 +422,10 @@ def _picture_matches(
     # with their own keys only, or a long video would ask for tens of thousands of keys.
     probe = image_probe_keys if len(pictures) == 1 else image_index_keys
     keys = set().union(*(probe(picture) for picture in pictures))
+    if len(pictures) == 1 and _later_fingerprinted(contribution_id):
+        # Later works may be cut copies of this one (it is fingerprinted after them, as by
+        # `manage.py fingerprint`): their centres are among this picture's copy centres.
+        keys |= image_copy_centre_keys(pictures[0])
     candidates = _picture_candidates(keys, contribution_id)
     found = []
     for work, fingerprint in _fingerprints({*candidates, *known}).items():
@@ -431,8 +434,8 @@ def _picture_matches(
             for picture in pictures:
                 if work < contribution_id:  # this one may use the earlier work
                     match = match_image(phash, dhash, picture)
-                else:  # the later work may use this one
-                    match = match_image(picture.phash, picture.dhash, _centre_only(phash, dhash))
+                else:  # the later work may use this one: its kept centre against ours cut
+                    match = match_image_copy(phash, dhash, picture)
                 if match is not None and (best is None or match.score > best.score):
                     best = match
         if best is not None:

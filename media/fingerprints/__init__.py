@@ -24,8 +24,10 @@ from media.fingerprints.images import (
     hamming,
     image_hashes,
 )
+from media.fingerprints.images import copy_centre_keys as image_copy_centre_keys
 from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
+from media.fingerprints.images import match_copy as match_image_copy
 from media.fingerprints.images import probe_keys as image_probe_keys
 from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
 from media.fingerprints.landmarks import candidate_works as landmark_candidate_works
@@ -64,6 +66,7 @@ __all__ = [
     "band_keys",
     "chunks",
     "hamming",
+    "image_copy_centre_keys",
     "image_hashes",
     "image_index_keys",
     "image_probe_keys",
@@ -76,6 +79,7 @@ __all__ = [
     "landmarks_to_bytes",
     "match_audio",
     "match_image",
+    "match_image_copy",
     "match_landmarks",
     "match_text",
     "offset_votes",

@@ -71,7 +71,18 @@ def _hypotheses() -> tuple[tuple[float, float], ...]:
     return tuple(spans)
 
 
+def _copy_centres() -> tuple[tuple[float, float], ...]:
+    """Per dimension, in `_hypotheses`'s order: where a copy's centre lies in the picture it
+    was cut from, had it kept `kept` of it from `start` on, as fractions of that picture."""
+    spans = []
+    for kept in _KEPT:
+        for start in sorted({0.0, (1 - kept) / 2, 1 - kept}):
+            spans.append((start + MARGIN * kept, start + (1 - MARGIN) * kept))
+    return tuple(spans)
+
+
 CROP_HYPOTHESES = _hypotheses()
+COPY_CENTRES = _copy_centres()
 # The region of an upload that the "not cut" hypothesis compares: its own centre.
 CENTRE = (MARGIN, MARGIN, 1 - MARGIN, 1 - MARGIN)
 
@@ -91,11 +102,17 @@ class ImageProbe:
 @dataclass(frozen=True)
 class ImageHashes:
     """A picture's pHash and dHash (unsigned 64-bit ints) of its central region, which are
-    stored and indexed, and its probes, which look it up as a copy of an earlier work."""
+    stored and indexed, and its probes, which look it up as a copy of an earlier work.
+
+    `copy_centres` look it up the other way, as the source of a later work of which only
+    the stored centre is at hand (`match_copy`): the regions of this picture where a copy's
+    centre lies, had the copy cut it by up to 10% per dimension (`COPY_CENTRES`), and its
+    mirror image. Each carries its hypothesis as `probes` do, as a region of the copy."""
 
     phash: int
     dhash: int
     probes: tuple[ImageProbe, ...]
+    copy_centres: tuple[ImageProbe, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,8 +217,19 @@ def probe_keys(hashes: ImageHashes) -> set[int]:
     than a cut does: searching one bit around the uncut probe's chunks found 8 more of 14
     captioned copies the keys missed (of 200), for 2.4 times the candidates.
     """
+    return _probes_keys(hashes.probes)
+
+
+def copy_centre_keys(hashes: ImageHashes) -> set[int]:
+    """The keys to look a picture up by as the source of later works (about 400): those of
+    its copies' centres (`ImageHashes.copy_centres`), which later works are indexed by,
+    the uncut one's also one bit around, as `probe_keys`."""
+    return _probes_keys(hashes.copy_centres)
+
+
+def _probes_keys(probes: tuple[ImageProbe, ...]) -> set[int]:
     keys: set[int] = set()
-    for probe in hashes.probes:
+    for probe in probes:
         uncut = probe.region == CENTRE and not probe.mirrored
         keys.update(_keys(probe.phash, probe.dhash, radius=1 if uncut else 0))
     return keys
@@ -233,7 +261,7 @@ def _dct_matrix(n: int) -> np.ndarray:
 
 _DCT8 = _dct_matrix(_DCT_SIZE)[:_LOW]
 # The regions' spans per dimension, the last one the stored centre.
-_SPANS = np.array([*CROP_HYPOTHESES, (MARGIN, 1 - MARGIN)])
+_SPANS = np.array([*CROP_HYPOTHESES, (MARGIN, 1 - MARGIN), *COPY_CENTRES])
 # Cell edges as fractions of a span, for each number of cells used.
 _STEPS = {n: np.linspace(0, 1, n + 1)[None, :] for n in (8, 9, _DCT_SIZE)}
 # A horizontal flip multiplies the coefficient of horizontal frequency v by (-1)^v.
@@ -254,13 +282,21 @@ def _fingerprint(luma: Image.Image) -> ImageHashes:
     low = (rows @ pixels)[:, None] @ cols.transpose(0, 2, 1)[None]
     tiny = (rows_d @ pixels)[:, None] @ cols_d.transpose(0, 2, 1)[None]
     n = len(CROP_HYPOTHESES)
-    phashes = _phashes(low[:n, :n].reshape(-1, _LOW, _LOW))
-    dhashes = _dhashes(tiny[:n, :n].reshape(-1, 8, 9))
     regions = [(h[0], v[0], h[1], v[1]) for v in CROP_HYPOTHESES for h in CROP_HYPOTHESES]
-    probes = [
-        ImageProbe(int(p), int(d), region, False)
-        for p, d, region in zip(phashes, dhashes, regions, strict=True)
-    ]
+    # The crop probes, then the copies' centres (the spans after the centre's), each with
+    # the region its hypothesis gives in the copy.
+    probes, copy_centres = (
+        [
+            ImageProbe(int(p), int(d), region, False)
+            for p, d, region in zip(
+                _phashes(low[block, block].reshape(-1, _LOW, _LOW)),
+                _dhashes(tiny[block, block].reshape(-1, 8, 9)),
+                regions,
+                strict=True,
+            )
+        ]
+        for block in (np.s_[:n], np.s_[n + 1 :])
+    )
     centre_low, centre_tiny = low[n, n], tiny[n, n]
     # A mirrored copy, uncut: the same coefficients with the odd horizontal frequencies
     # negated, and the thumbnail read right to left. Only this one probe: a copy both
@@ -269,7 +305,7 @@ def _fingerprint(luma: Image.Image) -> ImageHashes:
     stored_d = np.stack([centre_tiny, centre_tiny[:, ::-1]])
     (phash, phash_mirrored), (dhash, dhash_mirrored) = _phashes(stored), _dhashes(stored_d)
     mirrored = ImageProbe(int(phash_mirrored), int(dhash_mirrored), CENTRE, True)
-    return ImageHashes(int(phash), int(dhash), (*probes, mirrored))
+    return ImageHashes(int(phash), int(dhash), (*probes, mirrored), (*copy_centres, mirrored))
 
 
 def _area_matrices(n_in: int, n_out: int, spans: np.ndarray) -> np.ndarray:
@@ -312,3 +348,13 @@ def match(stored_phash: int, stored_dhash: int, upload: ImageHashes) -> Match | 
         image_region=comparison.probe.region,
         mirrored=comparison.probe.mirrored,
     )
+
+
+def match_copy(copy_phash: int, copy_dhash: int, source: ImageHashes) -> Match | None:
+    """`match` the other way round: a `Match` when a later work whose stored hashes alone are
+    at hand (`copy_phash`, `copy_dhash`: it was fingerprinted first) is `source` resized,
+    re-encoded, cut by up to 10%, recoloured, captioned or mirrored. The region is the
+    copy's, as `match` gives it. Without copy centres (hashes made before they were), only
+    the centres are compared."""
+    centres = source.copy_centres or (ImageProbe(source.phash, source.dhash, CENTRE, False),)
+    return match(copy_phash, copy_dhash, ImageHashes(source.phash, source.dhash, centres))

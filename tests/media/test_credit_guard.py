@@ -261,6 +261,26 @@ def test_the_fingerprint_command_indexes_works_from_before_and_goes_on_where_it_
     assert "Fingerprinted 0 works." in out.getvalue()
 
 
+def test_the_fingerprint_command_finds_cut_and_mirrored_copies_uploaded_since(upload):
+    # Deployed on a platform with works: new uploads are fingerprinted at once, the works
+    # from before as `manage.py fingerprint` reaches them, so a copy may come first. Only
+    # its centre's hashes are kept; the source, looked up later, is cut the copy's ways.
+    source = upload(png(samples.picture(64)), "From before the credit guard")
+    Fingerprint.objects.filter(contribution=source).delete()
+    FingerprintKey.objects.filter(contribution=source).delete()
+    cut = upload(png(samples.cropped(samples.picture(64))), "Its cut copy")
+    mirrored = upload(png(samples.mirrored(samples.picture(64))), "Its mirror image")
+    assert not CreditMatch.objects.exists()
+
+    call_command("fingerprint", "--id", str(source.pk), stdout=io.StringIO(), stderr=io.StringIO())
+
+    matches = {m.work_id: m for m in CreditMatch.objects.filter(earlier=source, kind="image")}
+    assert set(matches) == {cut.pk, mirrored.pk}
+    assert matches[mirrored.pk].detail["mirrored"] is True
+    # Found as a cut copy: the source's centre lies elsewhere than the copy's centre.
+    assert matches[cut.pk].detail["region"] != [0.1, 0.1, 0.9, 0.9]
+
+
 def test_a_video_is_found_using_a_picture_in_its_frames_and_a_track_in_its_sound(upload, tmp_path):
     still = tmp_path / "still.png"
     samples.picture(81).save(still)
