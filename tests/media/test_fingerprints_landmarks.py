@@ -120,6 +120,28 @@ def hits_of_works(draw):
     return np.array(works, dtype=np.int64)[order], pairs[order]
 
 
+def line_by_hand(hits: np.ndarray, scales: np.ndarray) -> tuple[int, float, int]:
+    """`lm._line` spelled out: at each scale in turn, each offset's hits within a frame of
+    it; the first scale, then the lowest offset, among those with the most."""
+    best = (0, 1.0, 0)
+    for scale in scales:
+        residuals = np.round(hits[:, 1] - scale * hits[:, 0]).astype(np.int64).tolist()
+        for offset in range(min(residuals), max(residuals) + 1):
+            votes = sum(abs(r - offset) <= 1 for r in residuals)
+            if votes > best[0]:
+                best = (votes, float(scale), offset)
+    return best
+
+
+@settings(max_examples=200, deadline=None)
+@given(hits_of_works(), st.sampled_from([lm.SCALES, *np.array_split(lm.SCALES, lm.SCALE_GROUPS)]))
+def test_the_best_line_is_the_one_counted_by_hand(found, scales) -> None:
+    _, hits = found
+    hits = hits[:60]  # by hand is slow
+
+    assert lm._line(hits, scales) == (line_by_hand(hits, scales) if len(hits) else (0, 1.0, 0))
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     hits_of_works(),
