@@ -37,6 +37,7 @@ from media.fingerprints import (
     FingerprintUnavailable,
     ImageHashes,
     LandmarkFingerprint,
+    LineVoteTally,
     Match,
     audio_fingerprint,
     audio_index_keys,
@@ -46,7 +47,6 @@ from media.fingerprints import (
     image_hashes,
     image_index_keys,
     image_probe_keys,
-    landmark_candidate_works,
     landmark_fingerprint,
     landmark_index_keys,
     landmark_probe_key_arrays,
@@ -465,11 +465,13 @@ def _landmark_matches(
     peaks, a source mixed under louder music among them) against the index (pairs of each
     work's strongest peaks: `parts`, the `_hits` of the probe's keys a part at a time),
     candidates on one tempo/offset line, verified by `match`."""
-    joined = [_landmark_join(landmarks, rows) for rows in parts]
-    works = np.concatenate([w for w, _ in joined]) if joined else np.empty(0, dtype=np.int64)
-    pairs = np.concatenate([p for _, p in joined]) if joined else np.empty((0, 2), np.int64)
-    # The works with enough votes on one line: a few of the thousands the keys reach.
-    candidates = set(landmark_candidate_works(works, pairs))
+    # The works with enough votes on one line: a few of the thousands the keys reach, counted
+    # a part at a time while the index finds the next.
+    frames = landmark_probe_key_arrays(landmarks)[1]
+    tally = LineVoteTally((int(frames.min()), int(frames.max())) if len(frames) else (0, 0))
+    for rows in parts:
+        tally.add(*_landmark_join(landmarks, rows))
+    candidates = set(tally.candidates())
     return _sound_verified(
         contribution_id, candidates | known, landmarks, stored_landmarks, match_landmarks
     )

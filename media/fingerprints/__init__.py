@@ -29,8 +29,11 @@ from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
 from media.fingerprints.images import match_copy as match_image_copy
 from media.fingerprints.images import probe_keys as image_probe_keys
-from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
-from media.fingerprints.landmarks import candidate_works as landmark_candidate_works
+from media.fingerprints.landmarks import (
+    LandmarkFingerprint,
+    LineVoteTally,
+    landmark_fingerprint,
+)
 from media.fingerprints.landmarks import from_bytes as landmarks_from_bytes
 from media.fingerprints.landmarks import index_keys as landmark_index_keys
 from media.fingerprints.landmarks import match as match_landmarks
@@ -58,6 +61,7 @@ __all__ = [
     "FingerprintUnavailable",
     "ImageHashes",
     "LandmarkFingerprint",
+    "LineVoteTally",
     "Match",
     "TextFingerprint",
     "audio_fingerprint",
@@ -72,7 +76,6 @@ __all__ = [
     "image_probe_keys",
     "landmark_fingerprint",
     "landmark_index_keys",
-    "landmark_candidate_works",
     "landmark_probe_key_arrays",
     "landmark_probe_keys",
     "landmarks_from_bytes",

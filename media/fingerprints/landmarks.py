@@ -330,15 +330,23 @@ def line_vote_bounds(
     bins, or several works' hits counted together, only count more. So:
 
     1. the works merged into `groups` (WORK_GROUPS) by id, each group's hits in `group_bins`
-       (GROUP_BINS) wide bins: a small table, and a work's few dozen chance hits rarely
-       gather `votes` even so;
+       (GROUP_BINS) bins, a bin the interval's width, counted modulo `group_bins` (two
+       neighbours stay neighbours, the first and the last included): a small table, and a
+       work's few dozen chance hits rarely gather `votes` even so (`LineVoteTally` fills it
+       a part of the hits at a time);
     2. the works of the groups that pass, each on its own, in bins as narrow as the scales
        allow;
     3. those that pass again, the scales taken in SCALE_GROUPS groups: a group's lines drift
        a third as far, so its bins are a third as wide and gather a third of the chance hits.
     """
-    likely = _likely(works, hits, votes=votes, groups=groups, group_bins=group_bins)
+    tally = LineVoteTally(_upload_frames(hits), groups=groups, group_bins=group_bins)
+    tally.add(works, hits)
+    likely = tally.likely(votes)
     return likely.ids, likely.ceilings, likely.reach
+
+
+def _upload_frames(hits: np.ndarray) -> tuple[int, int]:
+    return (int(hits[:, 0].min()), int(hits[:, 0].max())) if len(hits) else (0, 0)
 
 
 @dataclass(frozen=True)
@@ -359,24 +367,67 @@ class _Likely:
         return cls(empty, empty, no_reach, empty, np.empty((0, 2), dtype=np.int64))
 
 
-def _likely(
-    works: np.ndarray,
-    hits: np.ndarray,
-    *,
-    votes: int,
-    groups: int | None = None,
-    group_bins: int | None = None,
-) -> _Likely:
-    if not len(hits):
-        return _Likely.none()
-    groups, group_bins = groups or WORK_GROUPS, group_bins or GROUP_BINS
-    merged = works % groups
-    ceilings = _bins_bound(merged, groups, hits, SCALES, bins=group_bins)
-    chosen = (ceilings >= votes)[merged]
-    if not chosen.any():
-        return _Likely.none()
-    ids, numbers = np.unique(works[chosen], return_inverse=True)
-    numbers, hits = numbers.reshape(-1), hits[chosen]
+class LineVoteTally:
+    """The hits of one upload's look-up, counted as the look-up reads them (`add`, a part of
+    its keys' postings at a time): each part fills `line_vote_bounds`'s first table while
+    the sound index finds the next part, so only the later, smaller passes wait for the
+    last one (`likely`, `candidates`). `upload_frames` are the first and last frames of the
+    upload any hit can come from: they set the first table's bin width."""
+
+    def __init__(
+        self,
+        upload_frames: tuple[int, int],
+        *,
+        groups: int | None = None,
+        group_bins: int | None = None,
+    ) -> None:
+        self.groups, self.bins = groups or WORK_GROUPS, group_bins or GROUP_BINS
+        if self.bins & (self.bins - 1):
+            raise ValueError("the first table's bins are counted modulo a power of two")
+        # A line's hits lie within drift × span + 3 frames of t_stored − t_upload (the scales'
+        # centre is 1): in this width, within two neighbouring bins.
+        drift = float(np.abs(SCALES - 1.0).max())
+        self.width = int(np.ceil(drift * (upload_frames[1] - upload_frames[0]))) + 4
+        self.table = np.zeros((self.groups, self.bins), dtype=np.int64)
+        self.works: list[np.ndarray] = []
+        self.hits: list[np.ndarray] = []
+
+    def add(self, works: np.ndarray, hits: np.ndarray) -> None:
+        """Count hits (upload frame, stored frame) of `works` (one per hit, any order)."""
+        at = ((hits[:, 1] - hits[:, 0]) // self.width) & (self.bins - 1)
+        np.add.at(self.table.reshape(-1), _group(works, self.groups) * self.bins + at, 1)
+        self.works.append(works)
+        self.hits.append(hits)
+
+    def likely(self, votes: int = CANDIDATE_VOTES) -> _Likely:
+        """`line_vote_bounds` of every hit added, with their hits."""
+        if not self.works:
+            return _Likely.none()
+        table = self.table
+        pairs = table if self.bins == 1 else table + np.roll(table, -1, axis=1)
+        passed = pairs.max(axis=1) >= votes
+        works = np.concatenate(self.works)
+        chosen = passed[_group(works, self.groups)]
+        if not chosen.any():
+            return _Likely.none()
+        return _refined(works[chosen], np.concatenate(self.hits)[chosen], votes)
+
+    def candidates(self, votes: int = CANDIDATE_VOTES) -> list[int]:
+        """`candidate_works` of every hit added."""
+        return _on_a_line(self.likely(votes), votes)
+
+
+def _group(works: np.ndarray, groups: int) -> np.ndarray:
+    """Each work's group, 0 to `groups` − 1: the low 32 bits of id × a large odd number,
+    scaled to the groups (ids a round number apart still spread; no division)."""
+    # In int64: a product past 2**63 wraps, which leaves its low 32 bits as they are.
+    return (((works * 0x9E3779B1) & 0xFFFFFFFF) * groups) >> 32
+
+
+def _refined(works: np.ndarray, hits: np.ndarray, votes: int) -> _Likely:
+    """`line_vote_bounds`'s passes after the first, on the hits of the groups that pass."""
+    ids, numbers = np.unique(works, return_inverse=True)
+    numbers = numbers.reshape(-1)
     ceilings = np.full(len(ids), len(hits), dtype=np.int64)
     for scale_groups in ([SCALES], np.array_split(SCALES, SCALE_GROUPS)):
         refined = np.stack([_bins_bound(numbers, len(ids), hits, g) for g in scale_groups], 1)
@@ -397,7 +448,13 @@ def candidate_works(
     have `votes` or more on one line (`offset_votes`), ascending: `line_vote_bounds` rules
     out nearly all, and the rest are tried only at the scales of the groups whose bound
     reaches `votes` (a chance work's hits rarely bunch in more than one)."""
-    likely = _likely(works, hits, votes=votes)
+    tally = LineVoteTally(_upload_frames(hits))
+    tally.add(works, hits)
+    return tally.candidates(votes)
+
+
+def _on_a_line(likely: _Likely, votes: int) -> list[int]:
+    """The likely works with `votes` on one line, at the scales their bound reaches."""
     groups = np.array_split(SCALES, SCALE_GROUPS)
     # Each likely work's hits together: a few thousand, sorted by their work's place.
     order = np.argsort(likely.numbers, kind="stable")
@@ -411,8 +468,8 @@ def candidate_works(
     return found
 
 
-# The first bound's table (`line_vote_bounds`): works merged into this many groups by id (a
-# prime: ids that step by a round number still spread), each group's hits in this many bins.
+# The first bound's table (`line_vote_bounds`): works merged into this many groups by id,
+# each group's hits in this many bins (a power of two: counted modulo it).
 WORK_GROUPS = 8191
 GROUP_BINS = 32
 # The later bounds' tables, works × bins, are at most this many counters (16 MB), their
@@ -420,22 +477,16 @@ GROUP_BINS = 32
 BOUND_CELLS = 1 << 21
 
 
-def _bins_bound(
-    numbers: np.ndarray, n: int, hits: np.ndarray, scales: np.ndarray, *, bins: int = 0
-) -> np.ndarray:
+def _bins_bound(numbers: np.ndarray, n: int, hits: np.ndarray, scales: np.ndarray) -> np.ndarray:
     """`line_vote_bounds` over the lines of `scales` for works numbered 0 to n − 1: each
     work's most hits in two neighbouring bins of t_stored − centre × t_upload, counted in a
-    table of works × bins (`bins` a work, wider ones, when given)."""
+    table of works × bins."""
     centre = float(scales.min() + scales.max()) / 2
     drift = float(scales.max() - scales.min()) / 2
     span = int(hits[:, 0].max() - hits[:, 0].min())
     residuals = hits[:, 1] - centre * hits[:, 0]
     spread = float(residuals.max() - residuals.min()) + 1
-    width = max(
-        int(np.ceil(drift * span)) + 4,
-        int(np.ceil(spread / bins)) if bins else 0,
-        int(np.ceil(spread * n / BOUND_CELLS)),
-    )
+    width = max(int(np.ceil(drift * span)) + 4, int(np.ceil(spread * n / BOUND_CELLS)))
     at = np.floor(residuals / width).astype(np.int64)
     at -= at.min()
     stride = int(at.max()) + 2  # an empty last bin: each bin has a next one in its row

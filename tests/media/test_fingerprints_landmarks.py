@@ -189,6 +189,36 @@ def test_the_candidates_are_the_works_with_enough_votes_on_one_line(found, votes
     )
 
 
+@settings(max_examples=200, deadline=None)
+@given(hits_of_works(), st.integers(1, 30), st.lists(st.integers(0, 400), max_size=5))
+def test_hits_counted_a_part_at_a_time_give_the_same_candidates(found, votes, cuts) -> None:
+    # As the look-up counts them: a part of the keys' postings at a time, the upload's
+    # first and last frames known before any.
+    works, hits = found
+    tally = lm.LineVoteTally((0, 3000))
+    for part in np.split(np.arange(len(works)), sorted(set(cuts))):
+        tally.add(works[part], hits[part])
+
+    assert tally.candidates(votes) == lm.candidate_works(works, hits, votes=votes)
+
+
+@given(st.lists(st.integers(0, 2**40), min_size=1), st.integers(1, 9000))
+def test_any_work_id_falls_in_one_of_the_first_tables_groups(ids, groups) -> None:
+    # Ids up to 2**40: the sound index's postings hold 32-bit ids, and a product that wraps
+    # must still give a group.
+    works = np.array(ids, dtype=np.int64)
+
+    numbers = lm._group(works, groups)
+
+    assert ((numbers >= 0) & (numbers < groups)).all()
+    assert (lm._group(works, groups) == numbers).all()  # the same work, the same group
+
+
+def test_the_first_tables_bins_are_a_power_of_two() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        lm.LineVoteTally((0, 100), group_bins=24)
+
+
 def test_the_bound_leaves_out_the_works_whose_hits_lie_on_no_line() -> None:
     rng = np.random.default_rng(7)
     # A copy: 60 hits on a line 2% faster; 300 works with 60 hits each scattered over their
