@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import update_section  # noqa: E402
 from media.fingerprints import landmarks as lm  # noqa: E402
+from media.fingerprints import lines as lines_fp  # noqa: E402
 from media.fingerprints.results import FingerprintUnavailable  # noqa: E402
 from tests.media import fingerprint_samples as fs  # noqa: E402
 
@@ -102,10 +103,10 @@ def recall(sources: list[dict]) -> tuple[dict, dict, list[float]]:
             if copy is None:
                 found[name].append(False)
                 continue
-            count = lm.offset_votes(_hits(source["stored"], copy))
+            count = lines_fp.offset_votes(_hits(source["stored"], copy))
             votes[name].append(count)
             alignment = lm.align(source["stored"], copy)
-            ok = count >= lm.CANDIDATE_VOTES and alignment is not None
+            ok = count >= lines_fp.CANDIDATE_VOTES and alignment is not None
             if ok:
                 error = abs(
                     alignment.offset * lm.FRAME_SECONDS - _expected_offset(name, source["start"])
@@ -144,10 +145,10 @@ def _lookup(upload: lm.LandmarkFingerprint) -> tuple[int, list, list[float], lis
     candidates, false, spent, strengths = 0, [], [], []
     for group, pairs in zip(np.split(hit_work, bounds), np.split(hit_pairs, bounds), strict=True):
         # Fewer hits than CANDIDATE_VOTES cannot make CANDIDATE_VOTES on one line.
-        if len(pairs) < lm.CANDIDATE_VOTES:
+        if len(pairs) < lines_fp.CANDIDATE_VOTES:
             continue
-        votes = lm.offset_votes(pairs.tolist())
-        if votes < lm.CANDIDATE_VOTES:
+        votes = lines_fp.offset_votes(pairs.tolist())
+        if votes < lines_fp.CANDIDATE_VOTES:
             continue
         candidates += 1
         strengths.append(votes)

@@ -29,17 +29,14 @@ from media.fingerprints.images import index_keys as image_index_keys
 from media.fingerprints.images import match as match_image
 from media.fingerprints.images import match_copy as match_image_copy
 from media.fingerprints.images import probe_keys as image_probe_keys
-from media.fingerprints.landmarks import (
-    LandmarkFingerprint,
-    LineVoteTally,
-    landmark_fingerprint,
-)
+from media.fingerprints.landmarks import LandmarkFingerprint, landmark_fingerprint
 from media.fingerprints.landmarks import from_bytes as landmarks_from_bytes
 from media.fingerprints.landmarks import index_keys as landmark_index_keys
 from media.fingerprints.landmarks import match as match_landmarks
 from media.fingerprints.landmarks import probe_key_arrays as landmark_probe_key_arrays
 from media.fingerprints.landmarks import probe_keys as landmark_probe_keys
 from media.fingerprints.landmarks import to_bytes as landmarks_to_bytes
+from media.fingerprints.lines import LineVoteTally
 from media.fingerprints.results import FingerprintUnavailable, Match
 from media.fingerprints.text import (
     STORED_STEP,

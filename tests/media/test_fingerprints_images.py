@@ -23,32 +23,30 @@ def sources():
     return [(picture, image_fp.image_hashes(picture)) for picture in pictures]
 
 
+def looked_up_as_a_copy(source, copy):
+    """The copy looked up: its probes' keys among the source's, its probes against the
+    source's kept centre."""
+    shared = set(image_fp.index_keys(source)) & image_fp.probe_keys(copy)
+    return shared, image_fp.match(source.phash, source.dhash, copy)
+
+
+def looked_up_as_the_source(source, copy):
+    """The source looked up after the copy (`manage.py fingerprint` may reach it later), of
+    which only the centre's hashes are kept: the source cut the ways the copy may have cut
+    it, against the copy's kept centre."""
+    shared = set(image_fp.index_keys(copy)) & image_fp.copy_centre_keys(source)
+    return shared, image_fp.match_copy(copy.phash, copy.dhash, source)
+
+
+@pytest.mark.parametrize("look_up", [looked_up_as_a_copy, looked_up_as_the_source])
 @pytest.mark.parametrize("transform", list(fs.IMAGE_TRANSFORMS))
-def test_each_transform_of_a_picture_is_found(sources, transform):
-    make = fs.IMAGE_TRANSFORMS[transform]
-    found = 0
-    for picture, stored in sources:
-        copy = image_fp.image_hashes(make(picture))
-        # Through the index first (enough shared chunk keys), then the exact comparison.
-        shared = set(image_fp.index_keys(stored)) & image_fp.probe_keys(copy)
-        result = image_fp.match(stored.phash, stored.dhash, copy)
-        found += len(shared) >= image_fp.CANDIDATE_KEYS and result is not None
-
-    assert found / SOURCES >= MIN_RECALL, f"{transform}: {found}/{SOURCES}"
-
-
-@pytest.mark.parametrize("transform", list(fs.IMAGE_TRANSFORMS))
-def test_each_transform_is_found_from_its_source_when_the_copy_was_fingerprinted_first(
-    sources, transform
-):
-    # `manage.py fingerprint` may reach a source after a copy uploaded since, of which only
-    # the centre's hashes are kept: the source is cut the ways the copy may have cut it.
+def test_each_transform_of_a_picture_is_found_either_way(sources, transform, look_up):
     make = fs.IMAGE_TRANSFORMS[transform]
     found = 0
     for picture, source in sources:
         copy = image_fp.image_hashes(make(picture))
-        shared = set(image_fp.index_keys(copy)) & image_fp.copy_centre_keys(source)
-        result = image_fp.match_copy(copy.phash, copy.dhash, source)
+        # Through the index first (enough shared chunk keys), then the exact comparison.
+        shared, result = look_up(source, copy)
         found += len(shared) >= image_fp.CANDIDATE_KEYS and result is not None
 
     assert found / SOURCES >= MIN_RECALL, f"{transform}: {found}/{SOURCES}"
