@@ -64,6 +64,9 @@ SIZES = ((800, 600), (1024, 768), (640, 640), (600, 900))
 CORPUS_PICTURE = (213, 160)
 # Single transforms held to the 0.95 target; the others (excerpt, mixes) to 0.90.
 AUDIO_SINGLE = {"MP3 128 kb/s", "−6 dB", "tempo +3%", "tempo −3%"}
+# Beyond Chromaprint (it describes the loudest chroma): the landmark prints are held to the
+# target there (bench/bench_landmarks.py, "Landmark fingerprints" in docs/benchmarks.md).
+LANDMARKS_CARRY = {"mixed at −10 dB under another track"}
 
 
 # --- pictures ---------------------------------------------------------------------------------
@@ -511,16 +514,25 @@ def section(report: dict, args: argparse.Namespace) -> str:
     for name, (hits, total) in audio["recall"].items():
         target = TARGET_RECALL if name in AUDIO_SINGLE else TARGET_RECALL_MIXED
         ok = hits / total >= target
-        rows.append(f"| audio, {name} | {rate(hits, total)} | ≥ {target} | {verdict(ok)} |")
+        result = verdict(ok)
+        if not ok and name in LANDMARKS_CARRY:
+            result += " for Chromaprint alone; the media job's landmark prints carry it"
+        rows.append(
+            f"| audio (Chromaprint), {name} | {rate(hits, total)} | ≥ {target} | {result} |"
+        )
     rows.append(
         false_row(
-            "audio, false matches (index keys, then alignment)",
+            "audio (Chromaprint), false matches (index keys, then alignment)",
             audio["false_index"],
             audio["pairs"],
         )
     )
     alone, sampled = audio["false_alone"]
-    rows.append(false_row("audio, false matches of the alignment alone (a sample)", alone, sampled))
+    rows.append(
+        false_row(
+            "audio (Chromaprint), false matches of the alignment alone (a sample)", alone, sampled
+        )
+    )
     hits, total = texts["recall"]
     rows.append(
         f"| texts, an 80-word passage, lightly edited, quoted in a new 500-word text |"
@@ -583,7 +595,7 @@ def section(report: dict, args: argparse.Namespace) -> str:
 |---|---|---|---|
 {table}
 
-- Mixing: "mixed at −10 dB under another track" puts the source 10 dB below a louder piece. Chromaprint describes the loudest chroma, so it does not find that (nor at 0 dB, measured while choosing: 0 of 10), while another track 10 dB under the source is found.
+- Mixing: "mixed at −10 dB under another track" puts the source 10 dB below a louder piece. Chromaprint describes the loudest chroma, so it does not find that (nor at 0 dB, measured while choosing: 0 of 10), while another track 10 dB under the source is found. The media job makes a landmark fingerprint of every sound too, which finds it: its recall, false matches and cost are the section "Landmark fingerprints: audio under other music".
 - Of the {long_mixes} uploads that cut a 20-second excerpt into {LONG_MIX_SECONDS // 60} minutes of other music, {placement}.
 - Hashing the job's largest JPEG rendition (at most 1600 pixels) instead of the original decodes a few hundred kilobytes instead of the whole photo, whose entropy decoding alone (a reduced-scale JPEG decode skips only the inverse DCT) is about a quarter of `process_image`'s time on the 24 MP photo. The two hashes of the same picture were {apart["24 MP"]["apart"]} bits apart (24 MP) and {apart["2 MP"]["apart"]} (2 MP), of 128.
 - Index: pictures {images["index_rows"] / args.unrelated:.1f} rows per work (chunks of pHash and dHash), a candidate shares {image_fp.CANDIDATE_KEYS} keys: {images["candidates"]:.1f} candidates per upload among {args.unrelated:,} works. Audio {audio["index_rows"] / args.unrelated:.0f} keys per {CORPUS_SECONDS}-second work, {audio["candidates"]:.2f} candidates per upload, the alignment of one candidate {audio["align_ms"] or 0:.1f} ms (median). Texts {texts["keys_per_text"]:.0f} LSH keys per 500-word text, {texts["candidates"]:.2f} candidates per upload; a text's fingerprint {texts["fingerprint_ms"]:.1f} ms, the passage search {texts["verify_ms"]:.1f} ms (median).

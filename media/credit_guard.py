@@ -305,11 +305,15 @@ def _matched_before(contribution_id: int) -> defaultdict[str, set[int]]:
 # PostgreSQL's look-up, a FROM clause: each key `k.key` of an array (the first parameter), and
 # `h`, the other works indexed under it (the kind, then the work itself, the next two), at
 # most KEY_READ_LIMIT a key, read off the look-up index alone. `_hits` and the pictures'
-# candidates read it.
-_KEY_PROBE = f"""unnest(%s::bigint[]) k(key),
-    LATERAL (SELECT contribution_id, position FROM {FingerprintKey._meta.db_table}
-             WHERE kind = %s AND key = k.key AND contribution_id <> %s
-             ORDER BY contribution_id LIMIT {KEY_READ_LIMIT}) h"""  # noqa: S608 (the table's name and a constant)
+# candidates read it; `_LATER_KEY_PROBE` reads only the works after the one given.
+_KEY_PROBE_AMONG = """unnest(%s::bigint[]) k(key),
+    LATERAL (SELECT contribution_id, position FROM {table}
+             WHERE kind = %s AND key = k.key AND contribution_id {among} %s
+             ORDER BY contribution_id LIMIT {limit}) h"""
+_KEY_PROBE, _LATER_KEY_PROBE = (
+    _KEY_PROBE_AMONG.format(table=FingerprintKey._meta.db_table, among=among, limit=KEY_READ_LIMIT)
+    for among in ("<>", ">")
+)
 
 
 def _hits(kind: int, keys: Iterable[int], contribution_id: int) -> np.ndarray:
@@ -388,12 +392,15 @@ def _fingerprints(ids: Iterable[int]) -> dict[int, Fingerprint]:
 # hundred videos (measured: 1,587 candidates an upload among a million works, against some
 # 40 per frame). Counted in the database: an upload's 250-400 keys read some 20,000 rows at
 # a million works, which only the few candidates need to leave.
-_PICTURE_CANDIDATES = f"""
+_PICTURE_CANDIDATES_AMONG = """
 SELECT DISTINCT contribution_id FROM (
-    SELECT h.contribution_id, h.position FROM {_KEY_PROBE}
+    SELECT h.contribution_id, h.position FROM {probe}
     GROUP BY h.contribution_id, h.position HAVING count(DISTINCT k.key) >= %s
 ) pictures
-"""  # noqa: S608 (the look-up and a constant)
+"""
+_PICTURE_CANDIDATES, _LATER_PICTURE_CANDIDATES = (
+    _PICTURE_CANDIDATES_AMONG.format(probe=probe) for probe in (_KEY_PROBE, _LATER_KEY_PROBE)
+)
 
 
 def _later_fingerprinted(contribution_id: int) -> bool:
@@ -401,17 +408,23 @@ def _later_fingerprinted(contribution_id: int) -> bool:
     return Fingerprint.objects.filter(contribution_id__gt=contribution_id).exists()
 
 
-def _picture_candidates(keys: set[int], contribution_id: int) -> list[int]:
+def _picture_candidates(
+    keys: set[int], contribution_id: int, *, later_only: bool = False
+) -> list[int]:
+    """The other works (or, `later_only`, the works after this one) with a picture sharing
+    CANDIDATE_KEYS of `keys`."""
     kind = FingerprintKey.Kind.PICTURE
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                _PICTURE_CANDIDATES, [sorted(keys), kind, contribution_id, CANDIDATE_KEYS]
+                _LATER_PICTURE_CANDIDATES if later_only else _PICTURE_CANDIDATES,
+                [sorted(keys), kind, contribution_id, CANDIDATE_KEYS],
             )
             return [work for (work,) in cursor.fetchall()]
     shared: dict[tuple[int, int], set[int]] = defaultdict(set)
     for key, work, position in _hits(kind, keys, contribution_id).tolist():
-        shared[work, position].add(key)
+        if work > contribution_id or not later_only:
+            shared[work, position].add(key)
     return sorted({work for (work, _), found in shared.items() if len(found) >= CANDIDATE_KEYS})
 
 
@@ -422,11 +435,13 @@ def _picture_matches(
     # with their own keys only, or a long video would ask for tens of thousands of keys.
     probe = image_probe_keys if len(pictures) == 1 else image_index_keys
     keys = set().union(*(probe(picture) for picture in pictures))
+    candidates = set(_picture_candidates(keys, contribution_id))
     if len(pictures) == 1 and _later_fingerprinted(contribution_id):
         # Later works may be cut copies of this one (it is fingerprinted after them, as by
-        # `manage.py fingerprint`): their centres are among this picture's copy centres.
-        keys |= image_copy_centre_keys(pictures[0])
-    candidates = _picture_candidates(keys, contribution_id)
+        # `manage.py fingerprint`): their kept centres are among this picture's copy centres.
+        # Looked up among the later works only, which a new upload's keys find few of.
+        centres = image_copy_centre_keys(pictures[0])
+        candidates |= set(_picture_candidates(centres, contribution_id, later_only=True))
     found = []
     for work, fingerprint in _fingerprints({*candidates, *known}).items():
         best: Match | None = None
