@@ -81,7 +81,7 @@ TYPECHECK := $(filter-out web/% tests/% bench/% %/migrations/%,\
 	contributions/lineage.py hitrec/events.py hitrec/storage.py hitrec/env.py hitrec/jobs.py \
 	hitrec/currencies.py hitrec/gcpause.py hitrec/pages.py media/pipeline.py media/sniff.py \
 	hitrec/i18n.py hitrec/messages.py hitrec/formats.py royalties/wording.py claims/wording.py hitrec/health.py \
-	$(wildcard hitrec/replicas/*.py) $(wildcard media/fingerprints/*.py) media/credit_guard.py \
+	$(wildcard hitrec/replicas/*.py) $(wildcard media/fingerprints/*.py) $(wildcard media/credit_guard/*.py) \
 	hitrec/search_triggers.py hitrec/tag_rows.py media/sound_index.py
 
 lint: $(STAMP) ## ruff check and format check, the apps' layers (import-linter), type-check (mypy), no missing migrations

@@ -56,14 +56,8 @@ from bench.bench_lineage import recreate_database  # noqa: E402
 from bench.common import machine_description, percentile, settle, update_section  # noqa: E402
 from contributions.models import Contribution  # noqa: E402
 from media import sound_index  # noqa: E402
-from media.credit_guard import (  # noqa: E402
-    KEY_READ_LIMIT,
-    WorkPrints,
-    _database_hits,
-    _hits,
-    matches_find,
-    prints_of,
-)
+from media.credit_guard import KEY_READ_LIMIT, WorkPrints, matches_find, prints_of  # noqa: E402
+from media.credit_guard.look_up import _database_hits, _hits  # noqa: E402
 from media.fingerprints import (  # noqa: E402
     audio_fingerprint,
     image_hashes,

@@ -238,7 +238,7 @@ def contribution_fingerprint(*, contribution_id: int) -> bool:
 
 
 def fingerprint_record(*, contribution_id: int, prints: WorkPrints) -> None:
-    """Keep a work's fingerprints and what they match, both ways (media/credit_guard.py).
+    """Keep a work's fingerprints and what they match, both ways (media/credit_guard/).
 
     Never fails the work: a fault here is logged and the work simply has no matches, as
     one whose files yield no fingerprint (its reason kept on the Fingerprint row).

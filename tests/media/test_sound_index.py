@@ -9,13 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from media import sound_index
-from media.credit_guard import (
-    KEY_READ_LIMIT,
-    _database_hits,
-    _hits,
-    matches_find,
-    prints_of,
-)
+from media.credit_guard import KEY_READ_LIMIT, matches_find, prints_of
+from media.credit_guard.look_up import _database_hits, _hits
 from media.models import FingerprintKey
 from media.services import fingerprint_record
 from tests.contributions.factories import ContributionFactory

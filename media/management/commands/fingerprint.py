@@ -37,7 +37,7 @@ class Command(BaseCommand):
         pks = list(chosen.order_by("pk").values_list("pk", flat=True))
         done, last = 0, None
         # Oldest first: each work is compared with every earlier one already indexed, and an
-        # earlier one indexed later finds it from its side (media/credit_guard.py).
+        # earlier one indexed later finds it from its side (media/credit_guard/).
         for pk in tqdm(pks, desc="fingerprinting", unit="work", file=self.stderr):
             done += contribution_fingerprint(contribution_id=pk)
             last = pk

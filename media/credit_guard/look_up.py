@@ -1,57 +1,38 @@
-"""The credit guard in the database: a work's fingerprints kept and indexed, and the works it
-probably uses (or that probably use it) found through the index and verified.
-
-The maths is pure, in media/fingerprints/; this module reads files, writes the three tables
-(media.models: Fingerprint, FingerprintKey, CreditMatch) and asks the index. Why these
-choices: docs/decisions.md ("Credit guard").
-"""
+"""Finding what a work uses, and what uses it: its keys looked up in the index (the database,
+or the sound index in Redis for the landmarks), the candidates verified against their kept
+prints."""
 
 from __future__ import annotations
 
 import logging
-import struct
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from celery.exceptions import SoftTimeLimitExceeded
-from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
-from django.utils import timezone
 
 from contributions.models import Contribution
-from media import ffmpeg, sound_index
-from media.errors import MediaRefused, MediaTransientError
+from media import sound_index
+from media.credit_guard.prints import WorkPrints, work_text
+from media.credit_guard.stored import Found, stored_audio, stored_landmarks, stored_pictures
 from media.fingerprints import (
     CANDIDATE_KEYS,
     CANDIDATE_VOTES,
-    STORED_STEP,
     UPLOAD_STEP,
     AudioFingerprint,
-    FingerprintUnavailable,
     ImageHashes,
     LandmarkFingerprint,
     LineVoteTally,
     Match,
-    audio_fingerprint,
-    audio_index_keys,
     audio_probe_keys,
     band_keys,
     image_copy_centre_keys,
-    image_hashes,
     image_index_keys,
     image_probe_keys,
-    landmark_fingerprint,
-    landmark_index_keys,
     landmark_probe_key_arrays,
-    landmarks_from_bytes,
-    landmarks_to_bytes,
     match_audio,
     match_image,
     match_image_copy,
@@ -64,201 +45,12 @@ from media.models import CreditMatch, Fingerprint, FingerprintKey
 
 logger = logging.getLogger(__name__)
 
-# A video is looked at every FRAME_SECONDS (more often when short), at most MAX_FRAMES times.
-FRAME_SECONDS = 5.0
-MAX_FRAMES = 48
-_FRAME_SIDE = 320
 # A key shared by more works than this says little (a flat picture's chunk, a common chord):
 # each key reads at most this many works from the index, so one look-up stays bounded.
 KEY_READ_LIMIT = 200
 # Keys per look-up statement on PostgreSQL: an upload's landmark probe holds 15,000 distinct
 # keys for 4 minutes of music (90,000 with repeats), 40,000 for 4 minutes of two pieces mixed.
 PROBE_CHUNK = 10_000
-
-_PAIR = struct.Struct(">QQ")
-
-
-@dataclass
-class WorkPrints:
-    """What a work's files yield: picture hashes (one for a picture, one per sampled frame for
-    a video), the sound's two fingerprints (Chromaprint's, and the landmarks that find it
-    under louder music), the text's; and why a part yielded nothing."""
-
-    pictures: list[ImageHashes] = field(default_factory=list)
-    audio: AudioFingerprint | None = None
-    landmarks: LandmarkFingerprint | None = None
-    text: str | None = None
-    unavailable: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return (
-            not self.pictures
-            and self.audio is None
-            and self.landmarks is None
-            and self.text is None
-        )
-
-
-@dataclass(frozen=True)
-class Found:
-    """`work` probably uses `earlier`, as `match` says."""
-
-    work: int
-    earlier: int
-    match: Match
-
-
-# --- fingerprinting a work's files ------------------------------------------------------------
-
-
-def prints_of(*, kind: str, original: Path | None, picture: Path | None, text: str) -> WorkPrints:
-    """The fingerprints of a work of `kind`, from its files on this machine: `picture`, the
-    image to hash (a picture's largest JPEG rendition, cheaper to decode than the original);
-    `original`, for a sound or a video; `text`, a text's body. A part that cannot be
-    fingerprinted is left out, its reason in `unavailable`; nothing here fails the job (a
-    fault in one print is logged and kept as a reason, and the others are still made)."""
-    prints = WorkPrints()
-    if kind == "image" and picture is not None:
-        _add(prints, lambda: prints.pictures.append(image_hashes(picture)))
-    elif kind in ("audio", "video") and original is not None:
-        if kind == "video":
-            _add(prints, lambda: prints.pictures.extend(video_frame_hashes(original)))
-        _add(prints, lambda: setattr(prints, "audio", audio_fingerprint(original)))
-        _add(
-            prints,
-            lambda: setattr(prints, "landmarks", landmark_fingerprint(original)),
-            what="landmarks",
-        )
-    elif kind == "text":
-        _add(prints, lambda: _text_checked(prints, text))
-    return prints
-
-
-def _text_checked(prints: WorkPrints, text: str) -> None:
-    text_fingerprint(text)  # raises FingerprintUnavailable for a text too short to quote
-    prints.text = text
-
-
-def _add(prints: WorkPrints, compute: Callable[[], object], *, what: str = "") -> None:
-    """Make one print; if it cannot be made, keep why (prefixed by `what` unless the reason
-    names it) and go on with the others."""
-    try:
-        compute()
-        return
-    except FingerprintUnavailable as why:
-        reason = why.reason
-    except (MediaRefused, MediaTransientError) as why:
-        reason = f"the frames could not be read: {why}"
-    except SoftTimeLimitExceeded:
-        raise  # the job's time is up: the job says so, not a missing print
-    except Exception as fault:  # our fault, not the file's: logged, and the work goes on
-        logger.exception("a fingerprint (%s) failed", what or "print")
-        reason = f"fingerprinting failed ({type(fault).__name__})"
-    if what and what.rstrip("s") not in reason:
-        reason = f"{what}: {reason}"
-    prints.unavailable.append(reason)
-
-
-def video_frame_hashes(original: Path) -> list[ImageHashes]:
-    """The hashes of frames sampled through a video, FRAME_SECONDS apart (up to MAX_FRAMES)."""
-    with tempfile.TemporaryDirectory(prefix="hitrec-frames-") as workdir:
-        ffmpeg.run(
-            "ffmpeg",
-            [
-                "-i", original, "-map", "0:v:0", "-an", "-sn", "-dn",
-                "-vf", f"fps=1/{FRAME_SECONDS:g},scale={_FRAME_SIDE}:-2",
-                "-frames:v", str(MAX_FRAMES), "-f", "image2", Path(workdir) / "f%03d.png",
-            ],
-            what="take pictures from this video",
-            timeout_s=120,
-        )  # fmt: skip
-        frames = sorted(Path(workdir).glob("f*.png"))
-        if not frames:
-            raise FingerprintUnavailable("the video has no frame to take a picture of")
-        return [image_hashes(frame) for frame in frames]
-
-
-# --- keeping them -----------------------------------------------------------------------------
-
-
-def prints_store(*, contribution_id: int, prints: WorkPrints) -> Fingerprint:
-    """Keep `prints` as the work's fingerprint and index keys, replacing any earlier ones."""
-    keys: list[FingerprintKey] = []
-    for number, picture in enumerate(prints.pictures):
-        keys += [
-            FingerprintKey(kind=FingerprintKey.Kind.PICTURE, key=key, position=number)
-            for key in image_index_keys(picture)
-        ]
-    if prints.audio is not None:
-        keys += [
-            FingerprintKey(kind=FingerprintKey.Kind.AUDIO, key=key, position=position)
-            for key, position in audio_index_keys(prints.audio)
-        ]
-    if prints.landmarks is not None:
-        keys += [
-            FingerprintKey(kind=FingerprintKey.Kind.LANDMARK, key=key, position=frame)
-            for key, frame in landmark_index_keys(prints.landmarks)
-        ]
-    if prints.text is not None:
-        keys += [
-            FingerprintKey(kind=FingerprintKey.Kind.TEXT, key=key)
-            for key in band_keys(text_fingerprint(prints.text, step=STORED_STEP))
-        ]
-    for key in keys:
-        key.contribution_id = contribution_id
-    with transaction.atomic():
-        FingerprintKey.objects.filter(contribution_id=contribution_id).delete()
-        fingerprint, _ = Fingerprint.objects.update_or_create(
-            contribution_id=contribution_id,
-            defaults={
-                "status": Fingerprint.Status.UNAVAILABLE
-                if prints.empty
-                else Fingerprint.Status.INDEXED,
-                # Why it has none, or why a part is missing (kept on an indexed row too).
-                "reason": "; ".join(prints.unavailable)[:300],
-                "frames": b"".join(_PAIR.pack(p.phash, p.dhash) for p in prints.pictures),
-                "audio": prints.audio.items.astype(">u4").tobytes() if prints.audio else b"",
-                "landmarks": landmarks_to_bytes(prints.landmarks) if prints.landmarks else b"",
-                "matched_at": None,
-            },
-        )
-        FingerprintKey.objects.bulk_create(keys, batch_size=2_000)
-        # Inside the transaction, so a crash cannot leave the rows without their postings.
-        sound_index.work_add(
-            contribution_id=contribution_id, keys=((k.kind, k.key, k.position) for k in keys)
-        )
-    return fingerprint
-
-
-def stored_pictures(fingerprint: Fingerprint) -> list[tuple[int, int]]:
-    """A kept fingerprint's (pHash, dHash) pairs, one per picture or frame."""
-    data = bytes(fingerprint.frames)
-    return [_PAIR.unpack_from(data, at) for at in range(0, len(data), _PAIR.size)]
-
-
-def stored_audio(fingerprint: Fingerprint) -> AudioFingerprint | None:
-    data = bytes(fingerprint.audio)
-    if not data:
-        return None
-    items = np.frombuffer(data, dtype=">u4").astype(np.uint32)
-    return AudioFingerprint(items, duration_s=0.0)
-
-
-def stored_landmarks(fingerprint: Fingerprint) -> LandmarkFingerprint | None:
-    """A kept landmark fingerprint, or None (none kept, or kept in a packing since changed:
-    `manage.py fingerprint --all` makes it again)."""
-    data = bytes(fingerprint.landmarks)
-    if not data:
-        return None
-    try:
-        return landmarks_from_bytes(data)
-    except ValueError:
-        logger.warning("contribution %s: its landmarks cannot be read", fingerprint.contribution_id)
-        return None
-
-
-# --- finding what a work uses -----------------------------------------------------------------
 
 
 def matches_find(*, contribution_id: int, prints: WorkPrints) -> list[Found]:
@@ -553,60 +345,7 @@ def _texts(ids: set[int]) -> dict[int, str]:
     }
 
 
-def work_text(work: Contribution) -> str:
-    """A text work's words: its body, or its uploaded file's (UTF-8; "" if unreadable)."""
-    if work.text or not work.file:
-        return work.text
-    try:
-        with default_storage.open(work.file.name, "rb") as handle:
-            return handle.read().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
 def _found(contribution_id: int, other: int, match: Match) -> Found:
     if other < contribution_id:
         return Found(work=contribution_id, earlier=other, match=match)
     return Found(work=other, earlier=contribution_id, match=match)
-
-
-def matches_store(*, contribution_id: int, found: list[Found]) -> None:
-    """Keep what was found for this work (both ways), replacing what was found before."""
-    rows: dict[tuple[int, int, str], CreditMatch] = {}
-    for f in found:
-        key = (f.work, f.earlier, f.match.kind)
-        if key not in rows or rows[key].score < f.match.score:
-            rows[key] = CreditMatch(
-                work_id=f.work,
-                earlier_id=f.earlier,
-                kind=f.match.kind,
-                score=round(min(1.0, max(0.0, f.match.score)), 4),
-                detail=match_detail(f.match),
-            )
-    with transaction.atomic():
-        CreditMatch.objects.filter(work_id=contribution_id).delete()
-        CreditMatch.objects.filter(earlier_id=contribution_id).delete()
-        CreditMatch.objects.bulk_create(rows.values())
-        Fingerprint.objects.filter(contribution_id=contribution_id).update(
-            matched_at=timezone.now()
-        )
-
-
-def match_detail(match: Match) -> dict:
-    """What matched, as the API shows it: only the fields of the match's kind."""
-    if match.kind == "image":
-        return {
-            "region": list(match.image_region or ()),
-            "mirrored": match.mirrored,
-            "distance": match.image_distance,
-        }
-    if match.kind == "audio":
-        return {
-            "work_seconds": [round(s, 1) for s in match.upload_seconds or ()],
-            "earlier_seconds": [round(s, 1) for s in match.stored_seconds or ()],
-        }
-    return {
-        "quoted_text": match.quoted_text,
-        "work_chars": list(match.upload_chars or ()),
-        "earlier_chars": list(match.stored_chars or ()),
-    }
