@@ -17,7 +17,8 @@ number, masked bits), generated in the database. Real works are fingerprinted fr
 project's own generated samples (tests/media/fingerprint_samples.py) and kept through
 `fingerprint_record`; their transformed copies are the uploads, and what is timed is
 `media.credit_guard.matches_find` for each: the index look-up and the verification of every
-candidate, as the media job runs it (their fingerprints computed before, untimed). With
+candidate, as the media job runs it (their fingerprints computed before, untimed); and each
+picture copy again as the backfill looks up a work from before every indexed one. With
 REDIS_URL set, the sound keys are looked up in the sound index held in Redis
 (media/sound_index.py), rebuilt from the table first; a diagnosis row times the landmark
 keys' look-up alone through it, through PostgreSQL, and through sorted arrays in this

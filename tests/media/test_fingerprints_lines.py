@@ -49,12 +49,14 @@ def line_by_hand(hits: np.ndarray, scales: np.ndarray) -> tuple[int, float, int]
 @given(
     hits_of_works(),
     st.sampled_from([lines.SCALES, *np.array_split(lines.SCALES, lines.SCALE_GROUPS)]),
+    st.sampled_from([1, 100, 500, lines.LINE_CELLS]),
 )
-def test_the_best_line_is_the_one_counted_by_hand(found, scales) -> None:
+def test_the_best_line_is_the_one_counted_by_hand(found, scales, cells) -> None:
+    # `cells` small: the scales counted a few at a time, as a verification's many hits are.
     _, hits = found
     hits = hits[:60]  # by hand is slow
 
-    assert lines.best_line(hits, scales) == (
+    assert lines.best_line(hits, scales, cells=cells) == (
         line_by_hand(hits, scales) if len(hits) else (0, 1.0, 0)
     )
 
@@ -128,7 +130,14 @@ def test_any_work_id_falls_in_one_of_the_first_tables_groups(ids, groups) -> Non
     numbers = lines._group(works, groups)
 
     assert ((numbers >= 0) & (numbers < groups)).all()
-    assert (lines._group(works, groups) == numbers).all()  # the same work, the same group
+
+
+@pytest.mark.parametrize("step", [1, 1000, lines.WORK_GROUPS, 8192, 65536])
+def test_ids_a_round_number_apart_spread_over_the_groups(step) -> None:
+    # Ids that step by the number of groups all fell in one group of `id % groups`.
+    works = np.arange(1, 1001, dtype=np.int64) * step
+
+    assert len(set(lines._group(works, lines.WORK_GROUPS).tolist())) >= 990
 
 
 def test_the_first_tables_bins_are_a_power_of_two() -> None:
